@@ -1,0 +1,168 @@
+"""Boundaries: read a region's jurisdictions or a user's polygon file, validate, repair, reproject.
+
+Geometry is repaired with ``shapely.make_valid`` only when the repair keeps (almost) all of the
+area; otherwise it is refused, since a silently changed boundary would change the inventory.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from learn.errors import BoundaryError
+from learn.util import close_matches
+
+#: Largest relative area change accepted from ``make_valid`` before refusing a geometry.
+REPAIR_TOLERANCE = 0.001
+EQUAL_AREA_CRS = CRS.from_epsg(5070)
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """One jurisdiction or uploaded polygon, in the analysis grid's CRS."""
+
+    id: str
+    name: str
+    geometry: shapely.Geometry
+    crs: CRS
+    states: list[str] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def polygon_area_ha(self) -> float:
+        geom = gpd.GeoSeries([self.geometry], crs=self.crs).to_crs(EQUAL_AREA_CRS).iloc[0]
+        return float(geom.area / 10_000.0)
+
+
+def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read GeoPackage / GeoJSON / shapefile (also a zipped shapefile)."""
+    p = Path(path)
+    if not p.exists():
+        raise BoundaryError(f"boundary file not found: {p}")
+    source = str(p)
+    if p.suffix.lower() == ".zip":
+        with zipfile.ZipFile(p) as zf:
+            shp = [n for n in zf.namelist() if n.lower().endswith(".shp")]
+        if not shp:
+            raise BoundaryError(f"{p} holds no .shp file", hint="zip the .shp with its .shx, .dbf and .prj")
+        source = f"/vsizip/{p}/{shp[0]}"
+    try:
+        frame = gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
+    except Exception as err:  # pyogrio raises DataSourceError and friends
+        raise BoundaryError(f"cannot read boundary file {p}: {err}",
+                            hint="use a GeoPackage, GeoJSON or (zipped) shapefile") from None
+    if frame.crs is None:
+        raise BoundaryError(f"boundary file {p} has no CRS",
+                            hint="save it with a CRS (e.g. a .prj next to a shapefile, or EPSG:4326 GeoJSON)")
+    if len(frame) == 0:
+        raise BoundaryError(f"boundary file {p} has no features")
+    return frame
+
+
+def repair(geometry: shapely.Geometry | None, label: str) -> tuple[shapely.Geometry, bool]:
+    """Return a valid polygonal geometry, repairing it when that is safe; raise otherwise."""
+    if geometry is None or geometry.is_empty:
+        raise BoundaryError(f"boundary {label} has an empty geometry")
+    repaired = False
+    if not geometry.is_valid:
+        fixed = shapely.make_valid(geometry)
+        polys = shapely.unary_union([g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")])
+        before, after = abs(shapely.area(shapely.buffer(geometry, 0))), polys.area
+        if polys.is_empty or (before > 0 and abs(after - before) / before > REPAIR_TOLERANCE):
+            raise BoundaryError(
+                f"boundary {label} has invalid geometry ({shapely.is_valid_reason(geometry)}) that cannot be "
+                "repaired without changing its area",
+                hint="fix it in a GIS (e.g. QGIS 'Fix geometries') and try again",
+            )
+        geometry, repaired = polys, True
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        raise BoundaryError(f"boundary {label} is a {geometry.geom_type}, not a polygon")
+    return geometry, repaired
+
+
+def prepare(frame: gpd.GeoDataFrame, crs: CRS, label: str) -> gpd.GeoDataFrame:
+    """Repair each feature and reproject to the grid CRS."""
+    geoms, flags = [], []
+    for i, g in enumerate(frame.geometry):
+        fixed, was = repair(g, f"{label} feature {i}")
+        geoms.append(fixed)
+        flags.append(was)
+    out = frame.copy()
+    out["geometry"] = gpd.GeoSeries(geoms, crs=frame.crs)
+    out["_repaired"] = flags
+    return out.to_crs(crs)
+
+
+@dataclass
+class BoundarySet:
+    """The jurisdictions of a region (ids unique)."""
+
+    frame: gpd.GeoDataFrame  # columns: id, name, state?, kind?, geometry (grid CRS)
+    path: Path
+
+    def ids(self) -> list[str]:
+        return self.frame["id"].tolist()
+
+    def get(self, boundary_id: str) -> Boundary:
+        hit = self.frame[self.frame["id"] == str(boundary_id)]
+        if hit.empty:
+            names = self.frame["name"].tolist()
+            by_name = self.frame[self.frame["name"].str.lower() == str(boundary_id).lower()]
+            if len(by_name) == 1:
+                hit = by_name
+            else:
+                hint = close_matches(str(boundary_id), self.ids() + names, what="boundaries")
+                raise BoundaryError(f"unknown boundary '{boundary_id}' in {self.path.name}", hint=hint)
+        row = hit.iloc[0]
+        states = [row["state"]] if "state" in row and isinstance(row["state"], str) and row["state"] else []
+        return Boundary(id=str(row["id"]), name=str(row["name"]), geometry=row.geometry, crs=self.frame.crs,
+                        states=states, repaired=bool(row.get("_repaired", False)))
+
+
+def load_boundary_set(path: Path, *, id_field: str, name_field: str, crs: CRS, layer: str | None = None,
+                      state_field: str | None = None, kind_field: str | None = None) -> BoundarySet:
+    frame = read_vector(path, layer)
+    for f in (id_field, name_field):
+        if f not in frame.columns:
+            raise BoundaryError(f"boundary file {path} has no field '{f}'",
+                                hint=f"fields are: {[c for c in frame.columns if c != 'geometry']}")
+    frame = prepare(frame, crs, str(path.name))
+    out = gpd.GeoDataFrame(
+        {"id": frame[id_field].astype(str), "name": frame[name_field].astype(str),
+         "_repaired": frame["_repaired"]},
+        geometry=frame.geometry, crs=frame.crs,
+    )
+    if state_field and state_field in frame.columns:
+        out["state"] = frame[state_field].astype(str)
+    if kind_field and kind_field in frame.columns:
+        out["kind"] = frame[kind_field].astype(str)
+    dup = out["id"][out["id"].duplicated()].tolist()
+    if dup:
+        raise BoundaryError(f"boundary file {path}: ids repeated in '{id_field}': {dup[:10]}")
+    return BoundarySet(frame=out, path=path)
+
+
+def boundary_from_file(path: str | Path, crs: CRS, *, id_: str | None = None, name: str | None = None) -> Boundary:
+    """A user's polygon file as one boundary (several features are dissolved into one)."""
+    p = Path(path)
+    frame = prepare(read_vector(p), crs, p.name)
+    geom = shapely.unary_union(frame.geometry.to_numpy()) if len(frame) > 1 else frame.geometry.iloc[0]
+    label_name = name
+    if label_name is None:
+        name_cols = [c for c in ("NAME", "name", "Name") if c in frame.columns]
+        label_name = " + ".join(map(str, frame[name_cols[0]])) if name_cols else p.stem
+    return Boundary(id=id_ or p.stem, name=label_name, geometry=geom, crs=crs,
+                    repaired=bool(pd.Series(frame["_repaired"]).any()))
+
+
+def boundary_from_geometry(geometry: shapely.Geometry, geometry_crs: CRS, crs: CRS, *, id_: str, name: str) -> Boundary:
+    """A polygon given in code (e.g. an API upload) as one boundary in the grid CRS."""
+    fixed, repaired = repair(geometry, id_)
+    g = gpd.GeoSeries([fixed], crs=geometry_crs).to_crs(crs).iloc[0]
+    return Boundary(id=id_, name=name, geometry=g, crs=crs, repaired=repaired)

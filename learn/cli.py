@@ -1,0 +1,220 @@
+"""The ``learn`` command line: a thin shell over the library (typer + rich)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from learn.errors import LearnError
+
+app = typer.Typer(
+    name="learn",
+    help="LEARN-style forest and tree-canopy GHG inventories (t CO2e/yr) per jurisdiction.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="catalog file (default: $LEARN_CATALOG or ./data_catalog.yaml)")]
+RegionOpt = Annotated[str, typer.Option("--region", "-r", help="region name in the catalog")]
+YearsOpt = Annotated[tuple[int, int], typer.Option("--years", help="start and end inventory years, e.g. --years 2011 2019")]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
+
+
+def _options(exact: bool, recategorize: bool) -> Any:
+    from learn.region import InventoryOptions
+
+    return InventoryOptions(pixel_rule="exact" if exact else "centre", recategorize_burned_grassland=recategorize)
+
+
+def _fmt(v: float | None, digits: int = 0) -> str:
+    return "n/a" if v is None else f"{v:,.{digits}f}"
+
+
+def print_report_table(report: Any, console: Console = out) -> None:
+    """Short human summary of a report (display rounding only)."""
+    t = Table(title=f"{report.boundary.name} ({report.boundary.id}) — {report.period.start}–{report.period.end}",
+              caption="t CO2e/yr; emissions positive, removals negative")
+    for col in ("Category", "Type", "Area (ha)", "Emissions", "Removals", "Net"):
+        t.add_column(col, justify="right" if col not in ("Category", "Type") else "left")
+    for r in report.inventory:
+        t.add_row(r.category, r.type, _fmt(r.area_ha, 1), _fmt(r.emissions_t_co2e_per_yr),
+                  _fmt(r.removals_t_co2e_per_yr), _fmt(r.net_t_co2e_per_yr))
+    console.print(t)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@app.command("catalog")
+def catalog_cmd(
+    catalog: CatalogOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """List regions, layers, years and boundaries of the catalog."""
+    from learn.catalog import load_catalog
+    from learn.region import Region
+
+    cat = load_catalog(catalog)
+    doc: dict[str, Any] = {"catalog": str(cat.path), "datasets": sorted(cat.datasets), "regions": {}}
+    for name, spec in cat.regions.items():
+        entry: dict[str, Any] = {
+            "description": spec.description, "synthetic": spec.synthetic,
+            "default_period": list(spec.default_period) if spec.default_period else None,
+            "layers": {k: {"path": v.path, "years": v.years, "periods": [list(p) for p in v.periods or []] or None,
+                           "units": v.units} for k, v in spec.layers.items()},
+            "boundaries": None,
+        }
+        try:
+            frame = Region(cat, name).boundaries.frame
+            entry["boundaries"] = [{"id": i, "name": n} for i, n in zip(frame["id"], frame["name"], strict=True)]
+        except LearnError as e:
+            entry["boundaries_error"] = e.message
+        doc["regions"][name] = entry
+    if as_json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    out.print(f"catalog: {doc['catalog']}")
+    out.print(f"datasets: {', '.join(doc['datasets'])}")
+    for name, e in doc["regions"].items():
+        out.print(f"\n[bold]{name}[/bold]{' [red](SYNTHETIC)[/red]' if e['synthetic'] else ''}: {e['description']}")
+        for layer, info in e["layers"].items():
+            when = info["years"] or info["periods"] or ""
+            out.print(f"  {layer:24s} {when}")
+        if e["boundaries"] is None:
+            out.print(f"  boundaries: [yellow]{e.get('boundaries_error')}[/yellow]")
+        else:
+            out.print(f"  boundaries ({len(e['boundaries'])}): " +
+                      ", ".join(f"{b['id']} {b['name']}" for b in e["boundaries"][:15]))
+
+
+@app.command("inventory")
+def inventory_cmd(
+    region: RegionOpt,
+    years: YearsOpt,
+    boundary: Annotated[str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")] = None,
+    boundary_file: Annotated[Path | None, typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv (LEARN 4 tables) | tidy-csv | xlsx")] = "json",
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")] = None,
+    exact: Annotated[bool, typer.Option("--exact-coverage", help="weight edge pixels by covered fraction instead of the pixel-centre rule")] = False,
+    recategorize: Annotated[bool, typer.Option("--recategorize-burned-grassland", help="count burned Forest→Grassland as forest remaining forest with fire emissions (LEARN option)")] = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Compute the inventory of one boundary for one period."""
+    from learn.export import FORMATS, write_report
+    from learn.region import open_region
+
+    if fmt not in FORMATS:
+        raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
+    if (boundary is None) == (boundary_file is None):
+        raise LearnError("give exactly one of --boundary ID or --boundary-file FILE",
+                         hint="`learn catalog` lists the boundary ids of each region")
+    if fmt != "json" and out_path is None:
+        raise LearnError(f"--format {fmt} needs --out FILE")
+    reg = open_region(region, catalog)
+    target: Any = boundary_file if boundary_file is not None else boundary
+    with _progress() as prog:
+        task = prog.add_task("reading rasters", total=None)
+        report = reg.inventory(target, years, _options(exact, recategorize),
+                               progress=lambda i, n: prog.update(task, completed=i, total=n))
+    if out_path is None:
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        write_report(report, out_path, fmt)
+        err.print(f"wrote {out_path}")
+
+
+@app.command("batch")
+def batch_cmd(
+    region: RegionOpt,
+    years: YearsOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
+    exact: Annotated[bool, typer.Option("--exact-coverage")] = False,
+    recategorize: Annotated[bool, typer.Option("--recategorize-burned-grassland")] = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Every boundary of the region for one period (resumable: finished boundaries are kept)."""
+    from learn.batch import run_batch
+    from learn.region import open_region
+
+    reg = open_region(region, catalog)
+    with _progress() as prog:
+        task = prog.add_task("boundaries", total=None)
+        result = run_batch(reg, tuple(years), out_dir, _options(exact, recategorize),
+                           progress=lambda i, n: prog.update(task, completed=i, total=n))
+    err.print(f"{result.computed} computed, {result.reused} reused → {out_dir}")
+
+
+@app.command("demo")
+def demo_cmd(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the map afterwards (needs the web app)")] = True,
+    force: Annotated[bool, typer.Option("--force", help="regenerate the demo data")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="where the demo reports go")] = Path("outputs/demo"),
+    catalog: CatalogOpt = None,
+) -> None:
+    """Build the SYNTHETIC demo region (idempotent), compute every boundary and summarise."""
+    from learn.batch import run_batch
+    from learn.demo import build_demo_region
+    from learn.region import open_region
+
+    reg = open_region("demo", catalog)
+    data_dir = reg.catalog.resolve(reg.spec.layers["land_cover"].path).parent
+    with _progress() as prog:
+        task = prog.add_task("generating synthetic demo data", total=None)
+        build_demo_region(data_dir, force=force,
+                          progress=lambda step, i, n: prog.update(task, description=step, completed=i, total=n))
+    out.print("[bold red]SYNTHETIC DEMO DATA[/bold red] — an invented landscape for trying the tool, not a real place.")
+    start, end = reg.default_period
+    with _progress() as prog:
+        task = prog.add_task(f"inventory {start}–{end}", total=None)
+        result = run_batch(reg, (start, end), out_dir, _options(False, False),
+                           progress=lambda i, n: prog.update(task, completed=i, total=n))
+    t = Table(title=f"Demo inventory {start}–{end} (SYNTHETIC), t CO2e/yr")
+    for col in ("GEOID", "Name", "Area (ha)", "Gross emissions", "Gross removals", "Net"):
+        t.add_column(col, justify="left" if col in ("GEOID", "Name") else "right")
+    for r in result.reports:
+        t.add_row(r.boundary.id, r.boundary.name, _fmt(r.boundary.area_ha), _fmt(r.totals.gross_emissions_t_co2e_per_yr),
+                  _fmt(r.totals.gross_removals_t_co2e_per_yr), _fmt(r.totals.net_t_co2e_per_yr))
+    out.print(t)
+    out.print(f"reports: {out_dir}/ (JSON per boundary, inventory.csv)")
+    if serve:
+        out.print("[yellow]the web map is not part of this release yet; reports are in the folder above[/yellow]")
+
+
+def main() -> None:
+    """Console entry point: user errors print a message and exit 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except LearnError as e:
+        err.print(f"[bold red]error:[/bold red] {e.message}")
+        if e.hint:
+            err.print(f"  [cyan]hint:[/cyan] {e.hint}")
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(130) from None
+    except Exception as e:  # click usage errors and aborts
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            raise SystemExit(e.exit_code) from None
+        if isinstance(e, click.exceptions.Abort):
+            raise SystemExit(1) from None
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Factor tables: the forest table in LEARN's lookup layout and the trees-outside-forest table.
+
+Units: removal factors (RF) in t C/ha/yr (negative = removal); emission factors (EF) in t C/ha
+per event (forest disturbance) or t C/ha of canopy lost (trees outside forests).
+Method: ``method/README.md`` §4 and §6.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from learn.errors import FactorTableError
+from learn.util import sha256_file
+
+# LEARN lookup column names (forest_raster_*.csv), mapped to the names used in this package.
+FOREST_COLUMNS = {
+    "ForestAgeTypeRegion": "forest_age_type_region",
+    "Region": "region",
+    "UpperGroup": "forest_type_group",
+    "Age": "age_class",
+    "Nonforest to Forest Removal Factor": "removal_factor_nonforest_to_forest_tc_ha_yr",
+    "Forests Remaining Forest Removal Factor": "removal_factor_forest_remaining_tc_ha_yr",
+    "Fire Emissions Factor": "emission_factor_fire_tc_ha",
+    "Insect Emissions Factor": "emission_factor_insect_tc_ha",
+    "Harvest Emissions Factor": "emission_factor_harvest_tc_ha",
+}
+#: Optional per-severity harvest EFs; disturbance codes 1..4 use them in this order.
+HARVEST_SEVERITY_COLUMNS = ("Harvest_EF_0_25", "Harvest_EF_25_50", "Harvest_EF_50_75", "Harvest_EF_75_100")
+PLANTATION_ALIASES = ("Plantation", "plantation", "PlantationFlag", "Plantation Flag", "plantation_flag")
+
+TOF_COLUMNS = ("level", "name", "ef_t_c_per_ha", "rf_t_c_per_ha_yr", "source")
+TOF_LEVELS = ("default", "state", "place")
+
+
+@dataclass(frozen=True)
+class ForestFactorTable:
+    """The forest factor table, indexed by forest age-type-region code."""
+
+    path: Path
+    sha256: str
+    table: pd.DataFrame  # index: forest_age_type_region (int); columns: see FOREST_COLUMNS values
+    has_severity: bool
+
+    def codes(self) -> set[int]:
+        return {int(c) for c in self.table.index}
+
+    def harvest_ef_tc_ha(self, code: int, disturbance: int) -> float:
+        """EF for harvest disturbance code 1..4: by severity when the table has it, else the single EF."""
+        row = self.table.loc[code]
+        if self.has_severity and 1 <= disturbance <= 4:
+            return float(row[HARVEST_SEVERITY_COLUMNS[disturbance - 1]])
+        return float(row["emission_factor_harvest_tc_ha"])
+
+
+@dataclass(frozen=True)
+class TofFactorTable:
+    """Trees-outside-forest factors by level (default / state / place)."""
+
+    path: Path
+    sha256: str
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class TofSelection:
+    """The TOF factors chosen for one boundary and the table rows they came from."""
+
+    ef_t_c_per_ha: float
+    rf_t_c_per_ha_yr: float
+    ef_row: dict[str, object] = field(default_factory=dict)
+    rf_row: dict[str, object] = field(default_factory=dict)
+
+
+def _read_csv(path: Path, what: str, error: type[FactorTableError] = FactorTableError) -> pd.DataFrame:
+    if not path.exists():
+        raise error(f"{what} not found: {path}", hint="check the 'factors' entry of the region in the catalog")
+    try:
+        return pd.read_csv(path, dtype={"name": str}, keep_default_na=True)
+    except Exception as err:  # pandas raises many parser error types
+        raise error(f"{what} {path} cannot be read as CSV: {err}") from None
+
+
+def _require_numeric(df: pd.DataFrame, cols: list[str], path: Path) -> None:
+    for col in cols:
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = df.index[values.isna()].tolist()
+        if bad:
+            raise FactorTableError(
+                f"factor table {path}: column '{col}' has missing or non-numeric values on data rows "
+                f"{[int(b) + 2 for b in bad[:10]]} (CSV line numbers)",
+                hint="every factor must be a number",
+            )
+        df[col] = values.astype(float)
+
+
+def load_forest_factors(path: str | Path) -> ForestFactorTable:
+    """Read a forest factor table in LEARN's lookup layout and validate it."""
+    path = Path(path)
+    df = _read_csv(path, "forest factor table")
+    missing = [c for c in FOREST_COLUMNS if c not in df.columns]
+    if missing:
+        raise FactorTableError(
+            f"forest factor table {path} lacks column(s) {missing}",
+            hint=f"LEARN's lookup layout needs: {list(FOREST_COLUMNS)} (+ optional {list(HARVEST_SEVERITY_COLUMNS)})",
+        )
+    has_severity = all(c in df.columns for c in HARVEST_SEVERITY_COLUMNS)
+    numeric = [c for c in FOREST_COLUMNS if c.endswith("Factor")]
+    numeric += list(HARVEST_SEVERITY_COLUMNS) if has_severity else []
+    _require_numeric(df, ["ForestAgeTypeRegion", *numeric], path)
+    codes = df["ForestAgeTypeRegion"]
+    if (codes != codes.round()).any() or (codes <= 0).any():
+        raise FactorTableError(f"forest factor table {path}: ForestAgeTypeRegion must be positive integers")
+    dup = codes[codes.duplicated()].astype(int).tolist()
+    if dup:
+        raise FactorTableError(f"forest factor table {path}: ForestAgeTypeRegion codes repeated: {dup[:10]}")
+    for col in ("Nonforest to Forest Removal Factor", "Forests Remaining Forest Removal Factor"):
+        pos = df.loc[df[col] > 0, "ForestAgeTypeRegion"].astype(int).tolist()
+        if pos:
+            raise FactorTableError(
+                f"forest factor table {path}: '{col}' must be ≤ 0 (removals are negative); positive for codes {pos[:10]}"
+            )
+    plantation = next((c for c in PLANTATION_ALIASES if c in df.columns), None)
+    out = df.rename(columns=FOREST_COLUMNS)
+    if plantation:
+        out = out.rename(columns={plantation: "plantation"})
+    out["forest_age_type_region"] = out["forest_age_type_region"].astype(int)
+    if "source" not in out.columns:
+        out["source"] = f"user table {path.name} (no source column)"
+    out = out.set_index("forest_age_type_region", drop=True)
+    return ForestFactorTable(path=path, sha256=sha256_file(path), table=out, has_severity=has_severity)
+
+
+def load_tof_factors(path: str | Path) -> TofFactorTable:
+    """Read the trees-outside-forest factor table (``level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source``)."""
+    path = Path(path)
+    df = _read_csv(path, "trees-outside-forest factor table")
+    missing = [c for c in TOF_COLUMNS if c not in df.columns]
+    if missing:
+        raise FactorTableError(
+            f"trees-outside-forest factor table {path} lacks column(s) {missing}",
+            hint=f"columns must be {list(TOF_COLUMNS)}",
+        )
+    bad_levels = sorted(set(df["level"]) - set(TOF_LEVELS))
+    if bad_levels:
+        raise FactorTableError(f"TOF factor table {path}: unknown level(s) {bad_levels}; use {list(TOF_LEVELS)}")
+    _require_numeric(df, ["ef_t_c_per_ha", "rf_t_c_per_ha_yr"], path)
+    if (df["ef_t_c_per_ha"] < 0).any() or (df["rf_t_c_per_ha_yr"] > 0).any():
+        raise FactorTableError(
+            f"TOF factor table {path}: ef_t_c_per_ha must be ≥ 0 and rf_t_c_per_ha_yr ≤ 0 (removals are negative)"
+        )
+    if (df["level"] == "default").sum() != 1:
+        raise FactorTableError(f"TOF factor table {path}: needs exactly one 'default' row")
+    df["name"] = df["name"].fillna("").astype(str).str.strip()
+    return TofFactorTable(path=path, sha256=sha256_file(path), table=df.reset_index(drop=True))
+
+
+def _row_dict(row: pd.Series) -> dict[str, object]:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.to_dict().items()}
+
+
+def select_tof_factors(
+    table: TofFactorTable, *, place_name: str | None, states_by_overlap: list[str]
+) -> TofSelection:
+    """Pick TOF factors as LEARN does.
+
+    RF: the row of the state overlapping the boundary most (``states_by_overlap`` is ordered by
+    overlap), else ``default``. EF: the row of the place with the boundary's name, else the state
+    row, else ``default``. Names match case-insensitively.
+    """
+    df = table.table
+    default = df[df["level"] == "default"].iloc[0]
+
+    def first(level: str, names: list[str]) -> pd.Series | None:
+        rows = df[df["level"] == level]
+        lower = rows["name"].str.lower()
+        for n in names:
+            hit = rows[lower == n.lower()]
+            if len(hit):
+                return hit.iloc[0]
+        return None
+
+    state_row = first("state", states_by_overlap)
+    place_row = first("place", [place_name]) if place_name else None
+    ef_row = place_row if place_row is not None else (state_row if state_row is not None else default)
+    rf_row = state_row if state_row is not None else default
+    return TofSelection(
+        ef_t_c_per_ha=float(ef_row["ef_t_c_per_ha"]),
+        rf_t_c_per_ha_yr=float(rf_row["rf_t_c_per_ha_yr"]),
+        ef_row=_row_dict(ef_row),
+        rf_row=_row_dict(rf_row),
+    )

@@ -1,0 +1,352 @@
+"""A region: its layers, boundaries and factor tables, and the inventory computed on them.
+
+This is the Python API researchers use::
+
+    import learn
+    region = learn.open_region("demo")                 # default catalog
+    report = region.inventory("99001", (2011, 2019))   # a learn.results.Report
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from learn.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
+from learn.catalog import CARBON_LAYERS, Catalog, RegionSpec, load_catalog
+from learn.errors import BoundaryError, PeriodError, RasterError
+from learn.factors import (
+    ForestFactorTable,
+    TofFactorTable,
+    TofSelection,
+    load_forest_factors,
+    load_tof_factors,
+    select_tof_factors,
+)
+from learn.inventory import AccountingInputs, account
+from learn.raster import Grid, RasterStack, iter_windows, open_raster, grid_of, zone_weights
+from learn.reduce import WindowArrays, combine, reduce_window
+from learn.results import BoundaryInfo, Period, Report
+
+Progress = Callable[[int, int], None]
+PixelRule = Literal["centre", "exact"]
+
+
+@dataclass(frozen=True)
+class InventoryOptions:
+    """Options that change results; all of them are recorded in the report's provenance."""
+
+    pixel_rule: PixelRule = "centre"
+    recategorize_burned_grassland: bool = False
+    block_size: int = 1024
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pixel_rule": self.pixel_rule, "recategorize_burned_grassland": self.recategorize_burned_grassland}
+
+
+@dataclass(frozen=True)
+class PeriodLayers:
+    """Which files feed one inventory period (resolved paths, for reading and for provenance)."""
+
+    start: int
+    end: int
+    land_cover: tuple[Path, Path]
+    canopy_years: tuple[int, int] | None
+    canopy: tuple[Path, Path] | None
+    disturbance_periods: list[tuple[int, int]]
+    disturbance: list[Path]
+    forest_age_type_region: Path | None
+    carbon: dict[str, Path] | None
+
+
+class Region:
+    """One region of a catalog (see ``data_catalog.yaml``)."""
+
+    def __init__(self, catalog: Catalog, name: str) -> None:
+        self.catalog = catalog
+        self.name = name
+        self.spec: RegionSpec = catalog.region(name)
+
+    # ---- what the region holds -------------------------------------------------------------
+    @property
+    def land_cover_years(self) -> list[int]:
+        return list(self.spec.layers["land_cover"].years or [])
+
+    @property
+    def canopy_years(self) -> list[int]:
+        spec = self.spec.layers.get("tree_canopy")
+        return list(spec.years or []) if spec else []
+
+    @property
+    def disturbance_periods(self) -> list[tuple[int, int]]:
+        spec = self.spec.layers.get("disturbance")
+        return [tuple(p) for p in spec.periods or []] if spec else []  # type: ignore[misc]
+
+    @property
+    def default_period(self) -> tuple[int, int]:
+        if self.spec.default_period:
+            return tuple(self.spec.default_period)  # type: ignore[return-value]
+        years = self.land_cover_years
+        return (years[-2], years[-1]) if len(years) >= 2 else (years[0], years[0])
+
+    def _path(self, layer: str, **fmt: int) -> Path:
+        return self.catalog.resolve(self.spec.layers[layer].path.format(**fmt))
+
+    @cached_property
+    def grid(self) -> Grid:
+        with open_raster(self._path("land_cover", year=self.land_cover_years[0]), "land cover") as ds:
+            return grid_of(ds)
+
+    @cached_property
+    def boundaries(self) -> BoundarySet:
+        b = self.spec.boundaries
+        return load_boundary_set(
+            self.catalog.resolve(b.path), id_field=b.id_field, name_field=b.name_field, crs=self.grid.crs,
+            layer=b.layer, state_field=b.state_field, kind_field=b.kind_field,
+        )
+
+    @cached_property
+    def forest_factors(self) -> ForestFactorTable | None:
+        p = self.spec.factors.forest
+        return load_forest_factors(self.catalog.resolve(p)) if p else None
+
+    @cached_property
+    def tof_factors(self) -> TofFactorTable | None:
+        p = self.spec.factors.trees_outside_forest
+        return load_tof_factors(self.catalog.resolve(p)) if p else None
+
+    # ---- periods ----------------------------------------------------------------------------
+    def check_period(self, start: int, end: int) -> None:
+        years = self.land_cover_years
+        if start >= end:
+            raise PeriodError(f"start year {start} must be before end year {end}",
+                              hint=f"e.g. --years {years[0]} {years[-1]}")
+        missing = [y for y in (start, end) if y not in years]
+        if missing:
+            raise PeriodError(f"region '{self.name}' has no land cover for {missing}",
+                              hint=f"available years: {years}")
+
+    def period_layers(self, start: int, end: int) -> PeriodLayers:
+        """Resolve the files for one period: land cover, canopy years, disturbance periods inside it."""
+        self.check_period(start, end)
+        canopy_years = choose_canopy_years(self.canopy_years, start, end)
+        periods = [p for p in self.disturbance_periods if start <= p[0] and p[1] <= end]
+        layers = self.spec.layers
+        return PeriodLayers(
+            start=start, end=end,
+            land_cover=(self._path("land_cover", year=start), self._path("land_cover", year=end)),
+            canopy_years=canopy_years,
+            canopy=(self._path("tree_canopy", year=canopy_years[0]), self._path("tree_canopy", year=canopy_years[1]))
+            if canopy_years else None,
+            disturbance_periods=periods,
+            disturbance=[self._path("disturbance", start=a, end=b) for a, b in periods],
+            forest_age_type_region=self._path("forest_age_type_region") if "forest_age_type_region" in layers else None,
+            carbon={k: self._path(k) for k in CARBON_LAYERS} if all(k in layers for k in CARBON_LAYERS) else None,
+        )
+
+    # ---- boundaries -------------------------------------------------------------------------
+    def boundary(self, boundary: str | Boundary | os.PathLike[str]) -> Boundary:
+        """A boundary by id (or exact name), a ready :class:`Boundary`, or a polygon file path."""
+        if isinstance(boundary, Boundary):
+            return boundary
+        if isinstance(boundary, os.PathLike):
+            return boundary_from_file(boundary, self.grid.crs)
+        return self.boundaries.get(str(boundary))
+
+    def states_for(self, b: Boundary) -> list[str]:
+        return b.states or ([self.spec.state] if self.spec.state else [])
+
+    # ---- the two stages ---------------------------------------------------------------------
+    def strata(self, b: Boundary, layers: PeriodLayers, options: InventoryOptions = InventoryOptions(),
+               progress: Progress | None = None) -> pd.DataFrame:
+        """Raster stage for one boundary: the stratum table (see :mod:`learn.reduce`)."""
+        grid = self.grid
+        window = grid.window_for_bounds(shapely.bounds(b.geometry).tolist())
+        if window is None:
+            gb = [round(v) for v in grid.bounds]
+            raise BoundaryError(f"boundary '{b.id}' ({b.name}) lies outside the region's grid",
+                                hint=f"the region '{self.name}' covers {gb} in {grid.crs}")
+        with RasterStack() as stack:
+            stack.add("lc1", layers.land_cover[0], f"land cover {layers.start}")
+            stack.add("lc2", layers.land_cover[1], f"land cover {layers.end}")
+            if layers.forest_age_type_region:
+                stack.add("code", layers.forest_age_type_region, "forest age-type-region")
+            for i, (p, per) in enumerate(zip(layers.disturbance, layers.disturbance_periods, strict=True)):
+                stack.add(f"dist{i}", p, f"disturbance {per[0]}–{per[1]}")
+            if layers.carbon:
+                for k, p in layers.carbon.items():
+                    stack.add(k, p, k)
+            if layers.canopy and layers.canopy_years:
+                stack.add("tc1", layers.canopy[0], f"tree canopy {layers.canopy_years[0]}")
+                stack.add("tc2", layers.canopy[1], f"tree canopy {layers.canopy_years[1]}")
+            if stack.grid != grid:
+                raise RasterError(f"the land cover of {layers.start} is not on the grid of the region's first year")
+            canopy_max = 100.0 if self.spec.layers.get("tree_canopy") and \
+                self.spec.layers["tree_canopy"].units == "percent" else 1.0
+            windows = list(iter_windows(window, options.block_size))
+            parts = []
+            for i, win in enumerate(windows):
+                weight = zone_weights(b.geometry, win, grid.transform, options.pixel_rule)
+                if weight.any():
+                    parts.append(reduce_window(_window_arrays(stack, win, weight, layers, canopy_max)))
+                if progress:
+                    progress(i + 1, len(windows))
+        return combine(parts)
+
+    def inventory(
+        self,
+        boundary: str | Boundary | os.PathLike[str],
+        years: Sequence[int] | None = None,
+        options: InventoryOptions = InventoryOptions(),
+        progress: Progress | None = None,
+    ) -> Report:
+        """Compute the report of one boundary for one period (``years`` = (start, end))."""
+        start, end = (tuple(years) if years else self.default_period)  # type: ignore[misc]
+        layers = self.period_layers(start, end)
+        b = self.boundary(boundary)
+        strata = self.strata(b, layers, options, progress)
+        return self.report_from_strata(b, layers, strata, options)
+
+    def report_from_strata(self, b: Boundary, layers: PeriodLayers, strata: pd.DataFrame,
+                           options: InventoryOptions) -> Report:
+        """Accounting stage + provenance for one boundary."""
+        tof: TofSelection | None = None
+        if self.tof_factors is not None:
+            tof = select_tof_factors(self.tof_factors, place_name=b.name, states_by_overlap=self.states_for(b))
+        canopy_spec = self.spec.layers.get("tree_canopy")
+        inp = AccountingInputs(
+            start=layers.start, end=layers.end, pixel_area_ha=self.grid.pixel_area_ha,
+            forest_factors=self.forest_factors, tof=tof,
+            canopy_unit=(0.01 if canopy_spec and canopy_spec.units == "percent" else 1.0) if layers.canopy else None,
+            canopy_years=layers.canopy_years, has_carbon=layers.carbon is not None,
+            has_disturbance=bool(layers.disturbance), has_forest_codes=layers.forest_age_type_region is not None,
+            recategorize_burned_grassland=options.recategorize_burned_grassland,
+        )
+        acc = account(strata, inp)
+        warnings = list(acc.warnings)
+        if self.spec.synthetic:
+            warnings.insert(0, f"SYNTHETIC DATA: region '{self.name}' is generated demo data, not a real place; "
+                               "do not use these numbers for reporting")
+        if b.repaired:
+            warnings.append(f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid")
+        if acc.area_ha == 0:
+            warnings.append(f"boundary '{b.id}' contains no pixel centre of the grid; all values are zero")
+        polygon_area = b.polygon_area_ha
+        inside = shapely.intersection(b.geometry, shapely.box(*self.grid.bounds)).area / max(b.geometry.area, 1e-9)
+        if inside < 0.999:
+            warnings.append(f"{100 * (1 - inside):.1f} % of boundary '{b.id}' lies outside the region's data and is not counted")
+        return Report(
+            boundary=BoundaryInfo(id=b.id, name=b.name, area_ha=acc.area_ha, polygon_area_ha=polygon_area,
+                                  nodata_area_ha=acc.nodata_area_ha),
+            period=Period(start=layers.start, end=layers.end, years=layers.end - layers.start),
+            inventory=acc.inventory, ipcc_summary=acc.ipcc_summary, totals=acc.totals,
+            change_matrix=acc.change_matrix, tree_canopy=acc.tree_canopy, warnings=warnings,
+            provenance=self.provenance(layers, options, tof),
+        )
+
+    def provenance(self, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None) -> dict[str, Any]:
+        from learn import __version__
+
+        def layer_entry(name: str, path: Path, **extra: Any) -> dict[str, Any]:
+            spec = self.spec.layers.get(name)
+            return {"path": str(path), "source": spec.source if spec else None,
+                    "version": spec.version if spec else None, **extra}
+
+        used: dict[str, Any] = {
+            "land_cover_start": layer_entry("land_cover", layers.land_cover[0], year=layers.start),
+            "land_cover_end": layer_entry("land_cover", layers.land_cover[1], year=layers.end),
+        }
+        if layers.canopy and layers.canopy_years:
+            used["tree_canopy_start"] = layer_entry("tree_canopy", layers.canopy[0], year=layers.canopy_years[0])
+            used["tree_canopy_end"] = layer_entry("tree_canopy", layers.canopy[1], year=layers.canopy_years[1])
+        if layers.forest_age_type_region:
+            used["forest_age_type_region"] = layer_entry("forest_age_type_region", layers.forest_age_type_region)
+        for (a, b_), p in zip(layers.disturbance_periods, layers.disturbance, strict=True):
+            used[f"disturbance_{a}_{b_}"] = layer_entry("disturbance", p, period=[a, b_], combined_by="max")
+        if layers.carbon:
+            for k, p in layers.carbon.items():
+                used[k] = layer_entry(k, p)
+        tables: dict[str, str] = {}
+        if self.forest_factors:
+            tables[str(self.forest_factors.path)] = self.forest_factors.sha256
+        if self.tof_factors:
+            tables[str(self.tof_factors.path)] = self.tof_factors.sha256
+        return {
+            "software_version": __version__,
+            "catalog": str(self.catalog.path),
+            "region": self.name,
+            "synthetic": self.spec.synthetic,
+            "grid": {"crs": self.grid.crs.to_string(), "transform": list(self.grid.transform)[:6],
+                     "width": self.grid.width, "height": self.grid.height, "pixel_area_ha": self.grid.pixel_area_ha},
+            "layers": used,
+            "factor_tables": tables,
+            "tof_factor_rows": {"ef": tof.ef_row, "rf": tof.rf_row} if tof else None,
+            "method": "ICLEI USA / WRI LEARN (IPCC gain-loss): Glen, Harris & Birdsey 2024, WRI Technical Note "
+                      "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
+            "options": options.as_dict(),
+        }
+
+
+def choose_canopy_years(available: Sequence[int], start: int, end: int) -> tuple[int, int] | None:
+    """Canopy years for an inventory: the latest ≤ start (else the earliest) and the earliest ≥ end
+    (else the latest); None when fewer than two years exist. Loss is then scaled to the inventory years."""
+    years = sorted(available)
+    if len(years) < 2:
+        return None
+    c1 = max([y for y in years if y <= start], default=years[0])
+    c2 = min([y for y in years if y >= end], default=years[-1])
+    if c2 <= c1:
+        later = [y for y in years if y > c1]
+        c1, c2 = (c1, later[0]) if later else (years[-2], years[-1])
+    return c1, c2
+
+
+def _window_arrays(stack: RasterStack, win: Any, weight: npt.NDArray[np.float32], layers: PeriodLayers,
+                   canopy_max: float) -> WindowArrays:
+    """Read one window of every layer into the kernel's inputs (nodata → NaN / 0)."""
+    def as_float(key: str, valid_max: float | None = None) -> npt.NDArray[np.float64]:
+        ds = stack.layers[key]
+        arr = stack.read(key, win).astype(np.float64)
+        if ds.nodata is not None:
+            arr[arr == ds.nodata] = np.nan
+        if valid_max is not None:
+            arr[(arr < 0) | (arr > valid_max)] = np.nan  # NLCD TCC 254/255 are background / nodata
+        return arr
+
+    def as_code(key: str) -> npt.NDArray[np.int64]:
+        ds = stack.layers[key]
+        arr = stack.read(key, win).astype(np.int64)
+        if ds.nodata is not None:
+            arr[arr == int(ds.nodata)] = 0  # nodata carries no code / no disturbance
+        return arr
+
+    dist = None
+    if layers.disturbance:
+        # Several periods inside the inventory combine by per-pixel MAX: fire > insect > harvest.
+        dist = np.maximum.reduce([as_code(f"dist{i}") for i in range(len(layers.disturbance))]).astype(np.uint8)
+    return WindowArrays(
+        zone=np.where(weight > 0, 0, -1).astype(np.int32),
+        weight=weight,
+        lc1=stack.read("lc1", win).astype(np.uint8),
+        lc2=stack.read("lc2", win).astype(np.uint8),
+        code=as_code("code") if "code" in stack.layers else None,
+        disturbance=dist,
+        carbon={k: as_float(k) for k in CARBON_LAYERS} if layers.carbon else None,
+        canopy1=as_float("tc1", canopy_max) if "tc1" in stack.layers else None,
+        canopy2=as_float("tc2", canopy_max) if "tc2" in stack.layers else None,
+    )
+
+
+def open_region(name: str = "demo", catalog: str | os.PathLike[str] | Catalog | None = None) -> Region:
+    """Open a region of a catalog (default catalog: ``$LEARN_CATALOG`` or ``./data_catalog.yaml``)."""
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    return Region(cat, name)

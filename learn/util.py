@@ -1,0 +1,51 @@
+"""Small helpers shared by several modules: atomic writes, hashing, close matches."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+
+def close_matches(word: str, choices: Sequence[str], *, what: str, n: int = 5) -> str:
+    """A hint naming the closest choices (or all of them when few)."""
+    near = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.5)
+    if not near:
+        near = [c for c in choices if word.lower() in c.lower()][:n]
+    if near:
+        return f"did you mean: {', '.join(near)}?"
+    listed = ", ".join(list(choices)[:20]) + (" …" if len(choices) > 20 else "")
+    return f"available {what}: {listed}"
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it onto ``target`` only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,112 @@
+"""Shared fixtures: tiny regions written to disk from small NumPy arrays (hand-computable)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+import yaml
+from affine import Affine
+
+PIXEL = 30.0
+ORIGIN = (1_000_000.0, 2_000_000.0)  # top-left, EPSG:5070
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def write_tif(path: Path, array: np.ndarray, nodata: float | None = None, crs: str | None = "EPSG:5070",
+              transform: Affine | None = None) -> Path:
+    arr = np.asarray(array)
+    transform = transform or Affine(PIXEL, 0, ORIGIN[0], 0, -PIXEL, ORIGIN[1])
+    with rasterio.open(path, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1,
+                       dtype=arr.dtype, crs=crs, transform=transform, nodata=nodata) as ds:
+        ds.write(arr, 1)
+    return path
+
+
+def pixel_box(row0: int, col0: int, row1: int, col1: int) -> shapely.Polygon:
+    """Polygon covering pixel rows [row0,row1) and cols [col0,col1) exactly."""
+    x0, y0 = ORIGIN
+    return shapely.box(x0 + col0 * PIXEL, y0 - row1 * PIXEL, x0 + col1 * PIXEL, y0 - row0 * PIXEL)
+
+
+RegionFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_region(tmp_path: Path) -> RegionFactory:
+    """Write a tiny region and return its catalog path.
+
+    ``land_cover``: {year: array}; optional ``canopy`` {year: array} (percent), ``codes`` array,
+    ``carbon`` (live, dead, soil) arrays, ``disturbance`` {(start, end): array}, ``boundaries``
+    [(id, name, geometry)], ``forest_rows`` (CSV text), ``tof_rows`` (CSV text).
+    """
+    counter = {"n": 0}
+
+    def factory(land_cover: dict[int, Any], *, canopy: dict[int, Any] | None = None, codes: Any = None,
+                carbon: tuple[Any, Any, Any] | None = None, disturbance: dict[tuple[int, int], Any] | None = None,
+                boundaries: list[tuple[str, str, shapely.Geometry]] | None = None,
+                forest_rows: str | None = None, tof_rows: str | None = None, canopy_units: str = "percent",
+                extra_region: dict[str, Any] | None = None) -> Path:
+        counter["n"] += 1
+        d = tmp_path / f"region{counter['n']}"
+        d.mkdir()
+        layers: dict[str, Any] = {}
+        for y, a in land_cover.items():
+            write_tif(d / f"lc_{y}.tif", np.asarray(a, dtype=np.uint8), nodata=0)
+        shape = np.asarray(next(iter(land_cover.values()))).shape
+        layers["land_cover"] = {"path": "lc_{year}.tif", "years": sorted(land_cover)}
+        if canopy:
+            for y, a in canopy.items():
+                dtype = np.uint8 if canopy_units == "percent" else np.float32
+                write_tif(d / f"tc_{y}.tif", np.asarray(a, dtype=dtype), nodata=255 if canopy_units == "percent" else None)
+            layers["tree_canopy"] = {"path": "tc_{year}.tif", "years": sorted(canopy), "units": canopy_units}
+        if codes is not None:
+            write_tif(d / "codes.tif", np.asarray(codes, dtype=np.uint16))
+            layers["forest_age_type_region"] = {"path": "codes.tif"}
+        if carbon is not None:
+            for name, a in zip(("carbon_live", "carbon_dead_litter", "carbon_soil"), carbon, strict=True):
+                write_tif(d / f"{name}.tif", np.asarray(a, dtype=np.float32), nodata=-9999)
+                layers[name] = {"path": f"{name}.tif", "units": "t C/ha"}
+        if disturbance:
+            for (a, b), arr in disturbance.items():
+                write_tif(d / f"dist_{a}_{b}.tif", np.asarray(arr, dtype=np.uint8))
+            layers["disturbance"] = {"path": "dist_{start}_{end}.tif", "periods": [list(p) for p in sorted(disturbance)]}
+        if boundaries is None:
+            boundaries = [("A", "Everything", pixel_box(0, 0, shape[0], shape[1]))]
+        gpd.GeoDataFrame({"GEOID": [b[0] for b in boundaries], "NAME": [b[1] for b in boundaries]},
+                         geometry=[b[2] for b in boundaries], crs="EPSG:5070").to_file(d / "bounds.gpkg")
+        factors: dict[str, str] = {}
+        if forest_rows is not None:
+            (d / "forest.csv").write_text(forest_rows)
+            factors["forest"] = "forest.csv"
+        if tof_rows is not None:
+            (d / "tof.csv").write_text(tof_rows)
+            factors["trees_outside_forest"] = "tof.csv"
+        region = {"description": "test region", "layers": layers, "factors": factors,
+                  "boundaries": {"path": "bounds.gpkg", "id_field": "GEOID", "name_field": "NAME"}}
+        region.update(extra_region or {})
+        cat = d / "catalog.yaml"
+        cat.write_text(yaml.safe_dump({"datasets": {}, "regions": {"t": region}}))
+        return cat
+
+    return factory
+
+
+FOREST_HEADER = ("ForestAgeTypeRegion,Region,UpperGroup,Age,Plantation,Nonforest to Forest Removal Factor,"
+                 "Forests Remaining Forest Removal Factor,Fire Emissions Factor,Insect Emissions Factor,"
+                 "Harvest Emissions Factor,source\n")
+
+
+def forest_table(*rows: tuple[int, float, float, float, float, float]) -> str:
+    """CSV in LEARN's layout from (code, RF nonforest→forest, RF remaining, EF fire, EF insect, EF harvest)."""
+    body = "".join(f"{c},Northeast,Test group,20-100,0,{a},{b},{f},{i},{h},test\n" for c, a, b, f, i, h in rows)
+    return FOREST_HEADER + body
+
+
+TOF_DEFAULT = "level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,50,-4,test\n"
