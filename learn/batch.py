@@ -36,14 +36,19 @@ def _reusable(path: Path, start: int, end: int, options: InventoryOptions) -> Re
         report = Report.model_validate_json(path.read_text(encoding="utf-8"))
     except (ValidationError, ValueError):
         return None  # unreadable leftovers are recomputed
-    same = (report.period.start, report.period.end) == (start, end) and \
-        report.provenance.get("options") == options.as_dict()
+    same = (report.period.start, report.period.end) == (start, end) and report.provenance.get(
+        "options"
+    ) == options.as_dict()
     return report if same else None
 
 
-def run_batch(region: Region, years: tuple[int, int], out_dir: str | Path,
-              options: InventoryOptions = InventoryOptions(),
-              progress: Callable[[int, int], None] | None = None) -> BatchResult:
+def run_batch(
+    region: Region,
+    years: tuple[int, int],
+    out_dir: str | Path,
+    options: InventoryOptions = InventoryOptions(),
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
     """Compute (or reuse) the report of every boundary; write ``DIR/START_END/ID.json`` and ``DIR/inventory.csv``."""
     start, end = years
     layers = region.period_layers(start, end)
@@ -64,5 +69,7 @@ def run_batch(region: Region, years: tuple[int, int], out_dir: str | Path,
         result.reports.append(report)
         if progress:
             progress(i + 1, len(ids))
-    write_text_atomic(out / "inventory.csv", tidy_frame(result.reports).to_csv(index=False, lineterminator="\n"))
+    write_text_atomic(
+        out / "inventory.csv", tidy_frame(result.reports).to_csv(index=False, lineterminator="\n")
+    )
     return result

@@ -55,11 +55,14 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
     except Exception as err:  # pyogrio raises DataSourceError and friends
-        raise BoundaryError(f"cannot read boundary file {p}: {err}",
-                            hint="use a GeoPackage, GeoJSON or (zipped) shapefile") from None
+        raise BoundaryError(
+            f"cannot read boundary file {p}: {err}", hint="use a GeoPackage, GeoJSON or (zipped) shapefile"
+        ) from None
     if frame.crs is None:
-        raise BoundaryError(f"boundary file {p} has no CRS",
-                            hint="save it with a CRS (e.g. a .prj next to a shapefile, or EPSG:4326 GeoJSON)")
+        raise BoundaryError(
+            f"boundary file {p} has no CRS",
+            hint="save it with a CRS (e.g. a .prj next to a shapefile, or EPSG:4326 GeoJSON)",
+        )
     if len(frame) == 0:
         raise BoundaryError(f"boundary file {p} has no features")
     return frame
@@ -72,7 +75,9 @@ def repair(geometry: shapely.Geometry | None, label: str) -> tuple[shapely.Geome
     repaired = False
     if not geometry.is_valid:
         fixed = shapely.make_valid(geometry)
-        polys = shapely.unary_union([g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")])
+        polys = shapely.unary_union(
+            [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
+        )
         before, after = abs(shapely.area(shapely.buffer(geometry, 0))), polys.area
         if polys.is_empty or (before > 0 and abs(after - before) / before > REPAIR_TOLERANCE):
             raise BoundaryError(
@@ -121,22 +126,42 @@ class BoundarySet:
                 raise BoundaryError(f"unknown boundary '{boundary_id}' in {self.path.name}", hint=hint)
         row = hit.iloc[0]
         states = [row["state"]] if "state" in row and isinstance(row["state"], str) and row["state"] else []
-        return Boundary(id=str(row["id"]), name=str(row["name"]), geometry=row.geometry, crs=self.frame.crs,
-                        states=states, repaired=bool(row.get("_repaired", False)))
+        return Boundary(
+            id=str(row["id"]),
+            name=str(row["name"]),
+            geometry=row.geometry,
+            crs=self.frame.crs,
+            states=states,
+            repaired=bool(row.get("_repaired", False)),
+        )
 
 
-def load_boundary_set(path: Path, *, id_field: str, name_field: str, crs: CRS, layer: str | None = None,
-                      state_field: str | None = None, kind_field: str | None = None) -> BoundarySet:
+def load_boundary_set(
+    path: Path,
+    *,
+    id_field: str,
+    name_field: str,
+    crs: CRS,
+    layer: str | None = None,
+    state_field: str | None = None,
+    kind_field: str | None = None,
+) -> BoundarySet:
     frame = read_vector(path, layer)
     for f in (id_field, name_field):
         if f not in frame.columns:
-            raise BoundaryError(f"boundary file {path} has no field '{f}'",
-                                hint=f"fields are: {[c for c in frame.columns if c != 'geometry']}")
+            raise BoundaryError(
+                f"boundary file {path} has no field '{f}'",
+                hint=f"fields are: {[c for c in frame.columns if c != 'geometry']}",
+            )
     frame = prepare(frame, crs, str(path.name))
     out = gpd.GeoDataFrame(
-        {"id": frame[id_field].astype(str), "name": frame[name_field].astype(str),
-         "_repaired": frame["_repaired"]},
-        geometry=frame.geometry, crs=frame.crs,
+        {
+            "id": frame[id_field].astype(str),
+            "name": frame[name_field].astype(str),
+            "_repaired": frame["_repaired"],
+        },
+        geometry=frame.geometry,
+        crs=frame.crs,
     )
     if state_field and state_field in frame.columns:
         out["state"] = frame[state_field].astype(str)
@@ -148,7 +173,9 @@ def load_boundary_set(path: Path, *, id_field: str, name_field: str, crs: CRS, l
     return BoundarySet(frame=out, path=path)
 
 
-def boundary_from_file(path: str | Path, crs: CRS, *, id_: str | None = None, name: str | None = None) -> Boundary:
+def boundary_from_file(
+    path: str | Path, crs: CRS, *, id_: str | None = None, name: str | None = None
+) -> Boundary:
     """A user's polygon file as one boundary (several features are dissolved into one)."""
     p = Path(path)
     frame = prepare(read_vector(p), crs, p.name)
@@ -157,11 +184,18 @@ def boundary_from_file(path: str | Path, crs: CRS, *, id_: str | None = None, na
     if label_name is None:
         name_cols = [c for c in ("NAME", "name", "Name") if c in frame.columns]
         label_name = " + ".join(map(str, frame[name_cols[0]])) if name_cols else p.stem
-    return Boundary(id=id_ or p.stem, name=label_name, geometry=geom, crs=crs,
-                    repaired=bool(pd.Series(frame["_repaired"]).any()))
+    return Boundary(
+        id=id_ or p.stem,
+        name=label_name,
+        geometry=geom,
+        crs=crs,
+        repaired=bool(pd.Series(frame["_repaired"]).any()),
+    )
 
 
-def boundary_from_geometry(geometry: shapely.Geometry, geometry_crs: CRS, crs: CRS, *, id_: str, name: str) -> Boundary:
+def boundary_from_geometry(
+    geometry: shapely.Geometry, geometry_crs: CRS, crs: CRS, *, id_: str, name: str
+) -> Boundary:
     """A polygon given in code (e.g. an API upload) as one boundary in the grid CRS."""
     fixed, repaired = repair(geometry, id_)
     g = gpd.GeoSeries([fixed], crs=geometry_crs).to_crs(crs).iloc[0]

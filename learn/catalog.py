@@ -85,7 +85,9 @@ class BoundarySpec(_Model):
     id_field: str
     name_field: str
     layer: str | None = None
-    state_field: str | None = Field(default=None, description="column with the state postal code (TOF factors)")
+    state_field: str | None = Field(
+        default=None, description="column with the state postal code (TOF factors)"
+    )
     kind_field: str | None = Field(default=None, description="column saying county / place / ...")
 
 
@@ -116,7 +118,9 @@ class RegionSpec(_Model):
                 raise ValueError(f"layer '{name}' needs 'years' and a path containing '{{year}}'")
         dist = self.layers.get("disturbance")
         if dist is not None and (not dist.periods or "{start}" not in dist.path or "{end}" not in dist.path):
-            raise ValueError("layer 'disturbance' needs 'periods' and a path containing '{start}' and '{end}'")
+            raise ValueError(
+                "layer 'disturbance' needs 'periods' and a path containing '{start}' and '{end}'"
+            )
         canopy = self.layers.get("tree_canopy")
         if canopy is not None and canopy.units not in ("percent", "fraction"):
             raise ValueError("layer 'tree_canopy' needs units: percent or fraction")
@@ -124,7 +128,9 @@ class RegionSpec(_Model):
             y1, y2 = self.default_period
             years = self.layers["land_cover"].years or []
             if y1 >= y2 or y1 not in years or y2 not in years:
-                raise ValueError(f"default_period {list(self.default_period)} must be two land-cover years {years}")
+                raise ValueError(
+                    f"default_period {list(self.default_period)} must be two land-cover years {years}"
+                )
         return self
 
 

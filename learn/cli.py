@@ -24,20 +24,34 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="catalog file (default: $LEARN_CATALOG or ./data_catalog.yaml)")]
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="catalog file (default: $LEARN_CATALOG or ./data_catalog.yaml)"),
+]
 RegionOpt = Annotated[str, typer.Option("--region", "-r", help="region name in the catalog")]
-YearsOpt = Annotated[tuple[int, int], typer.Option("--years", help="start and end inventory years, e.g. --years 2011 2019")]
+YearsOpt = Annotated[
+    tuple[int, int], typer.Option("--years", help="start and end inventory years, e.g. --years 2011 2019")
+]
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=True, disable=not err.is_terminal)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 def _options(exact: bool, recategorize: bool) -> Any:
     from learn.region import InventoryOptions
 
-    return InventoryOptions(pixel_rule="exact" if exact else "centre", recategorize_burned_grassland=recategorize)
+    return InventoryOptions(
+        pixel_rule="exact" if exact else "centre", recategorize_burned_grassland=recategorize
+    )
 
 
 def _fmt(v: float | None, digits: int = 0) -> str:
@@ -46,13 +60,21 @@ def _fmt(v: float | None, digits: int = 0) -> str:
 
 def print_report_table(report: Any, console: Console = out) -> None:
     """Short human summary of a report (display rounding only)."""
-    t = Table(title=f"{report.boundary.name} ({report.boundary.id}) — {report.period.start}–{report.period.end}",
-              caption="t CO2e/yr; emissions positive, removals negative")
+    t = Table(
+        title=f"{report.boundary.name} ({report.boundary.id}) — {report.period.start}–{report.period.end}",
+        caption="t CO2e/yr; emissions positive, removals negative",
+    )
     for col in ("Category", "Type", "Area (ha)", "Emissions", "Removals", "Net"):
         t.add_column(col, justify="right" if col not in ("Category", "Type") else "left")
     for r in report.inventory:
-        t.add_row(r.category, r.type, _fmt(r.area_ha, 1), _fmt(r.emissions_t_co2e_per_yr),
-                  _fmt(r.removals_t_co2e_per_yr), _fmt(r.net_t_co2e_per_yr))
+        t.add_row(
+            r.category,
+            r.type,
+            _fmt(r.area_ha, 1),
+            _fmt(r.emissions_t_co2e_per_yr),
+            _fmt(r.removals_t_co2e_per_yr),
+            _fmt(r.net_t_co2e_per_yr),
+        )
     console.print(t)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
@@ -71,15 +93,25 @@ def catalog_cmd(
     doc: dict[str, Any] = {"catalog": str(cat.path), "datasets": sorted(cat.datasets), "regions": {}}
     for name, spec in cat.regions.items():
         entry: dict[str, Any] = {
-            "description": spec.description, "synthetic": spec.synthetic,
+            "description": spec.description,
+            "synthetic": spec.synthetic,
             "default_period": list(spec.default_period) if spec.default_period else None,
-            "layers": {k: {"path": v.path, "years": v.years, "periods": [list(p) for p in v.periods or []] or None,
-                           "units": v.units} for k, v in spec.layers.items()},
+            "layers": {
+                k: {
+                    "path": v.path,
+                    "years": v.years,
+                    "periods": [list(p) for p in v.periods or []] or None,
+                    "units": v.units,
+                }
+                for k, v in spec.layers.items()
+            },
             "boundaries": None,
         }
         try:
             frame = Region(cat, name).boundaries.frame
-            entry["boundaries"] = [{"id": i, "name": n} for i, n in zip(frame["id"], frame["name"], strict=True)]
+            entry["boundaries"] = [
+                {"id": i, "name": n} for i, n in zip(frame["id"], frame["name"], strict=True)
+            ]
         except LearnError as e:
             entry["boundaries_error"] = e.message
         doc["regions"][name] = entry
@@ -88,28 +120,52 @@ def catalog_cmd(
         return
     out.print(f"catalog: {doc['catalog']}")
     out.print(f"datasets: {', '.join(doc['datasets'])}")
-    for name, e in doc["regions"].items():
-        out.print(f"\n[bold]{name}[/bold]{' [red](SYNTHETIC)[/red]' if e['synthetic'] else ''}: {e['description']}")
-        for layer, info in e["layers"].items():
+    for name, entry in doc["regions"].items():
+        out.print(
+            f"\n[bold]{name}[/bold]{' [red](SYNTHETIC)[/red]' if entry['synthetic'] else ''}: {entry['description']}"
+        )
+        for layer, info in entry["layers"].items():
             when = info["years"] or info["periods"] or ""
             out.print(f"  {layer:24s} {when}")
-        if e["boundaries"] is None:
-            out.print(f"  boundaries: [yellow]{e.get('boundaries_error')}[/yellow]")
+        if entry["boundaries"] is None:
+            out.print(f"  boundaries: [yellow]{entry.get('boundaries_error')}[/yellow]")
         else:
-            out.print(f"  boundaries ({len(e['boundaries'])}): " +
-                      ", ".join(f"{b['id']} {b['name']}" for b in e["boundaries"][:15]))
+            out.print(
+                f"  boundaries ({len(entry['boundaries'])}): "
+                + ", ".join(f"{b['id']} {b['name']}" for b in entry["boundaries"][:15])
+            )
 
 
 @app.command("inventory")
 def inventory_cmd(
     region: RegionOpt,
     years: YearsOpt,
-    boundary: Annotated[str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")] = None,
-    boundary_file: Annotated[Path | None, typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv (LEARN 4 tables) | tidy-csv | xlsx")] = "json",
-    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")] = None,
-    exact: Annotated[bool, typer.Option("--exact-coverage", help="weight edge pixels by covered fraction instead of the pixel-centre rule")] = False,
-    recategorize: Annotated[bool, typer.Option("--recategorize-burned-grassland", help="count burned Forest→Grassland as forest remaining forest with fire emissions (LEARN option)")] = False,
+    boundary: Annotated[
+        str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")
+    ] = None,
+    boundary_file: Annotated[
+        Path | None,
+        typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)"),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="json | csv (LEARN 4 tables) | tidy-csv | xlsx")
+    ] = "json",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
+    ] = None,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact-coverage", help="weight edge pixels by covered fraction instead of the pixel-centre rule"
+        ),
+    ] = False,
+    recategorize: Annotated[
+        bool,
+        typer.Option(
+            "--recategorize-burned-grassland",
+            help="count burned Forest→Grassland as forest remaining forest with fire emissions (LEARN option)",
+        ),
+    ] = False,
     catalog: CatalogOpt = None,
 ) -> None:
     """Compute the inventory of one boundary for one period."""
@@ -119,16 +175,22 @@ def inventory_cmd(
     if fmt not in FORMATS:
         raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
     if (boundary is None) == (boundary_file is None):
-        raise LearnError("give exactly one of --boundary ID or --boundary-file FILE",
-                         hint="`learn catalog` lists the boundary ids of each region")
+        raise LearnError(
+            "give exactly one of --boundary ID or --boundary-file FILE",
+            hint="`learn catalog` lists the boundary ids of each region",
+        )
     if fmt != "json" and out_path is None:
         raise LearnError(f"--format {fmt} needs --out FILE")
     reg = open_region(region, catalog)
     target: Any = boundary_file if boundary_file is not None else boundary
     with _progress() as prog:
         task = prog.add_task("reading rasters", total=None)
-        report = reg.inventory(target, years, _options(exact, recategorize),
-                               progress=lambda i, n: prog.update(task, completed=i, total=n))
+        report = reg.inventory(
+            target,
+            years,
+            _options(exact, recategorize),
+            progress=lambda i, n: prog.update(task, completed=i, total=n),
+        )
     if out_path is None:
         sys.stdout.write(report.to_json() + "\n")
     else:
@@ -152,14 +214,21 @@ def batch_cmd(
     reg = open_region(region, catalog)
     with _progress() as prog:
         task = prog.add_task("boundaries", total=None)
-        result = run_batch(reg, tuple(years), out_dir, _options(exact, recategorize),
-                           progress=lambda i, n: prog.update(task, completed=i, total=n))
+        result = run_batch(
+            reg,
+            (years[0], years[1]),
+            out_dir,
+            _options(exact, recategorize),
+            progress=lambda i, n: prog.update(task, completed=i, total=n),
+        )
     err.print(f"{result.computed} computed, {result.reused} reused → {out_dir}")
 
 
 @app.command("demo")
 def demo_cmd(
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the map afterwards (needs the web app)")] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve the map afterwards (needs the web app)")
+    ] = True,
     force: Annotated[bool, typer.Option("--force", help="regenerate the demo data")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="where the demo reports go")] = Path("outputs/demo"),
     catalog: CatalogOpt = None,
@@ -173,24 +242,42 @@ def demo_cmd(
     data_dir = reg.catalog.resolve(reg.spec.layers["land_cover"].path).parent
     with _progress() as prog:
         task = prog.add_task("generating synthetic demo data", total=None)
-        build_demo_region(data_dir, force=force,
-                          progress=lambda step, i, n: prog.update(task, description=step, completed=i, total=n))
-    out.print("[bold red]SYNTHETIC DEMO DATA[/bold red] — an invented landscape for trying the tool, not a real place.")
+        build_demo_region(
+            data_dir,
+            force=force,
+            progress=lambda step, i, n: prog.update(task, description=step, completed=i, total=n),
+        )
+    out.print(
+        "[bold red]SYNTHETIC DEMO DATA[/bold red] — an invented landscape for trying the tool, not a real place."
+    )
     start, end = reg.default_period
     with _progress() as prog:
         task = prog.add_task(f"inventory {start}–{end}", total=None)
-        result = run_batch(reg, (start, end), out_dir, _options(False, False),
-                           progress=lambda i, n: prog.update(task, completed=i, total=n))
+        result = run_batch(
+            reg,
+            (start, end),
+            out_dir,
+            _options(False, False),
+            progress=lambda i, n: prog.update(task, completed=i, total=n),
+        )
     t = Table(title=f"Demo inventory {start}–{end} (SYNTHETIC), t CO2e/yr")
     for col in ("GEOID", "Name", "Area (ha)", "Gross emissions", "Gross removals", "Net"):
         t.add_column(col, justify="left" if col in ("GEOID", "Name") else "right")
     for r in result.reports:
-        t.add_row(r.boundary.id, r.boundary.name, _fmt(r.boundary.area_ha), _fmt(r.totals.gross_emissions_t_co2e_per_yr),
-                  _fmt(r.totals.gross_removals_t_co2e_per_yr), _fmt(r.totals.net_t_co2e_per_yr))
+        t.add_row(
+            r.boundary.id,
+            r.boundary.name,
+            _fmt(r.boundary.area_ha),
+            _fmt(r.totals.gross_emissions_t_co2e_per_yr),
+            _fmt(r.totals.gross_removals_t_co2e_per_yr),
+            _fmt(r.totals.net_t_co2e_per_yr),
+        )
     out.print(t)
     out.print(f"reports: {out_dir}/ (JSON per boundary, inventory.csv)")
     if serve:
-        out.print("[yellow]the web map is not part of this release yet; reports are in the folder above[/yellow]")
+        out.print(
+            "[yellow]the web map is not part of this release yet; reports are in the folder above[/yellow]"
+        )
 
 
 def main() -> None:

@@ -21,17 +21,29 @@ from learn.util import atomic_path, write_text_atomic
 
 FORMATS = ("json", "csv", "tidy-csv", "xlsx")
 TIDY_COLUMNS = (
-    "boundary_id", "boundary_name", "start", "end", "category", "type", "area_ha",
-    "emissions_t_co2e_per_yr", "removals_t_co2e_per_yr", "net_t_co2e_per_yr",
+    "boundary_id",
+    "boundary_name",
+    "start",
+    "end",
+    "category",
+    "type",
+    "area_ha",
+    "emissions_t_co2e_per_yr",
+    "removals_t_co2e_per_yr",
+    "net_t_co2e_per_yr",
 )
 
 
 def inventory_frame(report: Report) -> pd.DataFrame:
     """The GHG inventory rows as a tidy table (one row per report row)."""
     rows = [
-        {"boundary_id": report.boundary.id, "boundary_name": report.boundary.name,
-         "start": report.period.start, "end": report.period.end,
-         **r.model_dump(exclude={"factors"})}
+        {
+            "boundary_id": report.boundary.id,
+            "boundary_name": report.boundary.name,
+            "start": report.period.start,
+            "end": report.period.end,
+            **r.model_dump(exclude={"factors"}),
+        }
         for r in report.inventory
     ]
     return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
@@ -55,15 +67,18 @@ def change_matrix_frame(report: Report) -> pd.DataFrame:
 
 def canopy_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame([r.model_dump() for r in report.tree_canopy])[
-        ["category", "area_ha", "canopy_ha", "canopy_loss_ha", "percent_tree_cover"]]
+        ["category", "area_ha", "canopy_ha", "canopy_loss_ha", "percent_tree_cover"]
+    ]
 
 
 def summary_frame(report: Report) -> pd.DataFrame:
     rows = [r.model_dump() for r in report.ipcc_summary]
     t = report.totals
-    rows += [{"category": "Gross emissions", "net_t_co2e_per_yr": t.gross_emissions_t_co2e_per_yr},
-             {"category": "Gross removals", "net_t_co2e_per_yr": t.gross_removals_t_co2e_per_yr},
-             {"category": "Net", "net_t_co2e_per_yr": t.net_t_co2e_per_yr}]
+    rows += [
+        {"category": "Gross emissions", "net_t_co2e_per_yr": t.gross_emissions_t_co2e_per_yr},
+        {"category": "Gross removals", "net_t_co2e_per_yr": t.gross_removals_t_co2e_per_yr},
+        {"category": "Net", "net_t_co2e_per_yr": t.net_t_co2e_per_yr},
+    ]
     return pd.DataFrame(rows)
 
 
@@ -82,19 +97,46 @@ def learn_csv(report: Report) -> str:
     w.writerow(["Inventory period", report.period.start, report.period.end])
     for warning in report.warnings:
         w.writerow(["Warning", warning])
-    inv = inventory_frame(report)[["category", "type", "area_ha", "emissions_t_co2e_per_yr",
-                                   "removals_t_co2e_per_yr", "net_t_co2e_per_yr"]]
-    inv.columns = ["Category", "Type", "Area (ha)", "Emissions (t CO2e/yr)", "Removals (t CO2e/yr)",
-                   "Net (t CO2e/yr)"]
+    inv = inventory_frame(report)[
+        [
+            "category",
+            "type",
+            "area_ha",
+            "emissions_t_co2e_per_yr",
+            "removals_t_co2e_per_yr",
+            "net_t_co2e_per_yr",
+        ]
+    ]
+    inv.columns = [
+        "Category",
+        "Type",
+        "Area (ha)",
+        "Emissions (t CO2e/yr)",
+        "Removals (t CO2e/yr)",
+        "Net (t CO2e/yr)",
+    ]
     blocks = [
         head.getvalue(),
         _csv_block("Table 1. Land use change matrix (ha)", change_matrix_frame(report), index=True),
-        _csv_block("Table 2. Tree canopy summary", canopy_frame(report).rename(columns={
-            "category": "Category", "area_ha": "Area (ha)", "canopy_ha": "Tree canopy (ha)",
-            "canopy_loss_ha": "Tree canopy loss (ha)", "percent_tree_cover": "Tree cover (%)"})),
+        _csv_block(
+            "Table 2. Tree canopy summary",
+            canopy_frame(report).rename(
+                columns={
+                    "category": "Category",
+                    "area_ha": "Area (ha)",
+                    "canopy_ha": "Tree canopy (ha)",
+                    "canopy_loss_ha": "Tree canopy loss (ha)",
+                    "percent_tree_cover": "Tree cover (%)",
+                }
+            ),
+        ),
         _csv_block("Table 3. GHG inventory (t CO2e/yr; emissions positive, removals negative)", inv),
-        _csv_block("Table 4. IPCC summary (t CO2e/yr)", summary_frame(report).rename(
-            columns={"category": "Category", "net_t_co2e_per_yr": "Net (t CO2e/yr)"})),
+        _csv_block(
+            "Table 4. IPCC summary (t CO2e/yr)",
+            summary_frame(report).rename(
+                columns={"category": "Category", "net_t_co2e_per_yr": "Net (t CO2e/yr)"}
+            ),
+        ),
     ]
     return "\n".join(blocks)
 
@@ -111,16 +153,26 @@ def provenance_frame(report: Report) -> pd.DataFrame:
 
 
 def write_xlsx(report: Report, path: Path) -> None:
-    inv = inventory_frame(report).rename(columns={
-        "area_ha": "area (ha)", "emissions_t_co2e_per_yr": "emissions (t CO2e/yr)",
-        "removals_t_co2e_per_yr": "removals (t CO2e/yr)", "net_t_co2e_per_yr": "net (t CO2e/yr)"})
+    inv = inventory_frame(report).rename(
+        columns={
+            "area_ha": "area (ha)",
+            "emissions_t_co2e_per_yr": "emissions (t CO2e/yr)",
+            "removals_t_co2e_per_yr": "removals (t CO2e/yr)",
+            "net_t_co2e_per_yr": "net (t CO2e/yr)",
+        }
+    )
     sheets = {
         "GHG inventory": inv,
         "IPCC summary": summary_frame(report).rename(columns={"net_t_co2e_per_yr": "net (t CO2e/yr)"}),
         "Change matrix (ha)": change_matrix_frame(report),
-        "Tree canopy": canopy_frame(report).rename(columns={
-            "area_ha": "area (ha)", "canopy_ha": "canopy (ha)", "canopy_loss_ha": "canopy loss (ha)",
-            "percent_tree_cover": "tree cover (%)"}),
+        "Tree canopy": canopy_frame(report).rename(
+            columns={
+                "area_ha": "area (ha)",
+                "canopy_ha": "canopy (ha)",
+                "canopy_loss_ha": "canopy loss (ha)",
+                "percent_tree_cover": "tree cover (%)",
+            }
+        ),
         "Warnings": pd.DataFrame({"warning": report.warnings}),
         "Provenance": provenance_frame(report),
     }

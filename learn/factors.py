@@ -48,13 +48,6 @@ class ForestFactorTable:
     def codes(self) -> set[int]:
         return {int(c) for c in self.table.index}
 
-    def harvest_ef_tc_ha(self, code: int, disturbance: int) -> float:
-        """EF for harvest disturbance code 1..4: by severity when the table has it, else the single EF."""
-        row = self.table.loc[code]
-        if self.has_severity and 1 <= disturbance <= 4:
-            return float(row[HARVEST_SEVERITY_COLUMNS[disturbance - 1]])
-        return float(row["emission_factor_harvest_tc_ha"])
-
 
 @dataclass(frozen=True)
 class TofFactorTable:
@@ -77,7 +70,9 @@ class TofSelection:
 
 def _read_csv(path: Path, what: str, error: type[FactorTableError] = FactorTableError) -> pd.DataFrame:
     if not path.exists():
-        raise error(f"{what} not found: {path}", hint="check the 'factors' entry of the region in the catalog")
+        raise error(
+            f"{what} not found: {path}", hint="check the 'factors' entry of the region in the catalog"
+        )
     try:
         return pd.read_csv(path, dtype={"name": str}, keep_default_na=True)
     except Exception as err:  # pandas raises many parser error types
@@ -146,7 +141,9 @@ def load_tof_factors(path: str | Path) -> TofFactorTable:
         )
     bad_levels = sorted(set(df["level"]) - set(TOF_LEVELS))
     if bad_levels:
-        raise FactorTableError(f"TOF factor table {path}: unknown level(s) {bad_levels}; use {list(TOF_LEVELS)}")
+        raise FactorTableError(
+            f"TOF factor table {path}: unknown level(s) {bad_levels}; use {list(TOF_LEVELS)}"
+        )
     _require_numeric(df, ["ef_t_c_per_ha", "rf_t_c_per_ha_yr"], path)
     if (df["ef_t_c_per_ha"] < 0).any() or (df["rf_t_c_per_ha_yr"] > 0).any():
         raise FactorTableError(
@@ -159,7 +156,7 @@ def load_tof_factors(path: str | Path) -> TofFactorTable:
 
 
 def _row_dict(row: pd.Series) -> dict[str, object]:
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.to_dict().items()}
+    return {str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.to_dict().items()}
 
 
 def select_tof_factors(

@@ -57,7 +57,14 @@ IPCC_FRF, IPCC_F2NF, IPCC_NF2F, IPCC_TOF, IPCC_TOTAL = (
     "Trees outside forests",
     "Total",
 )
-CANOPY_CATEGORIES: Final = (lu.FORESTLAND, lu.CROPLAND, lu.GRASSLAND, lu.SETTLEMENT, lu.WETLAND, lu.OTHER_LAND)
+CANOPY_CATEGORIES: Final = (
+    lu.FORESTLAND,
+    lu.CROPLAND,
+    lu.GRASSLAND,
+    lu.SETTLEMENT,
+    lu.WETLAND,
+    lu.OTHER_LAND,
+)
 
 
 @dataclass(frozen=True)
@@ -116,13 +123,24 @@ def classify_strata(strata: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _row(category: str, type_: str, area: float | None, emissions: float | None, removals: float | None,
-         factors: dict[str, Any] | None = None) -> InventoryRow:
+def _row(
+    category: str,
+    type_: str,
+    area: float | None,
+    emissions: float | None,
+    removals: float | None,
+    factors: dict[str, Any] | None = None,
+) -> InventoryRow:
     parts = [v for v in (emissions, removals) if v is not None]
     net = float(sum(parts)) if parts else None
     return InventoryRow(
-        category=category, type=type_, area_ha=area, emissions_t_co2e_per_yr=emissions,
-        removals_t_co2e_per_yr=removals, net_t_co2e_per_yr=net, factors=factors or {},
+        category=category,
+        type=type_,
+        area_ha=area,
+        emissions_t_co2e_per_yr=emissions,
+        removals_t_co2e_per_yr=removals,
+        net_t_co2e_per_yr=net,
+        factors=factors or {},
     )
 
 
@@ -133,15 +151,21 @@ def change_matrix(strata: pd.DataFrame, pixel_area_ha: float) -> ChangeMatrix:
     classes = [*lu.LEARN_MATRIX_ORDER, *(int(c) for c in extra)]
     index = {c: i for i, c in enumerate(classes)}
     m = np.zeros((len(classes), len(classes)))
-    for (a, b), px in valid.groupby(["lc1", "lc2"])["pixels"].sum().items():
-        m[index[int(a)], index[int(b)]] += px * pixel_area_ha
+    pairs = valid.groupby(["lc1", "lc2"])["pixels"].sum()
+    for a, b, px in zip(pairs.index.get_level_values(0), pairs.index.get_level_values(1), pairs.to_numpy(), strict=True):
+        m[index[int(a)], index[int(b)]] += float(px) * pixel_area_ha
     return ChangeMatrix(
-        classes=classes, hectares=m.tolist(), row_totals_ha=m.sum(axis=1).tolist(),
-        column_totals_ha=m.sum(axis=0).tolist(), total_ha=float(m.sum()),
+        classes=classes,
+        hectares=m.tolist(),
+        row_totals_ha=m.sum(axis=1).tolist(),
+        column_totals_ha=m.sum(axis=0).tolist(),
+        total_ha=float(m.sum()),
     )
 
 
-def _forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> tuple[list[InventoryRow], pd.Series]:
+def _forest_rows(
+    s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]
+) -> tuple[list[InventoryRow], pd.Series]:
     """Forest Change (stock loss), Reforestation and Forest Remaining Forest rows.
 
     Returns the rows and a boolean mask of strata moved by the burned-grassland recategorisation.
@@ -166,8 +190,16 @@ def _forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) ->
         if inp.has_carbon:
             stock_tc = sum(f * float(s.loc[sel, f"{pool}_sum"].sum()) * px for pool, f in fractions.items())
             emissions = stock_tc * C_TO_CO2 / yrs
-        rows.append(_row(FOREST_CHANGE, type_, area, emissions, None,
-                         {"stock_loss_fractions": fractions, "source": STOCK_LOSS_SOURCE}))
+        rows.append(
+            _row(
+                FOREST_CHANGE,
+                type_,
+                area,
+                emissions,
+                None,
+                {"stock_loss_fractions": fractions, "source": STOCK_LOSS_SOURCE},
+            )
+        )
 
     def factor_sum(sel: pd.Series, column: str) -> float:
         """Σ area (ha) × factor over strata, each stratum with its own code's factor."""
@@ -176,17 +208,21 @@ def _forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) ->
         f = table.table.loc[codes[sel], column].to_numpy(float)
         return float((s.loc[sel, "pixels"].to_numpy(float) * px * f).sum())
 
-    factor_info = (
-        {"table": str(table.path), "sha256": table.sha256} if table is not None else {"table": None}
-    )
+    factor_info = {"table": str(table.path), "sha256": table.sha256} if table is not None else {"table": None}
     forest_ok = inp.has_forest_codes and table is not None
     # Nonforest → forest: removals at the code's RF (annual).
     reforest = (s["transition"] == lu.NONFOREST_TO_FOREST) & has_row
     rf_nf = factor_sum(reforest, "removal_factor_nonforest_to_forest_tc_ha_yr") * C_TO_CO2
-    rows.append(_row(FOREST_CHANGE, REFORESTATION,
-                     float(s.loc[reforest, "pixels"].sum() * px) if forest_ok else None,
-                     None, rf_nf if forest_ok else None,
-                     {**factor_info, "column": "Nonforest to Forest Removal Factor"}))
+    rows.append(
+        _row(
+            FOREST_CHANGE,
+            REFORESTATION,
+            float(s.loc[reforest, "pixels"].sum() * px) if forest_ok else None,
+            None,
+            rf_nf if forest_ok else None,
+            {**factor_info, "column": "Nonforest to Forest Removal Factor"},
+        )
+    )
 
     frf = ((s["transition"] == lu.FOREST_REMAINING_FOREST) & has_row) | moved
     fire = frf & (dist == DIST_FIRE) if inp.has_disturbance else pd.Series(False, index=s.index)
@@ -200,17 +236,29 @@ def _forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) ->
             f"{sorted(set(dist[odd]))} that are not 0/1–4/5/10; they were treated as undisturbed"
         )
     rf_frf = factor_sum(undisturbed, "removal_factor_forest_remaining_tc_ha_yr") * C_TO_CO2
-    rows.append(_row(FOREST_REMAINING, UNDISTURBED,
-                     float(s.loc[undisturbed, "pixels"].sum() * px) if forest_ok else None,
-                     None, rf_frf if forest_ok else None,
-                     {**factor_info, "column": "Forests Remaining Forest Removal Factor"}))
+    rows.append(
+        _row(
+            FOREST_REMAINING,
+            UNDISTURBED,
+            float(s.loc[undisturbed, "pixels"].sum() * px) if forest_ok else None,
+            None,
+            rf_frf if forest_ok else None,
+            {**factor_info, "column": "Forests Remaining Forest Removal Factor"},
+        )
+    )
 
     def disturbance_row(type_: str, sel: pd.Series, column: str) -> InventoryRow:
         if not (forest_ok and inp.has_disturbance):
             return _row(FOREST_REMAINING, type_, None, None, None, {**factor_info, "column": column})
         e = factor_sum(sel, column) * C_TO_CO2 / yrs
-        return _row(FOREST_REMAINING, type_, float(s.loc[sel, "pixels"].sum() * px), e, None,
-                    {**factor_info, "column": column})
+        return _row(
+            FOREST_REMAINING,
+            type_,
+            float(s.loc[sel, "pixels"].sum() * px),
+            e,
+            None,
+            {**factor_info, "column": column},
+        )
 
     rows.append(disturbance_row(FIRE, fire, "emission_factor_fire_tc_ha"))
     rows.append(disturbance_row(INSECT, insect, "emission_factor_insect_tc_ha"))
@@ -218,10 +266,18 @@ def _forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) ->
         e = 0.0
         for k, code in enumerate(DIST_HARVEST):
             from learn.factors import HARVEST_SEVERITY_COLUMNS
+
             e += factor_sum(harvest & (dist == code), HARVEST_SEVERITY_COLUMNS[k])
-        rows.append(_row(FOREST_REMAINING, HARVEST, float(s.loc[harvest, "pixels"].sum() * px),
-                         e * C_TO_CO2 / yrs, None,
-                         {**factor_info, "column": "Harvest_EF_<severity> for codes 1–4"}))
+        rows.append(
+            _row(
+                FOREST_REMAINING,
+                HARVEST,
+                float(s.loc[harvest, "pixels"].sum() * px),
+                e * C_TO_CO2 / yrs,
+                None,
+                {**factor_info, "column": "Harvest_EF_<severity> for codes 1–4"},
+            )
+        )
     else:
         rows.append(disturbance_row(HARVEST, harvest, "emission_factor_harvest_tc_ha"))
 
@@ -253,17 +309,32 @@ def _forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) ->
 def _tof_rows(s: pd.DataFrame, inp: AccountingInputs) -> list[InventoryRow]:
     """Trees Outside Forest rows: canopy on Nonforest→Nonforest pixels (method §5)."""
     if inp.canopy_unit is None or inp.tof is None:
-        return [_row(TREES_OUTSIDE, CANOPY_LOSS, None, None, None), _row(TREES_OUTSIDE, CANOPY_KEPT, None, None, None)]
+        return [
+            _row(TREES_OUTSIDE, CANOPY_LOSS, None, None, None),
+            _row(TREES_OUTSIDE, CANOPY_KEPT, None, None, None),
+        ]
     px, unit = inp.pixel_area_ha, inp.canopy_unit
     sel = s["transition"] == lu.NONFOREST_TO_NONFOREST
     canopy_ha = float((s.loc[sel, "canopy1_sum"] + s.loc[sel, "canopy2_sum"]).sum() / 2 * unit * px)
     loss_ha = float(s.loc[sel, "canopy_loss_sum"].sum() * unit * px * inp.canopy_loss_scale)
     info = {"canopy_years": list(inp.canopy_years or ()), "canopy_loss_scale": inp.canopy_loss_scale}
     return [
-        _row(TREES_OUTSIDE, CANOPY_LOSS, loss_ha, loss_ha * inp.tof.ef_t_c_per_ha * C_TO_CO2 / inp.years, None,
-             {**info, "ef_t_c_per_ha": inp.tof.ef_t_c_per_ha, "row": inp.tof.ef_row}),
-        _row(TREES_OUTSIDE, CANOPY_KEPT, canopy_ha, None, canopy_ha * inp.tof.rf_t_c_per_ha_yr * C_TO_CO2,
-             {**info, "rf_t_c_per_ha_yr": inp.tof.rf_t_c_per_ha_yr, "row": inp.tof.rf_row}),
+        _row(
+            TREES_OUTSIDE,
+            CANOPY_LOSS,
+            loss_ha,
+            loss_ha * inp.tof.ef_t_c_per_ha * C_TO_CO2 / inp.years,
+            None,
+            {**info, "ef_t_c_per_ha": inp.tof.ef_t_c_per_ha, "row": inp.tof.ef_row},
+        ),
+        _row(
+            TREES_OUTSIDE,
+            CANOPY_KEPT,
+            canopy_ha,
+            None,
+            canopy_ha * inp.tof.rf_t_c_per_ha_yr * C_TO_CO2,
+            {**info, "rf_t_c_per_ha_yr": inp.tof.rf_t_c_per_ha_yr, "row": inp.tof.rf_row},
+        ),
     ]
 
 
@@ -275,12 +346,22 @@ def tree_canopy_summary(s: pd.DataFrame, inp: AccountingInputs) -> list[CanopyRo
         sel = s["cat2"] == cat
         area = float(s.loc[sel, "pixels"].sum() * px)
         if inp.canopy_unit is None:
-            out.append(CanopyRow(category=cat, canopy_ha=None, canopy_loss_ha=None, percent_tree_cover=None, area_ha=area))
+            out.append(
+                CanopyRow(
+                    category=cat, canopy_ha=None, canopy_loss_ha=None, percent_tree_cover=None, area_ha=area
+                )
+            )
             continue
-        canopy = float((s.loc[sel, "canopy1_sum"] + s.loc[sel, "canopy2_sum"]).sum() / 2 * inp.canopy_unit * px)
+        canopy = float(
+            (s.loc[sel, "canopy1_sum"] + s.loc[sel, "canopy2_sum"]).sum() / 2 * inp.canopy_unit * px
+        )
         loss = float(s.loc[sel, "canopy_loss_sum"].sum() * inp.canopy_unit * px * inp.canopy_loss_scale)
         pct = 100.0 * canopy / area if area > 0 else None
-        out.append(CanopyRow(category=cat, canopy_ha=canopy, canopy_loss_ha=loss, percent_tree_cover=pct, area_ha=area))
+        out.append(
+            CanopyRow(
+                category=cat, canopy_ha=canopy, canopy_loss_ha=loss, percent_tree_cover=pct, area_ha=area
+            )
+        )
     return out
 
 
@@ -323,24 +404,43 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
     gross_r = float(sum(r.removals_t_co2e_per_yr or 0.0 for r in rows))
     rows.append(_row(TOTAL, TOTAL, None, gross_e, gross_r))
     if not inp.has_carbon:
-        warnings.append("Forest Change emissions not computed: the region has no carbon pool layers "
-                        "(carbon_live, carbon_dead_litter, carbon_soil)")
+        warnings.append(
+            "Forest Change emissions not computed: the region has no carbon pool layers "
+            "(carbon_live, carbon_dead_litter, carbon_soil)"
+        )
     if inp.forest_factors is None:
-        warnings.append("forest removals and disturbance emissions not computed: the region has no forest factor table")
+        warnings.append(
+            "forest removals and disturbance emissions not computed: the region has no forest factor table"
+        )
     elif not inp.has_forest_codes:
-        warnings.append("forest removals and disturbance emissions not computed: the region has no "
-                        "forest_age_type_region layer")
+        warnings.append(
+            "forest removals and disturbance emissions not computed: the region has no "
+            "forest_age_type_region layer"
+        )
     if not inp.has_disturbance:
-        warnings.append(f"disturbance (fire, insect/disease, harvest) not computed: no disturbance raster covers "
-                        f"a period inside {inp.start}–{inp.end}; all forest remaining forest counted as undisturbed")
+        warnings.append(
+            f"disturbance (fire, insect/disease, harvest) not computed: no disturbance raster covers "
+            f"a period inside {inp.start}–{inp.end}; all forest remaining forest counted as undisturbed"
+        )
     if inp.canopy_unit is None:
-        warnings.append("Trees Outside Forest not computed: the region has no tree canopy layer for this period")
+        warnings.append(
+            "Trees Outside Forest not computed: the region has no tree canopy layer for this period"
+        )
     elif inp.tof is None:
-        warnings.append("Trees Outside Forest not computed: the region has no trees-outside-forest factor table")
+        warnings.append(
+            "Trees Outside Forest not computed: the region has no trees-outside-forest factor table"
+        )
     return Accounting(
-        inventory=rows, ipcc_summary=_ipcc_summary(rows),
-        totals=Totals(gross_emissions_t_co2e_per_yr=gross_e, gross_removals_t_co2e_per_yr=gross_r,
-                      net_t_co2e_per_yr=gross_e + gross_r),
-        change_matrix=change_matrix(s, px), tree_canopy=tree_canopy_summary(valid, inp),
-        warnings=warnings, area_ha=area_ha, nodata_area_ha=nodata_ha,
+        inventory=rows,
+        ipcc_summary=_ipcc_summary(rows),
+        totals=Totals(
+            gross_emissions_t_co2e_per_yr=gross_e,
+            gross_removals_t_co2e_per_yr=gross_r,
+            net_t_co2e_per_yr=gross_e + gross_r,
+        ),
+        change_matrix=change_matrix(s, px),
+        tree_canopy=tree_canopy_summary(valid, inp),
+        warnings=warnings,
+        area_ha=area_ha,
+        nodata_area_ha=nodata_ha,
     )

@@ -18,11 +18,26 @@ NLCD_CLASSES: Final = (11, 12, 21, 22, 23, 24, 31, 41, 42, 43, 51, 52, 71, 72, 7
 LEARN_MATRIX_ORDER: Final = (41, 42, 43, 90, 82, 81, 71, 52, 11, 95, 21, 22, 23, 24, 31, 12)
 
 NLCD_NAMES: Final = {
-    11: "Open Water", 12: "Perennial Ice/Snow", 21: "Developed, Open Space", 22: "Developed, Low Intensity",
-    23: "Developed, Medium Intensity", 24: "Developed, High Intensity", 31: "Barren Land",
-    41: "Deciduous Forest", 42: "Evergreen Forest", 43: "Mixed Forest", 51: "Dwarf Scrub", 52: "Shrub/Scrub",
-    71: "Grassland/Herbaceous", 72: "Sedge/Herbaceous", 73: "Lichens", 74: "Moss", 81: "Pasture/Hay",
-    82: "Cultivated Crops", 90: "Woody Wetlands", 95: "Emergent Herbaceous Wetlands",
+    11: "Open Water",
+    12: "Perennial Ice/Snow",
+    21: "Developed, Open Space",
+    22: "Developed, Low Intensity",
+    23: "Developed, Medium Intensity",
+    24: "Developed, High Intensity",
+    31: "Barren Land",
+    41: "Deciduous Forest",
+    42: "Evergreen Forest",
+    43: "Mixed Forest",
+    51: "Dwarf Scrub",
+    52: "Shrub/Scrub",
+    71: "Grassland/Herbaceous",
+    72: "Sedge/Herbaceous",
+    73: "Lichens",
+    74: "Moss",
+    81: "Pasture/Hay",
+    82: "Cultivated Crops",
+    90: "Woody Wetlands",
+    95: "Emergent Herbaceous Wetlands",
 }
 
 FORESTLAND: Final = "Forestland"
@@ -34,12 +49,22 @@ OTHER_LAND: Final = "Other Land"
 
 #: IPCC category of each NLCD class; classes absent here (51, 72–74) roll up to no category.
 NLCD_TO_CATEGORY: Final = {
-    41: FORESTLAND, 42: FORESTLAND, 43: FORESTLAND, 90: FORESTLAND,
-    52: GRASSLAND, 71: GRASSLAND, 81: GRASSLAND,
+    41: FORESTLAND,
+    42: FORESTLAND,
+    43: FORESTLAND,
+    90: FORESTLAND,
+    52: GRASSLAND,
+    71: GRASSLAND,
+    81: GRASSLAND,
     82: CROPLAND,
-    21: SETTLEMENT, 22: SETTLEMENT, 23: SETTLEMENT, 24: SETTLEMENT,
-    11: WETLAND, 95: WETLAND,
-    12: OTHER_LAND, 31: OTHER_LAND,
+    21: SETTLEMENT,
+    22: SETTLEMENT,
+    23: SETTLEMENT,
+    24: SETTLEMENT,
+    11: WETLAND,
+    95: WETLAND,
+    12: OTHER_LAND,
+    31: OTHER_LAND,
 }
 
 FOREST_REMAINING_FOREST: Final = "Forest Remaining Forest"
@@ -54,7 +79,10 @@ FOREST_TO: Final = {
     WETLAND: "Forest to Wetland",
 }
 TRANSITIONS: Final = (
-    FOREST_REMAINING_FOREST, *FOREST_TO.values(), NONFOREST_TO_FOREST, NONFOREST_TO_NONFOREST,
+    FOREST_REMAINING_FOREST,
+    *FOREST_TO.values(),
+    NONFOREST_TO_FOREST,
+    NONFOREST_TO_NONFOREST,
 )
 
 

@@ -22,7 +22,7 @@ from rasterio.crs import CRS
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
-from learn.errors import BoundaryError, RasterError
+from learn.errors import RasterError
 
 # exactextract insists on a CRS on both sides; geometry and grid already share one, so any will do.
 _SCRATCH_CRS = CRS.from_epsg(5070)
@@ -47,7 +47,7 @@ class Grid:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        return rasterio.transform.array_bounds(self.height, self.width, self.transform)[0:4]  # type: ignore[no-any-return]
+        return rasterio.transform.array_bounds(self.height, self.width, self.transform)[0:4]
 
     def window_for_bounds(self, bounds: tuple[float, float, float, float]) -> Window | None:
         """Smallest window of whole pixels covering ``bounds``, clipped to the grid (None if outside)."""
@@ -66,16 +66,22 @@ def open_raster(path: str | Path, what: str) -> rasterio.io.DatasetReader:
     """Open a raster, turning GDAL errors into a message that names the layer and file."""
     p = str(path)
     if "://" not in p and not Path(p).exists():
-        raise RasterError(f"{what}: file not found: {p}", hint="run `learn demo` (demo region) or `learn fetch`")
+        raise RasterError(
+            f"{what}: file not found: {p}", hint="run `learn demo` (demo region) or `learn fetch`"
+        )
     try:
         return rasterio.open(p)
     except RasterioIOError as err:
-        raise RasterError(f"{what}: cannot open raster {p}: {err}", hint="is the file a valid GeoTIFF?") from None
+        raise RasterError(
+            f"{what}: cannot open raster {p}: {err}", hint="is the file a valid GeoTIFF?"
+        ) from None
 
 
 def grid_of(ds: rasterio.io.DatasetReader) -> Grid:
     if ds.crs is None:
-        raise RasterError(f"raster {ds.name} has no CRS", hint="assign the CRS (e.g. EPSG:5070) with gdal_edit.py -a_srs")
+        raise RasterError(
+            f"raster {ds.name} has no CRS", hint="assign the CRS (e.g. EPSG:5070) with gdal_edit.py -a_srs"
+        )
     return Grid(crs=ds.crs, transform=ds.transform, width=ds.width, height=ds.height)
 
 
@@ -116,14 +122,19 @@ class RasterStack(contextlib.ExitStack):
     def read(self, key: str, window: Window) -> npt.NDArray[np.generic]:
         ds = self.layers[key]
         try:
-            return ds.read(1, window=window)  # type: ignore[no-any-return]
+            return ds.read(1, window=window)
         except RasterioIOError as err:
             raise RasterError(f"cannot read {ds.name} (corrupt or truncated?): {err}") from None
 
 
 def iter_windows(window: Window, block: int = 1024) -> Iterator[Window]:
     """Split ``window`` into blocks of at most ``block`` × ``block`` pixels (bounded memory)."""
-    col0, row0, width, height = int(window.col_off), int(window.row_off), int(window.width), int(window.height)
+    col0, row0, width, height = (
+        int(window.col_off),
+        int(window.row_off),
+        int(window.width),
+        int(window.height),
+    )
     for r in range(row0, row0 + height, block):
         for c in range(col0, col0 + width, block):
             yield Window(c, r, min(block, col0 + width - c), min(block, row0 + height - r))
@@ -149,7 +160,9 @@ def zone_weights(
     raise ValueError(f"pixel rule must be one of {PIXEL_RULES}")
 
 
-def _exact_coverage(geometry: shapely.Geometry, shape: tuple[int, int], transform: Affine) -> npt.NDArray[np.float32]:
+def _exact_coverage(
+    geometry: shapely.Geometry, shape: tuple[int, int], transform: Affine
+) -> npt.NDArray[np.float32]:
     """Covered fraction per pixel, from exactextract (geometry already in the grid's CRS)."""
     import geopandas as gpd
     from exactextract import exact_extract

@@ -96,7 +96,7 @@ def reduce_window(a: WindowArrays) -> pd.DataFrame:
     n = len(uniq)
 
     def wsum(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.bincount(inverse, weights=values, minlength=n)
+        return np.bincount(inverse, weights=values, minlength=n).astype(np.float64)
 
     out: dict[str, npt.NDArray[np.generic]] = {
         "zone": uniq >> 48,

@@ -33,7 +33,7 @@ from learn.factors import (
     select_tof_factors,
 )
 from learn.inventory import AccountingInputs, account
-from learn.raster import Grid, RasterStack, iter_windows, open_raster, grid_of, zone_weights
+from learn.raster import Grid, RasterStack, grid_of, iter_windows, open_raster, zone_weights
 from learn.reduce import WindowArrays, combine, reduce_window
 from learn.results import BoundaryInfo, Period, Report
 
@@ -50,7 +50,10 @@ class InventoryOptions:
     block_size: int = 1024
 
     def as_dict(self) -> dict[str, Any]:
-        return {"pixel_rule": self.pixel_rule, "recategorize_burned_grassland": self.recategorize_burned_grassland}
+        return {
+            "pixel_rule": self.pixel_rule,
+            "recategorize_burned_grassland": self.recategorize_burned_grassland,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,13 @@ class Region:
     def boundaries(self) -> BoundarySet:
         b = self.spec.boundaries
         return load_boundary_set(
-            self.catalog.resolve(b.path), id_field=b.id_field, name_field=b.name_field, crs=self.grid.crs,
-            layer=b.layer, state_field=b.state_field, kind_field=b.kind_field,
+            self.catalog.resolve(b.path),
+            id_field=b.id_field,
+            name_field=b.name_field,
+            crs=self.grid.crs,
+            layer=b.layer,
+            state_field=b.state_field,
+            kind_field=b.kind_field,
         )
 
     @cached_property
@@ -128,12 +136,15 @@ class Region:
     def check_period(self, start: int, end: int) -> None:
         years = self.land_cover_years
         if start >= end:
-            raise PeriodError(f"start year {start} must be before end year {end}",
-                              hint=f"e.g. --years {years[0]} {years[-1]}")
+            raise PeriodError(
+                f"start year {start} must be before end year {end}",
+                hint=f"e.g. --years {years[0]} {years[-1]}",
+            )
         missing = [y for y in (start, end) if y not in years]
         if missing:
-            raise PeriodError(f"region '{self.name}' has no land cover for {missing}",
-                              hint=f"available years: {years}")
+            raise PeriodError(
+                f"region '{self.name}' has no land cover for {missing}", hint=f"available years: {years}"
+            )
 
     def period_layers(self, start: int, end: int) -> PeriodLayers:
         """Resolve the files for one period: land cover, canopy years, disturbance periods inside it."""
@@ -142,15 +153,24 @@ class Region:
         periods = [p for p in self.disturbance_periods if start <= p[0] and p[1] <= end]
         layers = self.spec.layers
         return PeriodLayers(
-            start=start, end=end,
+            start=start,
+            end=end,
             land_cover=(self._path("land_cover", year=start), self._path("land_cover", year=end)),
             canopy_years=canopy_years,
-            canopy=(self._path("tree_canopy", year=canopy_years[0]), self._path("tree_canopy", year=canopy_years[1]))
-            if canopy_years else None,
+            canopy=(
+                self._path("tree_canopy", year=canopy_years[0]),
+                self._path("tree_canopy", year=canopy_years[1]),
+            )
+            if canopy_years
+            else None,
             disturbance_periods=periods,
             disturbance=[self._path("disturbance", start=a, end=b) for a, b in periods],
-            forest_age_type_region=self._path("forest_age_type_region") if "forest_age_type_region" in layers else None,
-            carbon={k: self._path(k) for k in CARBON_LAYERS} if all(k in layers for k in CARBON_LAYERS) else None,
+            forest_age_type_region=self._path("forest_age_type_region")
+            if "forest_age_type_region" in layers
+            else None,
+            carbon={k: self._path(k) for k in CARBON_LAYERS}
+            if all(k in layers for k in CARBON_LAYERS)
+            else None,
         )
 
     # ---- boundaries -------------------------------------------------------------------------
@@ -159,22 +179,29 @@ class Region:
         if isinstance(boundary, Boundary):
             return boundary
         if isinstance(boundary, os.PathLike):
-            return boundary_from_file(boundary, self.grid.crs)
+            return boundary_from_file(Path(boundary), self.grid.crs)
         return self.boundaries.get(str(boundary))
 
     def states_for(self, b: Boundary) -> list[str]:
         return b.states or ([self.spec.state] if self.spec.state else [])
 
     # ---- the two stages ---------------------------------------------------------------------
-    def strata(self, b: Boundary, layers: PeriodLayers, options: InventoryOptions = InventoryOptions(),
-               progress: Progress | None = None) -> pd.DataFrame:
+    def strata(
+        self,
+        b: Boundary,
+        layers: PeriodLayers,
+        options: InventoryOptions = InventoryOptions(),
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
         """Raster stage for one boundary: the stratum table (see :mod:`learn.reduce`)."""
         grid = self.grid
         window = grid.window_for_bounds(shapely.bounds(b.geometry).tolist())
         if window is None:
             gb = [round(v) for v in grid.bounds]
-            raise BoundaryError(f"boundary '{b.id}' ({b.name}) lies outside the region's grid",
-                                hint=f"the region '{self.name}' covers {gb} in {grid.crs}")
+            raise BoundaryError(
+                f"boundary '{b.id}' ({b.name}) lies outside the region's grid",
+                hint=f"the region '{self.name}' covers {gb} in {grid.crs}",
+            )
         with RasterStack() as stack:
             stack.add("lc1", layers.land_cover[0], f"land cover {layers.start}")
             stack.add("lc2", layers.land_cover[1], f"land cover {layers.end}")
@@ -189,9 +216,14 @@ class Region:
                 stack.add("tc1", layers.canopy[0], f"tree canopy {layers.canopy_years[0]}")
                 stack.add("tc2", layers.canopy[1], f"tree canopy {layers.canopy_years[1]}")
             if stack.grid != grid:
-                raise RasterError(f"the land cover of {layers.start} is not on the grid of the region's first year")
-            canopy_max = 100.0 if self.spec.layers.get("tree_canopy") and \
-                self.spec.layers["tree_canopy"].units == "percent" else 1.0
+                raise RasterError(
+                    f"the land cover of {layers.start} is not on the grid of the region's first year"
+                )
+            canopy_max = (
+                100.0
+                if self.spec.layers.get("tree_canopy") and self.spec.layers["tree_canopy"].units == "percent"
+                else 1.0
+            )
             windows = list(iter_windows(window, options.block_size))
             parts = []
             for i, win in enumerate(windows):
@@ -210,66 +242,106 @@ class Region:
         progress: Progress | None = None,
     ) -> Report:
         """Compute the report of one boundary for one period (``years`` = (start, end))."""
-        start, end = (tuple(years) if years else self.default_period)  # type: ignore[misc]
+        start, end = (int(years[0]), int(years[1])) if years else self.default_period
         layers = self.period_layers(start, end)
         b = self.boundary(boundary)
         strata = self.strata(b, layers, options, progress)
         return self.report_from_strata(b, layers, strata, options)
 
-    def report_from_strata(self, b: Boundary, layers: PeriodLayers, strata: pd.DataFrame,
-                           options: InventoryOptions) -> Report:
+    def report_from_strata(
+        self, b: Boundary, layers: PeriodLayers, strata: pd.DataFrame, options: InventoryOptions
+    ) -> Report:
         """Accounting stage + provenance for one boundary."""
         tof: TofSelection | None = None
         if self.tof_factors is not None:
-            tof = select_tof_factors(self.tof_factors, place_name=b.name, states_by_overlap=self.states_for(b))
+            tof = select_tof_factors(
+                self.tof_factors, place_name=b.name, states_by_overlap=self.states_for(b)
+            )
         canopy_spec = self.spec.layers.get("tree_canopy")
         inp = AccountingInputs(
-            start=layers.start, end=layers.end, pixel_area_ha=self.grid.pixel_area_ha,
-            forest_factors=self.forest_factors, tof=tof,
-            canopy_unit=(0.01 if canopy_spec and canopy_spec.units == "percent" else 1.0) if layers.canopy else None,
-            canopy_years=layers.canopy_years, has_carbon=layers.carbon is not None,
-            has_disturbance=bool(layers.disturbance), has_forest_codes=layers.forest_age_type_region is not None,
+            start=layers.start,
+            end=layers.end,
+            pixel_area_ha=self.grid.pixel_area_ha,
+            forest_factors=self.forest_factors,
+            tof=tof,
+            canopy_unit=(0.01 if canopy_spec and canopy_spec.units == "percent" else 1.0)
+            if layers.canopy
+            else None,
+            canopy_years=layers.canopy_years,
+            has_carbon=layers.carbon is not None,
+            has_disturbance=bool(layers.disturbance),
+            has_forest_codes=layers.forest_age_type_region is not None,
             recategorize_burned_grassland=options.recategorize_burned_grassland,
         )
         acc = account(strata, inp)
         warnings = list(acc.warnings)
         if self.spec.synthetic:
-            warnings.insert(0, f"SYNTHETIC DATA: region '{self.name}' is generated demo data, not a real place; "
-                               "do not use these numbers for reporting")
+            warnings.insert(
+                0,
+                f"SYNTHETIC DATA: region '{self.name}' is generated demo data, not a real place; "
+                "do not use these numbers for reporting",
+            )
         if b.repaired:
-            warnings.append(f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid")
+            warnings.append(
+                f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid"
+            )
         if acc.area_ha == 0:
             warnings.append(f"boundary '{b.id}' contains no pixel centre of the grid; all values are zero")
         polygon_area = b.polygon_area_ha
-        inside = shapely.intersection(b.geometry, shapely.box(*self.grid.bounds)).area / max(b.geometry.area, 1e-9)
+        inside = shapely.intersection(b.geometry, shapely.box(*self.grid.bounds)).area / max(
+            b.geometry.area, 1e-9
+        )
         if inside < 0.999:
-            warnings.append(f"{100 * (1 - inside):.1f} % of boundary '{b.id}' lies outside the region's data and is not counted")
+            warnings.append(
+                f"{100 * (1 - inside):.1f} % of boundary '{b.id}' lies outside the region's data and is not counted"
+            )
         return Report(
-            boundary=BoundaryInfo(id=b.id, name=b.name, area_ha=acc.area_ha, polygon_area_ha=polygon_area,
-                                  nodata_area_ha=acc.nodata_area_ha),
+            boundary=BoundaryInfo(
+                id=b.id,
+                name=b.name,
+                area_ha=acc.area_ha,
+                polygon_area_ha=polygon_area,
+                nodata_area_ha=acc.nodata_area_ha,
+            ),
             period=Period(start=layers.start, end=layers.end, years=layers.end - layers.start),
-            inventory=acc.inventory, ipcc_summary=acc.ipcc_summary, totals=acc.totals,
-            change_matrix=acc.change_matrix, tree_canopy=acc.tree_canopy, warnings=warnings,
+            inventory=acc.inventory,
+            ipcc_summary=acc.ipcc_summary,
+            totals=acc.totals,
+            change_matrix=acc.change_matrix,
+            tree_canopy=acc.tree_canopy,
+            warnings=warnings,
             provenance=self.provenance(layers, options, tof),
         )
 
-    def provenance(self, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None) -> dict[str, Any]:
+    def provenance(
+        self, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None
+    ) -> dict[str, Any]:
         from learn import __version__
 
         def layer_entry(name: str, path: Path, **extra: Any) -> dict[str, Any]:
             spec = self.spec.layers.get(name)
-            return {"path": str(path), "source": spec.source if spec else None,
-                    "version": spec.version if spec else None, **extra}
+            return {
+                "path": str(path),
+                "source": spec.source if spec else None,
+                "version": spec.version if spec else None,
+                **extra,
+            }
 
         used: dict[str, Any] = {
             "land_cover_start": layer_entry("land_cover", layers.land_cover[0], year=layers.start),
             "land_cover_end": layer_entry("land_cover", layers.land_cover[1], year=layers.end),
         }
         if layers.canopy and layers.canopy_years:
-            used["tree_canopy_start"] = layer_entry("tree_canopy", layers.canopy[0], year=layers.canopy_years[0])
-            used["tree_canopy_end"] = layer_entry("tree_canopy", layers.canopy[1], year=layers.canopy_years[1])
+            used["tree_canopy_start"] = layer_entry(
+                "tree_canopy", layers.canopy[0], year=layers.canopy_years[0]
+            )
+            used["tree_canopy_end"] = layer_entry(
+                "tree_canopy", layers.canopy[1], year=layers.canopy_years[1]
+            )
         if layers.forest_age_type_region:
-            used["forest_age_type_region"] = layer_entry("forest_age_type_region", layers.forest_age_type_region)
+            used["forest_age_type_region"] = layer_entry(
+                "forest_age_type_region", layers.forest_age_type_region
+            )
         for (a, b_), p in zip(layers.disturbance_periods, layers.disturbance, strict=True):
             used[f"disturbance_{a}_{b_}"] = layer_entry("disturbance", p, period=[a, b_], combined_by="max")
         if layers.carbon:
@@ -285,13 +357,18 @@ class Region:
             "catalog": str(self.catalog.path),
             "region": self.name,
             "synthetic": self.spec.synthetic,
-            "grid": {"crs": self.grid.crs.to_string(), "transform": list(self.grid.transform)[:6],
-                     "width": self.grid.width, "height": self.grid.height, "pixel_area_ha": self.grid.pixel_area_ha},
+            "grid": {
+                "crs": self.grid.crs.to_string(),
+                "transform": list(self.grid.transform)[:6],
+                "width": self.grid.width,
+                "height": self.grid.height,
+                "pixel_area_ha": self.grid.pixel_area_ha,
+            },
             "layers": used,
             "factor_tables": tables,
             "tof_factor_rows": {"ef": tof.ef_row, "rf": tof.rf_row} if tof else None,
             "method": "ICLEI USA / WRI LEARN (IPCC gain-loss): Glen, Harris & Birdsey 2024, WRI Technical Note "
-                      "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
+            "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
             "options": options.as_dict(),
         }
 
@@ -310,9 +387,11 @@ def choose_canopy_years(available: Sequence[int], start: int, end: int) -> tuple
     return c1, c2
 
 
-def _window_arrays(stack: RasterStack, win: Any, weight: npt.NDArray[np.float32], layers: PeriodLayers,
-                   canopy_max: float) -> WindowArrays:
+def _window_arrays(
+    stack: RasterStack, win: Any, weight: npt.NDArray[np.float32], layers: PeriodLayers, canopy_max: float
+) -> WindowArrays:
     """Read one window of every layer into the kernel's inputs (nodata → NaN / 0)."""
+
     def as_float(key: str, valid_max: float | None = None) -> npt.NDArray[np.float64]:
         ds = stack.layers[key]
         arr = stack.read(key, win).astype(np.float64)
@@ -332,7 +411,9 @@ def _window_arrays(stack: RasterStack, win: Any, weight: npt.NDArray[np.float32]
     dist = None
     if layers.disturbance:
         # Several periods inside the inventory combine by per-pixel MAX: fire > insect > harvest.
-        dist = np.maximum.reduce([as_code(f"dist{i}") for i in range(len(layers.disturbance))]).astype(np.uint8)
+        dist = np.maximum.reduce([as_code(f"dist{i}") for i in range(len(layers.disturbance))]).astype(
+            np.uint8
+        )
     return WindowArrays(
         zone=np.where(weight > 0, 0, -1).astype(np.int32),
         weight=weight,

@@ -20,8 +20,12 @@ class BoundaryInfo(_Model):
     id: str
     name: str
     area_ha: float = Field(description="area of the pixels counted in the boundary (ha)")
-    polygon_area_ha: float | None = Field(default=None, description="area of the polygon itself, EPSG:5070 (ha)")
-    nodata_area_ha: float = Field(default=0.0, description="counted area without a valid land-cover class (ha)")
+    polygon_area_ha: float | None = Field(
+        default=None, description="area of the polygon itself, EPSG:5070 (ha)"
+    )
+    nodata_area_ha: float = Field(
+        default=0.0, description="counted area without a valid land-cover class (ha)"
+    )
 
 
 class Period(_Model):

@@ -19,12 +19,27 @@ ORIGIN = (1_000_000.0, 2_000_000.0)  # top-left, EPSG:5070
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 
-def write_tif(path: Path, array: np.ndarray, nodata: float | None = None, crs: str | None = "EPSG:5070",
-              transform: Affine | None = None) -> Path:
+def write_tif(
+    path: Path,
+    array: np.ndarray,
+    nodata: float | None = None,
+    crs: str | None = "EPSG:5070",
+    transform: Affine | None = None,
+) -> Path:
     arr = np.asarray(array)
     transform = transform or Affine(PIXEL, 0, ORIGIN[0], 0, -PIXEL, ORIGIN[1])
-    with rasterio.open(path, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1,
-                       dtype=arr.dtype, crs=crs, transform=transform, nodata=nodata) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=arr.shape[1],
+        height=arr.shape[0],
+        count=1,
+        dtype=arr.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as ds:
         ds.write(arr, 1)
     return path
 
@@ -48,11 +63,19 @@ def make_region(tmp_path: Path) -> RegionFactory:
     """
     counter = {"n": 0}
 
-    def factory(land_cover: dict[int, Any], *, canopy: dict[int, Any] | None = None, codes: Any = None,
-                carbon: tuple[Any, Any, Any] | None = None, disturbance: dict[tuple[int, int], Any] | None = None,
-                boundaries: list[tuple[str, str, shapely.Geometry]] | None = None,
-                forest_rows: str | None = None, tof_rows: str | None = None, canopy_units: str = "percent",
-                extra_region: dict[str, Any] | None = None) -> Path:
+    def factory(
+        land_cover: dict[int, Any],
+        *,
+        canopy: dict[int, Any] | None = None,
+        codes: Any = None,
+        carbon: tuple[Any, Any, Any] | None = None,
+        disturbance: dict[tuple[int, int], Any] | None = None,
+        boundaries: list[tuple[str, str, shapely.Geometry]] | None = None,
+        forest_rows: str | None = None,
+        tof_rows: str | None = None,
+        canopy_units: str = "percent",
+        extra_region: dict[str, Any] | None = None,
+    ) -> Path:
         counter["n"] += 1
         d = tmp_path / f"region{counter['n']}"
         d.mkdir()
@@ -64,7 +87,11 @@ def make_region(tmp_path: Path) -> RegionFactory:
         if canopy:
             for y, a in canopy.items():
                 dtype = np.uint8 if canopy_units == "percent" else np.float32
-                write_tif(d / f"tc_{y}.tif", np.asarray(a, dtype=dtype), nodata=255 if canopy_units == "percent" else None)
+                write_tif(
+                    d / f"tc_{y}.tif",
+                    np.asarray(a, dtype=dtype),
+                    nodata=255 if canopy_units == "percent" else None,
+                )
             layers["tree_canopy"] = {"path": "tc_{year}.tif", "years": sorted(canopy), "units": canopy_units}
         if codes is not None:
             write_tif(d / "codes.tif", np.asarray(codes, dtype=np.uint16))
@@ -76,11 +103,17 @@ def make_region(tmp_path: Path) -> RegionFactory:
         if disturbance:
             for (a, b), arr in disturbance.items():
                 write_tif(d / f"dist_{a}_{b}.tif", np.asarray(arr, dtype=np.uint8))
-            layers["disturbance"] = {"path": "dist_{start}_{end}.tif", "periods": [list(p) for p in sorted(disturbance)]}
+            layers["disturbance"] = {
+                "path": "dist_{start}_{end}.tif",
+                "periods": [list(p) for p in sorted(disturbance)],
+            }
         if boundaries is None:
             boundaries = [("A", "Everything", pixel_box(0, 0, shape[0], shape[1]))]
-        gpd.GeoDataFrame({"GEOID": [b[0] for b in boundaries], "NAME": [b[1] for b in boundaries]},
-                         geometry=[b[2] for b in boundaries], crs="EPSG:5070").to_file(d / "bounds.gpkg")
+        gpd.GeoDataFrame(
+            {"GEOID": [b[0] for b in boundaries], "NAME": [b[1] for b in boundaries]},
+            geometry=[b[2] for b in boundaries],
+            crs="EPSG:5070",
+        ).to_file(d / "bounds.gpkg")
         factors: dict[str, str] = {}
         if forest_rows is not None:
             (d / "forest.csv").write_text(forest_rows)
@@ -88,8 +121,12 @@ def make_region(tmp_path: Path) -> RegionFactory:
         if tof_rows is not None:
             (d / "tof.csv").write_text(tof_rows)
             factors["trees_outside_forest"] = "tof.csv"
-        region = {"description": "test region", "layers": layers, "factors": factors,
-                  "boundaries": {"path": "bounds.gpkg", "id_field": "GEOID", "name_field": "NAME"}}
+        region = {
+            "description": "test region",
+            "layers": layers,
+            "factors": factors,
+            "boundaries": {"path": "bounds.gpkg", "id_field": "GEOID", "name_field": "NAME"},
+        }
         region.update(extra_region or {})
         cat = d / "catalog.yaml"
         cat.write_text(yaml.safe_dump({"datasets": {}, "regions": {"t": region}}))
@@ -98,14 +135,18 @@ def make_region(tmp_path: Path) -> RegionFactory:
     return factory
 
 
-FOREST_HEADER = ("ForestAgeTypeRegion,Region,UpperGroup,Age,Plantation,Nonforest to Forest Removal Factor,"
-                 "Forests Remaining Forest Removal Factor,Fire Emissions Factor,Insect Emissions Factor,"
-                 "Harvest Emissions Factor,source\n")
+FOREST_HEADER = (
+    "ForestAgeTypeRegion,Region,UpperGroup,Age,Plantation,Nonforest to Forest Removal Factor,"
+    "Forests Remaining Forest Removal Factor,Fire Emissions Factor,Insect Emissions Factor,"
+    "Harvest Emissions Factor,source\n"
+)
 
 
 def forest_table(*rows: tuple[int, float, float, float, float, float]) -> str:
     """CSV in LEARN's layout from (code, RF nonforest→forest, RF remaining, EF fire, EF insect, EF harvest)."""
-    body = "".join(f"{c},Northeast,Test group,20-100,0,{a},{b},{f},{i},{h},test\n" for c, a, b, f, i, h in rows)
+    body = "".join(
+        f"{c},Northeast,Test group,20-100,0,{a},{b},{f},{i},{h},test\n" for c, a, b, f, i, h in rows
+    )
     return FOREST_HEADER + body
 
 

@@ -32,7 +32,10 @@ def basic(make_region):
         {2011: LC11, 2019: LC19},
         carbon=(np.full(shape, LIVE), np.full(shape, DEAD), np.full(shape, SOIL)),
         codes=[[0, 0, 0, 0, 7], [7, 0, 0, 8, 7]],
-        canopy={2011: [[90, 90, 90, 90, 90], [90, 40, 80, 10, 90]], 2019: [[10, 5, 20, 0, 90], [90, 20, 0, 60, 95]]},
+        canopy={
+            2011: [[90, 90, 90, 90, 90], [90, 40, 80, 10, 90]],
+            2019: [[10, 5, 20, 0, 90], [90, 20, 0, 60, 95]],
+        },
         forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40), (8, -2.0, -1.2, 31, 6, 41)),
         tof_rows=TOF_DEFAULT,
     )
@@ -75,7 +78,10 @@ def test_trees_outside_forest_and_canopy_summary(basic):
     # Only the 82→82 pixel is Nonforest→Nonforest: canopy 40 → 20 %.
     canopy_ha = (40 + 20) / 2 * 0.01 * PX
     loss_ha = 20 * 0.01 * PX
-    kept, lost = r[("Trees Outside Forest", "Canopy maintained/gained")], r[("Trees Outside Forest", "Tree canopy loss")]
+    kept, lost = (
+        r[("Trees Outside Forest", "Canopy maintained/gained")],
+        r[("Trees Outside Forest", "Tree canopy loss")],
+    )
     assert kept.area_ha == pytest.approx(canopy_ha)
     assert kept.removals_t_co2e_per_yr == pytest.approx(canopy_ha * -4 * K)
     assert lost.area_ha == pytest.approx(loss_ha)
@@ -98,7 +104,12 @@ def test_totals_and_ipcc_summary_add_up(basic):
     assert rep.totals.net_t_co2e_per_yr == pytest.approx(e + rm)
     s = {x.category: x.net_t_co2e_per_yr for x in rep.ipcc_summary}
     assert s["Total"] == pytest.approx(e + rm)
-    parts = s["Forest remaining forest"] + s["Forest to non-forest"] + s["Non-forest to forest"] + s["Trees outside forests"]
+    parts = (
+        s["Forest remaining forest"]
+        + s["Forest to non-forest"]
+        + s["Non-forest to forest"]
+        + s["Trees outside forests"]
+    )
     assert parts == pytest.approx(s["Total"])
     assert rep.inventory[-1].category == "Total"
 
@@ -120,7 +131,11 @@ def test_disturbance_priority_max_and_period_selection(make_region):
         {2011: lc, 2016: lc, 2019: lc},
         codes=[[7, 7, 7, 7]],
         # Inside 2011–2019: 2011–2013 and 2013–2016. 2016–2019 is outside the 2011–2016 inventory below.
-        disturbance={(2011, 2013): [[1, 5, 0, 2]], (2013, 2016): [[10, 2, 0, 0]], (2016, 2019): [[0, 0, 10, 0]]},
+        disturbance={
+            (2011, 2013): [[1, 5, 0, 2]],
+            (2013, 2016): [[10, 2, 0, 0]],
+            (2016, 2019): [[0, 0, 10, 0]],
+        },
         forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
     )
     reg = learn.open_region("t", cat)
@@ -129,9 +144,13 @@ def test_disturbance_priority_max_and_period_selection(make_region):
     assert r[("Forest Remaining Forest", "Fire")].area_ha == pytest.approx(PX)  # max(1, 10) = fire
     assert r[("Forest Remaining Forest", "Fire")].emissions_t_co2e_per_yr == pytest.approx(PX * 30 * K / yrs)
     assert r[("Forest Remaining Forest", "Insect/Disease")].area_ha == pytest.approx(PX)  # max(5, 2) = insect
-    assert r[("Forest Remaining Forest", "Insect/Disease")].emissions_t_co2e_per_yr == pytest.approx(PX * 5 * K / yrs)
+    assert r[("Forest Remaining Forest", "Insect/Disease")].emissions_t_co2e_per_yr == pytest.approx(
+        PX * 5 * K / yrs
+    )
     assert r[("Forest Remaining Forest", "Harvest/Other")].area_ha == pytest.approx(PX)
-    assert r[("Forest Remaining Forest", "Harvest/Other")].emissions_t_co2e_per_yr == pytest.approx(PX * 40 * K / yrs)
+    assert r[("Forest Remaining Forest", "Harvest/Other")].emissions_t_co2e_per_yr == pytest.approx(
+        PX * 40 * K / yrs
+    )
     # The pixel burned only in 2016–2019 is undisturbed in 2011–2016, and disturbed forest gets no removals.
     und = r[("Forest Remaining Forest", "Undisturbed")]
     assert und.area_ha == pytest.approx(PX)
@@ -148,8 +167,12 @@ def test_harvest_severity_columns(make_region):
         "Harvest Emissions Factor,Harvest_EF_0_25,Harvest_EF_25_50,Harvest_EF_50_75,Harvest_EF_75_100,source\n"
         "7,Northeast,g,20-100,0,-1,-1,30,5,40,-2,10,20,50,test\n"
     )
-    cat = make_region({2011: lc, 2019: lc}, codes=[[7] * 5], disturbance={(2011, 2019): [[1, 2, 3, 4, 0]]},
-                      forest_rows=table)
+    cat = make_region(
+        {2011: lc, 2019: lc},
+        codes=[[7] * 5],
+        disturbance={(2011, 2019): [[1, 2, 3, 4, 0]]},
+        forest_rows=table,
+    )
     r = rows(learn.open_region("t", cat).inventory("A", (2011, 2019)))
     h = r[("Forest Remaining Forest", "Harvest/Other")]
     assert h.area_ha == pytest.approx(4 * PX)
@@ -159,9 +182,13 @@ def test_harvest_severity_columns(make_region):
 def test_recategorise_burned_grassland_moves_without_double_counting(make_region):
     lc11, lc19 = [[41, 41, 41]], [[71, 71, 41]]
     ones = np.ones((1, 3))
-    cat = make_region({2011: lc11, 2019: lc19}, codes=[[7, 7, 7]],
-                      carbon=(ones * 100, ones * 20, ones * 50), disturbance={(2011, 2019): [[10, 0, 0]]},
-                      forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)))
+    cat = make_region(
+        {2011: lc11, 2019: lc19},
+        codes=[[7, 7, 7]],
+        carbon=(ones * 100, ones * 20, ones * 50),
+        disturbance={(2011, 2019): [[10, 0, 0]]},
+        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
+    )
     reg = learn.open_region("t", cat)
     off = rows(reg.inventory("A", (2011, 2019)))
     on = rows(reg.inventory("A", (2011, 2019), InventoryOptions(recategorize_burned_grassland=True)))
@@ -175,14 +202,23 @@ def test_recategorise_burned_grassland_moves_without_double_counting(make_region
     assert on[("Forest Remaining Forest", "Fire")].emissions_t_co2e_per_yr == pytest.approx(PX * 30 * K / 8)
     # Burned pixel gets no removals; the unburned FRF pixel keeps its removals either way.
     assert on[("Forest Remaining Forest", "Undisturbed")].area_ha == pytest.approx(PX)
-    total_area_on = sum(on[k].area_ha for k in on if k[0] == "Forest Change" and k[1] != "Reforestation (Non-Forest to Forest)") \
-        + on[("Forest Remaining Forest", "Fire")].area_ha + on[("Forest Remaining Forest", "Undisturbed")].area_ha
+    total_area_on = (
+        sum(
+            on[k].area_ha
+            for k in on
+            if k[0] == "Forest Change" and k[1] != "Reforestation (Non-Forest to Forest)"
+        )
+        + on[("Forest Remaining Forest", "Fire")].area_ha
+        + on[("Forest Remaining Forest", "Undisturbed")].area_ha
+    )
     assert total_area_on == pytest.approx(3 * PX)
 
 
 def test_missing_factor_rows_and_uncoded_forest_are_reported(make_region):
     lc = [[41, 41, 41, 41]]
-    cat = make_region({2011: lc, 2019: lc}, codes=[[7, 99, 99, 0]], forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)))
+    cat = make_region(
+        {2011: lc, 2019: lc}, codes=[[7, 99, 99, 0]], forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40))
+    )
     rep = learn.open_region("t", cat).inventory("A", (2011, 2019))
     r = rows(rep)
     assert r[("Forest Remaining Forest", "Undisturbed")].area_ha == pytest.approx(PX)
@@ -204,16 +240,23 @@ def test_canopy_years_scaling(make_region):
 
 def test_canopy_fraction_units(make_region):
     lc = [[21, 21]]
-    cat = make_region({2011: lc, 2019: lc}, canopy={2011: [[0.5, 0.3]], 2019: [[0.4, 0.3]]}, tof_rows=TOF_DEFAULT,
-                      canopy_units="fraction")
-    kept = rows(learn.open_region("t", cat).inventory("A", (2011, 2019)))[("Trees Outside Forest", "Canopy maintained/gained")]
+    cat = make_region(
+        {2011: lc, 2019: lc},
+        canopy={2011: [[0.5, 0.3]], 2019: [[0.4, 0.3]]},
+        tof_rows=TOF_DEFAULT,
+        canopy_units="fraction",
+    )
+    kept = rows(learn.open_region("t", cat).inventory("A", (2011, 2019)))[
+        ("Trees Outside Forest", "Canopy maintained/gained")
+    ]
     assert kept.area_ha == pytest.approx((0.45 + 0.3) * PX)
 
 
 def test_nodata_never_counts_as_a_class(make_region):
     lc11, lc19 = [[0, 41, 250]], [[41, 41, 41]]
-    cat = make_region({2011: lc11, 2019: lc19}, canopy={2011: [[255, 254, 50]], 2019: [[255, 60, 50]]},
-                      tof_rows=TOF_DEFAULT)
+    cat = make_region(
+        {2011: lc11, 2019: lc19}, canopy={2011: [[255, 254, 50]], 2019: [[255, 60, 50]]}, tof_rows=TOF_DEFAULT
+    )
     rep = learn.open_region("t", cat).inventory("A", (2011, 2019))
     assert rep.change_matrix.total_ha == pytest.approx(PX)
     assert rep.boundary.nodata_area_ha == pytest.approx(2 * PX)
@@ -232,7 +275,12 @@ def test_missing_layers_are_explicit_not_zero(make_region):
     assert r[("Forest Remaining Forest", "Undisturbed")].removals_t_co2e_per_yr is None
     assert r[("Trees Outside Forest", "Tree canopy loss")].emissions_t_co2e_per_yr is None
     text = " ".join(rep.warnings)
-    for needle in ("no carbon pool layers", "no forest factor table", "no disturbance raster", "no tree canopy layer"):
+    for needle in (
+        "no carbon pool layers",
+        "no forest factor table",
+        "no disturbance raster",
+        "no tree canopy layer",
+    ):
         assert needle in text
 
 

@@ -1,0 +1,1 @@
+"""FastAPI service (thin shell over ``learn``); arrives with the web-map issue."""
