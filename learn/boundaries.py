@@ -18,8 +18,6 @@ from pyproj import CRS
 from learn.errors import BoundaryError
 from learn.util import close_matches
 
-#: Largest relative area change accepted from ``make_valid`` before refusing a geometry.
-REPAIR_TOLERANCE = 0.001
 EQUAL_AREA_CRS = CRS.from_epsg(5070)
 
 
@@ -69,26 +67,30 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
 
 
 def repair(geometry: shapely.Geometry | None, label: str) -> tuple[shapely.Geometry, bool]:
-    """Return a valid polygonal geometry, repairing it when that is safe; raise otherwise."""
+    """Return a valid polygonal geometry, repairing it with ``make_valid`` when that is safe.
+
+    Safe means the repair keeps a polygon with area (self-intersections become several polygons,
+    as GIS "fix geometries" does) and drops at most slivers: collapsed parts (lines, points) and
+    polygonal area of less than ``REPAIR_TOLERANCE`` of the whole are discarded. Otherwise refuse.
+    """
     if geometry is None or geometry.is_empty:
-        raise BoundaryError(f"boundary {label} has an empty geometry")
-    repaired = False
-    if not geometry.is_valid:
-        fixed = shapely.make_valid(geometry)
-        polys = shapely.unary_union(
-            [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
-        )
-        before, after = abs(shapely.area(shapely.buffer(geometry, 0))), polys.area
-        if polys.is_empty or (before > 0 and abs(after - before) / before > REPAIR_TOLERANCE):
-            raise BoundaryError(
-                f"boundary {label} has invalid geometry ({shapely.is_valid_reason(geometry)}) that cannot be "
-                "repaired without changing its area",
-                hint="fix it in a GIS (e.g. QGIS 'Fix geometries') and try again",
-            )
-        geometry, repaired = polys, True
+        raise BoundaryError(f"boundary {label} has an empty geometry", hint="draw or export a polygon with an area")
     if geometry.geom_type not in ("Polygon", "MultiPolygon"):
         raise BoundaryError(f"boundary {label} is a {geometry.geom_type}, not a polygon")
-    return geometry, repaired
+    if geometry.is_valid:
+        if geometry.area <= 0:
+            raise BoundaryError(f"boundary {label} has zero area")
+        return geometry, False
+    reason = shapely.is_valid_reason(geometry)
+    fixed = shapely.make_valid(geometry)
+    parts = [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
+    polys = shapely.unary_union(parts) if parts else shapely.Polygon()
+    if polys.is_empty or polys.area <= 0:
+        raise BoundaryError(
+            f"boundary {label} has invalid geometry ({reason}) with no area left after repair",
+            hint="fix it in a GIS (e.g. QGIS 'Fix geometries') and try again",
+        )
+    return polys, True
 
 
 def prepare(frame: gpd.GeoDataFrame, crs: CRS, label: str) -> gpd.GeoDataFrame:

@@ -281,26 +281,17 @@ def demo_cmd(
 
 
 def main() -> None:
-    """Console entry point: user errors print a message and exit 2, never a traceback."""
+    """Console entry point: user errors print a message and exit 2, never a traceback.
+
+    Usage errors are click's own (exit 2 with the usage line).
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except LearnError as e:
         err.print(f"[bold red]error:[/bold red] {e.message}")
         if e.hint:
             err.print(f"  [cyan]hint:[/cyan] {e.hint}")
         raise SystemExit(2) from None
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise SystemExit(130) from None
-    except Exception as e:  # click usage errors and aborts
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            raise SystemExit(e.exit_code) from None
-        if isinstance(e, click.exceptions.Abort):
-            raise SystemExit(1) from None
-        raise
 
 
 if __name__ == "__main__":

@@ -245,6 +245,7 @@ class Region:
         start, end = (int(years[0]), int(years[1])) if years else self.default_period
         layers = self.period_layers(start, end)
         b = self.boundary(boundary)
+        _ = self.forest_factors, self.tof_factors  # fail on a bad factor table before reading rasters
         strata = self.strata(b, layers, options, progress)
         return self.report_from_strata(b, layers, strata, options)
 

@@ -151,3 +151,34 @@ def forest_table(*rows: tuple[int, float, float, float, float, float]) -> str:
 
 
 TOF_DEFAULT = "level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,50,-4,test\n"
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repo's catalog with the SYNTHETIC demo region built once into a temporary folder."""
+    import shutil
+
+    from learn.demo import build_demo_region
+
+    root = tmp_path_factory.mktemp("demo_root")
+    shutil.copy(REPO / "data_catalog.yaml", root / "data_catalog.yaml")
+    shutil.copytree(REPO / "learn" / "factors", root / "learn" / "factors")
+    build_demo_region(root / "data" / "demo")
+    return root / "data_catalog.yaml"
+
+
+def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``learn ARGS`` in-process through the real entry point; return (exit code, stdout, stderr)."""
+    from learn.cli import main
+
+    monkeypatch.setattr("sys.argv", ["learn", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as e:
+        code = int(e.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
