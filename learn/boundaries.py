@@ -74,7 +74,9 @@ def repair(geometry: shapely.Geometry | None, label: str) -> tuple[shapely.Geome
     polygonal area of less than ``REPAIR_TOLERANCE`` of the whole are discarded. Otherwise refuse.
     """
     if geometry is None or geometry.is_empty:
-        raise BoundaryError(f"boundary {label} has an empty geometry", hint="draw or export a polygon with an area")
+        raise BoundaryError(
+            f"boundary {label} has an empty geometry", hint="draw or export a polygon with an area"
+        )
     if geometry.geom_type not in ("Polygon", "MultiPolygon"):
         raise BoundaryError(f"boundary {label} is a {geometry.geom_type}, not a polygon")
     if geometry.is_valid:

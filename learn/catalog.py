@@ -105,13 +105,19 @@ class RegionSpec(_Model):
     boundaries: BoundarySpec
     factors: FactorSpec = FactorSpec()
 
+    @field_validator("layers", mode="before")
+    @classmethod
+    def _known_layers(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            unknown = sorted(set(v) - set(LAYER_NAMES))
+            if unknown:
+                raise ValueError(f"unknown layer(s) {unknown}; allowed: {list(LAYER_NAMES)}")
+            if "land_cover" not in v:
+                raise ValueError("a region needs a 'land_cover' layer")
+        return v
+
     @model_validator(mode="after")
     def _check_layers(self) -> RegionSpec:
-        unknown = sorted(set(self.layers) - set(LAYER_NAMES))
-        if unknown:
-            raise ValueError(f"unknown layer(s) {unknown}; allowed: {list(LAYER_NAMES)}")
-        if "land_cover" not in self.layers:
-            raise ValueError("a region needs a 'land_cover' layer")
         for name in ("land_cover", "tree_canopy"):
             spec = self.layers.get(name)
             if spec is not None and (not spec.years or "{year}" not in spec.path):

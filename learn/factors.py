@@ -159,14 +159,27 @@ def _row_dict(row: pd.Series) -> dict[str, object]:
     return {str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.to_dict().items()}
 
 
+_PLACE_SUFFIXES = (" county", " city", " town", " township", " village", " borough", " cdp", " parish")
+
+
+def place_names(name: str) -> list[str]:
+    """A boundary name and its bare form ("Montgomery County" → also "Montgomery")."""
+    names = [name.strip()]
+    low = names[0].lower()
+    for suffix in _PLACE_SUFFIXES:
+        if low.endswith(suffix):
+            names.append(names[0][: -len(suffix)].strip())
+    return names
+
+
 def select_tof_factors(
     table: TofFactorTable, *, place_name: str | None, states_by_overlap: list[str]
 ) -> TofSelection:
     """Pick TOF factors as LEARN does.
 
     RF: the row of the state overlapping the boundary most (``states_by_overlap`` is ordered by
-    overlap), else ``default``. EF: the row of the place with the boundary's name, else the state
-    row, else ``default``. Names match case-insensitively.
+    overlap), else ``default``. EF: the row of the place with the boundary's name (with or without a
+    "County"/"city"/... suffix), else the state row, else ``default``. Names match case-insensitively.
     """
     df = table.table
     default = df[df["level"] == "default"].iloc[0]
@@ -181,7 +194,7 @@ def select_tof_factors(
         return None
 
     state_row = first("state", states_by_overlap)
-    place_row = first("place", [place_name]) if place_name else None
+    place_row = first("place", place_names(place_name)) if place_name else None
     ef_row = place_row if place_row is not None else (state_row if state_row is not None else default)
     rf_row = state_row if state_row is not None else default
     return TofSelection(

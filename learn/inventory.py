@@ -152,7 +152,9 @@ def change_matrix(strata: pd.DataFrame, pixel_area_ha: float) -> ChangeMatrix:
     index = {c: i for i, c in enumerate(classes)}
     m = np.zeros((len(classes), len(classes)))
     pairs = valid.groupby(["lc1", "lc2"])["pixels"].sum()
-    for a, b, px in zip(pairs.index.get_level_values(0), pairs.index.get_level_values(1), pairs.to_numpy(), strict=True):
+    for a, b, px in zip(
+        pairs.index.get_level_values(0), pairs.index.get_level_values(1), pairs.to_numpy(), strict=True
+    ):
         m[index[int(a)], index[int(b)]] += float(px) * pixel_area_ha
     return ChangeMatrix(
         classes=classes,

@@ -170,7 +170,9 @@ def demo_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "data_catalog.yaml"
 
 
-def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def run_cli(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     """Run ``learn ARGS`` in-process through the real entry point; return (exit code, stdout, stderr)."""
     from learn.cli import main
 

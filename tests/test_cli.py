@@ -20,26 +20,44 @@ import learn
 def tiny(make_region) -> Path:
     lc11 = [[41, 41, 82], [41, 90, 82]]
     lc19 = [[21, 41, 82], [41, 90, 41]]
-    return make_region({2011: lc11, 2016: lc11, 2019: lc19}, codes=[[7, 7, 0], [7, 7, 7]],
-                       carbon=(np.full((2, 3), 100.0), np.full((2, 3), 20.0), np.full((2, 3), 50.0)),
-                       canopy={2011: [[80, 90, 10], [85, 70, 5]], 2019: [[20, 90, 5], [85, 70, 40]]},
-                       forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)), tof_rows=TOF_DEFAULT,
-                       boundaries=[("A", "Alpha", pixel_box(0, 0, 2, 3)), ("B", "Beta", pixel_box(0, 0, 1, 2))])
+    return make_region(
+        {2011: lc11, 2016: lc11, 2019: lc19},
+        codes=[[7, 7, 0], [7, 7, 7]],
+        carbon=(np.full((2, 3), 100.0), np.full((2, 3), 20.0), np.full((2, 3), 50.0)),
+        canopy={2011: [[80, 90, 10], [85, 70, 5]], 2019: [[20, 90, 5], [85, 70, 40]]},
+        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
+        tof_rows=TOF_DEFAULT,
+        boundaries=[("A", "Alpha", pixel_box(0, 0, 2, 3)), ("B", "Beta", pixel_box(0, 0, 1, 2))],
+    )
 
 
 def test_inventory_json_to_stdout_matches_library(tiny, monkeypatch, capsys):
-    code, out, _ = run_cli(["inventory", "--catalog", str(tiny), "--region", "t", "--boundary", "A",
-                            "--years", "2011", "2019"], monkeypatch, capsys)
+    code, out, _ = run_cli(
+        ["inventory", "--catalog", str(tiny), "--region", "t", "--boundary", "A", "--years", "2011", "2019"],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"boundary", "period", "inventory", "ipcc_summary", "totals", "change_matrix",
-                        "tree_canopy", "warnings", "provenance"}
+    assert set(doc) == {
+        "boundary",
+        "period",
+        "inventory",
+        "ipcc_summary",
+        "totals",
+        "change_matrix",
+        "tree_canopy",
+        "warnings",
+        "provenance",
+    }
     assert doc["period"] == {"start": 2011, "end": 2019, "years": 8}
     lib = learn.open_region("t", tiny).inventory("A", (2011, 2019))
     assert doc == json.loads(lib.to_json())
     prov = doc["provenance"]
-    assert set(prov["factor_tables"].values()) == {learn.open_region("t", tiny).forest_factors.sha256,
-                                                   learn.open_region("t", tiny).tof_factors.sha256}
+    assert set(prov["factor_tables"].values()) == {
+        learn.open_region("t", tiny).forest_factors.sha256,
+        learn.open_region("t", tiny).tof_factors.sha256,
+    }
     assert prov["layers"]["land_cover_start"]["year"] == 2011
     assert prov["options"] == {"pixel_rule": "centre", "recategorize_burned_grassland": False}
 
@@ -47,22 +65,52 @@ def test_inventory_json_to_stdout_matches_library(tiny, monkeypatch, capsys):
 def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
     lib = learn.open_region("t", tiny).inventory("A", (2011, 2019))
     for fmt, name in (("csv", "r.csv"), ("tidy-csv", "t.csv"), ("xlsx", "r.xlsx"), ("json", "r.json")):
-        code, _, err = run_cli(["inventory", "--catalog", str(tiny), "-r", "t", "-b", "A", "--years", "2011", "2019",
-                                "--format", fmt, "--out", str(tmp_path / name)], monkeypatch, capsys)
+        code, _, err = run_cli(
+            [
+                "inventory",
+                "--catalog",
+                str(tiny),
+                "-r",
+                "t",
+                "-b",
+                "A",
+                "--years",
+                "2011",
+                "2019",
+                "--format",
+                fmt,
+                "--out",
+                str(tmp_path / name),
+            ],
+            monkeypatch,
+            capsys,
+        )
         assert code == 0, err
     learn_csv = (tmp_path / "r.csv").read_text()
-    for title in ("Table 1. Land use change matrix", "Table 2. Tree canopy summary", "Table 3. GHG inventory",
-                  "Table 4. IPCC summary"):
+    for title in (
+        "Table 1. Land use change matrix",
+        "Table 2. Tree canopy summary",
+        "Table 3. GHG inventory",
+        "Table 4. IPCC summary",
+    ):
         assert title in learn_csv
     import pandas as pd
 
     tidy = pd.read_csv(tmp_path / "t.csv")
     assert list(tidy["type"]) == [r.type for r in lib.inventory]
     net = [r.net_t_co2e_per_yr for r in lib.inventory]
-    assert np.allclose(tidy["net_t_co2e_per_yr"].to_numpy(float), np.array(net, dtype=float), equal_nan=True, rtol=0)
+    assert np.allclose(
+        tidy["net_t_co2e_per_yr"].to_numpy(float), np.array(net, dtype=float), equal_nan=True, rtol=0
+    )
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames == ["GHG inventory", "IPCC summary", "Change matrix (ha)", "Tree canopy", "Warnings",
-                             "Provenance"]
+    assert wb.sheetnames == [
+        "GHG inventory",
+        "IPCC summary",
+        "Change matrix (ha)",
+        "Tree canopy",
+        "Warnings",
+        "Provenance",
+    ]
     ws = wb["GHG inventory"]
     header = [c.value for c in ws[1]]
     col = header.index("net (t CO2e/yr)")
@@ -75,15 +123,46 @@ def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
 
 def test_boundary_file_and_exact_coverage(tiny, tmp_path, monkeypatch, capsys):
     f = tmp_path / "mine.geojson"
-    gpd.GeoDataFrame({"NAME": ["Mine"]}, geometry=[pixel_box(0, 0, 1, 2)], crs="EPSG:5070").to_crs(4326).to_file(f)
-    code, out, _ = run_cli(["inventory", "--catalog", str(tiny), "-r", "t", "--boundary-file", str(f),
-                            "--years", "2011", "2019"], monkeypatch, capsys)
+    gpd.GeoDataFrame({"NAME": ["Mine"]}, geometry=[pixel_box(0, 0, 1, 2)], crs="EPSG:5070").to_crs(
+        4326
+    ).to_file(f)
+    code, out, _ = run_cli(
+        [
+            "inventory",
+            "--catalog",
+            str(tiny),
+            "-r",
+            "t",
+            "--boundary-file",
+            str(f),
+            "--years",
+            "2011",
+            "2019",
+        ],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     doc = json.loads(out)
     assert doc["boundary"]["name"] == "Mine"
     assert doc["boundary"]["area_ha"] == pytest.approx(2 * 0.09)
-    code, out, _ = run_cli(["inventory", "--catalog", str(tiny), "-r", "t", "--boundary-file", str(f),
-                            "--years", "2011", "2019", "--exact-coverage"], monkeypatch, capsys)
+    code, out, _ = run_cli(
+        [
+            "inventory",
+            "--catalog",
+            str(tiny),
+            "-r",
+            "t",
+            "--boundary-file",
+            str(f),
+            "--years",
+            "2011",
+            "2019",
+            "--exact-coverage",
+        ],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     assert json.loads(out)["boundary"]["area_ha"] == pytest.approx(2 * 0.09, rel=1e-4)
 
@@ -105,8 +184,11 @@ def test_bad_region_boundary_and_years(tiny, monkeypatch, capsys):
     assert "no land cover for [2012]" in err and "2011, 2016, 2019" in err
     err = _err([*base, "-r", "t", "-b", "A", "--years", "2019", "2011"], monkeypatch, capsys)
     assert "must be before" in err
-    err = _err([*base, "-r", "t", "-b", "A", "--years", "2011", "2019", "--format", "pdf", "--out", "x"],
-               monkeypatch, capsys)
+    err = _err(
+        [*base, "-r", "t", "-b", "A", "--years", "2011", "2019", "--format", "pdf", "--out", "x"],
+        monkeypatch,
+        capsys,
+    )
     assert "unknown format" in err
     err = _err([*base, "-r", "t", "--years", "2011", "2019"], monkeypatch, capsys)
     assert "exactly one of --boundary" in err
@@ -120,13 +202,16 @@ def test_bad_geometry_and_files(tiny, tmp_path, monkeypatch, capsys):
     # A self-intersecting bow-tie is repaired (with a warning); a zero-area ring is refused.
     x0, y0, x1, y1 = pixel_box(0, 0, 2, 3).bounds
     bowtie = tmp_path / "bowtie.gpkg"
-    gpd.GeoDataFrame(geometry=[shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])],
-                     crs="EPSG:5070").to_file(bowtie)
+    gpd.GeoDataFrame(
+        geometry=[shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])], crs="EPSG:5070"
+    ).to_file(bowtie)
     code, out, _ = run_cli([*base, str(bowtie)], monkeypatch, capsys)
     assert code == 0 and any("repaired" in w for w in json.loads(out)["warnings"])
     flat = tmp_path / "flat.gpkg"
-    gpd.GeoDataFrame(geometry=[shapely.Polygon([(x0, y0), (x1, y1), (x0 + 2 * (x1 - x0), y0 + 2 * (y1 - y0))])],
-                     crs="EPSG:5070").to_file(flat)
+    gpd.GeoDataFrame(
+        geometry=[shapely.Polygon([(x0, y0), (x1, y1), (x0 + 2 * (x1 - x0), y0 + 2 * (y1 - y0))])],
+        crs="EPSG:5070",
+    ).to_file(flat)
     assert "no area left after repair" in _err([*base, str(flat)], monkeypatch, capsys)
     nocrs = tmp_path / "nocrs.shp"
     gpd.GeoDataFrame(geometry=[pixel_box(0, 0, 1, 1)]).to_file(nocrs)
@@ -147,7 +232,9 @@ def test_bad_rasters_catalog_and_factor_tables(tiny, monkeypatch, capsys):
     # Misaligned grid: canopy shifted by one pixel.
     from affine import Affine
 
-    write_tif(d / "tc_2019.tif", np.zeros((2, 3), np.uint8), transform=Affine(30, 0, 1_000_030, 0, -30, 2_000_000))
+    write_tif(
+        d / "tc_2019.tif", np.zeros((2, 3), np.uint8), transform=Affine(30, 0, 1_000_030, 0, -30, 2_000_000)
+    )
     assert "not on the region's grid" in _err(args, monkeypatch, capsys)
     # Corrupt raster: a truncated file.
     (d / "tc_2019.tif").write_bytes(b"II*\x00garbage")
@@ -192,8 +279,12 @@ def test_batch_is_resumable_and_equals_inventory(tiny, tmp_path, monkeypatch, ca
     for bid in ("A", "B"):
         rep = learn.open_region("t", tiny).inventory(bid, (2011, 2019))
         got = tidy[tidy["boundary_id"] == bid]["net_t_co2e_per_yr"].to_numpy(float)
-        assert np.allclose(got, [r.net_t_co2e_per_yr if r.net_t_co2e_per_yr is not None else np.nan
-                                 for r in rep.inventory], equal_nan=True, rtol=0)
+        assert np.allclose(
+            got,
+            [r.net_t_co2e_per_yr if r.net_t_co2e_per_yr is not None else np.nan for r in rep.inventory],
+            equal_nan=True,
+            rtol=0,
+        )
 
 
 def test_demo_end_to_end(demo_catalog, tmp_path, monkeypatch, capsys):
@@ -203,8 +294,11 @@ def test_demo_end_to_end(demo_catalog, tmp_path, monkeypatch, capsys):
     assert demo["synthetic"] is True and "SYNTHETIC" in demo["description"]
     ids = [b["id"] for b in demo["boundaries"]]
     assert len(ids) >= 13
-    code, out, _ = run_cli(["inventory", "--catalog", str(demo_catalog), "-r", "demo", "-b", ids[0],
-                            "--years", "2011", "2019"], monkeypatch, capsys)
+    code, out, _ = run_cli(
+        ["inventory", "--catalog", str(demo_catalog), "-r", "demo", "-b", ids[0], "--years", "2011", "2019"],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0
     doc = json.loads(out)
     assert doc["warnings"][0].startswith("SYNTHETIC DATA")
@@ -212,8 +306,11 @@ def test_demo_end_to_end(demo_catalog, tmp_path, monkeypatch, capsys):
     rows = {(r["category"], r["type"]): r for r in doc["inventory"]}
     assert rows[("Forest Remaining Forest", "Undisturbed")]["removals_t_co2e_per_yr"] < 0
     assert rows[("Forest Change", "To Settlement")]["emissions_t_co2e_per_yr"] > 0
-    code, out, err = run_cli(["demo", "--catalog", str(demo_catalog), "--no-serve", "--out", str(tmp_path / "o")],
-                             monkeypatch, capsys)
+    code, out, err = run_cli(
+        ["demo", "--catalog", str(demo_catalog), "--no-serve", "--out", str(tmp_path / "o")],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0, err
     assert "SYNTHETIC" in out
     assert len(list((tmp_path / "o" / "2011_2019").glob("*.json"))) == len(ids)
