@@ -157,8 +157,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def demo_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repo's catalog with the SYNTHETIC demo region built once into a temporary folder."""
+def demo_build(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, Any], list[tuple[str, int, int]]]:
+    """The SYNTHETIC demo region built once per test session: (folder, manifest, progress calls).
+
+    It sits in a copy of the project layout (catalog + packaged factor tables) so the repo's
+    catalog resolves against it unchanged.
+    """
     import shutil
 
     from learn.demo import build_demo_region
@@ -166,8 +172,16 @@ def demo_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo_root")
     shutil.copy(REPO / "data_catalog.yaml", root / "data_catalog.yaml")
     shutil.copytree(REPO / "learn" / "factors", root / "learn" / "factors")
-    build_demo_region(root / "data" / "demo")
-    return root / "data_catalog.yaml"
+    calls: list[tuple[str, int, int]] = []
+    out = root / "data" / "demo"
+    manifest = build_demo_region(out, progress=lambda s, i, n: calls.append((s, i, n)))
+    return out, manifest, calls
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(demo_build: tuple[Path, Any, Any]) -> Path:
+    """The repo's catalog resolving to the session's demo build."""
+    return demo_build[0].parents[1] / "data_catalog.yaml"
 
 
 def run_cli(
