@@ -1,21 +1,39 @@
-"""Every boundary of a region for one period: per-boundary JSON reports and one tidy table.
+"""Every boundary of a region (or of a boundary file) for one or more periods, in one raster pass each.
 
-Resumable: each report is written atomically as it finishes; a restart reuses reports whose period
-and options match and computes only the rest.
+Outputs in ``DIR``:
+
+* ``START_END/ID.json`` — the report of each boundary (the same document as ``learn inventory``);
+* ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
+* ``boundaries.gpkg`` and ``boundaries.geojson`` — boundaries (EPSG:4326) with their totals per period;
+* ``manifest.json`` — what was asked and what is done.
+
+Resumable: reports are written atomically as they finish; a restart reuses the reports whose period
+and options match and recomputes only what is missing (nothing lost or duplicated).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
+import pandas as pd
+import shapely
 from pydantic import ValidationError
 
+from learn.boundaries import Boundary, BoundarySet, load_boundary_set
+from learn.engine import grid_windows, reduce
 from learn.export import tidy_frame
 from learn.region import InventoryOptions, Region
 from learn.results import Report
-from learn.util import write_text_atomic
+from learn.util import atomic_path, write_text_atomic
+from learn.zones import GeometryZones, ZoneSource, build_raster_zones
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -25,7 +43,7 @@ class BatchResult:
     reused: int = 0
 
 
-def _safe_name(boundary_id: str) -> str:
+def safe_name(boundary_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in boundary_id)
 
 
@@ -42,34 +60,128 @@ def _reusable(path: Path, start: int, end: int, options: InventoryOptions) -> Re
     return report if same else None
 
 
+def cache_dir() -> Path:
+    """Where rasterized zone sets are cached (``$LEARN_CACHE_DIR`` or ``~/.cache/learn``)."""
+    return Path(os.environ.get("LEARN_CACHE_DIR", Path.home() / ".cache" / "learn")) / "zones"
+
+
+def zone_source(region: Region, boundaries: BoundarySet, options: InventoryOptions) -> ZoneSource:
+    geoms, ids = list(boundaries.frame.geometry), boundaries.ids()
+    if options.pixel_rule == "exact":
+        return GeometryZones(geoms, ids, "exact")
+    return build_raster_zones(
+        geoms,
+        ids,
+        region.grid,
+        boundary_file=boundaries.path,
+        id_field=boundaries.id_field,
+        cache_dir=cache_dir(),
+    )
+
+
 def run_batch(
     region: Region,
-    years: tuple[int, int],
+    periods: Sequence[tuple[int, int]],
     out_dir: str | Path,
     options: InventoryOptions = InventoryOptions(),
-    progress: Callable[[int, int], None] | None = None,
+    *,
+    boundaries: BoundarySet | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
 ) -> BatchResult:
-    """Compute (or reuse) the report of every boundary; write ``DIR/START_END/ID.json`` and ``DIR/inventory.csv``."""
-    start, end = years
-    layers = region.period_layers(start, end)
+    """Compute (or reuse) the report of every boundary for every period and write the outputs."""
     out = Path(out_dir)
-    period_dir = out / f"{start}_{end}"
+    bset = boundaries or region.boundaries
+    ids = bset.ids()
+    for start, end in periods:
+        region.check_period(start, end)
     result = BatchResult()
-    ids = region.boundaries.ids()
-    for i, boundary_id in enumerate(ids):
-        path = period_dir / f"{_safe_name(boundary_id)}.json"
-        report = _reusable(path, start, end, options)
-        if report is None:
-            b = region.boundary(boundary_id)
-            report = region.report_from_strata(b, layers, region.strata(b, layers, options), options)
-            write_text_atomic(path, report.to_json())
-            result.computed += 1
-        else:
-            result.reused += 1
-        result.reports.append(report)
-        if progress:
-            progress(i + 1, len(ids))
-    write_text_atomic(
-        out / "inventory.csv", tidy_frame(result.reports).to_csv(index=False, lineterminator="\n")
-    )
+    manifest: dict[str, Any] = {
+        "region": region.name,
+        "catalog": str(region.catalog.path),
+        "boundaries": str(bset.path),
+        "options": options.as_dict(),
+        "periods": {},
+    }
+    for start, end in periods:
+        period_dir = out / f"{start}_{end}"
+        reports = {bid: _reusable(period_dir / f"{safe_name(bid)}.json", start, end, options) for bid in ids}
+        todo = [bid for bid, r in reports.items() if r is None]
+        result.reused += len(ids) - len(todo)
+        if todo:
+            layers = region.period_layers(start, end)
+            sub = bset.frame[bset.frame["id"].isin(todo)]
+            zones = zone_source(region, bset, options)
+            job = region.reduction_job(layers, zones)
+            region.check_layers(job)
+            window = region.grid.window_for_bounds(tuple(shapely.total_bounds(sub.geometry.to_numpy())))
+            windows = grid_windows(region.grid, window, options.block_size) if window is not None else []
+            strata = reduce(
+                job,
+                windows,
+                workers=options.workers,
+                client=client,
+                progress=_labelled(progress, f"{start}–{end} raster pass"),
+            )
+            index = {bid: k for k, bid in enumerate(zones.ids)}
+            by_zone = dict(tuple(strata.groupby("zone")))
+            empty = strata.iloc[0:0]
+            for k, bid in enumerate(todo, start=1):
+                b: Boundary = bset.get(bid)
+                report = region.report_from_strata(b, layers, by_zone.get(index[bid], empty), options)
+                write_text_atomic(period_dir / f"{safe_name(bid)}.json", report.to_json())
+                reports[bid] = report
+                result.computed += 1
+                if progress:
+                    progress(f"{start}–{end} reports", k, len(todo))
+        result.reports.extend(r for r in reports.values() if r is not None)
+        manifest["periods"][f"{start}_{end}"] = {"done": ids}
+    _write_tables(result.reports, bset, out)
+    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
+
+
+def _labelled(progress: Progress | None, label: str) -> Callable[[int, int], None] | None:
+    return (lambda i, n: progress(label, i, n)) if progress else None
+
+
+def totals_frame(reports: list[Report]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "boundary_id": r.boundary.id,
+                "boundary_name": r.boundary.name,
+                "start": r.period.start,
+                "end": r.period.end,
+                "area_ha": r.boundary.area_ha,
+                "gross_emissions_t_co2e_per_yr": r.totals.gross_emissions_t_co2e_per_yr,
+                "gross_removals_t_co2e_per_yr": r.totals.gross_removals_t_co2e_per_yr,
+                "net_t_co2e_per_yr": r.totals.net_t_co2e_per_yr,
+                "net_t_co2e_per_ha_yr": r.totals.net_t_co2e_per_yr / r.boundary.area_ha
+                if r.boundary.area_ha
+                else None,
+            }
+            for r in reports
+        ]
+    )
+
+
+def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
+    tidy = tidy_frame(reports)
+    write_text_atomic(out / "inventory.csv", tidy.to_csv(index=False, lineterminator="\n"))
+    with atomic_path(out / "inventory.parquet") as tmp:
+        tidy.to_parquet(tmp, index=False)
+    totals = totals_frame(reports)
+    geo = bset.frame[["id", "geometry"]].rename(columns={"id": "boundary_id"})
+    joined = gpd.GeoDataFrame(
+        totals.merge(geo, on="boundary_id", how="left"), geometry="geometry", crs=bset.frame.crs
+    ).to_crs(4326)
+    with atomic_path(out / "boundaries.gpkg") as tmp:
+        joined.to_file(tmp, driver="GPKG", layer="boundaries")
+    with atomic_path(out / "boundaries.geojson") as tmp:
+        joined.to_file(tmp, driver="GeoJSON")
+
+
+def load_boundaries_file(path: Path, region: Region, *, id_field: str, name_field: str) -> BoundarySet:
+    """A boundary file for ``learn batch --boundaries FILE``."""
+    return load_boundary_set(path, id_field=id_field, name_field=name_field, crs=region.grid.crs)

@@ -114,6 +114,7 @@ class BoundarySet:
 
     frame: gpd.GeoDataFrame  # columns: id, name, state?, kind?, geometry (grid CRS)
     path: Path
+    id_field: str = "id"
 
     def ids(self) -> list[str]:
         return self.frame["id"].tolist()
@@ -174,7 +175,7 @@ def load_boundary_set(
     dup = out["id"][out["id"].duplicated()].tolist()
     if dup:
         raise BoundaryError(f"boundary file {path}: ids repeated in '{id_field}': {dup[:10]}")
-    return BoundarySet(frame=out, path=path)
+    return BoundarySet(frame=out, path=path, id_field=id_field)
 
 
 def boundary_from_file(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -201,27 +203,110 @@ def inventory_cmd(
 @app.command("batch")
 def batch_cmd(
     region: RegionOpt,
-    years: YearsOpt,
+    years: Annotated[
+        list[str],
+        typer.Option("--years", help="start and end year (--years 2011 2019); repeat for several periods"),
+    ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
+    boundaries: Annotated[
+        Path | None, typer.Option("--boundaries", help="boundary file instead of the region's")
+    ] = None,
+    id_field: Annotated[str, typer.Option("--id-field", help="id column of --boundaries")] = "GEOID",
+    name_field: Annotated[str, typer.Option("--name-field", help="name column of --boundaries")] = "NAME",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="dask.distributed scheduler, e.g. tcp://host:8786")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="start a local dask cluster with N worker processes")
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option("--threads", help="threads for the raster pass without dask (default: all cores)"),
+    ] = None,
     exact: Annotated[bool, typer.Option("--exact-coverage")] = False,
     recategorize: Annotated[bool, typer.Option("--recategorize-burned-grassland")] = False,
     catalog: CatalogOpt = None,
 ) -> None:
-    """Every boundary of the region for one period (resumable: finished boundaries are kept)."""
-    from learn.batch import run_batch
-    from learn.region import open_region
+    """Every boundary for one or more periods, in one raster pass per period; resumable."""
+    from learn.batch import load_boundaries_file, run_batch
+    from learn.region import InventoryOptions, open_region
 
     reg = open_region(region, catalog)
-    with _progress() as prog:
-        task = prog.add_task("boundaries", total=None)
+    bset = (
+        load_boundaries_file(boundaries, reg, id_field=id_field, name_field=name_field)
+        if boundaries
+        else None
+    )
+    options = InventoryOptions(
+        pixel_rule="exact" if exact else "centre", recategorize_burned_grassland=recategorize, workers=threads
+    )
+    with _dask_client(scheduler, workers) as client, _progress() as prog:
+        task = prog.add_task("batch", total=None)
         result = run_batch(
             reg,
-            (years[0], years[1]),
+            [_period(y) for y in years],
             out_dir,
-            _options(exact, recategorize),
-            progress=lambda i, n: prog.update(task, completed=i, total=n),
+            options,
+            boundaries=bset,
+            client=client,
+            progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
         )
-    err.print(f"{result.computed} computed, {result.reused} reused → {out_dir}")
+    err.print(f"{result.computed} reports computed, {result.reused} reused → {out_dir}")
+
+
+def _period(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise LearnError(f"--years needs two years, got '{text}'", hint="e.g. --years 2011 2019") from None
+    return a, b
+
+
+def _join_repeated_years(argv: list[str]) -> list[str]:
+    """``batch --years A B --years C D`` → ``--years A:B --years C:D`` (click options take one arity)."""
+    if "batch" not in argv:
+        return argv
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--years":
+            rest = argv[i + 1 : i + 3]
+            if len(rest) == 2 and all(r.isdigit() for r in rest):
+                out += ["--years", f"{rest[0]}:{rest[1]}"]
+                i += 3
+                continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A dask.distributed client for --scheduler / --workers, else None (local threads)."""
+    if scheduler is None and workers is None:
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise LearnError("dask.distributed is not installed", hint="pip install 'distributed'") from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as e:
+            raise LearnError(
+                f"cannot reach the dask scheduler at {scheduler}: {e}",
+                hint="start one with `dask scheduler` and `dask worker ADDRESS`",
+            ) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
 
 
 @app.command("demo")
@@ -255,10 +340,10 @@ def demo_cmd(
         task = prog.add_task(f"inventory {start}–{end}", total=None)
         result = run_batch(
             reg,
-            (start, end),
+            [(start, end)],
             out_dir,
             _options(False, False),
-            progress=lambda i, n: prog.update(task, completed=i, total=n),
+            progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
         )
     t = Table(title=f"Demo inventory {start}–{end} (SYNTHETIC), t CO2e/yr")
     for col in ("GEOID", "Name", "Area (ha)", "Gross emissions", "Gross removals", "Net"):
@@ -286,7 +371,7 @@ def main() -> None:
     Usage errors are click's own (exit 2 with the usage line).
     """
     try:
-        app()
+        app(args=_join_repeated_years(sys.argv[1:]), prog_name="learn")
     except LearnError as e:
         err.print(f"[bold red]error:[/bold red] {e.message}")
         if e.hint:

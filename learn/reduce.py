@@ -18,8 +18,9 @@ column                        meaning (units)
 ``canopy_pixels``             Σ w over pixels with valid canopy in both years
 ============================  ===============================================================
 
-The kernel is vectorised NumPy (a combined integer key, ``np.unique`` + ``np.bincount``); I/O and
-accounting live elsewhere. Partial tables from different windows add up (:func:`combine`).
+The kernel is compiled (:mod:`learn.kernel`, numba, one pass into a hash table of strata); I/O and
+accounting live elsewhere. Partial tables from different windows, threads or workers add up
+(:func:`combine`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from learn.kernel import StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")
 SUM_COLUMNS = (
@@ -44,10 +47,6 @@ SUM_COLUMNS = (
     "canopy_pixels",
 )
 CARBON_POOLS = ("carbon_live", "carbon_dead_litter", "carbon_soil")
-
-# Bit layout of the combined key: zone (15 bits) | code (24) | lc1 (8) | lc2 (8) | disturbance (8).
-_MAX_ZONE = (1 << 15) - 1
-_MAX_CODE = (1 << 24) - 1
 
 
 @dataclass
@@ -77,61 +76,27 @@ def empty_strata() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def reduce_window(a: WindowArrays) -> pd.DataFrame:
-    """Stratum table of one window (see the module docstring for the columns)."""
-    sel = (a.zone >= 0) & (a.weight > 0)
-    if not sel.any():
-        return empty_strata()
-    zone = a.zone[sel].astype(np.int64)
-    w = a.weight[sel].astype(np.float64)
-    lc1 = a.lc1[sel].astype(np.int64)
-    lc2 = a.lc2[sel].astype(np.int64)
-    code = a.code[sel].astype(np.int64) if a.code is not None else np.zeros_like(zone)
-    dist = a.disturbance[sel].astype(np.int64) if a.disturbance is not None else np.zeros_like(zone)
-    if zone.max() > _MAX_ZONE or code.max() > _MAX_CODE or code.min() < 0:
-        raise ValueError("zone index or forest age-type-region code out of range for the stratum key")
+def reduce_window(a: WindowArrays, acc: StratumAccumulator | None = None) -> pd.DataFrame:
+    """Stratum table of one window (see the module docstring for the columns).
 
-    key = (zone << 48) | (code << 24) | (lc1 << 16) | (lc2 << 8) | dist
-    uniq, inverse = np.unique(key, return_inverse=True)
-    n = len(uniq)
-
-    def wsum(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.bincount(inverse, weights=values, minlength=n).astype(np.float64)
-
-    out: dict[str, npt.NDArray[np.generic]] = {
-        "zone": uniq >> 48,
-        "lc1": (uniq >> 16) & 0xFF,
-        "lc2": (uniq >> 8) & 0xFF,
-        "forest_age_type_region": (uniq >> 24) & _MAX_CODE,
-        "disturbance": uniq & 0xFF,
-        "pixels": wsum(w),
-    }
+    With ``acc`` the window is added to that accumulator (and its running table is returned).
+    """
+    acc = acc if acc is not None else StratumAccumulator()
+    carbon = None
     if a.carbon is not None:
-        missing = np.zeros_like(w)
-        for pool in CARBON_POOLS:
-            values = a.carbon[pool][sel].astype(np.float64)
-            bad = ~np.isfinite(values)
-            missing = np.maximum(missing, bad)
-            out[f"{pool}_sum"] = wsum(np.where(bad, 0.0, values) * w)
-        out["carbon_missing_pixels"] = wsum(missing * w)
-    else:
-        for pool in CARBON_POOLS:
-            out[f"{pool}_sum"] = np.full(n, np.nan)
-        out["carbon_missing_pixels"] = np.full(n, np.nan)
-    if a.canopy1 is not None and a.canopy2 is not None:
-        c1 = a.canopy1[sel].astype(np.float64)
-        c2 = a.canopy2[sel].astype(np.float64)
-        ok = np.isfinite(c1) & np.isfinite(c2)
-        wc = np.where(ok, w, 0.0)
-        c1, c2 = np.where(ok, c1, 0.0), np.where(ok, c2, 0.0)
-        out["canopy1_sum"] = wsum(c1 * wc)
-        out["canopy2_sum"] = wsum(c2 * wc)
-        out["canopy_loss_sum"] = wsum(np.maximum(c1 - c2, 0.0) * wc)
-        out["canopy_pixels"] = wsum(wc)
-    else:
-        for col in ("canopy1_sum", "canopy2_sum", "canopy_loss_sum", "canopy_pixels"):
-            out[col] = np.full(n, np.nan)
-    return pd.DataFrame(out)
+        carbon = (a.carbon["carbon_live"], a.carbon["carbon_dead_litter"], a.carbon["carbon_soil"])
+    canopy = (a.canopy1, a.canopy2) if a.canopy1 is not None and a.canopy2 is not None else None
+    acc.add(
+        a.zone,
+        a.lc1,
+        a.lc2,
+        weight=a.weight,
+        code=a.code,
+        disturbance=a.disturbance,
+        carbon=carbon,
+        canopy=canopy,
+    )
+    return acc.to_frame()
 
 
 def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:

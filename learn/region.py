@@ -16,13 +16,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from learn.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.catalog import CARBON_LAYERS, Catalog, RegionSpec, load_catalog
+from learn.engine import ReductionJob, grid_windows, open_job_layers, reduce
 from learn.errors import BoundaryError, PeriodError, RasterError
 from learn.factors import (
     ForestFactorTable,
@@ -33,9 +32,9 @@ from learn.factors import (
     select_tof_factors,
 )
 from learn.inventory import AccountingInputs, account
-from learn.raster import Grid, RasterStack, grid_of, iter_windows, open_raster, zone_weights
-from learn.reduce import WindowArrays, combine, reduce_window
+from learn.raster import Grid, grid_of, open_raster
 from learn.results import BoundaryInfo, Period, Report
+from learn.zones import GeometryZones, ZoneSource
 
 Progress = Callable[[int, int], None]
 PixelRule = Literal["centre", "exact"]
@@ -47,7 +46,8 @@ class InventoryOptions:
 
     pixel_rule: PixelRule = "centre"
     recategorize_burned_grassland: bool = False
-    block_size: int = 1024
+    block_size: int = 2048
+    workers: int | None = None  # threads for the raster stage (default: all cores)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -186,6 +186,30 @@ class Region:
         return b.states or ([self.spec.state] if self.spec.state else [])
 
     # ---- the two stages ---------------------------------------------------------------------
+    def reduction_job(self, layers: PeriodLayers, zones: ZoneSource) -> ReductionJob:
+        """The raster-stage job for one period and a set of zones (plain paths; pickles for dask)."""
+        canopy_spec = self.spec.layers.get("tree_canopy")
+        carbon = tuple(str(layers.carbon[k]) for k in CARBON_LAYERS) if layers.carbon else None
+        return ReductionJob(
+            land_cover=(str(layers.land_cover[0]), str(layers.land_cover[1])),
+            zones=zones,
+            forest_age_type_region=str(layers.forest_age_type_region)
+            if layers.forest_age_type_region
+            else None,
+            disturbance=tuple(str(p) for p in layers.disturbance),
+            carbon=carbon,  # type: ignore[arg-type]
+            canopy=(str(layers.canopy[0]), str(layers.canopy[1])) if layers.canopy else None,
+            canopy_max=100.0 if canopy_spec is not None and canopy_spec.units == "percent" else 1.0,
+        )
+
+    def check_layers(self, job: ReductionJob) -> None:
+        """Open every layer of a job once: missing, corrupt or misaligned files fail here, before any work."""
+        with open_job_layers(job) as stack:
+            if stack.grid != self.grid:
+                raise RasterError(
+                    "the land cover of the period is not on the grid of the region's first year"
+                )
+
     def strata(
         self,
         b: Boundary,
@@ -202,37 +226,11 @@ class Region:
                 f"boundary '{b.id}' ({b.name}) lies outside the region's grid",
                 hint=f"the region '{self.name}' covers {gb} in {grid.crs}",
             )
-        with RasterStack() as stack:
-            stack.add("lc1", layers.land_cover[0], f"land cover {layers.start}")
-            stack.add("lc2", layers.land_cover[1], f"land cover {layers.end}")
-            if layers.forest_age_type_region:
-                stack.add("code", layers.forest_age_type_region, "forest age-type-region")
-            for i, (p, per) in enumerate(zip(layers.disturbance, layers.disturbance_periods, strict=True)):
-                stack.add(f"dist{i}", p, f"disturbance {per[0]}–{per[1]}")
-            if layers.carbon:
-                for k, p in layers.carbon.items():
-                    stack.add(k, p, k)
-            if layers.canopy and layers.canopy_years:
-                stack.add("tc1", layers.canopy[0], f"tree canopy {layers.canopy_years[0]}")
-                stack.add("tc2", layers.canopy[1], f"tree canopy {layers.canopy_years[1]}")
-            if stack.grid != grid:
-                raise RasterError(
-                    f"the land cover of {layers.start} is not on the grid of the region's first year"
-                )
-            canopy_max = (
-                100.0
-                if self.spec.layers.get("tree_canopy") and self.spec.layers["tree_canopy"].units == "percent"
-                else 1.0
-            )
-            windows = list(iter_windows(window, options.block_size))
-            parts = []
-            for i, win in enumerate(windows):
-                weight = zone_weights(b.geometry, win, grid.transform, options.pixel_rule)
-                if weight.any():
-                    parts.append(reduce_window(_window_arrays(stack, win, weight, layers, canopy_max)))
-                if progress:
-                    progress(i + 1, len(windows))
-        return combine(parts)
+        job = self.reduction_job(layers, GeometryZones([b.geometry], [b.id], options.pixel_rule))
+        self.check_layers(job)
+        return reduce(
+            job, grid_windows(grid, window, options.block_size), workers=options.workers, progress=progress
+        )
 
     def inventory(
         self,
@@ -386,46 +384,6 @@ def choose_canopy_years(available: Sequence[int], start: int, end: int) -> tuple
         later = [y for y in years if y > c1]
         c1, c2 = (c1, later[0]) if later else (years[-2], years[-1])
     return c1, c2
-
-
-def _window_arrays(
-    stack: RasterStack, win: Any, weight: npt.NDArray[np.float32], layers: PeriodLayers, canopy_max: float
-) -> WindowArrays:
-    """Read one window of every layer into the kernel's inputs (nodata → NaN / 0)."""
-
-    def as_float(key: str, valid_max: float | None = None) -> npt.NDArray[np.float64]:
-        ds = stack.layers[key]
-        arr = stack.read(key, win).astype(np.float64)
-        if ds.nodata is not None:
-            arr[arr == ds.nodata] = np.nan
-        if valid_max is not None:
-            arr[(arr < 0) | (arr > valid_max)] = np.nan  # NLCD TCC 254/255 are background / nodata
-        return arr
-
-    def as_code(key: str) -> npt.NDArray[np.int64]:
-        ds = stack.layers[key]
-        arr = stack.read(key, win).astype(np.int64)
-        if ds.nodata is not None:
-            arr[arr == int(ds.nodata)] = 0  # nodata carries no code / no disturbance
-        return arr
-
-    dist = None
-    if layers.disturbance:
-        # Several periods inside the inventory combine by per-pixel MAX: fire > insect > harvest.
-        dist = np.maximum.reduce([as_code(f"dist{i}") for i in range(len(layers.disturbance))]).astype(
-            np.uint8
-        )
-    return WindowArrays(
-        zone=np.where(weight > 0, 0, -1).astype(np.int32),
-        weight=weight,
-        lc1=stack.read("lc1", win).astype(np.uint8),
-        lc2=stack.read("lc2", win).astype(np.uint8),
-        code=as_code("code") if "code" in stack.layers else None,
-        disturbance=dist,
-        carbon={k: as_float(k) for k in CARBON_LAYERS} if layers.carbon else None,
-        canopy1=as_float("tc1", canopy_max) if "tc1" in stack.layers else None,
-        canopy2=as_float("tc2", canopy_max) if "tc2" in stack.layers else None,
-    )
 
 
 def open_region(name: str = "demo", catalog: str | os.PathLike[str] | Catalog | None = None) -> Region:

@@ -118,7 +118,7 @@ def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
     # Excel keeps 15 significant digits (its own limit); JSON/CSV keep all 17.
     for got, want in zip(xl_net, net, strict=True):
         assert got == (None if want is None else pytest.approx(want, rel=1e-14))
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".tmp-*"))
 
 
 def test_boundary_file_and_exact_coverage(tiny, tmp_path, monkeypatch, capsys):
@@ -271,7 +271,7 @@ def test_batch_is_resumable_and_equals_inventory(tiny, tmp_path, monkeypatch, ca
     first = (out_dir / "2011_2019" / "A.json").stat().st_mtime_ns
     (out_dir / "2011_2019" / "B.json").unlink()  # as if killed before B finished
     code, _, err = run_cli(args, monkeypatch, capsys)
-    assert code == 0 and "1 computed, 1 reused" in err
+    assert code == 0 and "1 reports computed, 1 reused" in err
     assert (out_dir / "2011_2019" / "A.json").stat().st_mtime_ns == first
     import pandas as pd
 

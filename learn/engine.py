@@ -1,0 +1,164 @@
+"""The reduction engine: stacked layers × zones → stratum table, in one pass over windows.
+
+:func:`reduce_windows` is the single reduction code path. It runs on a list of windows and returns
+an additive partial table; :func:`reduce` spreads the windows over local threads (the kernel
+releases the GIL) or over a ``dask.distributed`` cluster (the same function, shipped to workers)
+and adds the partial tables up.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from rasterio.windows import Window
+
+from learn.catalog import CARBON_LAYERS
+from learn.kernel import StratumAccumulator
+from learn.raster import Grid, RasterStack, iter_windows
+from learn.reduce import combine
+from learn.zones import ZoneSource
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ReductionJob:
+    """Everything a worker needs to reduce windows; plain paths, so it pickles (dask)."""
+
+    land_cover: tuple[str, str]
+    zones: ZoneSource
+    forest_age_type_region: str | None = None
+    disturbance: tuple[str, ...] = ()
+    carbon: tuple[str, str, str] | None = None
+    canopy: tuple[str, str] | None = None
+    canopy_max: float = 100.0
+
+
+def open_job_layers(job: ReductionJob) -> RasterStack:
+    """Open (and grid-check) every layer of a job."""
+    stack = RasterStack()
+    stack.add("lc1", job.land_cover[0], "land cover (start)")
+    stack.add("lc2", job.land_cover[1], "land cover (end)")
+    if job.forest_age_type_region:
+        stack.add("code", job.forest_age_type_region, "forest age-type-region")
+    for i, p in enumerate(job.disturbance):
+        stack.add(f"dist{i}", p, f"disturbance {Path(p).name}")
+    if job.carbon:
+        for k, p in zip(CARBON_LAYERS, job.carbon, strict=True):
+            stack.add(k, p, k)
+    if job.canopy:
+        stack.add("tc1", job.canopy[0], "tree canopy (start)")
+        stack.add("tc2", job.canopy[1], "tree canopy (end)")
+    return stack
+
+
+def _codes(stack: RasterStack, key: str, win: Window) -> npt.NDArray[np.int64]:
+    ds = stack.layers[key]
+    arr = stack.read(key, win).astype(np.int64)
+    if ds.nodata is not None:
+        arr[arr == int(ds.nodata)] = 0  # nodata carries no code / no disturbance
+    return arr
+
+
+def _floats(
+    stack: RasterStack, key: str, win: Window, valid_max: float | None = None
+) -> npt.NDArray[np.float32]:
+    ds = stack.layers[key]
+    arr = stack.read(key, win).astype(np.float32)
+    if ds.nodata is not None:
+        arr[arr == np.float32(ds.nodata)] = np.nan
+    if valid_max is not None:
+        arr[(arr < 0) | (arr > valid_max)] = np.nan  # NLCD TCC 254/255 are background / nodata
+    return arr
+
+
+def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> pd.DataFrame:
+    """Reduce ``windows`` of the job's layers to a stratum table (zone = index into ``job.zones.ids``)."""
+    acc = StratumAccumulator()
+    with open_job_layers(job) as stack:
+        assert stack.grid is not None
+        transform = stack.grid.transform
+        for win in windows:
+            items = list(job.zones.items(win, transform))
+            if not items:
+                continue
+            dist = None
+            if job.disturbance:
+                # Periods inside the inventory combine by per-pixel MAX: fire > insect > harvest.
+                dist = np.maximum.reduce(
+                    [_codes(stack, f"dist{i}", win) for i in range(len(job.disturbance))]
+                )
+            layers: dict[str, Any] = {
+                "code": _codes(stack, "code", win) if job.forest_age_type_region else None,
+                "disturbance": dist,
+                "carbon": tuple(_floats(stack, k, win) for k in CARBON_LAYERS) if job.carbon else None,
+                "canopy": (
+                    _floats(stack, "tc1", win, job.canopy_max),
+                    _floats(stack, "tc2", win, job.canopy_max),
+                )
+                if job.canopy
+                else None,
+            }
+            lc1, lc2 = stack.read("lc1", win), stack.read("lc2", win)
+            for zone, weight in items:
+                acc.add(zone, lc1, lc2, weight=weight, **layers)
+    return acc.to_frame()
+
+
+def grid_windows(grid: Grid, bounds_window: Window | None = None, block: int = 2048) -> list[Window]:
+    """Windows of ``block`` pixels (a multiple of the 512-px COG tiles) covering the grid or a part of it."""
+    return list(iter_windows(bounds_window or Window(0, 0, grid.width, grid.height), block))
+
+
+def reduce(
+    job: ReductionJob,
+    windows: Sequence[Window],
+    *,
+    workers: int | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Reduce all windows: on local threads, or on a dask.distributed ``client`` when given.
+
+    Each task gets a contiguous run of windows; partial tables add up, so the result does not
+    depend on how the work was split.
+    """
+    windows = list(windows)
+    if not windows:
+        return combine([])
+    if client is not None:
+        nparts = min(len(windows), max(1, 4 * len(client.scheduler_info().get("workers", {})) or 4))
+        chunks = [windows[i::nparts] for i in range(nparts)]
+        futures = client.map(reduce_windows, [job] * len(chunks), chunks, pure=False)
+        parts = []
+        from distributed import as_completed as dask_completed
+
+        for k, fut in enumerate(dask_completed(futures), start=1):
+            parts.append(fut.result())
+            if progress:
+                progress(k, len(chunks))
+        return combine(parts)
+    n = max(1, min(workers or os.cpu_count() or 1, len(windows)))
+    if n == 1:
+        parts = []
+        for k, win in enumerate(windows, start=1):
+            parts.append(reduce_windows(job, [win]))
+            if progress:
+                progress(k, len(windows))
+        return combine(parts)
+    parts = []
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        futs = [pool.submit(reduce_windows, job, [w]) for w in windows]
+        for k, fut in enumerate(as_completed(futs), start=1):
+            parts.append(fut.result())
+            if progress:
+                progress(k, len(windows))
+    return combine(parts)

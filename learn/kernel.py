@@ -1,0 +1,267 @@
+"""Compiled stratum kernel (numba): one pass over pixels into an open-addressing hash table.
+
+Stratum key (int64): zone (23 bits) | forest age-type-region code (16) | lc1 (8) | lc2 (8) |
+disturbance (8). Each stratum accumulates :data:`SUMS` (see :mod:`learn.reduce` for units). The
+kernel releases the GIL, so windows can be reduced on several threads, each with its own table;
+tables from windows, threads or dask workers add up.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numba
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+SUMS: Final = (
+    "pixels",
+    "carbon_live_sum",
+    "carbon_dead_litter_sum",
+    "carbon_soil_sum",
+    "carbon_missing_pixels",
+    "canopy1_sum",
+    "canopy2_sum",
+    "canopy_loss_sum",
+    "canopy_pixels",
+)
+NSUM: Final = len(SUMS)
+EMPTY: Final = -1
+MAX_ZONE: Final = (1 << 23) - 1
+MAX_CODE: Final = (1 << 16) - 1
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _slot(key: Any, mask: Any) -> Any:
+    # Fibonacci hashing: multiply, keep high-ish bits (uint64 arithmetic wraps).
+    h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64(h >> np.uint64(29)) & np.int64(mask)
+
+
+@numba.njit(nogil=True, cache=True)
+def _accumulate(
+    keys, sums, count, start, zone, weight, index, lc1, lc2, code, dist, live, dead, soil, tc1, tc2
+):  # pragma: no cover - compiled
+    """Add pixels ``start..`` to the table; stop early (returning the position) when it is half full.
+
+    ``zone[i]`` (< 0 = skip) and ``weight[i]`` (empty = 1) are per item; ``index[i]`` (empty =
+    identity) maps an item to its pixel in the layer arrays, so edge cells can be gathered.
+    Empty layer arrays mean "layer absent" (0 code / disturbance, NaN sums).
+    """
+    mask = keys.shape[0] - 1
+    limit = keys.shape[0] // 2
+    has_w, has_idx = weight.shape[0] > 0, index.shape[0] > 0
+    has_code, has_dist = code.shape[0] > 0, dist.shape[0] > 0
+    has_c, has_tc = live.shape[0] > 0, tc1.shape[0] > 0
+    n = zone.shape[0]
+    last_key, last_slot = np.int64(EMPTY), np.int64(0)
+    for i in range(start, n):
+        z = zone[i]
+        if z < 0:
+            continue
+        w = np.float64(weight[i]) if has_w else 1.0
+        if w <= 0.0:
+            continue
+        if count >= limit:
+            return count, i
+        p = index[i] if has_idx else i
+        c = np.int64(code[p]) if has_code else np.int64(0)
+        d = np.int64(dist[p]) if has_dist else np.int64(0)
+        key = (np.int64(z) << 40) | (c << 24) | (np.int64(lc1[p]) << 16) | (np.int64(lc2[p]) << 8) | d
+        if key == last_key:  # neighbouring pixels mostly share a stratum
+            s = last_slot
+        else:
+            s = _slot(key, mask)
+            while True:
+                k = keys[s]
+                if k == key:
+                    break
+                if k == EMPTY:
+                    keys[s] = key
+                    count += 1
+                    break
+                s = (s + 1) & mask
+            last_key, last_slot = key, s
+        row = sums[s]
+        row[0] += w
+        if has_c:
+            a, b, e = np.float64(live[p]), np.float64(dead[p]), np.float64(soil[p])
+            if np.isfinite(a) and np.isfinite(b) and np.isfinite(e):
+                row[1] += w * a
+                row[2] += w * b
+                row[3] += w * e
+            else:
+                # A pixel with any pool missing counts as missing; its finite pools still add.
+                row[4] += w
+                if np.isfinite(a):
+                    row[1] += w * a
+                if np.isfinite(b):
+                    row[2] += w * b
+                if np.isfinite(e):
+                    row[3] += w * e
+        if has_tc:
+            t1, t2 = np.float64(tc1[p]), np.float64(tc2[p])
+            if np.isfinite(t1) and np.isfinite(t2):
+                row[5] += w * t1
+                row[6] += w * t2
+                if t1 > t2:
+                    row[7] += w * (t1 - t2)
+                row[8] += w
+    return count, n
+
+
+@numba.njit(nogil=True, cache=True)
+def _rehash(keys, sums, new_keys, new_sums):  # pragma: no cover
+    mask = new_keys.shape[0] - 1
+    for s in range(keys.shape[0]):
+        key = keys[s]
+        if key == EMPTY:
+            continue
+        t = _slot(key, mask)
+        while new_keys[t] != EMPTY:
+            t = (t + 1) & mask
+        new_keys[t] = key
+        new_sums[t] = sums[s]
+
+
+_NONE_U8 = np.empty(0, np.uint8)
+_NONE_U16 = np.empty(0, np.uint16)
+_NONE_F32 = np.empty(0, np.float32)
+_NONE_I64 = np.empty(0, np.int64)
+
+
+def _flat(
+    a: npt.NDArray[np.generic] | None, dtype: type, none: npt.NDArray[np.generic]
+) -> npt.NDArray[np.generic]:
+    return none if a is None else np.ascontiguousarray(a, dtype=dtype).ravel()
+
+
+class StratumAccumulator:
+    """A growing stratum table; feed it windows with :meth:`add`, read it with :meth:`to_frame`."""
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        cap = 1 << max(4, int(capacity - 1).bit_length())
+        self.keys = np.full(cap, EMPTY, np.int64)
+        self.sums = np.zeros((cap, NSUM), np.float64)
+        self.count = 0
+        self.has_carbon = False
+        self.has_canopy = False
+
+    def _grow(self) -> None:
+        keys = np.full(self.keys.shape[0] * 2, EMPTY, np.int64)
+        sums = np.zeros((keys.shape[0], NSUM), np.float64)
+        _rehash(self.keys, self.sums, keys, sums)
+        self.keys, self.sums = keys, sums
+
+    def add(
+        self,
+        zone: npt.NDArray[Any],
+        lc1: npt.NDArray[Any],
+        lc2: npt.NDArray[Any],
+        *,
+        weight: npt.NDArray[Any] | None = None,
+        index: npt.NDArray[Any] | None = None,
+        code: npt.NDArray[Any] | None = None,
+        disturbance: npt.NDArray[Any] | None = None,
+        carbon: tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]] | None = None,
+        canopy: tuple[npt.NDArray[Any], npt.NDArray[Any]] | None = None,
+    ) -> None:
+        """Accumulate one window (arrays of any shape, raveled in C order).
+
+        ``zone``: zone index per item (-1 = none); ``weight``: coverage per item (default 1);
+        ``index``: pixel of each item in the layer arrays (default: item i is pixel i).
+        Layers: NLCD codes (uint8), forest code (≤ 65535), disturbance (uint8), carbon pools
+        (t C/ha, NaN = nodata), canopy (NaN = nodata).
+        """
+        z = np.ascontiguousarray(zone, dtype=np.int32).ravel()
+        if z.size and (int(z.max()) > MAX_ZONE):
+            raise ValueError(f"zone index above {MAX_ZONE}")
+        c = (
+            _flat(code, np.uint16, _NONE_U16)
+            if code is None or int(np.max(code, initial=0)) <= MAX_CODE
+            else None
+        )
+        if c is None:
+            raise ValueError(f"forest age-type-region codes above {MAX_CODE} are not supported")
+        self.has_carbon |= carbon is not None
+        self.has_canopy |= canopy is not None
+        args: tuple[Any, ...] = (
+            z,
+            _flat(weight, np.float32, _NONE_F32),
+            _flat(index, np.int64, _NONE_I64),
+            _flat(lc1, np.uint8, _NONE_U8),
+            _flat(lc2, np.uint8, _NONE_U8),
+            c,
+            _flat(disturbance, np.uint8, _NONE_U8),
+            *(_flat(a, np.float32, _NONE_F32) for a in (carbon or (None, None, None))),
+            *(_flat(a, np.float32, _NONE_F32) for a in (canopy or (None, None))),
+        )
+        pos = 0
+        while pos < z.shape[0]:
+            self.count, pos = _accumulate(self.keys, self.sums, self.count, pos, *args)
+            if pos < z.shape[0]:
+                self._grow()
+
+    def merge(self, other: StratumAccumulator) -> None:
+        """Add another accumulator's strata into this one (tables are additive)."""
+        frame = combine_frames([self.to_frame(), other.to_frame()])
+        self.__init__(capacity=max(len(frame) * 2, 16))  # type: ignore[misc]
+        self.has_carbon = self.has_carbon or other.has_carbon
+        self.has_canopy = self.has_canopy or other.has_canopy
+        self._load(frame)
+
+    def _load(self, frame: pd.DataFrame) -> None:
+        for row_key, row in zip(_keys_of(frame), frame[list(SUMS)].to_numpy(float), strict=True):
+            s = int(_slot(int(row_key), self.keys.shape[0] - 1))
+            while self.keys[s] != EMPTY:
+                s = (s + 1) & (self.keys.shape[0] - 1)
+            self.keys[s] = row_key
+            self.sums[s] = np.nan_to_num(row)
+            self.count += 1
+
+    def to_frame(self) -> pd.DataFrame:
+        """The stratum table (columns: learn.reduce.KEY_COLUMNS + SUMS), sorted by key."""
+        used = self.keys != EMPTY
+        keys, sums = self.keys[used], self.sums[used]
+        order = np.argsort(keys, kind="stable")
+        keys, sums = keys[order], sums[order]
+        frame = pd.DataFrame(
+            {
+                "zone": keys >> 40,
+                "lc1": (keys >> 16) & 0xFF,
+                "lc2": (keys >> 8) & 0xFF,
+                "forest_age_type_region": (keys >> 24) & 0xFFFF,
+                "disturbance": keys & 0xFF,
+            }
+        )
+        for j, name in enumerate(SUMS):
+            frame[name] = sums[:, j]
+        if not self.has_carbon:
+            frame[
+                ["carbon_live_sum", "carbon_dead_litter_sum", "carbon_soil_sum", "carbon_missing_pixels"]
+            ] = np.nan
+        if not self.has_canopy:
+            frame[["canopy1_sum", "canopy2_sum", "canopy_loss_sum", "canopy_pixels"]] = np.nan
+        return frame
+
+
+def _keys_of(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+    f = {
+        c: frame[c].to_numpy(np.int64)
+        for c in ("zone", "forest_age_type_region", "lc1", "lc2", "disturbance")
+    }
+    return (
+        (f["zone"] << 40)
+        | (f["forest_age_type_region"] << 24)
+        | (f["lc1"] << 16)
+        | (f["lc2"] << 8)
+        | f["disturbance"]
+    )
+
+
+def combine_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Add stratum tables (from windows, threads or workers); NaN (layer absent) stays NaN."""
+    from learn.reduce import combine
+
+    return combine(parts)

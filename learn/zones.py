@@ -1,0 +1,172 @@
+"""Zones: boundaries on the analysis grid.
+
+* :class:`GeometryZones` rasterizes a few geometries per window on the fly (pixel-centre rule or
+  exact coverage fractions from exactextract). Used for one boundary and for uploaded polygons.
+* :class:`RasterZones` reads a whole boundary set rasterized once (pixel-centre rule) into a cached
+  GeoTIFF keyed by the boundary file's hash and the grid. Overlapping sets (places inside counties,
+  places straddling county lines) are split into bands of non-overlapping zones, so a pixel can
+  belong to several zones.
+
+Both yield, per window, ``(zone, weight)`` pairs: ``zone`` int32 (-1 = none), ``weight`` float32
+coverage or None (= 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import rasterio
+import rasterio.features
+import shapely
+from affine import Affine
+from rasterio.windows import Window
+
+from learn.raster import Grid, iter_windows, zone_weights
+from learn.util import atomic_path
+
+ZoneItem = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32] | None]
+
+
+class ZoneSource(Protocol):
+    """Anything that tells, per window, which pixels belong to which zone index."""
+
+    ids: list[str]
+
+    def items(self, window: Window, transform: Affine) -> Iterator[ZoneItem]: ...
+
+
+@dataclass
+class GeometryZones:
+    """Zones from geometries (in the grid CRS), rasterized per window."""
+
+    geometries: list[shapely.Geometry]
+    ids: list[str]
+    rule: str = "centre"
+    _tree: shapely.STRtree | None = field(default=None, init=False, repr=False)
+
+    def __getstate__(self) -> dict[str, object]:  # the STRtree is rebuilt after pickling (dask)
+        state = dict(self.__dict__)
+        state["_tree"] = None
+        return state
+
+    def items(self, window: Window, transform: Affine) -> Iterator[ZoneItem]:
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geometries)
+        bounds = rasterio.windows.bounds(window, transform)
+        for i in sorted(self._tree.query(shapely.box(*bounds))):
+            w = zone_weights(self.geometries[i], window, transform, self.rule)
+            if not w.any():
+                continue
+            zone = np.where(w > 0, np.int32(i), np.int32(-1)).astype(np.int32)
+            yield zone, (w if self.rule == "exact" else None)
+
+
+def overlap_layers(geometries: list[shapely.Geometry]) -> list[int]:
+    """Greedy colouring: a band number per geometry so that no two in one band share area."""
+    tree = shapely.STRtree(geometries)
+    band = [-1] * len(geometries)
+    for i, g in enumerate(geometries):
+        taken = set()
+        for j in tree.query(g, predicate="intersects"):
+            if j != i and band[j] >= 0 and shapely.intersection(g, geometries[j]).area > 0:
+                taken.add(band[j])
+        b = 0
+        while b in taken:
+            b += 1
+        band[i] = b
+    return band
+
+
+@dataclass
+class RasterZones:
+    """A boundary set rasterized once (pixel centres) into a multi-band int32 GeoTIFF."""
+
+    path: Path
+    ids: list[str]
+    bands: int
+
+    def items(self, window: Window, transform: Affine) -> Iterator[ZoneItem]:
+        with rasterio.open(self.path) as ds:
+            data = ds.read(window=window)
+        for band in data:
+            if (band >= 0).any():
+                yield band.astype(np.int32, copy=False), None
+
+
+def _cache_key(boundary_file: Path, grid: Grid, id_field: str) -> str:
+    h = hashlib.sha256()
+    with open(boundary_file, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    h.update(
+        json.dumps(
+            [grid.crs.to_string(), list(grid.transform)[:6], grid.width, grid.height, id_field]
+        ).encode()
+    )
+    return h.hexdigest()[:20]
+
+
+def build_raster_zones(
+    geometries: list[shapely.Geometry],
+    ids: list[str],
+    grid: Grid,
+    *,
+    boundary_file: Path,
+    id_field: str,
+    cache_dir: Path,
+    strip_rows: int = 2048,
+) -> RasterZones:
+    """Rasterize a boundary set once (or reuse the cached raster with the same key)."""
+    key = _cache_key(boundary_file, grid, id_field)
+    path = cache_dir / f"zones_{key}.tif"
+    meta = cache_dir / f"zones_{key}.json"
+    if path.exists() and meta.exists():
+        info = json.loads(meta.read_text())
+        if info["ids"] == ids:
+            return RasterZones(path=path, ids=ids, bands=int(info["bands"]))
+    band_of = overlap_layers(geometries)
+    nbands = max(band_of) + 1 if band_of else 1
+    tree = shapely.STRtree(geometries)
+    profile = {
+        "driver": "GTiff",
+        "width": grid.width,
+        "height": grid.height,
+        "count": nbands,
+        "dtype": "int32",
+        "crs": grid.crs,
+        "transform": grid.transform,
+        "nodata": -1,
+        "tiled": True,
+        "blockxsize": 512,
+        "blockysize": 512,
+        "compress": "deflate",
+    }
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as out:
+        for strip in iter_windows(Window(0, 0, grid.width, grid.height), block=strip_rows):
+            t = rasterio.windows.transform(strip, grid.transform)
+            hits = tree.query(shapely.box(*rasterio.windows.bounds(strip, grid.transform)))
+            for b in range(nbands):
+                shapes = [(geometries[i], int(i)) for i in hits if band_of[i] == b]
+                arr = (
+                    rasterio.features.rasterize(
+                        shapes,
+                        out_shape=(int(strip.height), int(strip.width)),
+                        transform=t,
+                        fill=-1,
+                        dtype="int32",
+                    )
+                    if shapes
+                    else np.full((int(strip.height), int(strip.width)), -1, np.int32)
+                )
+                out.write(arr, b + 1, window=strip)
+    with atomic_path(meta) as tmp:
+        tmp.write_text(json.dumps({"ids": ids, "bands": nbands, "boundary_file": str(boundary_file)}))
+    return RasterZones(path=path, ids=ids, bands=nbands)
