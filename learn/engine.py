@@ -80,15 +80,21 @@ def _floats(
     return arr
 
 
-def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> pd.DataFrame:
-    """Reduce ``windows`` of the job's layers to a stratum table (zone = index into ``job.zones.ids``)."""
-    acc = StratumAccumulator()
+def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.DataFrame]:
+    """Reduce each of ``windows`` to a stratum table (zone = index into ``job.zones.ids``).
+
+    One table per window, so that adding them up in window order gives the same floating-point
+    sums however the windows were spread over threads or workers.
+    """
+    tables = []
     with open_job_layers(job) as stack:
         assert stack.grid is not None
         transform = stack.grid.transform
         for win in windows:
+            acc = StratumAccumulator()
             items = list(job.zones.items(win, transform))
             if not items:
+                tables.append(acc.to_frame())
                 continue
             dist = None
             if job.disturbance:
@@ -110,7 +116,8 @@ def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> pd.DataFrame
             lc1, lc2 = stack.read("lc1", win), stack.read("lc2", win)
             for zone, weight in items:
                 acc.add(zone, lc1, lc2, weight=weight, **layers)
-    return acc.to_frame()
+            tables.append(acc.to_frame())
+    return tables
 
 
 def grid_windows(grid: Grid, bounds_window: Window | None = None, block: int = 2048) -> list[Window]:
@@ -128,37 +135,44 @@ def reduce(
 ) -> pd.DataFrame:
     """Reduce all windows: on local threads, or on a dask.distributed ``client`` when given.
 
-    Each task gets a contiguous run of windows; partial tables add up, so the result does not
-    depend on how the work was split.
+    Tasks get interleaved runs of windows; the per-window tables are added up in window order, so
+    the result is identical whether it ran on one thread, several, or a cluster.
     """
     windows = list(windows)
     if not windows:
         return combine([])
     if client is not None:
-        nparts = min(len(windows), max(1, 4 * len(client.scheduler_info().get("workers", {})) or 4))
-        chunks = [windows[i::nparts] for i in range(nparts)]
-        futures = client.map(reduce_windows, [job] * len(chunks), chunks, pure=False)
-        parts = []
+        nworkers = len(client.scheduler_info().get("workers", {})) or 1
+        ntasks, nthreads = min(len(windows), 4 * nworkers), 1
+    else:
+        nthreads = max(1, workers or os.cpu_count() or 1)
+        ntasks = min(len(windows), 4 * nthreads)  # several tasks per thread: finer progress
+    order = [list(range(k, len(windows), ntasks)) for k in range(ntasks)]
+    chunks = [[windows[i] for i in idx] for idx in order]
+    results: dict[int, list[pd.DataFrame]] = {}
+    if client is not None:
         from distributed import as_completed as dask_completed
 
-        for k, fut in enumerate(dask_completed(futures), start=1):
-            parts.append(fut.result())
+        futures = client.map(reduce_windows, [job] * ntasks, chunks, pure=False)
+        index_of = {f.key: k for k, f in enumerate(futures)}
+        for done, fut in enumerate(dask_completed(futures), start=1):
+            results[index_of[fut.key]] = fut.result()
             if progress:
-                progress(k, len(chunks))
-        return combine(parts)
-    n = max(1, min(workers or os.cpu_count() or 1, len(windows)))
-    if n == 1:
-        parts = []
-        for k, win in enumerate(windows, start=1):
-            parts.append(reduce_windows(job, [win]))
+                progress(done, ntasks)
+    elif nthreads == 1:
+        for k, chunk in enumerate(chunks):
+            results[k] = reduce_windows(job, chunk)
             if progress:
-                progress(k, len(windows))
-        return combine(parts)
-    parts = []
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        futs = [pool.submit(reduce_windows, job, [w]) for w in windows]
-        for k, fut in enumerate(as_completed(futs), start=1):
-            parts.append(fut.result())
-            if progress:
-                progress(k, len(windows))
-    return combine(parts)
+                progress(k + 1, ntasks)
+    else:
+        with ThreadPoolExecutor(max_workers=nthreads) as pool:
+            futs = {pool.submit(reduce_windows, job, chunk): k for k, chunk in enumerate(chunks)}
+            for done, fut in enumerate(as_completed(futs), start=1):
+                results[futs[fut]] = fut.result()
+                if progress:
+                    progress(done, ntasks)
+    per_window: list[pd.DataFrame | None] = [None] * len(windows)
+    for k, idx in enumerate(order):
+        for i, table in zip(idx, results[k], strict=True):
+            per_window[i] = table
+    return combine([t for t in per_window if t is not None])

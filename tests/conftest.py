@@ -13,6 +13,16 @@ import rasterio
 import shapely
 import yaml
 from affine import Affine
+from hypothesis import HealthCheck, settings
+
+# Examples write small rasters to disk, so they are slower than hypothesis' default deadline.
+settings.register_profile(
+    "learn",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile("learn")
 
 PIXEL = 30.0
 ORIGIN = (1_000_000.0, 2_000_000.0)  # top-left, EPSG:5070

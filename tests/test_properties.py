@@ -5,20 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import forest_table, pixel_box
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import learn
 
 CLASSES = [0, 11, 21, 22, 41, 42, 43, 52, 71, 81, 82, 90, 95, 31]
-settings.register_profile(
-    "learn",
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-settings.load_profile("learn")
 
 
 @st.composite
