@@ -97,16 +97,7 @@ def learn_csv(report: Report) -> str:
     w.writerow(["Inventory period", report.period.start, report.period.end])
     for warning in report.warnings:
         w.writerow(["Warning", warning])
-    inv = inventory_frame(report)[
-        [
-            "category",
-            "type",
-            "area_ha",
-            "emissions_t_co2e_per_yr",
-            "removals_t_co2e_per_yr",
-            "net_t_co2e_per_yr",
-        ]
-    ]
+    inv = inventory_frame(report)[list(TIDY_COLUMNS[4:])]
     inv.columns = [
         "Category",
         "Type",

@@ -32,20 +32,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from learn.kernel import StratumAccumulator
+from learn.kernel import SUMS, StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")
-SUM_COLUMNS = (
-    "pixels",
-    "carbon_live_sum",
-    "carbon_dead_litter_sum",
-    "carbon_soil_sum",
-    "carbon_missing_pixels",
-    "canopy1_sum",
-    "canopy2_sum",
-    "canopy_loss_sum",
-    "canopy_pixels",
-)
+SUM_COLUMNS = SUMS  # defined next to the kernel that fills them
 CARBON_POOLS = ("carbon_live", "carbon_dead_litter", "carbon_soil")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,6 +76,21 @@ def reference(
         for k, v in acc.items()
     ]
     return pd.DataFrame(rows, columns=[*KEY_COLUMNS, *SUMS])
+
+
+def _random_layers(seed: int, h: int, w: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    layers = {
+        "lc1": rng.choice(np.array([11, 41, 82], np.uint8), (h, w)),
+        "lc2": rng.choice(np.array([21, 41, 82], np.uint8), (h, w)),
+        "code": rng.choice(np.array([0, 7], np.uint16), (h, w)),
+        "dist": rng.choice(np.array([0, 10], np.uint8), (h, w)),
+        "tc1": rng.integers(0, 100, (h, w)).astype(np.uint8),
+        "tc2": rng.integers(0, 100, (h, w)).astype(np.uint8),
+    }
+    for k in ("live", "dead", "soil"):
+        layers[k] = (rng.random((h, w)) * 100).astype(np.float32)
+    return layers
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
@@ -147,18 +163,8 @@ def test_engine_equals_reference(tmp_path_factory, rule, scene, block):
 
 
 def test_cached_raster_zones_equal_geometry_zones_and_handle_overlaps(tmp_path):
-    rng = np.random.default_rng(3)
     h, w = 40, 50
-    L = {
-        "lc1": rng.choice(np.array([11, 41, 82], np.uint8), (h, w)),
-        "lc2": rng.choice(np.array([21, 41, 82], np.uint8), (h, w)),
-        "code": rng.choice(np.array([0, 7], np.uint16), (h, w)),
-        "dist": rng.choice(np.array([0, 10], np.uint8), (h, w)),
-        "tc1": rng.integers(0, 100, (h, w)).astype(np.uint8),
-        "tc2": rng.integers(0, 100, (h, w)).astype(np.uint8),
-    }
-    for k in ("live", "dead", "soil"):
-        L[k] = rng.random((h, w)).astype(np.float32) * 100
+    L = _random_layers(3, h, w)
     base = _write_layers(tmp_path, L)
     x0, y0 = ORIGIN
     left = shapely.box(x0, y0 - h * PIXEL, x0 + 25 * PIXEL, y0)
@@ -192,19 +198,8 @@ def test_cached_raster_zones_equal_geometry_zones_and_handle_overlaps(tmp_path):
 
 
 def test_threads_and_local_cluster_give_identical_results(tmp_path):
-    distributed = pytest.importorskip("distributed")
-    rng = np.random.default_rng(5)
     h, w = 64, 64
-    L = {
-        "lc1": rng.choice(np.array([11, 41, 82], np.uint8), (h, w)),
-        "lc2": rng.choice(np.array([21, 41, 82], np.uint8), (h, w)),
-        "code": rng.choice(np.array([0, 7], np.uint16), (h, w)),
-        "dist": rng.choice(np.array([0, 10], np.uint8), (h, w)),
-        "tc1": rng.integers(0, 100, (h, w)).astype(np.uint8),
-        "tc2": rng.integers(0, 100, (h, w)).astype(np.uint8),
-    }
-    for k in ("live", "dead", "soil"):
-        L[k] = (rng.random((h, w)) * 100).astype(np.float32)
+    L = _random_layers(5, h, w)
     base = _write_layers(tmp_path, L)
     x0, y0 = ORIGIN
     geoms = [
