@@ -57,14 +57,8 @@ IPCC_FRF, IPCC_F2NF, IPCC_NF2F, IPCC_TOF, IPCC_TOTAL = (
     "Trees outside forests",
     "Total",
 )
-CANOPY_CATEGORIES: Final = (
-    lu.FORESTLAND,
-    lu.CROPLAND,
-    lu.GRASSLAND,
-    lu.SETTLEMENT,
-    lu.WETLAND,
-    lu.OTHER_LAND,
-)
+#: Rows of the tree-canopy summary: Nonforest→Nonforest pixels by end-year category, in LEARN's order.
+CANOPY_CATEGORIES: Final = (lu.GRASSLAND, lu.CROPLAND, lu.SETTLEMENT, lu.WETLAND, lu.OTHER_LAND)
 
 
 @dataclass(frozen=True)
@@ -192,6 +186,13 @@ def _forest_rows(
         if inp.has_carbon:
             stock_tc = sum(f * float(s.loc[sel, f"{pool}_sum"].sum()) * px for pool, f in fractions.items())
             emissions = stock_tc * C_TO_CO2 / yrs
+        if inp.has_carbon:
+            missing = float(s.loc[sel, "carbon_missing_pixels"].sum() * px)
+            if missing > 0:
+                warnings.append(
+                    f"{missing:.2f} ha of forest converted {type_.lower()} have no carbon stock data; "
+                    "their stock loss counts as 0 (LEARN leaves them out of the row's area too)"
+                )
         rows.append(
             _row(
                 FOREST_CHANGE,
@@ -341,11 +342,16 @@ def _tof_rows(s: pd.DataFrame, inp: AccountingInputs) -> list[InventoryRow]:
 
 
 def tree_canopy_summary(s: pd.DataFrame, inp: AccountingInputs) -> list[CanopyRow]:
-    """Canopy ha, canopy-loss ha and % tree cover by end-year category (method §5)."""
+    """Canopy ha, canopy-loss ha and % tree cover of trees outside forests by end-year category (method §5).
+
+    Like LEARN, over Nonforest→Nonforest pixels (the pixels of the Trees Outside Forest rows), so the
+    rows add up to those rows' areas; % tree cover = canopy ha ÷ the category's area.
+    """
     px = inp.pixel_area_ha
     out = []
+    nn = s["transition"] == lu.NONFOREST_TO_NONFOREST
     for cat in CANOPY_CATEGORIES:
-        sel = s["cat2"] == cat
+        sel = nn & (s["cat2"] == cat)
         area = float(s.loc[sel, "pixels"].sum() * px)
         if inp.canopy_unit is None:
             out.append(

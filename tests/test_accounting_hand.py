@@ -87,11 +87,15 @@ def test_trees_outside_forest_and_canopy_summary(basic):
     assert lost.area_ha == pytest.approx(loss_ha)
     assert lost.emissions_t_co2e_per_yr == pytest.approx(loss_ha * 50 * K / 8)
     summary = {c.category: c for c in rep.tree_canopy}
-    settlement = summary["Settlement"]  # one pixel 90 → 10
-    assert settlement.area_ha == pytest.approx(PX)
-    assert settlement.canopy_ha == pytest.approx(50 * 0.01 * PX)
-    assert settlement.canopy_loss_ha == pytest.approx(80 * 0.01 * PX)
-    assert settlement.percent_tree_cover == pytest.approx(50.0)
+    assert list(summary) == ["Grassland", "Cropland", "Settlement", "Wetland", "Other Land"]
+    crop = summary["Cropland"]  # the one Nonforest→Nonforest pixel, 40 → 20 %
+    assert crop.area_ha == pytest.approx(PX)
+    assert crop.canopy_ha == pytest.approx(canopy_ha)
+    assert crop.canopy_loss_ha == pytest.approx(loss_ha)
+    assert crop.percent_tree_cover == pytest.approx(30.0)
+    assert (
+        summary["Settlement"].area_ha == 0.0
+    )  # Forest→Settlement is forest change, not trees outside forest
 
 
 def test_totals_and_ipcc_summary_add_up(basic):
@@ -253,7 +257,7 @@ def test_canopy_fraction_units(make_region):
 
 
 def test_nodata_never_counts_as_a_class(make_region):
-    lc11, lc19 = [[0, 41, 250]], [[41, 41, 41]]
+    lc11, lc19 = [[0, 82, 250]], [[41, 82, 41]]
     cat = make_region(
         {2011: lc11, 2019: lc19}, canopy={2011: [[255, 254, 50]], 2019: [[255, 60, 50]]}, tof_rows=TOF_DEFAULT
     )
@@ -261,8 +265,9 @@ def test_nodata_never_counts_as_a_class(make_region):
     assert rep.change_matrix.total_ha == pytest.approx(PX)
     assert rep.boundary.nodata_area_ha == pytest.approx(2 * PX)
     assert 0 not in rep.change_matrix.classes and 250 not in rep.change_matrix.classes
-    forest = {c.category: c for c in rep.tree_canopy}["Forestland"]
-    assert forest.canopy_ha == pytest.approx(0.0)  # 254 → 60 is background, not canopy
+    crop = {c.category: c for c in rep.tree_canopy}["Cropland"]
+    assert crop.area_ha == pytest.approx(PX)
+    assert crop.canopy_ha == pytest.approx(0.0)  # 254 → 60 is background, not canopy
     assert any("no valid land-cover class" in w for w in rep.warnings)
 
 

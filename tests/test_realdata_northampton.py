@@ -107,10 +107,13 @@ def test_change_matrix_equals_independent_counts(noho: Path, start: int, end: in
 def test_canopy_summary_equals_independent_sums(noho: Path) -> None:
     report = learn.open_region("noho", noho).inventory("46330", (2011, 2016))
     inside = _inside_mask()
+    lc1 = _read("nlcd_2011_land_cover.tif")[inside]
     lc2 = _read("nlcd_2016_land_cover.tif")[inside]
     t1 = _read("nlcd_2011_tree_canopy.tif")[inside].astype(float)
     t2 = _read("nlcd_2016_tree_canopy.tif")[inside].astype(float)
-    developed = np.isin(lc2, [21, 22, 23, 24])
+    # Trees outside forests: Nonforest→Nonforest pixels ending as Settlement (21–24), as LEARN tabulates.
+    forest = [41, 42, 43, 90]
+    developed = np.isin(lc2, [21, 22, 23, 24]) & ~np.isin(lc1, forest)
     canopy = {c.category: c for c in report.tree_canopy}["Settlement"]
     assert canopy.canopy_ha == pytest.approx(((t1 + t2) / 2 * 0.01 * 0.09)[developed].sum(), rel=1e-12)
     assert canopy.canopy_loss_ha == pytest.approx(
