@@ -83,31 +83,27 @@ def _accumulate(
                     break
                 s = (s + 1) & mask
             last_key, last_slot = key, s
-        row = sums[s]
-        row[0] += w
+        # Index the 2-D table directly: a row view per pixel costs more than the arithmetic.
+        sums[s, 0] += w
         if has_c:
             a, b, e = np.float64(live[p]), np.float64(dead[p]), np.float64(soil[p])
-            if np.isfinite(a) and np.isfinite(b) and np.isfinite(e):
-                row[1] += w * a
-                row[2] += w * b
-                row[3] += w * e
-            else:
-                # A pixel with any pool missing counts as missing; its finite pools still add.
-                row[4] += w
-                if np.isfinite(a):
-                    row[1] += w * a
-                if np.isfinite(b):
-                    row[2] += w * b
-                if np.isfinite(e):
-                    row[3] += w * e
+            fa, fb, fe = np.isfinite(a), np.isfinite(b), np.isfinite(e)
+            if fa:
+                sums[s, 1] += w * a
+            if fb:
+                sums[s, 2] += w * b
+            if fe:
+                sums[s, 3] += w * e
+            if not (fa and fb and fe):
+                sums[s, 4] += w  # a pixel with any pool missing counts as missing
         if has_tc:
             t1, t2 = np.float64(tc1[p]), np.float64(tc2[p])
             if np.isfinite(t1) and np.isfinite(t2):
-                row[5] += w * t1
-                row[6] += w * t2
+                sums[s, 5] += w * t1
+                sums[s, 6] += w * t2
                 if t1 > t2:
-                    row[7] += w * (t1 - t2)
-                row[8] += w
+                    sums[s, 7] += w * (t1 - t2)
+                sums[s, 8] += w
     return count, n
 
 
