@@ -17,7 +17,7 @@ help:
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-# Pinned, reproducible install: requirements.lock is `uv pip compile pyproject.toml --extra dev`.
+# Pinned, reproducible install: requirements.lock is `uv pip compile pyproject.toml --extra dev --extra bench`.
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e .
@@ -42,3 +42,24 @@ test: install lint
 
 clean-demo:
 	rm -rf data/demo outputs/demo
+
+# ---- web map and browser tests ------------------------------------------------------------------------------
+# `install` should depend on webmap-deps and browser-deps (Leaflet & co. from npm, Debian's chromium).
+WEBMAP_STAMP := webmap/node_modules/.installed
+
+.PHONY: webmap-deps browser-deps test-browser docs-screenshot
+
+$(WEBMAP_STAMP): webmap/package.json webmap/package-lock.json
+	cd webmap && npm ci --no-audit --no-fund
+	touch $(WEBMAP_STAMP)
+
+webmap-deps: $(WEBMAP_STAMP)
+
+browser-deps:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+test-browser: install webmap-deps browser-deps
+	$(BIN)/python -m pytest tests/test_browser.py
+
+docs-screenshot: install webmap-deps browser-deps
+	LEARN_DOCS_SCREENSHOT=1 $(BIN)/python -m pytest tests/test_browser.py -k keyboard

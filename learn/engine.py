@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import rasterio
 from rasterio.windows import Window
 
 from learn.catalog import CARBON_LAYERS
@@ -27,6 +28,7 @@ from learn.reduce import combine
 from learn.zones import ZoneSource
 
 Progress = Callable[[int, int], None]
+GDAL_CACHE_MB = 64
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,13 @@ def open_job_layers(job: ReductionJob) -> RasterStack:
     return stack
 
 
-def _codes(stack: RasterStack, key: str, win: Window) -> npt.NDArray[np.int64]:
+def _codes(stack: RasterStack, key: str, win: Window) -> npt.NDArray[np.integer]:
+    """An integer layer in its own dtype (no widening), nodata → 0 (no code / no disturbance)."""
     ds = stack.layers[key]
-    arr = stack.read(key, win).astype(np.int64)
+    arr = stack.read(key, win)
     if ds.nodata is not None:
-        arr[arr == int(ds.nodata)] = 0  # nodata carries no code / no disturbance
-    return arr
+        arr = np.where(arr == ds.nodata, 0, arr).astype(arr.dtype)
+    return arr  # type: ignore[return-value]
 
 
 def _floats(
@@ -87,7 +90,8 @@ def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.Data
     sums however the windows were spread over threads or workers.
     """
     tables = []
-    with open_job_layers(job) as stack:
+    # A small GDAL block cache: each block is read once, so caching more only costs memory.
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_job_layers(job) as stack:
         assert stack.grid is not None
         transform = stack.grid.transform
         for win in windows:
@@ -117,6 +121,7 @@ def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.Data
             for zone, weight in items:
                 acc.add(zone, lc1, lc2, weight=weight, **layers)
             tables.append(acc.to_frame())
+            del layers, lc1, lc2, items, dist  # free this window before reading the next
     return tables
 
 

@@ -33,10 +33,18 @@ MAX_CODE: Final = (1 << 16) - 1
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
-def _slot(key: Any, mask: Any) -> Any:
-    # Fibonacci hashing: multiply, keep high-ish bits (uint64 arithmetic wraps).
+def _slot(key: Any, shift: Any) -> Any:
+    # Fibonacci hashing: multiply and keep the TOP bits, which mix every bit of the key (zone too).
     h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
-    return np.int64(h >> np.uint64(29)) & np.int64(mask)
+    return np.int64(h >> np.uint64(shift))
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _log2(capacity: Any) -> Any:
+    bits = 0
+    while (1 << bits) < capacity:
+        bits += 1
+    return bits
 
 
 @numba.njit(nogil=True, cache=True)
@@ -50,6 +58,7 @@ def _accumulate(
     Empty layer arrays mean "layer absent" (0 code / disturbance, NaN sums).
     """
     mask = keys.shape[0] - 1
+    shift = 64 - _log2(keys.shape[0])
     limit = keys.shape[0] // 2
     has_w, has_idx = weight.shape[0] > 0, index.shape[0] > 0
     has_code, has_dist = code.shape[0] > 0, dist.shape[0] > 0
@@ -72,7 +81,7 @@ def _accumulate(
         if key == last_key:  # neighbouring pixels mostly share a stratum
             s = last_slot
         else:
-            s = _slot(key, mask)
+            s = _slot(key, shift)
             while True:
                 k = keys[s]
                 if k == key:
@@ -110,11 +119,12 @@ def _accumulate(
 @numba.njit(nogil=True, cache=True)
 def _rehash(keys, sums, new_keys, new_sums):  # pragma: no cover
     mask = new_keys.shape[0] - 1
+    shift = 64 - _log2(new_keys.shape[0])
     for s in range(keys.shape[0]):
         key = keys[s]
         if key == EMPTY:
             continue
-        t = _slot(key, mask)
+        t = _slot(key, shift)
         while new_keys[t] != EMPTY:
             t = (t + 1) & mask
         new_keys[t] = key
@@ -199,23 +209,6 @@ class StratumAccumulator:
             if pos < z.shape[0]:
                 self._grow()
 
-    def merge(self, other: StratumAccumulator) -> None:
-        """Add another accumulator's strata into this one (tables are additive)."""
-        frame = combine_frames([self.to_frame(), other.to_frame()])
-        self.__init__(capacity=max(len(frame) * 2, 16))  # type: ignore[misc]
-        self.has_carbon = self.has_carbon or other.has_carbon
-        self.has_canopy = self.has_canopy or other.has_canopy
-        self._load(frame)
-
-    def _load(self, frame: pd.DataFrame) -> None:
-        for row_key, row in zip(_keys_of(frame), frame[list(SUMS)].to_numpy(float), strict=True):
-            s = int(_slot(int(row_key), self.keys.shape[0] - 1))
-            while self.keys[s] != EMPTY:
-                s = (s + 1) & (self.keys.shape[0] - 1)
-            self.keys[s] = row_key
-            self.sums[s] = np.nan_to_num(row)
-            self.count += 1
-
     def to_frame(self) -> pd.DataFrame:
         """The stratum table (columns: learn.reduce.KEY_COLUMNS + SUMS), sorted by key."""
         used = self.keys != EMPTY
@@ -240,24 +233,3 @@ class StratumAccumulator:
         if not self.has_canopy:
             frame[["canopy1_sum", "canopy2_sum", "canopy_loss_sum", "canopy_pixels"]] = np.nan
         return frame
-
-
-def _keys_of(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
-    f = {
-        c: frame[c].to_numpy(np.int64)
-        for c in ("zone", "forest_age_type_region", "lc1", "lc2", "disturbance")
-    }
-    return (
-        (f["zone"] << 40)
-        | (f["forest_age_type_region"] << 24)
-        | (f["lc1"] << 16)
-        | (f["lc2"] << 8)
-        | f["disturbance"]
-    )
-
-
-def combine_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Add stratum tables (from windows, threads or workers); NaN (layer absent) stays NaN."""
-    from learn.reduce import combine
-
-    return combine(parts)
