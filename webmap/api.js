@@ -1,0 +1,110 @@
+// Thin client of the LEARN Navigator HTTP API (see api/ and the README). Every URL is relative so the map
+// works wherever the service mounts it; errors become ApiError with the server's `detail` message.
+
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+async function errorFrom(response) {
+  let detail = `${response.status} ${response.statusText}`.trim();
+  try {
+    const body = await response.json();
+    if (body && body.detail !== undefined) {
+      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+    }
+  } catch {
+    /* not JSON: keep the status line */
+  }
+  return new ApiError(detail, response.status);
+}
+
+async function request(url, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch (err) {
+    throw new ApiError(`cannot reach the server (${err.message})`, 0);
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return response;
+}
+
+export async function getJSON(url, options) {
+  return (await request(url, options)).json();
+}
+
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  regions: () => getJSON("api/regions"),
+  region: (region) => getJSON(`api/regions/${enc(region)}`),
+  boundaries: (region, q) => getJSON(`api/regions/${enc(region)}/boundaries${query({ q })}`),
+  summary: (region, start, end) => getJSON(`api/regions/${enc(region)}/summary${query({ start, end })}`),
+  inventory: (region, boundary, start, end) =>
+    getJSON(`api/regions/${enc(region)}/inventory${query({ boundary, start, end })}`),
+  downloadUrl: (region, boundary, start, end, ext) =>
+    `api/regions/${enc(region)}/inventory.${ext}${query({ boundary, start, end })}`,
+  jsonUrl: (region, boundary, start, end) =>
+    `api/regions/${enc(region)}/inventory${query({ boundary, start, end })}`,
+  tileUrl: (region, layer, params) => `tiles/${enc(region)}/${enc(layer)}/{z}/{x}/{y}.png${query(params)}`,
+};
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function retryAfterMs(response, fallback = 1000) {
+  const v = Number(response.headers.get("Retry-After"));
+  return Number.isFinite(v) && v >= 0 ? Math.min(Math.max(v * 1000, 200), 30000) : fallback;
+}
+
+/**
+ * POST a polygon (GeoJSON object) or a file (File) and resolve to the report. A 202 answer is a job:
+ * poll its URL, waiting Retry-After seconds between polls; `onProgress(fraction | null, status)` reports.
+ */
+export async function postInventory(region, start, end, body, { onProgress, timeoutMs = 600000 } = {}) {
+  const url = `api/regions/${enc(region)}/inventory${query({ start, end })}`;
+  const options = { method: "POST" };
+  if (body instanceof Blob) {
+    const form = new FormData();
+    form.append("file", body, body.name || "boundary");
+    options.body = form;
+  } else {
+    options.headers = { "Content-Type": "application/json" };
+    options.body = JSON.stringify(body);
+  }
+  const response = await request(url, options);
+  if (response.status !== 202) return response.json();
+  const accepted = await response.json();
+  const jobUrl = response.headers.get("Location") || `api/jobs/${enc(accepted.job_id)}`;
+  const jobHref = jobUrl.startsWith("/") ? jobUrl.slice(1) : jobUrl; // keep it relative to the page
+  let wait = retryAfterMs(response);
+  const deadline = Date.now() + timeoutMs;
+  onProgress?.(0, "queued");
+  while (Date.now() < deadline) {
+    await sleep(wait);
+    const r = await request(jobHref);
+    const job = await r.json();
+    onProgress?.(job.progress ?? null, job.status);
+    if (job.result) return job.result;
+    if (job.status === "failed" || job.status === "error" || job.error) {
+      throw new ApiError(job.error || "the job failed", 500);
+    }
+    if (["done", "finished", "succeeded", "complete", "completed"].includes(job.status)) {
+      throw new ApiError("the job finished without a report", 500);
+    }
+    wait = retryAfterMs(r, wait);
+  }
+  throw new ApiError("the job did not finish in time; try again later", 504);
+}

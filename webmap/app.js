@@ -1,0 +1,590 @@
+// LEARN Navigator web map: jurisdictions shaded by net flux, a report panel, tile layers, your own polygon,
+// downloads, comparisons. Plain ES module; Leaflet, Leaflet-Geoman and Chart.js are UMD globals from npm.
+
+import { api, ApiError, postInventory } from "./api.js";
+import { breaksFor, colorFor, legendControl } from "./choropleth.js";
+import { compareTable } from "./compare.js";
+import { esc, fmtFlux, fmtFluxHa, numCell } from "./format.js";
+import { createTileLayerControl } from "./layers.js";
+import { renderReport } from "./report.js";
+import { customCsv, storeReport } from "./store.js";
+
+const $ = (sel) => document.querySelector(sel);
+
+const state = {
+  region: null,
+  info: null,
+  start: null,
+  end: null,
+  perHa: false,
+  boundaries: null, // GeoJSON FeatureCollection
+  summary: null, // {boundaries:[...]} of the current period
+  selection: null, // {kind: "boundary", id} | {kind: "custom", geojson | file, name}
+  report: null, // the report shown
+  token: 0,
+};
+
+let map;
+let boundaryLayer = null;
+let legend = null;
+let tiles = null;
+let customLayer = null;
+const layerById = new Map();
+
+// ---- messages -------------------------------------------------------------------------------------------
+function showError(err) {
+  const msg = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+  $("#alert-text").textContent = msg;
+  $("#alert").hidden = false;
+  if (!(err instanceof ApiError)) console.warn(err);
+}
+function clearError() {
+  $("#alert").hidden = true;
+  $("#alert-text").textContent = "";
+}
+function busy(on) {
+  document.body.classList.toggle("busy", on);
+  $("#panel").setAttribute("aria-busy", on ? "true" : "false");
+}
+
+// ---- URL state ------------------------------------------------------------------------------------------
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  const int = (k) => (p.get(k) && Number.isFinite(Number(p.get(k))) ? Number(p.get(k)) : null);
+  return { region: p.get("region"), boundary: p.get("boundary"), start: int("start"), end: int("end") };
+}
+function writeUrl() {
+  const p = new URLSearchParams();
+  if (state.region) p.set("region", state.region);
+  if (state.selection?.kind === "boundary") p.set("boundary", state.selection.id);
+  if (state.start !== null) p.set("start", state.start);
+  if (state.end !== null) p.set("end", state.end);
+  history.replaceState(null, "", `${location.pathname}?${p}`);
+}
+
+// ---- selects ----------------------------------------------------------------------------------------------
+function fillYears(select, years, value) {
+  select.innerHTML = years.map((y) => `<option value="${y}">${y}</option>`).join("");
+  select.value = String(value);
+}
+
+function fillBoundaryOptions() {
+  const feats = state.boundaries.features;
+  $("#search-list").innerHTML = feats
+    .map((f) => `<option value="${esc(f.properties.name)} (${esc(f.properties.id)})"></option>`)
+    .join("");
+  $("#compare-boundary").innerHTML =
+    `<option value="">same as A</option>` +
+    feats
+      .map((f) => `<option value="${esc(f.properties.id)}">${esc(f.properties.name)} (${esc(f.properties.id)})</option>`)
+      .join("");
+}
+
+// ---- region ------------------------------------------------------------------------------------------------
+async function loadRegion(name, wanted = {}) {
+  state.region = name;
+  state.selection = null;
+  state.report = null;
+  const info = await api.region(name);
+  state.info = info;
+  $("#synthetic-banner").hidden = !info.synthetic;
+  document.body.classList.toggle("synthetic", Boolean(info.synthetic));
+  const years = info.years || [];
+  const [ds, de] = info.default_period || [years[years.length - 2], years[years.length - 1]];
+  state.start = years.includes(wanted.start) ? wanted.start : ds;
+  state.end = years.includes(wanted.end) ? wanted.end : de;
+  if (state.start >= state.end) [state.start, state.end] = [ds, de];
+  fillYears($("#start-select"), years, state.start);
+  fillYears($("#end-select"), years, state.end);
+  fillYears($("#compare-start"), years, state.start);
+  fillYears($("#compare-end"), years, state.end);
+
+  if (info.bounds) {
+    const [w, s, e, n] = info.bounds;
+    map.fitBounds([
+      [s, w],
+      [n, e],
+    ]);
+  }
+  tiles?.remove();
+  tiles = createTileLayerControl(map, name, info, state.start, state.end, {
+    online: navigator.onLine === true,
+    overlays: [shadingOverlay],
+  });
+
+  state.boundaries = await api.boundaries(name);
+  drawBoundaries();
+  fillBoundaryOptions();
+  await refreshSummary();
+  renderPlaceholder();
+  if (wanted.boundary) await selectBoundary(wanted.boundary);
+  writeUrl();
+}
+
+// ---- jurisdictions on the map -----------------------------------------------------------------------------
+function valueOf(id) {
+  const row = state.summary?.byId.get(id);
+  if (!row) return null;
+  return state.perHa ? row.net_t_co2e_per_ha_yr : row.net_t_co2e_per_yr;
+}
+
+// The jurisdiction shading as an entry of the layer control (outlines stay, so they remain clickable).
+const shadingOverlay = {
+  key: "shading",
+  title: "Jurisdictions shaded by net flux",
+  on: true,
+  visible: true,
+  options: { opacity: 0.6 },
+  show() {
+    this.visible = true;
+    restyle();
+  },
+  hide() {
+    this.visible = false;
+    restyle();
+  },
+  setOpacity(v) {
+    this.options.opacity = v;
+    restyle();
+  },
+};
+
+function styleFor(feature) {
+  const selected = state.selection?.kind === "boundary" && state.selection.id === feature.properties.id;
+  return {
+    pane: "boundaries",
+    color: selected ? "#000" : "#333",
+    weight: selected ? 3.5 : feature.properties.kind === "county" ? 1.6 : 1,
+    opacity: 1,
+    fillColor: colorFor(valueOf(feature.properties.id), state.summary?.breaks ?? [0, 0]),
+    fillOpacity: shadingOverlay.visible ? shadingOverlay.options.opacity : 0,
+  };
+}
+
+function drawBoundaries() {
+  boundaryLayer?.remove();
+  layerById.clear();
+  // Big polygons first, so the towns inside counties stay clickable on top.
+  const area = (f) => {
+    const b = L.geoJSON(f).getBounds();
+    return (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
+  };
+  const feats = [...state.boundaries.features].sort((a, b) => area(b) - area(a));
+  boundaryLayer = L.geoJSON(
+    { type: "FeatureCollection", features: feats },
+    {
+      pane: "boundaries",
+      style: styleFor,
+      onEachFeature(feature, layer) {
+        const p = feature.properties;
+        layerById.set(String(p.id), layer);
+        layer.bindTooltip(() => tooltipFor(p), { sticky: true, className: "boundary-tip" });
+        layer.on("click", (e) => {
+          if (map.pm?.globalDrawModeEnabled?.()) return; // drawing: the click belongs to the polygon
+          L.DomEvent.stop(e);
+          selectBoundary(String(p.id));
+        });
+        layer.on("add", () => makeFocusable(layer, p));
+      },
+    },
+  ).addTo(map);
+}
+
+function makeFocusable(layer, p) {
+  const el = layer.getElement?.();
+  if (!el) return;
+  el.setAttribute("tabindex", "0");
+  el.setAttribute("role", "button");
+  el.setAttribute("aria-label", `${p.name} (${p.id})`);
+  el.dataset.boundaryId = p.id;
+  el.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      selectBoundary(String(p.id));
+    }
+  });
+}
+
+function tooltipFor(p) {
+  const row = state.summary?.byId.get(String(p.id));
+  const v = valueOf(String(p.id));
+  const unit = state.perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr";
+  const value = row ? `${(state.perHa ? fmtFluxHa : fmtFlux)(v)} ${unit}` : "no value";
+  return `<strong>${esc(p.name)}</strong> (${esc(p.id)})<br>Net ${esc(state.start)}–${esc(state.end)}: ${esc(value)}`;
+}
+
+function restyle() {
+  boundaryLayer?.setStyle(styleFor);
+  const sel = state.selection?.kind === "boundary" ? layerById.get(state.selection.id) : null;
+  sel?.bringToFront();
+  legend.getContainer().hidden = !shadingOverlay.visible;
+  legend.update({ breaks: state.summary?.breaks ?? [0, 0], perHa: state.perHa, start: state.start, end: state.end });
+}
+
+async function refreshSummary() {
+  const { region, start, end } = state;
+  try {
+    const summary = await api.summary(region, start, end);
+    if (region !== state.region || start !== state.start || end !== state.end) return;
+    summary.byId = new Map(summary.boundaries.map((b) => [String(b.id), b]));
+    state.summary = summary;
+  } catch (err) {
+    state.summary = null;
+    showError(err);
+  }
+  if (state.summary) {
+    state.summary.breaks = breaksFor(state.summary.boundaries.map((b) => (state.perHa ? b.net_t_co2e_per_ha_yr : b.net_t_co2e_per_yr)));
+  }
+  restyle();
+  renderSummaryTable();
+}
+
+function renderSummaryTable() {
+  const el = $("#summary-table");
+  if (!state.summary) {
+    el.innerHTML = '<p class="muted">No summary for this period.</p>';
+    return;
+  }
+  const rows = [...state.summary.boundaries].sort((a, b) => (a.net_t_co2e_per_yr ?? 0) - (b.net_t_co2e_per_yr ?? 0));
+  el.innerHTML = `<table class="data summary" aria-label="Net flux of every jurisdiction">
+    <caption>Net flux ${esc(state.start)}–${esc(state.end)}</caption>
+    <thead><tr><th scope="col">Jurisdiction</th><th scope="col">Kind</th><th scope="col">Net (t CO₂e/yr)</th>
+      <th scope="col">Net (t CO₂e/ha/yr)</th></tr></thead>
+    <tbody>${rows
+      .map(
+        (r) => `<tr><th scope="row"><button type="button" class="link" data-id="${esc(r.id)}">${esc(r.name)}</button></th>
+          <td>${esc(r.kind ?? "")}</td>${numCell(r.net_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_ha_yr, fmtFluxHa)}</tr>`,
+      )
+      .join("")}</tbody></table>`;
+  for (const b of el.querySelectorAll("button[data-id]")) b.addEventListener("click", () => selectBoundary(b.dataset.id));
+}
+
+// ---- the report panel ---------------------------------------------------------------------------------------
+function renderPlaceholder() {
+  const el = $("#report");
+  el.dataset.state = "empty";
+  delete el.dataset.boundary;
+  el.innerHTML = `<p class="placeholder">Click a jurisdiction on the map, search one above, or draw your own area to
+    see its greenhouse gas inventory.</p>`;
+}
+
+function renderLoading(label) {
+  const el = $("#report");
+  el.dataset.state = "loading";
+  const title = el.querySelector(".report-title");
+  if (!title) el.innerHTML = `<p class="placeholder">Computing ${esc(label)}…</p>`;
+}
+
+function showReport(report) {
+  state.report = report;
+  const el = $("#report");
+  const { region, start, end } = state;
+  const sel = state.selection;
+  let downloads;
+  let printHref;
+  if (sel.kind === "boundary") {
+    const base = `${sel.id}_${start}_${end}`;
+    downloads = [
+      { format: "csv", label: "CSV", href: api.downloadUrl(region, sel.id, start, end, "csv"), download: `${base}.csv` },
+      { format: "xlsx", label: "XLSX", href: api.downloadUrl(region, sel.id, start, end, "xlsx"), download: `${base}.xlsx` },
+      { format: "json", label: "JSON", href: api.jsonUrl(region, sel.id, start, end), download: `${base}.json` },
+      { format: "geojson", label: "GeoJSON", href: api.downloadUrl(region, sel.id, start, end, "geojson"), download: `${base}.geojson` },
+    ];
+    printHref = `report.html?${new URLSearchParams({ region, boundary: sel.id, start, end })}`;
+  } else {
+    const base = `custom_area_${start}_${end}`;
+    const blobUrl = (text, type) => URL.createObjectURL(new Blob([text], { type }));
+    downloads = [
+      { format: "csv", label: "CSV", href: blobUrl(customCsv(report), "text/csv"), download: `${base}.csv` },
+      { format: "json", label: "JSON", href: blobUrl(JSON.stringify(report, null, 2), "application/json"), download: `${base}.json` },
+    ];
+    if (sel.geojson) {
+      const fc = {
+        type: "FeatureCollection",
+        features: [{ type: "Feature", geometry: geometryOf(sel.geojson), properties: { name: report.boundary?.name, ...report.totals } }],
+      };
+      downloads.push({ format: "geojson", label: "GeoJSON", href: blobUrl(JSON.stringify(fc), "application/geo+json"), download: `${base}.geojson` });
+    }
+    printHref = `report.html?${new URLSearchParams({ stored: storeReport(report), region })}`;
+  }
+  renderReport(el, report, { downloads, printHref, title: sel.kind === "custom" ? sel.name : undefined });
+  el.dataset.state = "ready";
+  el.dataset.boundary = sel.kind === "boundary" ? sel.id : "custom";
+  el.dataset.start = String(report.period?.start ?? start);
+  el.dataset.end = String(report.period?.end ?? end);
+  $("#compare-result").innerHTML = "";
+}
+
+function geometryOf(g) {
+  if (g.type === "Feature") return g.geometry;
+  if (g.type === "FeatureCollection") {
+    const polys = g.features.flatMap((f) => {
+      const geom = f.geometry;
+      if (!geom) return [];
+      return geom.type === "Polygon" ? [geom.coordinates] : geom.type === "MultiPolygon" ? geom.coordinates : [];
+    });
+    return { type: "MultiPolygon", coordinates: polys };
+  }
+  return g;
+}
+
+async function selectBoundary(id) {
+  const layer = layerById.get(String(id));
+  if (!layer) {
+    showError(new Error(`unknown jurisdiction '${id}'`));
+    return;
+  }
+  clearError();
+  state.selection = { kind: "boundary", id: String(id) };
+  clearCustom();
+  restyle();
+  const f = layer.feature.properties;
+  $("#search-input").value = `${f.name} (${f.id})`;
+  writeUrl();
+  await loadReport();
+}
+
+async function loadReport() {
+  const sel = state.selection;
+  if (!sel) return;
+  const token = ++state.token;
+  const { region, start, end } = state;
+  busy(true);
+  renderLoading(sel.kind === "boundary" ? sel.id : sel.name);
+  try {
+    let report;
+    if (sel.kind === "boundary") {
+      report = await api.inventory(region, sel.id, start, end);
+    } else {
+      report = await postInventory(region, start, end, sel.file ?? sel.geojson, {
+        onProgress: (p, status) => {
+          $("#job-status").textContent = `Computing… ${status ?? ""}${p !== null && p !== undefined ? ` ${Math.round(p * 100)} %` : ""}`;
+        },
+      });
+      $("#job-status").textContent = "";
+    }
+    if (token !== state.token) return;
+    showReport(report);
+  } catch (err) {
+    if (token !== state.token) return;
+    $("#job-status").textContent = "";
+    if (!$("#report .report-title")) renderPlaceholder();
+    else $("#report").dataset.state = "error";
+    showError(err);
+  } finally {
+    if (token === state.token) busy(false);
+  }
+}
+
+// ---- your own polygon -----------------------------------------------------------------------------------------
+function clearCustom() {
+  if (customLayer) {
+    customLayer.remove();
+    customLayer = null;
+  }
+}
+
+async function selectCustom({ geojson = null, file = null, name }) {
+  clearError();
+  state.selection = { kind: "custom", geojson, file, name };
+  restyle();
+  writeUrl();
+  clearCustom();
+  if (geojson) {
+    customLayer = L.geoJSON(geojson, {
+      pane: "custom",
+      interactive: false,
+      pmIgnore: true,
+      style: { color: "#6a1b9a", weight: 3, fillOpacity: 0.15, dashArray: "6 4" },
+    }).addTo(map);
+  }
+  $("#own-area").open = true;
+  await loadReport();
+}
+
+function setupDrawing() {
+  if (!map.pm) return;
+  map.pm.addControls({
+    position: "topleft",
+    drawMarker: false,
+    drawCircleMarker: false,
+    drawPolyline: false,
+    drawCircle: false,
+    drawText: false,
+    drawRectangle: true,
+    drawPolygon: true,
+    editMode: false,
+    dragMode: false,
+    cutPolygon: false,
+    removalMode: false,
+    rotateMode: false,
+  });
+  map.on("pm:create", (e) => {
+    const geojson = e.layer.toGeoJSON();
+    e.layer.remove(); // shown again (styled) by selectCustom
+    selectCustom({ geojson, name: "Drawn area" });
+  });
+}
+
+async function onUpload(input) {
+  const file = input.files?.[0];
+  if (!file) return;
+  input.value = ""; // the same file may be chosen again
+  let geojson = null;
+  if (/\.(geo)?json$/i.test(file.name)) {
+    try {
+      geojson = JSON.parse(await file.text());
+    } catch {
+      showError(new Error(`${file.name} is not valid JSON`));
+      return;
+    }
+  }
+  await selectCustom({ geojson, file, name: file.name });
+  if (customLayer && customLayer.getBounds().isValid()) map.fitBounds(customLayer.getBounds(), { maxZoom: 13 });
+}
+
+// ---- search ------------------------------------------------------------------------------------------------------
+async function onSearch(text) {
+  const q = text.trim();
+  if (!q) return;
+  const feats = state.boundaries.features.map((f) => f.properties);
+  const m = q.match(/\(([^()]+)\)\s*$/);
+  const lower = q.toLowerCase();
+  const hit =
+    (m && feats.find((p) => String(p.id) === m[1])) ||
+    feats.find((p) => String(p.id) === q) ||
+    feats.find((p) => p.name.toLowerCase() === lower) ||
+    feats.find((p) => p.name.toLowerCase().startsWith(lower));
+  if (hit) {
+    await selectBoundary(String(hit.id));
+    zoomTo(String(hit.id));
+    return;
+  }
+  try {
+    const fc = await api.boundaries(state.region, q);
+    if (fc.features?.length) {
+      await selectBoundary(String(fc.features[0].properties.id));
+      zoomTo(String(fc.features[0].properties.id));
+    } else showError(new Error(`no jurisdiction matches '${q}'`));
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function zoomTo(id) {
+  const layer = layerById.get(id);
+  if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 12, padding: [20, 20] });
+}
+
+// ---- comparison ----------------------------------------------------------------------------------------------------
+async function onCompare() {
+  if (!state.report || !state.selection) {
+    showError(new Error("select a jurisdiction or draw an area first (it is A of the comparison)"));
+    return;
+  }
+  const bId = $("#compare-boundary").value;
+  const bStart = Number($("#compare-start").value);
+  const bEnd = Number($("#compare-end").value);
+  if (bStart >= bEnd) {
+    showError(new Error(`B: the start year (${bStart}) must be before the end year (${bEnd})`));
+    return;
+  }
+  clearError();
+  const out = $("#compare-result");
+  out.innerHTML = '<p class="muted">Computing B…</p>';
+  try {
+    const sel = state.selection;
+    let reportB;
+    if (bId) reportB = await api.inventory(state.region, bId, bStart, bEnd);
+    else if (sel.kind === "boundary") reportB = await api.inventory(state.region, sel.id, bStart, bEnd);
+    else reportB = await postInventory(state.region, bStart, bEnd, sel.file ?? sel.geojson);
+    out.innerHTML = compareTable(state.report, reportB, { nameA: sel.kind === "custom" ? sel.name : undefined });
+  } catch (err) {
+    out.innerHTML = "";
+    showError(err);
+  }
+}
+
+// ---- period and options ------------------------------------------------------------------------------------------
+async function onPeriodChange() {
+  const start = Number($("#start-select").value);
+  const end = Number($("#end-select").value);
+  if (start >= end) {
+    showError(new Error(`the start year (${start}) must be before the end year (${end})`));
+    return;
+  }
+  clearError();
+  state.start = start;
+  state.end = end;
+  fillYears($("#compare-start"), state.info.years, start);
+  fillYears($("#compare-end"), state.info.years, end);
+  tiles?.setPeriod(start, end);
+  writeUrl();
+  await Promise.all([refreshSummary(), loadReport()]);
+}
+
+// ---- start ------------------------------------------------------------------------------------------------------------
+async function main() {
+  map = L.map("map", { zoomSnap: 0.25, minZoom: 3, keyboard: true, attributionControl: true });
+  map.createPane("boundaries").style.zIndex = 450;
+  map.createPane("custom").style.zIndex = 460; // your own polygon, above the shading
+  map.getPane("custom").style.pointerEvents = "none";
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  legend = legendControl().addTo(map);
+  setupDrawing();
+
+  $("#alert-close").addEventListener("click", clearError);
+  $("#controls").addEventListener("submit", (e) => e.preventDefault());
+  $("#start-select").addEventListener("change", onPeriodChange);
+  $("#end-select").addEventListener("change", onPeriodChange);
+  $("#per-ha").addEventListener("change", (e) => {
+    state.perHa = e.target.checked;
+    if (state.summary) {
+      state.summary.breaks = breaksFor(state.summary.boundaries.map((b) => (state.perHa ? b.net_t_co2e_per_ha_yr : b.net_t_co2e_per_yr)));
+    }
+    restyle();
+  });
+  $("#region-select").addEventListener("change", async (e) => {
+    busy(true);
+    try {
+      await loadRegion(e.target.value);
+    } catch (err) {
+      showError(err);
+    } finally {
+      busy(false);
+    }
+  });
+  $("#search-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    onSearch($("#search-input").value);
+  });
+  $("#search-input").addEventListener("change", (e) => {
+    // picking a suggestion from the list selects it at once
+    if (/\(([^()]+)\)\s*$/.test(e.target.value)) onSearch(e.target.value);
+  });
+  $("#upload-input").addEventListener("change", (e) => onUpload(e.target));
+  $("#compare-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    onCompare();
+  });
+
+  busy(true);
+  try {
+    const regions = await api.regions();
+    if (!regions.length) throw new Error("the server has no regions; check its catalog");
+    $("#region-select").innerHTML = regions
+      .map((r) => `<option value="${esc(r.name)}">${esc(r.name)}${r.synthetic ? " (SYNTHETIC)" : ""}</option>`)
+      .join("");
+    const wanted = readUrl();
+    const name = regions.some((r) => r.name === wanted.region) ? wanted.region : regions[0].name;
+    $("#region-select").value = name;
+    await loadRegion(name, wanted);
+  } catch (err) {
+    showError(err);
+  } finally {
+    busy(false);
+    document.body.dataset.ready = "true";
+  }
+}
+
+main();

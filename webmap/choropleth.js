@@ -1,0 +1,67 @@
+// Shading of jurisdictions by net flux: a diverging scale (sinks green, sources red) with class breaks from
+// the terciles of |value|, and a legend control.
+
+import { esc, fmt } from "./format.js";
+
+export const SINK = ["#1a9850", "#66bd63", "#b8e186"]; // strongest → weakest
+export const SOURCE = ["#fee08b", "#f46d43", "#d73027"]; // weakest → strongest
+export const NO_DATA = "#bdbdbd";
+
+/** Round to 2 significant digits, so legend breaks read well. */
+function nice(v) {
+  if (!v) return 0;
+  const p = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 1);
+  return Math.round(v / p) * p;
+}
+
+/** Break points [t1, t2] (|value|) splitting the magnitudes into three classes. */
+export function breaksFor(values) {
+  const mags = values.filter((v) => v !== null && v !== undefined && Number.isFinite(v)).map(Math.abs);
+  if (!mags.length) return [0, 0];
+  mags.sort((a, b) => a - b);
+  const q = (f) => mags[Math.min(mags.length - 1, Math.floor(f * mags.length))];
+  let t1 = nice(q(1 / 3));
+  let t2 = nice(q(2 / 3));
+  if (t2 <= t1) t2 = t1 * 2 || 1;
+  return [t1, t2];
+}
+
+export function colorFor(value, [t1, t2]) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return NO_DATA;
+  const m = Math.abs(value);
+  const k = m >= t2 ? 2 : m >= t1 ? 1 : 0;
+  return value < 0 ? SINK[2 - k] : SOURCE[k];
+}
+
+export function legendControl() {
+  const Control = L.Control.extend({
+    options: { position: "bottomleft" },
+    onAdd() {
+      const div = L.DomUtil.create("div", "leaflet-bar map-legend");
+      div.setAttribute("role", "group");
+      div.setAttribute("aria-label", "Legend of the jurisdiction shading");
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    },
+  });
+  const control = new Control();
+  control.update = ({ breaks, perHa, start, end }) => {
+    const d = perHa ? 2 : 0;
+    const [t1, t2] = breaks;
+    const rows = [
+      [SINK[0], `≤ −${fmt(t2, d)}`],
+      [SINK[1], `−${fmt(t2, d)} to −${fmt(t1, d)}`],
+      [SINK[2], `−${fmt(t1, d)} to 0`],
+      [SOURCE[0], `0 to ${fmt(t1, d)}`],
+      [SOURCE[1], `${fmt(t1, d)} to ${fmt(t2, d)}`],
+      [SOURCE[2], `≥ ${fmt(t2, d)}`],
+      [NO_DATA, "not computed"],
+    ];
+    control.getContainer().innerHTML = `<div class="legend-title">Net flux ${esc(start)}–${esc(end)}<br>
+      <small>${perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr"} (− sink, + source)</small></div>
+      <ul class="legend-list">${rows
+        .map(([c, l]) => `<li><span class="swatch" style="background:${c}"></span>${esc(l)}</li>`)
+        .join("")}</ul>`;
+  };
+  return control;
+}

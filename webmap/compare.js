@@ -1,0 +1,32 @@
+// Side-by-side comparison of two reports (two periods and/or two jurisdictions): a small table A | B | B − A.
+
+import { esc, fmtArea, fmtFlux, fmtFluxHa, numCell } from "./format.js";
+
+const diff = (a, b) => (a === null || a === undefined || b === null || b === undefined ? null : b - a);
+const perHa = (r) => (r.boundary?.area_ha ? r.totals?.net_t_co2e_per_yr / r.boundary.area_ha : null);
+
+export function compareTable(a, b, { nameA, nameB } = {}) {
+  const label = (r, name) =>
+    `${esc(name ?? r.boundary?.name ?? r.boundary?.id ?? "")}<br><small>${esc(r.period?.start)}–${esc(r.period?.end)}</small>`;
+  const rows = [
+    ["Area (ha)", a.boundary?.area_ha, b.boundary?.area_ha, fmtArea],
+    ["Gross emissions (t CO₂e/yr)", a.totals?.gross_emissions_t_co2e_per_yr, b.totals?.gross_emissions_t_co2e_per_yr, fmtFlux],
+    ["Gross removals (t CO₂e/yr)", a.totals?.gross_removals_t_co2e_per_yr, b.totals?.gross_removals_t_co2e_per_yr, fmtFlux],
+    ["Net (t CO₂e/yr)", a.totals?.net_t_co2e_per_yr, b.totals?.net_t_co2e_per_yr, fmtFlux],
+    ["Net per hectare (t CO₂e/ha/yr)", perHa(a), perHa(b), fmtFluxHa],
+  ];
+  const cats = (a.ipcc_summary || []).filter((r) => r.category !== "Total");
+  for (const row of cats) {
+    const other = (b.ipcc_summary || []).find((r) => r.category === row.category);
+    rows.push([`${row.category} (net)`, row.net_t_co2e_per_yr, other?.net_t_co2e_per_yr ?? null, fmtFlux]);
+  }
+  return `<table class="data compare" aria-label="Comparison of A and B">
+    <thead><tr><th scope="col"></th><th scope="col">A: ${label(a, nameA)}</th><th scope="col">B: ${label(b, nameB)}</th>
+      <th scope="col">B − A</th></tr></thead>
+    <tbody>${rows
+      .map(
+        ([name, va, vb, f]) =>
+          `<tr><th scope="row">${esc(name)}</th>${numCell(va, f)}${numCell(vb, f)}${numCell(diff(va, vb), f)}</tr>`,
+      )
+      .join("")}</tbody></table>`;
+}

@@ -1,0 +1,57 @@
+// The printable report page: report.html?region=&boundary=&start=&end= (or ?stored=KEY for your own polygon).
+
+import { api } from "./api.js";
+import { renderReport } from "./report.js";
+import { loadStoredReport } from "./store.js";
+
+const $ = (sel) => document.querySelector(sel);
+
+function fail(message) {
+  $("#alert-text").textContent = message;
+  $("#alert").hidden = false;
+  $("#report").innerHTML = "";
+}
+
+async function main() {
+  const p = new URLSearchParams(location.search);
+  const region = p.get("region");
+  $("#print-button").addEventListener("click", () => window.print());
+  let report;
+  try {
+    if (p.get("stored")) {
+      report = loadStoredReport(p.get("stored"));
+      if (!report) throw new Error("this report is no longer stored in the browser; compute it again on the map");
+    } else {
+      if (!region || !p.get("boundary")) throw new Error("missing ?region= and ?boundary= in the address");
+      report = await api.inventory(region, p.get("boundary"), p.get("start"), p.get("end"));
+      const back = new URLSearchParams({ region, boundary: p.get("boundary") });
+      if (report.period) {
+        back.set("start", report.period.start);
+        back.set("end", report.period.end);
+      }
+      $("#back-link").href = `./?${back}`;
+    }
+  } catch (err) {
+    fail(err.message);
+    document.body.dataset.ready = "true";
+    return;
+  }
+  const synthetic = report.provenance?.synthetic;
+  $("#synthetic-banner").hidden = !synthetic;
+  const b = report.boundary || {};
+  document.title = `${b.name ?? b.id ?? "Report"} ${report.period?.start}–${report.period?.end} — LEARN Navigator`;
+  $("#generated").textContent = `Printed ${new Date().toISOString().slice(0, 10)}${region ? `, region ${region}` : ""}.`;
+  const el = $("#report");
+  renderReport(el, report, { open: true, responsiveChart: true });
+  el.querySelector(".matrix-detail")?.closest("label")?.classList.add("no-print");
+  el.dataset.state = "ready";
+  document.body.dataset.ready = "true";
+  // Charts size themselves to the screen; re-fit them to the paper when printing.
+  const chart = window.Chart?.getChart(el.querySelector("canvas"));
+  if (chart) {
+    window.addEventListener("beforeprint", () => chart.resize(640, 360));
+    window.addEventListener("afterprint", () => chart.resize());
+  }
+}
+
+main();

@@ -1,0 +1,265 @@
+// Renders one inventory report (the API's report JSON) as HTML: headline cards, the GHG inventory table
+// (the method's row names), a bar chart, the land-use change matrix, tree canopy, warnings, provenance.
+// Shared by the map's side panel (app.js) and the printable page (report-page.js).
+
+import { esc, fmtArea, fmtFlux, fmtPct, numCell } from "./format.js";
+
+/** NLCD class names (legend of the National Land Cover Database) and LEARN's roll-up to IPCC categories. */
+export const NLCD = {
+  11: ["Open Water", "Wetland"],
+  12: ["Perennial Ice/Snow", "Other Land"],
+  21: ["Developed, Open Space", "Settlement"],
+  22: ["Developed, Low Intensity", "Settlement"],
+  23: ["Developed, Medium Intensity", "Settlement"],
+  24: ["Developed, High Intensity", "Settlement"],
+  31: ["Barren Land", "Other Land"],
+  41: ["Deciduous Forest", "Forestland"],
+  42: ["Evergreen Forest", "Forestland"],
+  43: ["Mixed Forest", "Forestland"],
+  51: ["Dwarf Scrub", null],
+  52: ["Shrub/Scrub", "Grassland"],
+  71: ["Grassland/Herbaceous", "Grassland"],
+  72: ["Sedge/Herbaceous", null],
+  73: ["Lichens", null],
+  74: ["Moss", null],
+  81: ["Pasture/Hay", "Grassland"],
+  82: ["Cultivated Crops", "Cropland"],
+  90: ["Woody Wetlands", "Forestland"],
+  95: ["Emergent Herbaceous Wetlands", "Wetland"],
+};
+const IPCC_ORDER = ["Forestland", "Cropland", "Grassland", "Settlement", "Wetland", "Other Land"];
+
+const charts = new WeakMap();
+
+export const COLORS = { emissions: "#b2182b", removals: "#1b7837" };
+
+function cards(totals) {
+  const t = totals || {};
+  const card = (metric, label, value, hint) => `
+    <div class="card card-${metric}" data-metric="${metric}">
+      <div class="card-label">${label}</div>
+      <div class="card-value" data-value="${esc(value ?? "")}">${esc(fmtFlux(value))}</div>
+      <div class="card-unit">${hint}</div>
+    </div>`;
+  return `<div class="cards" role="group" aria-label="Headline totals">
+    ${card("emissions", "Gross emissions", t.gross_emissions_t_co2e_per_yr, "t CO<sub>2</sub>e/yr")}
+    ${card("removals", "Gross removals", t.gross_removals_t_co2e_per_yr, "t CO<sub>2</sub>e/yr")}
+    ${card("net", "Net flux", t.net_t_co2e_per_yr, "t CO<sub>2</sub>e/yr (− = sink)")}
+  </div>`;
+}
+
+function inventoryTable(rows) {
+  // LEARN's layout: a header row per category, then its rows; the Total row last.
+  let body = "";
+  let category = null;
+  for (const r of rows || []) {
+    const total = r.category === "Total";
+    if (!total && r.category !== category) {
+      body += `<tr class="group"><th scope="colgroup" colspan="5">${esc(r.category)}</th></tr>`;
+    }
+    category = r.category;
+    body += `<tr class="${total ? "total" : ""}"><th scope="row">${esc(total ? "Total" : r.type)}</th>
+      ${numCell(r.area_ha, fmtArea)}${numCell(r.emissions_t_co2e_per_yr)}
+      ${numCell(r.removals_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_yr)}</tr>`;
+  }
+  return `<table class="data inventory" aria-label="GHG inventory">
+    <caption>GHG inventory (t CO<sub>2</sub>e/yr; emissions +, removals −)</caption>
+    <thead><tr><th scope="col">Category / type</th><th scope="col">Area (ha)</th>
+      <th scope="col">Emissions</th><th scope="col">Removals</th><th scope="col">Net</th></tr></thead>
+    <tbody>${body}</tbody></table>`;
+}
+
+function ipccTable(rows) {
+  if (!rows || !rows.length) return "";
+  const body = rows
+    .map(
+      (r) => `<tr class="${r.category === "Total" ? "total" : ""}"><th scope="row">${esc(r.category)}</th>
+        ${numCell(r.net_t_co2e_per_yr)}</tr>`,
+    )
+    .join("");
+  return `<table class="data ipcc" aria-label="IPCC summary">
+    <caption>IPCC summary</caption>
+    <thead><tr><th scope="col">Category</th><th scope="col">Net (t CO<sub>2</sub>e/yr)</th></tr></thead>
+    <tbody>${body}</tbody></table>`;
+}
+
+/** Roll the NLCD change matrix up to IPCC land-use categories. */
+export function rollUpMatrix(matrix) {
+  const index = new Map(IPCC_ORDER.map((c, i) => [c, i]));
+  const n = IPCC_ORDER.length;
+  const out = Array.from({ length: n }, () => new Array(n).fill(0));
+  matrix.classes.forEach((from, i) => {
+    const a = index.get(NLCD[from]?.[1]);
+    if (a === undefined) return;
+    matrix.classes.forEach((to, j) => {
+      const b = index.get(NLCD[to]?.[1]);
+      if (b !== undefined) out[a][b] += matrix.hectares[i][j] || 0;
+    });
+  });
+  return { classes: IPCC_ORDER, labels: IPCC_ORDER, hectares: out };
+}
+
+function matrixTable(matrix, period, detailed) {
+  if (!matrix || !matrix.classes || !matrix.classes.length) {
+    return '<p class="muted">No land-use change matrix in this report.</p>';
+  }
+  const m = detailed
+    ? { ...matrix, labels: matrix.classes.map((c) => `${c} ${NLCD[c]?.[0] ?? ""}`.trim()) }
+    : rollUpMatrix(matrix);
+  const rowTotals = m.hectares.map((r) => r.reduce((a, b) => a + (b || 0), 0));
+  const colTotals = m.classes.map((_, j) => m.hectares.reduce((a, r) => a + (r[j] || 0), 0));
+  const grand = rowTotals.reduce((a, b) => a + b, 0);
+  const head = m.labels.map((l) => `<th scope="col">${esc(l)}</th>`).join("");
+  const body = m.hectares
+    .map(
+      (r, i) => `<tr><th scope="row">${esc(m.labels[i])}</th>
+        ${r.map((v, j) => numCell(v, fmtArea).replace('class="num"', `class="num${i === j ? " diag" : ""}"`)).join("")}
+        ${numCell(rowTotals[i], fmtArea)}</tr>`,
+    )
+    .join("");
+  const foot = `<tr class="total"><th scope="row">Total</th>${colTotals.map((v) => numCell(v, fmtArea)).join("")}
+    ${numCell(grand, fmtArea)}</tr>`;
+  const p = period ? ` (rows ${esc(period.start)} → columns ${esc(period.end)})` : "";
+  return `<div class="scroll-x"><table class="data matrix${detailed ? " detailed" : ""}" aria-label="Land-use change matrix">
+    <caption>Land-use change matrix, ha${p}</caption>
+    <thead><tr><th scope="col">${esc(period?.start ?? "from")} \\ ${esc(period?.end ?? "to")}</th>${head}<th scope="col">Total</th></tr></thead>
+    <tbody>${body}${foot}</tbody></table></div>`;
+}
+
+function canopyTable(rows) {
+  if (!rows || !rows.length) return '<p class="muted">No tree canopy summary in this report.</p>';
+  const body = rows
+    .map(
+      (r) => `<tr><th scope="row">${esc(r.category)}</th>${numCell(r.canopy_ha, fmtArea)}
+        ${numCell(r.canopy_loss_ha, fmtArea)}${numCell(r.percent_tree_cover, fmtPct)}</tr>`,
+    )
+    .join("");
+  return `<table class="data canopy" aria-label="Tree canopy summary">
+    <caption>Tree canopy by land use</caption>
+    <thead><tr><th scope="col">Land use</th><th scope="col">Canopy (ha)</th><th scope="col">Canopy loss (ha)</th>
+      <th scope="col">Tree cover</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function warningsList(warnings) {
+  if (!warnings || !warnings.length) return "";
+  return `<section class="warnings" aria-label="Warnings"><h3>Warnings</h3><ul>
+    ${warnings.map((w) => `<li>${esc(typeof w === "string" ? w : JSON.stringify(w))}</li>`).join("")}</ul></section>`;
+}
+
+function provenanceBlock(prov, open) {
+  if (!prov) return "";
+  const facts = [
+    ["Software", prov.software_version],
+    ["Region", prov.region],
+    ["Catalog", prov.catalog],
+    ["Method", prov.method],
+    ["Synthetic data", prov.synthetic === undefined ? undefined : prov.synthetic ? "yes" : "no"],
+  ].filter(([, v]) => v !== undefined && v !== null);
+  const layers = Object.entries(prov.layers || {})
+    .map(([name, l]) => {
+      const when = l.year ?? (l.period ? l.period.join("–") : "");
+      return `<tr><th scope="row">${esc(name)}</th><td>${esc(when)}</td><td>${esc(l.source ?? "")}</td>
+        <td class="path">${esc(l.path ?? "")}</td></tr>`;
+    })
+    .join("");
+  const tables = Object.entries(prov.factor_tables || {})
+    .map(([p, sha]) => `<tr><td class="path">${esc(p)}</td><td class="path">${esc(sha)}</td></tr>`)
+    .join("");
+  return `<details class="provenance"${open ? " open" : ""}><summary>Provenance</summary>
+    <dl>${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>
+    ${layers ? `<table class="data small" aria-label="Layers used"><caption>Layers</caption><thead><tr><th scope="col">Layer</th><th scope="col">Year / period</th><th scope="col">Source</th><th scope="col">Path</th></tr></thead><tbody>${layers}</tbody></table>` : ""}
+    ${tables ? `<table class="data small" aria-label="Factor tables"><caption>Factor tables</caption><thead><tr><th scope="col">Table</th><th scope="col">sha256</th></tr></thead><tbody>${tables}</tbody></table>` : ""}
+    <details class="raw"><summary>All provenance (JSON)</summary><pre>${esc(JSON.stringify(prov, null, 2))}</pre></details>
+  </details>`;
+}
+
+/** Bar chart of emissions (+) and removals (−) per inventory row, on `canvas` (Chart.js UMD global). */
+export function drawChart(canvas, report, { responsive = true } = {}) {
+  const Chart = window.Chart;
+  const old = charts.get(canvas);
+  if (old) old.destroy();
+  if (!Chart) return null;
+  const rows = (report.inventory || []).filter((r) => r.category !== "Total");
+  const chart = new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: rows.map((r) => r.type),
+      datasets: [
+        {
+          label: "Emissions",
+          data: rows.map((r) => r.emissions_t_co2e_per_yr ?? 0),
+          backgroundColor: COLORS.emissions,
+        },
+        { label: "Removals", data: rows.map((r) => r.removals_t_co2e_per_yr ?? 0), backgroundColor: COLORS.removals },
+      ],
+    },
+    options: {
+      indexAxis: "y",
+      animation: false,
+      responsive,
+      maintainAspectRatio: false,
+      scales: {
+        x: {
+          stacked: true,
+          title: { display: true, text: "t CO₂e/yr" },
+          ticks: { callback: (v) => fmtFlux(v) },
+        },
+        y: { stacked: true, ticks: { autoSkip: false } },
+      },
+      plugins: {
+        legend: { position: "bottom" },
+        tooltip: {
+          callbacks: {
+            title: (items) => (items.length ? `${rows[items[0].dataIndex].category} — ${items[0].label}` : ""),
+            label: (item) => `${item.dataset.label}: ${fmtFlux(item.raw)} t CO₂e/yr`,
+          },
+        },
+      },
+    },
+  });
+  charts.set(canvas, chart);
+  return chart;
+}
+
+/**
+ * Render `report` into `el`. Options: `downloads` [{label, href, download}] links, `printHref`, `open` (expand
+ * collapsible sections, for print), `title` override.
+ */
+export function renderReport(el, report, options = {}) {
+  const b = report.boundary || {};
+  const p = report.period || {};
+  const synthetic = report.provenance?.synthetic;
+  const links = (options.downloads || [])
+    .map((d) => `<a class="button" href="${esc(d.href)}" download="${esc(d.download ?? "")}" data-format="${esc(d.format)}">${esc(d.label)}</a>`)
+    .join("");
+  const print = options.printHref
+    ? `<a class="button" href="${esc(options.printHref)}" target="_blank" rel="noopener" data-format="print">Printable report</a>`
+    : "";
+  const open = options.open ? " open" : "";
+  el.innerHTML = `
+    <header class="report-head">
+      <h2 class="report-title">${esc(options.title ?? b.name ?? b.id ?? "Report")}</h2>
+      <p class="meta">${b.id ? `ID <span class="boundary-id">${esc(b.id)}</span> · ` : ""}${esc(fmtArea(b.area_ha))} ha ·
+        <span class="period">${esc(p.start)}–${esc(p.end)}</span> (${esc(p.years)} years)${synthetic ? ' · <strong class="synthetic-tag">SYNTHETIC data</strong>' : ""}</p>
+    </header>
+    ${cards(report.totals)}
+    ${warningsList(report.warnings)}
+    ${links || print ? `<nav class="downloads" aria-label="Downloads">${links}${print}</nav>` : ""}
+    <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory)}</section>
+    <section class="chart-box" aria-label="Emissions and removals by row">
+      <h3>Emissions and removals by row</h3>
+      <div class="chart-wrap"><canvas role="img" aria-label="Bar chart of emissions and removals by inventory row"></canvas></div>
+    </section>
+    <section aria-label="IPCC summary">${ipccTable(report.ipcc_summary)}</section>
+    <details class="matrix-box"${open}><summary>Land-use change matrix</summary>
+      <label class="inline"><input type="checkbox" class="matrix-detail"> NLCD classes (instead of IPCC categories)</label>
+      <div class="matrix-holder">${matrixTable(report.change_matrix, p, false)}</div>
+    </details>
+    <details class="canopy-box" open><summary>Tree canopy</summary>${canopyTable(report.tree_canopy)}</details>
+    ${provenanceBlock(report.provenance, options.open)}`;
+  const detail = el.querySelector(".matrix-detail");
+  detail.addEventListener("change", () => {
+    el.querySelector(".matrix-holder").innerHTML = matrixTable(report.change_matrix, p, detail.checked);
+  });
+  drawChart(el.querySelector("canvas"), report, { responsive: options.responsiveChart ?? true });
+}
