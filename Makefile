@@ -23,7 +23,7 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) webmap-deps browser-deps
 
 demo: install
 	$(BIN)/learn demo

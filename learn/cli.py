@@ -365,6 +365,31 @@ def demo_cmd(
         )
 
 
+@app.command("serve")
+def serve_cmd(
+    catalog: CatalogOpt = None,
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port")] = 8000,
+) -> None:
+    """Serve the web map and the HTTP API for a catalog."""
+    from learn.catalog import default_catalog_path, load_catalog
+
+    path = Path(catalog) if catalog else default_catalog_path()
+    load_catalog(path)  # a broken catalog fails here with a clear message
+    _serve(path, host, port)
+
+
+def _serve(catalog: Path | None, host: str, port: int) -> None:
+    try:
+        import uvicorn
+
+        from api.app import create_app
+    except ImportError as e:
+        raise LearnError(f"the web service needs its dependencies: {e}", hint="run `make install`") from None
+    out.print(f"[bold green]LEARN Navigator[/bold green] serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(create_app(catalog), host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Console entry point: user errors print a message and exit 2, never a traceback.
 

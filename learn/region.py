@@ -101,12 +101,13 @@ class Region:
         years = self.land_cover_years
         return (years[-2], years[-1]) if len(years) >= 2 else (years[0], years[0])
 
-    def _path(self, layer: str, **fmt: int) -> Path:
+    def layer_path(self, layer: str, **fmt: int) -> Path:
+        """Resolved path of a layer file ({year} / {start} / {end} filled in)."""
         return self.catalog.resolve(self.spec.layers[layer].path.format(**fmt))
 
     @cached_property
     def grid(self) -> Grid:
-        with open_raster(self._path("land_cover", year=self.land_cover_years[0]), "land cover") as ds:
+        with open_raster(self.layer_path("land_cover", year=self.land_cover_years[0]), "land cover") as ds:
             return grid_of(ds)
 
     @cached_property
@@ -155,20 +156,20 @@ class Region:
         return PeriodLayers(
             start=start,
             end=end,
-            land_cover=(self._path("land_cover", year=start), self._path("land_cover", year=end)),
+            land_cover=(self.layer_path("land_cover", year=start), self.layer_path("land_cover", year=end)),
             canopy_years=canopy_years,
             canopy=(
-                self._path("tree_canopy", year=canopy_years[0]),
-                self._path("tree_canopy", year=canopy_years[1]),
+                self.layer_path("tree_canopy", year=canopy_years[0]),
+                self.layer_path("tree_canopy", year=canopy_years[1]),
             )
             if canopy_years
             else None,
             disturbance_periods=periods,
-            disturbance=[self._path("disturbance", start=a, end=b) for a, b in periods],
-            forest_age_type_region=self._path("forest_age_type_region")
+            disturbance=[self.layer_path("disturbance", start=a, end=b) for a, b in periods],
+            forest_age_type_region=self.layer_path("forest_age_type_region")
             if "forest_age_type_region" in layers
             else None,
-            carbon={k: self._path(k) for k in CARBON_LAYERS}
+            carbon={k: self.layer_path(k) for k in CARBON_LAYERS}
             if all(k in layers for k in CARBON_LAYERS)
             else None,
         )
