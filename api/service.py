@@ -35,6 +35,28 @@ class Job:
     error: str | None = None
 
 
+class LruCache:
+    """A small thread-safe LRU of rendered tiles (PNG bytes); tiles are deterministic per URL."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[Any, ...], value: bytes) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
 @dataclass
 class Service:
     catalog_path: Path
@@ -49,6 +71,7 @@ class Service:
     _summaries: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict, init=False)
     _jobs: dict[str, Job] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    tiles: LruCache = field(default_factory=LruCache, init=False)
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1), init=False
     )

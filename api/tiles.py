@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import rasterio
 from fastapi import APIRouter, Request, Response
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
@@ -262,8 +263,15 @@ def tile(
     start: int | None = None,
     end: int | None = None,
 ) -> Response:
-    reg = request.app.state.service.region(region)
-    png = render_tile(reg, layer, z, x, y, year, start, end)
+    svc = request.app.state.service
+    reg = svc.region(region)
+    key = (region, layer, z, x, y, year, start, end)
+    png = svc.tiles.get(key)
+    if png is None:
+        # Each tile opens its COGs afresh: skip GDAL's directory listing, keep decoded blocks in a shared cache.
+        with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR", GDAL_CACHEMAX=256):
+            png = render_tile(reg, layer, z, x, y, year, start, end)
+        svc.tiles.put(key, png)
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
 
 
