@@ -312,7 +312,8 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
 @app.command("demo")
 def demo_cmd(
     serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="serve the map afterwards (needs the web app)")
+        bool,
+        typer.Option("--serve/--no-serve", help="serve the web map afterwards on http://127.0.0.1:8000/"),
     ] = True,
     force: Annotated[bool, typer.Option("--force", help="regenerate the demo data")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="where the demo reports go")] = Path("outputs/demo"),
@@ -360,9 +361,7 @@ def demo_cmd(
     out.print(t)
     out.print(f"reports: {out_dir}/ (JSON per boundary, inventory.csv)")
     if serve:
-        out.print(
-            "[yellow]the web map is not part of this release yet; reports are in the folder above[/yellow]"
-        )
+        _serve(reg.catalog.path, "127.0.0.1", 8000)
 
 
 @app.command("serve")
