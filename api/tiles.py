@@ -20,33 +20,12 @@ from rio_tiler.models import ImageData
 from api.errors import NotFound
 from learn import landuse as lu
 from learn.errors import PeriodError
+from learn.landuse import NLCD_COLORS
 from learn.region import Region, choose_canopy_years
 
 router = APIRouter()
 RGBA = tuple[int, int, int, int]
 
-NLCD_COLORS = {
-    11: "#466b9f",
-    12: "#d1def8",
-    21: "#dec5c5",
-    22: "#d99282",
-    23: "#eb0000",
-    24: "#ab0000",
-    31: "#b3ac9f",
-    41: "#68ab5f",
-    42: "#1c5f2c",
-    43: "#b5c58f",
-    51: "#af963c",
-    52: "#ccb879",
-    71: "#dfdfc2",
-    72: "#d1d182",
-    73: "#a3cc51",
-    74: "#82ba9e",
-    81: "#dcd939",
-    82: "#ab6c28",
-    90: "#b8d9eb",
-    95: "#6c9fb8",
-}
 FOREST_CHANGE = [
     (1, "#e31a1c", "Forest → Settlement"),
     (2, "#a6611a", "Forest → Cropland"),

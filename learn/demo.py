@@ -39,6 +39,7 @@ from affine import Affine
 from rasterio.io import MemoryFile
 from scipy import ndimage
 
+from learn.landuse import LEARN_MATRIX_ORDER, NLCD_COLORS
 from learn.util import sha256_file
 
 Bool = npt.NDArray[np.bool_]
@@ -101,24 +102,6 @@ CARBON_YEAR = 2016  # the carbon maps stand for BIGMAP 2014–2018: classify non
 
 FOREST_CLASSES = (41, 42, 43, 90)
 UPLAND_FOREST = (41, 42, 43)
-NLCD_COLORS = {
-    11: "#466b9f",
-    12: "#d1def8",
-    21: "#dec5c5",
-    22: "#d99282",
-    23: "#eb0000",
-    24: "#ab0000",
-    31: "#b3ac9f",
-    41: "#68ab5f",
-    42: "#1c5f2c",
-    43: "#b5c58f",
-    52: "#ccb879",
-    71: "#dfdfc2",
-    81: "#dcd939",
-    82: "#ab6c28",
-    90: "#b8d9eb",
-    95: "#6c9fb8",
-}
 # Canopy percent (low, high) by NLCD class for an undisturbed pixel.
 CANOPY_RANGE = {
     11: (0, 0),
@@ -993,7 +976,8 @@ def _colormap() -> dict[int, tuple[int, int, int, int]]:
     """Official NLCD colours (RGBA) for the land-cover colour table; 0 (nodata) transparent."""
     cmap = {0: (0, 0, 0, 0)}
     for k, hexa in NLCD_COLORS.items():
-        cmap[k] = (int(hexa[1:3], 16), int(hexa[3:5], 16), int(hexa[5:7], 16), 255)
+        if k in LEARN_MATRIX_ORDER:  # the conterminous-US classes (no Alaska-only ones)
+            cmap[k] = (int(hexa[1:3], 16), int(hexa[3:5], 16), int(hexa[5:7], 16), 255)
     return cmap
 
 

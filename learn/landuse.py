@@ -40,6 +40,30 @@ NLCD_NAMES: Final = {
     95: "Emergent Herbaceous Wetlands",
 }
 
+#: Official NLCD legend colours (MRLC), used for raster colour maps and map tiles.
+NLCD_COLORS: Final = {
+    11: "#466b9f",
+    12: "#d1def8",
+    21: "#dec5c5",
+    22: "#d99282",
+    23: "#eb0000",
+    24: "#ab0000",
+    31: "#b3ac9f",
+    41: "#68ab5f",
+    42: "#1c5f2c",
+    43: "#b5c58f",
+    51: "#af963c",
+    52: "#ccb879",
+    71: "#dfdfc2",
+    72: "#d1d182",
+    73: "#a3cc51",
+    74: "#82ba9e",
+    81: "#dcd939",
+    82: "#ab6c28",
+    90: "#b8d9eb",
+    95: "#6c9fb8",
+}
+
 FORESTLAND: Final = "Forestland"
 GRASSLAND: Final = "Grassland"
 CROPLAND: Final = "Cropland"
