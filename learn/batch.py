@@ -4,7 +4,8 @@ Outputs in ``DIR``:
 
 * ``START_END/ID.json`` — the report of each boundary (the same document as ``learn inventory``);
 * ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
-* ``boundaries.gpkg`` and ``boundaries.geojson`` — boundaries (EPSG:4326) with their totals per period;
+* ``boundaries.gpkg``, ``boundaries.geojson``, ``boundaries.parquet`` (GeoParquet) — boundaries (EPSG:4326)
+  with their totals per period;
 * ``manifest.json`` — what was asked and what is done.
 
 Resumable: reports are written atomically as they finish; a restart reuses the reports whose period
@@ -180,6 +181,8 @@ def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
         joined.to_file(tmp, driver="GPKG", layer="boundaries")
     with atomic_path(out / "boundaries.geojson") as tmp:
         joined.to_file(tmp, driver="GeoJSON")
+    with atomic_path(out / "boundaries.parquet") as tmp:
+        joined.to_parquet(tmp, index=False)  # GeoParquet
 
 
 def load_boundaries_file(path: Path, region: Region, *, id_field: str, name_field: str) -> BoundarySet:

@@ -43,6 +43,10 @@ def test_batch_equals_inventory_and_writes_every_output(demo, tmp_path, monkeypa
     assert geo.crs.to_epsg() == 4326 and len(geo) == 2 * len(ids)
     assert {"boundary_id", "start", "end", "net_t_co2e_per_yr", "net_t_co2e_per_ha_yr"} <= set(geo.columns)
     assert len(gpd.read_file(out / "boundaries.geojson")) == 2 * len(ids)
+    parquet = gpd.read_parquet(out / "boundaries.parquet")
+    assert parquet.crs.to_epsg() == 4326 and sorted(parquet["net_t_co2e_per_yr"]) == sorted(
+        geo["net_t_co2e_per_yr"]
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["periods"]) == {"2011_2019", "2001_2011"}
 
