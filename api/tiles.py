@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
+import morecantile
 import numpy as np
 import numpy.typing as npt
 import rasterio
+import rasterio.warp
 from fastapi import APIRouter, Request, Response
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
@@ -24,6 +27,7 @@ from learn.landuse import NLCD_COLORS
 from learn.region import Region, choose_canopy_years
 
 router = APIRouter()
+WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 RGBA = tuple[int, int, int, int]
 
 FOREST_CHANGE = [
@@ -140,10 +144,33 @@ def tile_layers(region: Region) -> list[dict[str, Any]]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _mercator_bounds(path: str) -> tuple[float, float, float, float]:
+    """A layer's bounds in Web Mercator, computed once (rio-tiler's own check redoes it for every tile)."""
+    with rasterio.open(path) as ds:
+        w, s, e, n = rasterio.warp.transform_bounds(
+            ds.crs, WEB_MERCATOR.rasterio_crs, *ds.bounds, densify_pts=21
+        )
+    return float(w), float(s), float(e), float(n)
+
+
 def _read(path: Path, x: int, y: int, z: int) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]] | None:
+    """One 256×256 Web-Mercator tile of band 1 (nearest), or None when the tile misses the layer."""
+    bbox = WEB_MERCATOR.xy_bounds(morecantile.Tile(x, y, z))
+    w, s, e, n = _mercator_bounds(str(path))
+    if bbox.left >= e or bbox.right <= w or bbox.bottom >= n or bbox.top <= s:
+        return None
     try:
         with Reader(str(path)) as src:
-            img = src.tile(x, y, z, resampling_method="nearest", reproject_method="nearest")
+            img = src.part(
+                tuple(bbox),
+                dst_crs=WEB_MERCATOR.rasterio_crs,
+                bounds_crs=WEB_MERCATOR.rasterio_crs,
+                height=256,
+                width=256,
+                resampling_method="nearest",
+                reproject_method="nearest",
+            )
     except TileOutsideBounds:
         return None
     return img.data[0], img.mask > 0
