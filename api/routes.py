@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import geopandas as gpd
 import shapely
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pyproj import CRS
 
@@ -109,34 +110,29 @@ def boundaries(region: str, request: Request, q: str | None = None) -> Response:
     return Response(frame[[*cols, "geometry"]].to_json(drop_id=True), media_type="application/geo+json")
 
 
-def _report(
-    request: Request,
-    region: str,
-    boundary: str,
-    start: int | None,
-    end: int | None,
-    exact_coverage: bool,
-    recategorize_burned_grassland: bool,
-) -> Report:
+@dataclass(frozen=True)
+class ReportQuery:
+    """Query parameters naming one report: boundary, period (default: the region's) and options."""
+
+    boundary: str
+    start: int | None = None
+    end: int | None = None
+    exact_coverage: bool = False
+    recategorize_burned_grassland: bool = False
+
+
+def _report(request: Request, region: str, q: ReportQuery) -> Report:
     svc = _service(request)
-    reg = svc.region(region)
-    s, e = _period(reg, start, end)
-    return svc.inventory(region, boundary, s, e, _options(exact_coverage, recategorize_burned_grassland))
+    s, e = _period(svc.region(region), q.start, q.end)
+    return svc.inventory(
+        region, q.boundary, s, e, _options(q.exact_coverage, q.recategorize_burned_grassland)
+    )
 
 
 @router.get("/api/regions/{region}/inventory")
-def inventory(
-    region: str,
-    request: Request,
-    boundary: str,
-    start: int | None = None,
-    end: int | None = None,
-    exact_coverage: bool = False,
-    recategorize_burned_grassland: bool = False,
-) -> Response:
+def inventory(region: str, request: Request, q: Annotated[ReportQuery, Depends()]) -> Response:
     """The JSON report of one boundary and period — the same document as ``learn inventory``."""
-    report = _report(request, region, boundary, start, end, exact_coverage, recategorize_burned_grassland)
-    return Response(report.to_json(indent=None), media_type="application/json")
+    return Response(_report(request, region, q).to_json(indent=None), media_type="application/json")
 
 
 def _attachment(report: Report, ext: str) -> dict[str, str]:
@@ -168,26 +164,19 @@ def _feature(report: Report, geometry: shapely.Geometry, crs: CRS) -> dict[str, 
 
 @router.get("/api/regions/{region}/inventory.{ext}")
 def inventory_download(
-    region: str,
-    ext: str,
-    request: Request,
-    boundary: str,
-    start: int | None = None,
-    end: int | None = None,
-    exact_coverage: bool = False,
-    recategorize_burned_grassland: bool = False,
+    region: str, ext: str, request: Request, q: Annotated[ReportQuery, Depends()]
 ) -> Response:
     """Downloads: ``csv`` (LEARN's 4-table layout), ``xlsx`` (one sheet per table), ``geojson``, ``json``."""
     if ext not in ("csv", "xlsx", "geojson", "json"):
         raise NotFound(f"unknown download format '.{ext}'", hint="use .csv, .xlsx, .geojson or .json")
-    report = _report(request, region, boundary, start, end, exact_coverage, recategorize_burned_grassland)
+    report = _report(request, region, q)
     if ext == "csv":
         return PlainTextResponse(learn_csv(report), media_type="text/csv", headers=_attachment(report, ext))
     if ext == "json":
         return Response(report.to_json(), media_type="application/json", headers=_attachment(report, ext))
     if ext == "geojson":
         reg = _service(request).region(region)
-        b = reg.boundaries.get(boundary)
+        b = reg.boundaries.get(q.boundary)
         return JSONResponse(
             _feature(report, b.geometry, b.crs),
             media_type="application/geo+json",
