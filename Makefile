@@ -17,7 +17,7 @@ help:
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-# Pinned, reproducible install: requirements.lock is `uv pip compile pyproject.toml --extra dev --extra bench`.
+# Pinned, reproducible install: requirements.lock is `uv pip compile pyproject.toml --extra dev --extra bench --extra notebooks`.
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e .
