@@ -1,1 +1,4 @@
-"""FastAPI service (thin shell over ``learn``); arrives with the web-map issue."""
+"""HTTP API of LEARN Navigator (FastAPI): a thin shell over ``learn``; start it with ``learn serve``.
+
+``learn`` never imports this package.
+"""

@@ -1,7 +1,9 @@
-"""FastAPI application factory: a thin shell over ``learn``.
+"""FastAPI application factory: a thin HTTP shell over ``learn``.
 
-``create_app(catalog_path)`` builds an app with its own :class:`api.service.Service` (no global
-state); ``learn serve`` runs it with uvicorn. The web map (``webmap/``) is served at ``/``.
+``create_app(catalog_path)`` builds an app with its own :class:`api.service.Service` on ``app.state``
+(no global state); ``learn serve`` runs it with uvicorn. Routes: ``/api/...`` (JSON, GeoJSON, downloads,
+jobs), ``/tiles/...`` (PNG map tiles); the web map (``webmap/``) is served at ``/``, after the API routes,
+and its npm libraries (``webmap/node_modules``) also at ``/vendor/``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import router
-from api.service import Service
-from api.tiles import router as tiles_router
+from api.routers import inventory, jobs, regions, tiles
+from api.service import Service, Settings
 from learn import __version__
 from learn.catalog import default_catalog_path
 
@@ -26,14 +27,26 @@ WEBMAP_DIR = Path(__file__).resolve().parent.parent / "webmap"
 def create_app(
     catalog_path: str | Path | None = None,
     cache_dir: str | Path | None = None,
+    *,
     sync_limit_ha: float = 50_000.0,
+    max_upload_bytes: int = 5 * 1024 * 1024,
+    max_vertices: int = 100_000,
+    webmap_dir: str | Path | None = WEBMAP_DIR,
 ) -> FastAPI:
-    """The API for one catalog; ``cache_dir`` holds batch summaries (default ``outputs/api_cache``)."""
-    service = Service(
+    """The API for one catalog (default: ``$LEARN_CATALOG`` or ``./data_catalog.yaml``).
+
+    ``cache_dir`` holds the per-region summaries (default ``outputs/api_cache``); custom polygons larger
+    than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
+    and ``max_vertices``. ``webmap_dir=None`` serves the API only.
+    """
+    settings = Settings(
         catalog_path=Path(catalog_path) if catalog_path else default_catalog_path(),
-        cache_dir=Path(cache_dir) if cache_dir else Path("outputs") / "api_cache",
+        cache_dir=Path(cache_dir) if cache_dir else Settings.cache_dir,
         sync_limit_ha=sync_limit_ha,
+        max_upload_bytes=max_upload_bytes,
+        max_vertices=max_vertices,
     )
+    service = Service(settings)  # a broken catalog fails here, with the library's message
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -44,13 +57,16 @@ def create_app(
         title="LEARN Navigator API",
         version=__version__,
         lifespan=lifespan,
-        description="Forest and tree-canopy GHG inventories (t CO2e/yr) per jurisdiction, "
-        "after ICLEI USA / WRI LEARN.",
+        description="Forest and tree-canopy greenhouse-gas inventories per jurisdiction (t CO2e/yr, hectares), "
+        'after the ICLEI USA / WRI LEARN method. Errors are JSON `{"detail": "..."}`.',
     )
     app.state.service = service
     errors.install(app)
-    app.include_router(router)
-    app.include_router(tiles_router)
-    if WEBMAP_DIR.exists():
-        app.mount("/", StaticFiles(directory=WEBMAP_DIR, html=True), name="webmap")
+    for module in (regions, inventory, jobs, tiles):
+        app.include_router(module.router)
+    if webmap_dir is not None and Path(webmap_dir).is_dir():
+        vendor = Path(webmap_dir) / "node_modules"
+        if vendor.is_dir():
+            app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
+        app.mount("/", StaticFiles(directory=webmap_dir, html=True), name="webmap")
     return app

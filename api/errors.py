@@ -1,41 +1,91 @@
-"""Map library errors to HTTP answers: JSON ``{"detail": "..."}`` that says what to fix."""
+"""Errors as HTTP answers: JSON ``{"detail": "message saying what to fix"}``.
+
+The library raises :class:`learn.errors.LearnError` subclasses; :func:`status_for` maps them to a status
+code (unknown region or boundary → 404, bad years or geometry → 422, polygon outside the data → 400). The
+API adds a few of its own (unknown layer or job, upload too large). Malformed query parameters also get a
+one-line ``detail`` (plus FastAPI's structured list under ``errors``).
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 
+log = logging.getLogger("api")
+
 
 class NotFound(LearnError):
-    """An unknown resource named in the URL (layer, job)."""
+    """An unknown resource named in the URL (tile layer, job, download format) → 404."""
 
 
 class TooLarge(LearnError):
-    """An upload above the size or vertex limit."""
+    """An upload above the size or vertex limit → 413."""
+
+
+class BadGeometry(BoundaryError):
+    """A request body or upload that is not a usable polygon → 422."""
+
+
+class OutsideData(BoundaryError):
+    """A polygon that does not touch the region's data → 400."""
 
 
 def status_for(err: LearnError) -> int:
+    """HTTP status of a library or API error."""
     if isinstance(err, NotFound | CatalogError):
-        return 404
+        return 404  # the catalog only raises on requests for an unknown region
     if isinstance(err, TooLarge):
         return 413
+    if isinstance(err, OutsideData):
+        return 400
+    if isinstance(err, BadGeometry | PeriodError):
+        return 422
     if isinstance(err, BoundaryError):
         if err.message.startswith("unknown boundary"):
             return 404
         if "outside" in err.message:
             return 400
-        return 422
-    if isinstance(err, PeriodError):
-        return 422
+        return 422  # invalid, empty or non-polygonal geometry
     if isinstance(err, RasterError | FactorTableError):
         return 500  # the server's data, not the request, is at fault
     return 400
 
 
+def detail_of(err: LearnError) -> str:
+    return err.message if not err.hint else f"{err.message} ({err.hint})"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = [str(p) for p in error.get("loc", ())]
+    where = {"query": "query parameter", "path": "path parameter", "body": "request body"}.get(loc[0], loc[0])
+    name = ".".join(loc[1:])
+    got = f" (got {error['input']!r})" if "input" in error and not isinstance(error["input"], dict) else ""
+    return f"{where} '{name}': {error.get('msg', 'invalid')}{got}".replace(" ''", "")
+
+
 def install(app: FastAPI) -> None:
+    """Register the handlers that turn errors into ``{"detail": "..."}``."""
+
     @app.exception_handler(LearnError)
     async def _learn_error(_: Request, err: LearnError) -> JSONResponse:
-        detail = err.message if not err.hint else f"{err.message} ({err.hint})"
-        return JSONResponse(status_code=status_for(err), content={"detail": detail})
+        return JSONResponse(status_code=status_for(err), content={"detail": detail_of(err)})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
+        errors = list(err.errors())
+        detail = "; ".join(_describe(e) for e in errors) or "invalid request"
+        safe = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in errors]
+        return JSONResponse(status_code=422, content={"detail": detail, "errors": safe})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, err: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            status_code=500, content={"detail": f"internal error ({type(err).__name__}); see the server log"}
+        )

@@ -1,186 +1,225 @@
-"""Application state for the API: regions, a report cache, summaries and background jobs.
+"""The API's state for one catalog: regions, caches, summaries and background jobs.
 
-No globals: one :class:`Service` lives on ``app.state.service`` (see :func:`api.app.create_app`).
+No globals: :func:`api.app.create_app` puts one :class:`Service` on ``app.state.service``. Everything
+that is cached is keyed by what determines it (region, boundary or polygon, period, options), and the
+on-disk summaries by the data version (sha256 of the catalog file) and the software version.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import rasterio.warp
 import shapely
+from pydantic import ValidationError
 
-from learn.batch import run_batch, totals_frame
+from api.cache import LruCache, SingleFlight
+from api.models import BoundaryTotals
+from api.render import TileRenderer
+from api.tasks import Job, JobManager
+from learn import __version__
+from learn.batch import run_batch, safe_name, totals_frame
 from learn.boundaries import Boundary
 from learn.catalog import Catalog, load_catalog
-from learn.errors import CatalogError
 from learn.region import InventoryOptions, Region
 from learn.results import Report
 from learn.util import sha256_file
 
 
-@dataclass
-class Job:
-    """A custom-polygon inventory running in the background."""
+@dataclass(frozen=True)
+class Settings:
+    """Service settings; sizes in bytes, areas in hectares."""
 
-    id: str
-    status: str = "queued"  # queued | running | done | error
-    progress: float = 0.0
-    result: Report | None = None
-    error: str | None = None
+    catalog_path: Path
+    cache_dir: Path = Path("outputs") / "api_cache"
+    #: Custom polygons larger than this (ha) run as background jobs (HTTP 202).
+    sync_limit_ha: float = 50_000.0
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_vertices: int = 100_000
+    report_cache_size: int = 512
+    tile_cache_size: int = 2048
+    job_workers: int = 1
+    max_jobs: int = 256
 
 
-class LruCache:
-    """A small thread-safe LRU of rendered tiles (PNG bytes); tiles are deterministic per URL."""
+@dataclass(frozen=True)
+class CachedReport:
+    """A report and its JSON serialisation (what the inventory endpoint sends)."""
 
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._data: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+    report: Report
+    json: bytes
+
+    @classmethod
+    def of(cls, report: Report) -> CachedReport:
+        return cls(report, report.to_json(indent=None).encode())
+
+
+def _finite(value: Any) -> Any:
+    """NaN (pandas' missing float) → None, so JSON stays valid."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _options_key(options: InventoryOptions) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(options.as_dict().items()))
+
+
+class Service:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalog: Catalog = load_catalog(settings.catalog_path)
+        #: The data version: sha256 of the catalog file (part of job ids and of the summary cache folder).
+        self.data_version = sha256_file(self.catalog.path or settings.catalog_path)
+        self.reports: LruCache[tuple[Any, ...], CachedReport] = LruCache(settings.report_cache_size)
+        self.tiles = TileRenderer(settings.tile_cache_size)
+        self.jobs = JobManager(settings.job_workers, settings.max_jobs)
+        self._regions: dict[str, Region] = {}
+        self._display: dict[str, tuple[gpd.GeoDataFrame, str]] = {}
+        self._bounds: dict[str, tuple[float, float, float, float]] = {}
+        self._summaries: dict[tuple[str, int, int], list[BoundaryTotals]] = {}
+        self._summary_locks: dict[str, threading.Lock] = {}
+        self._flight: SingleFlight[tuple[Any, ...], CachedReport] = SingleFlight()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
+    def close(self) -> None:
+        self.jobs.close()
 
-    def put(self, key: tuple[Any, ...], value: bytes) -> None:
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-
-@dataclass
-class Service:
-    catalog_path: Path
-    cache_dir: Path
-    #: Polygons larger than this (ha) run as background jobs (HTTP 202).
-    sync_limit_ha: float = 50_000.0
-    report_cache_size: int = 512
-    catalog: Catalog = field(init=False)
-    catalog_sha256: str = field(init=False)
-    _regions: dict[str, Region] = field(default_factory=dict, init=False)
-    _reports: OrderedDict[tuple[Any, ...], Report] = field(default_factory=OrderedDict, init=False)
-    _summaries: dict[tuple[str, int, int], list[dict[str, Any]]] = field(default_factory=dict, init=False)
-    _jobs: dict[str, Job] = field(default_factory=dict, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    tiles: LruCache = field(default_factory=LruCache, init=False)
-    _executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1), init=False
-    )
-
-    def __post_init__(self) -> None:
-        self.catalog = load_catalog(self.catalog_path)
-        self.catalog_sha256 = sha256_file(self.catalog_path)
-
+    # ---- regions ------------------------------------------------------------------------------------
     def region(self, name: str) -> Region:
+        """An opened region (CatalogError → 404 when the catalog has no such region)."""
         with self._lock:
-            if name not in self._regions:
-                self._regions[name] = Region(self.catalog, name)  # raises CatalogError (404) if unknown
-            return self._regions[name]
+            reg = self._regions.get(name)
+            if reg is None:
+                reg = self._regions[name] = Region(self.catalog, name)
+            return reg
 
     def region_names(self) -> list[str]:
         return list(self.catalog.regions)
 
-    # ---- reports ---------------------------------------------------------------------------
-    def inventory(
-        self, region: str, boundary_id: str, start: int, end: int, options: InventoryOptions
-    ) -> Report:
-        """The report of a region boundary, cached (LRU) by region, boundary, period and options."""
-        key = (region, boundary_id, start, end, options.pixel_rule, options.recategorize_burned_grassland)
-        with self._lock:
-            hit = self._reports.get(key)
-            if hit is not None:
-                self._reports.move_to_end(key)
-                return hit
-        report = self.region(region).inventory(boundary_id, (start, end), options)
-        with self._lock:
-            self._reports[key] = report
-            while len(self._reports) > self.report_cache_size:
-                self._reports.popitem(last=False)
-        return report
+    def bounds_4326(self, region: Region) -> tuple[float, float, float, float]:
+        """The region's grid extent as west, south, east, north in degrees (densified, so it encloses it)."""
+        if region.name not in self._bounds:
+            g = region.grid
+            w, s, e, n = rasterio.warp.transform_bounds(g.crs, "EPSG:4326", *g.bounds, densify_pts=21)
+            self._bounds[region.name] = (float(w), float(s), float(e), float(n))
+        return self._bounds[region.name]
 
-    def summary(self, region: str, start: int, end: int) -> list[dict[str, Any]]:
-        """Totals of every boundary: one raster pass through ``learn.batch`` (cached on disk and in memory)."""
-        key = (region, start, end)
-        with self._lock:
-            if key in self._summaries:
-                return self._summaries[key]
-        reg = self.region(region)
-        result = run_batch(reg, [(start, end)], self.cache_dir / "summaries" / region)
-        kinds = dict(
-            zip(
-                reg.boundaries.frame["id"],
-                reg.boundaries.frame.get("kind", [None] * len(reg.boundaries.frame)),
-                strict=True,
-            )
+    def display_boundaries(self, region: Region) -> tuple[gpd.GeoDataFrame, str]:
+        """Boundaries for the map: simplified to one pixel, in EPSG:4326; the frame and its GeoJSON text."""
+        if region.name not in self._display:
+            frame = region.boundaries.frame
+            tolerance = abs(region.grid.transform.a)  # one pixel: finer detail is not in the data anyway
+            cols = [c for c in ("id", "name", "kind") if c in frame.columns]
+            simple = gpd.GeoDataFrame(
+                frame[cols],
+                geometry=frame.geometry.simplify(tolerance, preserve_topology=True),
+                crs=frame.crs,
+            ).to_crs(4326)
+            self._display[region.name] = (simple, simple.to_json(drop_id=True))
+        return self._display[region.name]
+
+    # ---- reports of the region's boundaries ---------------------------------------------------------
+    def batch_dir(self, region: str) -> Path:
+        """Where :func:`learn.batch.run_batch` writes this region's reports for this data and software."""
+        version = hashlib.sha256(f"{self.data_version} {__version__}".encode()).hexdigest()[:16]
+        return self.settings.cache_dir / region / version
+
+    def report(
+        self, region: Region, boundary_id: str, start: int, end: int, options: InventoryOptions
+    ) -> CachedReport:
+        """The report of a region boundary: from memory, from a summary's batch JSON, or computed."""
+        key = (region.name, boundary_id, start, end, _options_key(options))
+        hit = self.reports.get(key)
+        if hit is not None:
+            return hit
+
+        def compute() -> CachedReport:
+            report = self._from_batch(region, boundary_id, start, end, options)
+            if report is None:
+                report = region.inventory(boundary_id, (start, end), options)
+            cached = CachedReport.of(report)
+            self.reports.put(key, cached)
+            return cached
+
+        return self._flight.run(key, compute)
+
+    def _from_batch(
+        self, region: Region, boundary_id: str, start: int, end: int, options: InventoryOptions
+    ) -> Report | None:
+        path = self.batch_dir(region.name) / f"{start}_{end}" / f"{safe_name(boundary_id)}.json"
+        try:
+            report = Report.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError, ValueError):
+            return None
+        same = (
+            report.boundary.id == boundary_id
+            and (report.period.start, report.period.end) == (start, end)
+            and report.provenance.get("options") == options.as_dict()
         )
-        rows = totals_frame(result.reports).to_dict(orient="records")
-        out = [
-            {
-                "id": r["boundary_id"],
-                "name": r["boundary_name"],
-                "kind": kinds.get(r["boundary_id"]),
-                **{
-                    k: r[k]
-                    for k in (
-                        "area_ha",
-                        "gross_emissions_t_co2e_per_yr",
-                        "gross_removals_t_co2e_per_yr",
-                        "net_t_co2e_per_yr",
-                        "net_t_co2e_per_ha_yr",
+        return report if same else None
+
+    def summary(self, region: Region, start: int, end: int) -> list[BoundaryTotals]:
+        """Totals of every boundary: one raster pass of :func:`learn.batch.run_batch`, reused from disk."""
+        key = (region.name, start, end)
+        if key in self._summaries:
+            return self._summaries[key]
+        with self._lock:
+            lock = self._summary_locks.setdefault(region.name, threading.Lock())
+        with lock:  # one batch per region at a time: they share the output folder and the CPU
+            if key not in self._summaries:
+                result = run_batch(region, [(start, end)], self.batch_dir(region.name))
+                frame = region.boundaries.frame
+                kinds = dict(zip(frame["id"], frame["kind"], strict=True)) if "kind" in frame else {}
+                self._summaries[key] = [
+                    BoundaryTotals(
+                        id=row["boundary_id"],
+                        name=row["boundary_name"],
+                        kind=kinds.get(row["boundary_id"]),
+                        **{
+                            k: _finite(row[k])
+                            for k in BoundaryTotals.model_fields
+                            if k in row and k != "kind"
+                        },
                     )
-                },
-            }
-            for r in rows
-        ]
-        with self._lock:
-            self._summaries[key] = out
-        return out
+                    for row in totals_frame(result.reports).to_dict(orient="records")
+                ]
+        return self._summaries[key]
 
-    # ---- custom polygons -------------------------------------------------------------------
-    def job_id(self, region: str, boundary: Boundary, start: int, end: int, options: InventoryOptions) -> str:
+    # ---- custom polygons ----------------------------------------------------------------------------
+    def polygon_key(
+        self, region: Region, boundary: Boundary, start: int, end: int, options: InventoryOptions
+    ) -> str:
+        """sha256 of the normalized geometry (WKB, grid CRS), region, period, options and data version."""
         h = hashlib.sha256(shapely.to_wkb(shapely.normalize(boundary.geometry)))
-        h.update(repr((region, start, end, sorted(options.as_dict().items()), self.catalog_sha256)).encode())
-        return h.hexdigest()[:32]
+        h.update(repr((region.name, start, end, _options_key(options), self.data_version)).encode())
+        return h.hexdigest()
 
-    def submit(self, region: str, boundary: Boundary, start: int, end: int, options: InventoryOptions) -> Job:
-        """Start (or find) the background job for a large polygon; the id is deterministic."""
-        job_id = self.job_id(region, boundary, start, end, options)
-        with self._lock:
-            if job_id in self._jobs and self._jobs[job_id].status != "error":
-                return self._jobs[job_id]
-            job = self._jobs[job_id] = Job(id=job_id)
+    def polygon_report(
+        self, region: Region, boundary: Boundary, start: int, end: int, options: InventoryOptions
+    ) -> CachedReport:
+        """The report of a small custom polygon, computed now (cached by :meth:`polygon_key`)."""
+        key = ("polygon", self.polygon_key(region, boundary, start, end, options))
+        hit = self.reports.get(key)
+        if hit is not None:
+            return hit
 
-        def run() -> None:
-            job.status = "running"
-            try:
+        def compute() -> CachedReport:
+            cached = CachedReport.of(region.inventory(boundary, (start, end), options))
+            self.reports.put(key, cached)
+            return cached
 
-                def progress(i: int, n: int) -> None:
-                    job.progress = i / n if n else 1.0
+        return self._flight.run(key, compute)
 
-                job.result = self.region(region).inventory(boundary, (start, end), options, progress=progress)
-                job.progress, job.status = 1.0, "done"
-            except Exception as err:  # reported to the client through GET /api/jobs/{id}
-                job.status, job.error = "error", str(err)
-
-        self._executor.submit(run)
-        return job
-
-    def job(self, job_id: str) -> Job:
-        with self._lock:
-            if job_id not in self._jobs:
-                raise CatalogError(
-                    f"unknown job '{job_id}'", hint="POST a polygon to /api/regions/{region}/inventory"
-                )
-            return self._jobs[job_id]
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    def submit_polygon(
+        self, region: Region, boundary: Boundary, start: int, end: int, options: InventoryOptions
+    ) -> Job:
+        """Start (or find) the background job of a large custom polygon."""
+        job_id = self.polygon_key(region, boundary, start, end, options)
+        return self.jobs.submit(
+            job_id, lambda progress: region.inventory(boundary, (start, end), options, progress=progress)
+        )

@@ -1,186 +1,462 @@
-"""The HTTP API (FastAPI TestClient) on the SYNTHETIC demo region: every route and its errors."""
+"""The HTTP API (FastAPI TestClient) on the SYNTHETIC demo region: every route and its error answers."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import time
+import warnings
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import morecantile
+import numpy as np
 import openpyxl
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 
 import learn
-from api.app import create_app
+from api.app import WEBMAP_DIR, create_app
+from learn.landuse import NLCD_COLORS
+from learn.region import InventoryOptions
 
 PERIOD = "start=2011&end=2019"
+INVENTORY = "/api/regions/demo/inventory"
+TILE = morecantile.tms.get("WebMercatorQuad").tile(-75.2, 42.67, 11)  # inside the demo region
 
 
 @pytest.fixture(scope="module")
-def client(demo_catalog, tmp_path_factory):
-    app = create_app(demo_catalog, cache_dir=tmp_path_factory.mktemp("api_cache"), sync_limit_ha=20_000)
-    with TestClient(app) as c:
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The summary cache, and LEARN_CACHE_DIR (rasterized zones) in a temporary folder, not the home."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LEARN_CACHE_DIR", str(tmp_path_factory.mktemp("learn_cache")))
+        yield tmp_path_factory.mktemp("api_cache")
+
+
+@pytest.fixture(scope="module")
+def client(demo_catalog: Path, cache_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_catalog, cache_dir=cache_dir)) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def demo_boundaries(demo_catalog):
+def demo(demo_catalog: Path) -> learn.Region:
+    return learn.open_region("demo", demo_catalog)
+
+
+@pytest.fixture(scope="module")
+def shapes(demo_catalog: Path) -> gpd.GeoDataFrame:
+    """The demo boundaries in EPSG:4326, as a client would have them."""
     return gpd.read_file(demo_catalog.parent / "data" / "demo" / "boundaries.gpkg").to_crs(4326)
 
 
-def test_health_regions_and_region(client):
-    assert client.get("/api/health").json() == {"status": "ok", "version": learn.__version__}
-    regions = client.get("/api/regions").json()
-    assert regions[0]["name"] == "demo" and regions[0]["synthetic"] is True
-    d = client.get("/api/regions/demo").json()
-    assert d["years"][0] == 2001 and d["default_period"] == [2011, 2019] and d["boundaries_count"] == 13
-    assert len(d["bounds"]) == 4 and -180 < d["bounds"][0] < d["bounds"][2] < 0
-    assert {t["id"] for t in d["tile_layers"]} == {
-        "land_cover",
-        "forest_change",
-        "disturbance",
-        "tree_canopy",
-        "canopy_change",
-    }
-    assert all(t["legend"] for t in d["tile_layers"])
-    assert client.get("/api/regions/nowhere").status_code == 404
-    assert "/api/regions/{region}/inventory" in client.get("/openapi.json").json()["paths"]
+def feature(shapes: gpd.GeoDataFrame, geoid: str) -> dict[str, Any]:
+    return json.loads(shapes[geoid == shapes.GEOID].to_json())["features"][0]
 
 
-def test_boundaries_geojson_and_search(client):
-    fc = client.get("/api/regions/demo/boundaries").json()
-    assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 13
-    assert {"id", "name", "kind"} <= set(fc["features"][0]["properties"])
-    lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][:2]
-    assert -76 < lon < -74 and 42 < lat < 43.1  # EPSG:4326
-    hits = client.get("/api/regions/demo/boundaries?q=county").json()["features"]
-    assert {f["properties"]["kind"] for f in hits} == {"county"} and len(hits) == 3
-    assert [
-        f["properties"]["id"] for f in client.get("/api/regions/demo/boundaries?q=9900100").json()["features"]
-    ] == ["9900100"]
+def detail(r: Any, status: int) -> str:
+    assert r.status_code == status, (r.status_code, r.text[:300])
+    body = r.json()
+    assert isinstance(body["detail"], str) and body["detail"], body
+    return str(body["detail"])
 
 
-def test_inventory_equals_library_and_cli_document(client, demo_catalog):
-    got = client.get(f"/api/regions/demo/inventory?boundary=99003&{PERIOD}").json()
-    want = json.loads(learn.open_region("demo", demo_catalog).inventory("99003", (2011, 2019)).to_json())
-    assert got == want
-    again = client.get(f"/api/regions/demo/inventory?boundary=99003&{PERIOD}").json()
-    assert again == got
-
-
-def test_inventory_errors(client):
-    r = client.get(f"/api/regions/demo/inventory?boundary=nope&{PERIOD}")
-    assert r.status_code == 404 and "unknown boundary 'nope'" in r.json()["detail"]
-    r = client.get("/api/regions/demo/inventory?boundary=99001&start=2012&end=2019")
-    assert r.status_code == 422 and "2011" in r.json()["detail"]
-    r = client.get("/api/regions/demo/inventory?boundary=99001&start=2019&end=2011")
-    assert r.status_code == 422 and "before" in r.json()["detail"]
-    assert client.get("/api/regions/demo/inventory?boundary=99001&start=abc").status_code == 422
-    assert client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}").status_code == 404
-
-
-def test_downloads_parse_back(client):
-    csv = client.get(f"/api/regions/demo/inventory.csv?boundary=9900200&{PERIOD}")
-    assert csv.status_code == 200 and "Table 3. GHG inventory" in csv.text
-    assert "attachment" in csv.headers["content-disposition"]
-    xlsx = client.get(f"/api/regions/demo/inventory.xlsx?boundary=9900200&{PERIOD}")
-    assert "GHG inventory" in openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
-    gj = client.get(f"/api/regions/demo/inventory.geojson?boundary=9900200&{PERIOD}").json()
-    report = client.get(f"/api/regions/demo/inventory?boundary=9900200&{PERIOD}").json()
-    assert gj["features"][0]["properties"]["net_t_co2e_per_yr"] == report["totals"]["net_t_co2e_per_yr"]
-    assert (
-        json.loads(client.get(f"/api/regions/demo/inventory.json?boundary=9900200&{PERIOD}").text) == report
-    )
-
-
-def test_summary_matches_reports(client):
-    s = client.get(f"/api/regions/demo/summary?{PERIOD}").json()
-    assert (s["start"], s["end"]) == (2011, 2019) and len(s["boundaries"]) == 13
-    row = next(b for b in s["boundaries"] if b["id"] == "9900400")
-    report = client.get(f"/api/regions/demo/inventory?boundary=9900400&{PERIOD}").json()
-    assert row["net_t_co2e_per_yr"] == pytest.approx(report["totals"]["net_t_co2e_per_yr"], rel=1e-12)
-    assert row["net_t_co2e_per_ha_yr"] == pytest.approx(row["net_t_co2e_per_yr"] / row["area_ha"])
-
-
-def test_post_polygon_small_is_direct_and_large_is_a_job(client, demo_boundaries):
-    place = json.loads(demo_boundaries[demo_boundaries.GEOID == "9900200"].to_json())
-    r = client.post(f"/api/regions/demo/inventory?{PERIOD}", json=place)
-    assert r.status_code == 200
-    get = client.get(f"/api/regions/demo/inventory?boundary=9900200&{PERIOD}").json()
-    assert r.json()["boundary"]["area_ha"] == pytest.approx(get["boundary"]["area_ha"], rel=0.005)
-    county = json.loads(demo_boundaries[demo_boundaries.GEOID == "99001"].to_json())["features"][0]
-    r = client.post(f"/api/regions/demo/inventory?{PERIOD}", json=county)
-    assert r.status_code == 202 and r.headers["retry-after"] == "1"
-    job_id = r.json()["job_id"]
-    assert client.post(f"/api/regions/demo/inventory?{PERIOD}", json=county).json()["job_id"] == job_id
-    for _ in range(120):
-        job = client.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in ("done", "error"):
-            break
-        time.sleep(0.25)
-    assert job["status"] == "done" and job["progress"] == 1.0
-    get = client.get(f"/api/regions/demo/inventory?boundary=99001&{PERIOD}").json()
-    assert job["result"]["totals"]["net_t_co2e_per_yr"] == pytest.approx(
-        get["totals"]["net_t_co2e_per_yr"], rel=0.005
-    )
-    assert client.get("/api/jobs/feedbeef").status_code == 404
-
-
-def test_post_upload_and_bad_polygons(client, demo_boundaries, tmp_path):
-    f = tmp_path / "mine.gpkg"
-    demo_boundaries[demo_boundaries.GEOID == "9900700"].to_file(f)
-    r = client.post(f"/api/regions/demo/inventory?{PERIOD}", files={"file": ("mine.gpkg", f.read_bytes())})
-    assert r.status_code == 200 and r.json()["boundary"]["area_ha"] > 0
-    bad = [
-        ({"type": "Point", "coordinates": [-75.2, 42.6]}, 422, "not a polygon"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, 400, "outside"),
-        ({"type": "Feature"}, 422, "cannot be read"),
-        ([1, 2], 422, "not a GeoJSON object"),
-    ]
-    for body, status, text in bad:
-        r = client.post(f"/api/regions/demo/inventory?{PERIOD}", json=body)
-        assert r.status_code == status and text in r.json()["detail"], (body, r.json())
-    r = client.post(
-        f"/api/regions/demo/inventory?{PERIOD}", content=b"{", headers={"content-type": "application/json"}
-    )
-    assert r.status_code == 422
-    big = {
-        "type": "Polygon",
-        "coordinates": [[[-75.2 + i * 1e-7, 42.6] for i in range(120_000)] + [[-75.2, 42.6]]],
-    }
-    assert client.post(f"/api/regions/demo/inventory?{PERIOD}", json=big).status_code == 413
-    r = client.post(f"/api/regions/demo/inventory?{PERIOD}", files={"file": ("x.txt", b"hello")})
-    assert r.status_code == 422 and "unsupported file type" in r.json()["detail"]
-
-
-def test_tiles(client):
-    t = morecantile.tms.get("WebMercatorQuad").tile(-75.2, 42.67, 11)
-    for layer, q in [
-        ("land_cover", "year=2019"),
-        ("forest_change", PERIOD),
-        ("disturbance", PERIOD),
-        ("tree_canopy", "year=2019"),
-        ("canopy_change", PERIOD),
-    ]:
-        r = client.get(f"/tiles/demo/{layer}/{t.z}/{t.x}/{t.y}.png?{q}")
-        assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n", layer
-        assert r.content[16:24] == (256).to_bytes(4, "big") * 2  # IHDR width, height
+def png_rgba(data: bytes) -> np.ndarray:
+    """Decode a PNG with GDAL (independent of our encoder): 4×H×W RGBA."""
+    from rasterio.errors import NotGeoreferencedWarning
     from rasterio.io import MemoryFile
 
-    png = client.get(f"/tiles/demo/land_cover/{t.z}/{t.x}/{t.y}.png?year=2019").content
-    with MemoryFile(png) as mem, mem.open() as ds:
-        img = ds.read()
-    assert img.shape == (4, 256, 256) and (img[3] > 0).mean() > 0.9  # over the region: opaque
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with MemoryFile(data) as mem, mem.open() as ds:
+            bands = ds.read()
+            if ds.count == 1:  # palette PNG: expand through the colour table (alpha from tRNS)
+                cmap = ds.colormap(1)
+                lut = np.zeros((256, 4), np.uint8)
+                for k, v in cmap.items():
+                    lut[k] = v
+                return np.moveaxis(lut[bands[0]], -1, 0)
+            return bands
+
+
+# ---- service, regions, boundaries ------------------------------------------------------------------------
+def test_health_regions_region_and_openapi(client: TestClient) -> None:
+    assert client.get("/api/health").json() == {"status": "ok", "version": learn.__version__}
+    regions = client.get("/api/regions").json()
+    assert [r["name"] for r in regions] == ["demo"]
+    assert regions[0]["synthetic"] is True and regions[0]["default_period"] == [2011, 2019]
+    assert set(regions[0]) == {"name", "description", "synthetic", "years", "default_period"}
+    d = client.get("/api/regions/demo").json()
+    assert d["years"][0] == 2001 and d["canopy_years"] == [2011, 2013, 2016, 2019, 2021]
+    assert [2011, 2013] in d["disturbance_periods"] and d["boundaries_count"] == 13
+    assert {"land_cover", "tree_canopy", "disturbance"} <= set(d["layers"])
+    w, s, e, n = d["bounds"]
+    assert -76 < w < e < -74 and 42 < s < n < 43.2
+    layers = {t["id"]: t for t in d["tile_layers"]}
+    assert set(layers) == {"land_cover", "forest_change", "disturbance", "tree_canopy", "canopy_change"}
+    assert {t["kind"] for t in layers.values()} == {"year", "period"}
+    colors = {e["value"]: e["color"] for e in layers["land_cover"]["legend"]}
+    assert (
+        colors[41] == "#68ab5f" and colors[11] == "#466b9f" and colors[95] == "#6c9fb8" and len(colors) == 16
+    )
+    assert all(e["label"] for t in layers.values() for e in t["legend"])
+    assert "Alder" not in detail(client.get("/api/regions/nowhere"), 404)
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/api/regions/{region}/inventory",
+        "/api/jobs/{job_id}",
+        "/tiles/{region}/{layer}/{z}/{x}/{y}.png",
+    } <= set(paths)
+    assert "requestBody" in paths["/api/regions/{region}/inventory"]["post"]
+
+
+def test_boundaries_geojson_simplified_and_search(client: TestClient, shapes: gpd.GeoDataFrame) -> None:
+    r = client.get("/api/regions/demo/boundaries")
+    assert r.headers["content-type"].startswith("application/geo+json")
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 13
+    props = fc["features"][0]["properties"]
+    assert set(props) == {"id", "name", "kind"}
+    lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][:2]
+    assert -76 < lon < -74 and 42 < lat < 43.2  # EPSG:4326
+    # simplified for display by about one pixel (30 m) at most
+    served = gpd.GeoDataFrame.from_features(fc["features"], crs=4326).to_crs(5070).set_index("id")
+    for geoid, geom in zip(shapes.GEOID, shapes.to_crs(5070).geometry, strict=True):
+        assert shapely.get_num_coordinates(served.geometry[geoid]) <= shapely.get_num_coordinates(geom)
+        assert served.geometry[geoid].hausdorff_distance(geom) <= 31
+
+    def ids(q: str) -> list[str]:
+        return [
+            f["properties"]["id"]
+            for f in client.get(f"/api/regions/demo/boundaries?q={q}").json()["features"]
+        ]
+
+    assert sorted(ids("COUNTY")) == ["99001", "99003", "99005"]  # case-insensitive part of the name
+    assert ids("mill") == ["9900200", "9900900"]
+    assert ids("9900100") == ["9900100"] and len(ids("99001")) == 2  # id prefix: 99001 and 9900100
+    assert ids("no such place") == []
+    detail(client.get("/api/regions/nowhere/boundaries"), 404)
+
+
+# ---- inventory by boundary ------------------------------------------------------------------------------
+def test_inventory_equals_the_library_report(client: TestClient, demo: learn.Region) -> None:
+    got = client.get(f"{INVENTORY}?boundary=99003&{PERIOD}")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/json"
+    want = json.loads(demo.inventory("99003", (2011, 2019)).to_json())
+    assert got.json() == want
+    assert client.get(f"{INVENTORY}?boundary=99003&{PERIOD}").content == got.content  # cached, identical
+    # default period, and options that change the result (recorded in the provenance)
+    assert client.get(f"{INVENTORY}?boundary=99003").json() == want
+    opts = client.get(
+        f"{INVENTORY}?boundary=9900500&{PERIOD}&exact_coverage=true&recategorize_burned_grassland=true"
+    )
+    lib = demo.inventory(
+        "9900500", (2011, 2019), InventoryOptions(pixel_rule="exact", recategorize_burned_grassland=True)
+    )
+    assert opts.json() == json.loads(lib.to_json())
+    assert opts.json()["provenance"]["options"] == {
+        "pixel_rule": "exact",
+        "recategorize_burned_grassland": True,
+    }
+
+
+def test_inventory_errors(client: TestClient) -> None:
+    assert "unknown boundary 'nope'" in detail(client.get(f"{INVENTORY}?boundary=nope&{PERIOD}"), 404)
+    assert "2011" in detail(client.get(f"{INVENTORY}?boundary=99001&start=2012&end=2019"), 422)
+    assert "before" in detail(client.get(f"{INVENTORY}?boundary=99001&start=2019&end=2011"), 422)
+    assert "'start'" in detail(client.get(f"{INVENTORY}?boundary=99001&start=abc"), 422)
+    assert "'boundary'" in detail(client.get(f"{INVENTORY}?{PERIOD}"), 422)
+    detail(client.get(f"/api/regions/nowhere/inventory?boundary=99001&{PERIOD}"), 404)
+    assert ".csv" in detail(client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}"), 404)
+    detail(client.get(f"/api/regions/demo/inventory.csv?boundary=nope&{PERIOD}"), 404)
+
+
+def test_downloads_parse_back(client: TestClient, shapes: gpd.GeoDataFrame) -> None:
+    q = f"boundary=9900200&{PERIOD}"
+    report = client.get(f"{INVENTORY}?{q}").json()
+    csv = client.get(f"/api/regions/demo/inventory.csv?{q}")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "Table 3. GHG inventory" in csv.text and "Table 1." in csv.text
+    assert csv.headers["content-disposition"] == 'attachment; filename="learn_9900200_2011_2019.csv"'
+    xlsx = client.get(f"/api/regions/demo/inventory.xlsx?{q}")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert {"GHG inventory", "IPCC summary", "Change matrix (ha)", "Provenance"} <= set(book.sheetnames)
+    assert "attachment" in xlsx.headers["content-disposition"]
+    gj = client.get(f"/api/regions/demo/inventory.geojson?{q}")
+    assert "attachment" in gj.headers["content-disposition"]
+    frame = gpd.read_file(io.BytesIO(gj.content))
+    assert frame.crs.to_epsg() == 4326 and len(frame) == 1
+    assert frame["net_t_co2e_per_yr"][0] == report["totals"]["net_t_co2e_per_yr"]
+    assert frame["area_ha"][0] == report["boundary"]["area_ha"]
+    assert (
+        frame.geometry[0].symmetric_difference(shapes[shapes.GEOID == "9900200"].geometry.iloc[0]).area < 1e-9
+    )
+    js = client.get(f"/api/regions/demo/inventory.json?{q}")
+    assert json.loads(js.text) == report and "attachment" in js.headers["content-disposition"]
+
+
+def test_summary_is_one_batch_and_reused(
+    demo_catalog: Path, client: TestClient, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    t0 = time.perf_counter()
+    s = client.get(f"/api/regions/demo/summary?{PERIOD}").json()
+    first = time.perf_counter() - t0
+    assert (s["start"], s["end"]) == (2011, 2019) and len(s["boundaries"]) == 13
+    row = next(b for b in s["boundaries"] if b["id"] == "9900400")
+    assert set(row) == {
+        "id",
+        "name",
+        "kind",
+        "area_ha",
+        "gross_emissions_t_co2e_per_yr",
+        "gross_removals_t_co2e_per_yr",
+        "net_t_co2e_per_yr",
+        "net_t_co2e_per_ha_yr",
+    }
+    assert row["kind"] == "place" and row["name"] == "Larkvale"
+    report = client.get(f"{INVENTORY}?boundary=9900400&{PERIOD}").json()
+    assert row["net_t_co2e_per_yr"] == pytest.approx(report["totals"]["net_t_co2e_per_yr"], rel=1e-12)
+    assert row["net_t_co2e_per_ha_yr"] == pytest.approx(row["net_t_co2e_per_yr"] / row["area_ha"])
+    jsons = list(cache_dir.glob("demo/*/2011_2019/*.json"))
+    assert len(jsons) == 13  # one batch, on disk under the cache folder
+    t0 = time.perf_counter()
+    assert client.get(f"/api/regions/demo/summary?{PERIOD}").json() == s
+    assert time.perf_counter() - t0 < max(first / 2, 0.05)
+    # A new app on the same cache folder reuses the batch: no raster work for the summary or the reports.
+    monkeypatch.setattr("learn.region.Region.strata", lambda *a, **k: pytest.fail("raster pass not reused"))
+    with TestClient(create_app(demo_catalog, cache_dir=cache_dir)) as again:
+        assert again.get(f"/api/regions/demo/summary?{PERIOD}").json() == s
+        assert again.get(f"{INVENTORY}?boundary=9900400&{PERIOD}").json() == report
+    detail(client.get("/api/regions/demo/summary?start=2011&end=2012"), 422)
+
+
+# ---- custom polygons and jobs ---------------------------------------------------------------------------
+def test_post_small_polygon_is_answered_directly(client: TestClient, shapes: gpd.GeoDataFrame) -> None:
+    get = client.get(f"{INVENTORY}?boundary=9900200&{PERIOD}").json()
+    for body in (
+        feature(shapes, "9900200"),
+        feature(shapes, "9900200")["geometry"],
+        json.loads(shapes[shapes.GEOID == "9900200"].to_json()),
+    ):
+        r = client.post(f"{INVENTORY}?{PERIOD}", json=body)
+        assert r.status_code == 200, r.text
+        assert r.json()["boundary"]["area_ha"] == pytest.approx(get["boundary"]["area_ha"], rel=0.005)
+        assert r.json()["totals"]["net_t_co2e_per_yr"] == pytest.approx(
+            get["totals"]["net_t_co2e_per_yr"], rel=0.02
+        )
+    assert (
+        client.post(f"{INVENTORY}?{PERIOD}", json=feature(shapes, "9900200")).json()["boundary"]["name"]
+        == "Millbrook"
+    )
+    # the same polygon in EPSG:5070, said so by a (legacy) crs member
+    albers = json.loads(shapes[shapes.GEOID == "9900200"].to_crs(5070).geometry.to_json())["features"][0][
+        "geometry"
+    ]
+    albers["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::5070"}}
+    r = client.post(f"{INVENTORY}?{PERIOD}", json=albers)
+    assert r.json()["boundary"]["area_ha"] == pytest.approx(get["boundary"]["area_ha"], rel=0.005)
+
+
+def test_post_county_geometry_within_half_a_percent(
+    demo_catalog: Path, cache_dir: Path, shapes: gpd.GeoDataFrame
+) -> None:
+    with TestClient(create_app(demo_catalog, cache_dir=cache_dir, sync_limit_ha=1e6, webmap_dir=None)) as c:
+        r = c.post(f"{INVENTORY}?{PERIOD}", json=feature(shapes, "99003"))
+        assert r.status_code == 200
+        get = c.get(f"{INVENTORY}?boundary=99003&{PERIOD}").json()
+    got = r.json()
+    assert got["boundary"]["area_ha"] == pytest.approx(get["boundary"]["area_ha"], rel=0.005)
+    for a, b in zip(got["inventory"], get["inventory"], strict=True):
+        if b["area_ha"] and b["area_ha"] > 100:
+            assert a["area_ha"] == pytest.approx(b["area_ha"], rel=0.005), a["category"]
+
+
+def test_post_large_polygon_is_a_job(client: TestClient, shapes: gpd.GeoDataFrame) -> None:
+    county = feature(shapes, "99001")  # ~95,000 ha > the 50,000 ha default
+    r = client.post(f"{INVENTORY}?{PERIOD}", json=county)
+    assert r.status_code == 202 and r.headers["retry-after"] == "1"
+    job_id = r.json()["job_id"]
+    assert re.fullmatch(r"[0-9a-f]{64}", job_id) and r.headers["location"] == f"/api/jobs/{job_id}"
+    assert client.post(f"{INVENTORY}?{PERIOD}", json=county).json()["job_id"] == job_id  # deterministic
+    other = client.post(f"{INVENTORY}?start=2016&end=2019", json=county).json()["job_id"]
+    assert other != job_id
+    deadline = time.monotonic() + 30
+    while True:
+        res = client.get(f"/api/jobs/{job_id}")
+        job = res.json()
+        assert 0 <= job["progress"] <= 1
+        if job["status"] in ("done", "error") or time.monotonic() > deadline:
+            break
+        assert res.headers["retry-after"] == "1" and job["result"] is None
+        time.sleep(0.1)
+    assert job["status"] == "done" and job["progress"] == 1.0 and job["error"] is None, job
+    assert "retry-after" not in res.headers
+    get = client.get(f"{INVENTORY}?boundary=99001&{PERIOD}").json()
+    assert job["result"]["boundary"]["area_ha"] == pytest.approx(get["boundary"]["area_ha"], rel=0.005)
+    assert job["result"]["totals"]["net_t_co2e_per_yr"] == pytest.approx(
+        get["totals"]["net_t_co2e_per_yr"], rel=0.02
+    )
+    assert "unknown job" in detail(client.get("/api/jobs/feedbeef"), 404)
+
+
+def test_post_uploads(client: TestClient, shapes: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    place = shapes[shapes.GEOID == "9900700"]
+    want = client.get(f"{INVENTORY}?boundary=9900700&{PERIOD}").json()["boundary"]["area_ha"]
+    place.to_file(tmp_path / "pinegate.gpkg")
+    place.to_file(tmp_path / "pinegate.shp")
+    shp = io.BytesIO()
+    with zipfile.ZipFile(shp, "w") as zf:
+        for ext in ("shp", "shx", "dbf", "prj"):
+            zf.write(tmp_path / f"pinegate.{ext}", f"pinegate.{ext}")
+    uploads = {
+        "pinegate.gpkg": (tmp_path / "pinegate.gpkg").read_bytes(),
+        "pinegate.zip": shp.getvalue(),
+        "pinegate.geojson": place.to_json().encode(),
+    }
+    for name, data in uploads.items():
+        r = client.post(f"{INVENTORY}?{PERIOD}", files={"file": (name, data)})
+        assert r.status_code == 200, (name, r.text)
+        assert r.json()["boundary"]["area_ha"] == pytest.approx(want, rel=0.005), name
+    assert (
+        client.post(f"{INVENTORY}?{PERIOD}", files={"file": ("x.gpkg", uploads["pinegate.gpkg"])}).json()[
+            "boundary"
+        ]["name"]
+        == "Pinegate"
+    )
+
+
+def test_post_errors(demo_catalog: Path, client: TestClient, shapes: gpd.GeoDataFrame) -> None:
+    url = f"{INVENTORY}?{PERIOD}"
+    bad_json = [
+        ({"type": "Point", "coordinates": [-75.2, 42.6]}, 422, "not a polygon"),
+        ({"type": "LineString", "coordinates": [[-75.2, 42.6], [-75.1, 42.6]]}, 422, "not a polygon"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, 400, "outside"),
+        ({"type": "Feature"}, 422, "cannot be read"),
+        ({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": "x"}}, 422, "cannot be read"),
+        ({"type": "FeatureCollection", "features": []}, 422, "no geometry"),
+        ({"type": "Topology"}, 422, "unknown GeoJSON type"),
+        ([1, 2], 422, "not a GeoJSON object"),
+        (
+            {**feature(shapes, "9900200"), "crs": {"type": "name", "properties": {"name": "/etc/passwd"}}},
+            422,
+            "crs",
+        ),
+        (
+            {**feature(shapes, "9900200"), "crs": {"type": "name", "properties": {"name": "EPSG:999999"}}},
+            422,
+            "CRS",
+        ),
+    ]
+    for body, status, text in bad_json:
+        assert text in detail(client.post(url, json=body), status), body
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[-75.2, 42.6], [-75.1, 42.7], [-75.1, 42.6], [-75.2, 42.7], [-75.2, 42.6]]],
+    }
+    assert client.post(url, json=bowtie).status_code == 200  # self-intersection: repaired, with a warning
+    assert "not valid JSON" in detail(
+        client.post(url, content=b"{", headers={"content-type": "application/json"}), 422
+    )
+    assert "more than 100,000" in detail(
+        client.post(
+            url,
+            json={
+                "type": "Polygon",
+                "coordinates": [[[-75.2 + i * 1e-7, 42.6] for i in range(100_500)] + [[-75.2, 42.6]]],
+            },
+        ),
+        413,
+    )
+    assert "larger than 5 MB" in detail(
+        client.post(url, content=b" " * (5 * 2**20 + 1), headers={"content-type": "application/json"}), 413
+    )
+    assert "larger than" in detail(
+        client.post(url, files={"file": ("big.geojson", b" " * (5 * 2**20 + 1))}), 413
+    )
+    assert "unsupported file type" in detail(client.post(url, files={"file": ("x.txt", b"hello")}), 422)
+    assert "not a GeoPackage" in detail(
+        client.post(url, files={"file": ("x.gpkg", b"<OGRVRTDataSource/>")}), 422
+    )
+    assert "not a zip" in detail(client.post(url, files={"file": ("x.zip", b"PK no zip")}), 422)
+    empty_zip = io.BytesIO()
+    with zipfile.ZipFile(empty_zip, "w") as zf:
+        zf.writestr("readme.txt", "nothing")
+    assert "no .shp" in detail(client.post(url, files={"file": ("x.zip", empty_zip.getvalue())}), 422)
+    assert "'file'" in detail(client.post(url, files={"other": ("x.geojson", b"{}")}), 422)
+    assert "2011" in detail(
+        client.post(f"{INVENTORY}?start=2012&end=2019", json=feature(shapes, "9900200")), 422
+    )
+    detail(client.post(f"/api/regions/nowhere/inventory?{PERIOD}", json=feature(shapes, "9900200")), 404)
+    # a lower vertex limit is a setting of the app
+    with TestClient(create_app(demo_catalog, max_vertices=50, webmap_dir=None)) as small:
+        assert "more than 50" in detail(small.post(url, json=feature(shapes, "9900200")), 413)
+
+
+# ---- tiles ----------------------------------------------------------------------------------------------
+def test_tiles_render_every_layer(client: TestClient) -> None:
+    legend = {t["id"]: t for t in client.get("/api/regions/demo").json()["tile_layers"]}
+    for layer, q in [
+        ("land_cover", "year=2019"),
+        ("land_cover", ""),
+        ("forest_change", PERIOD),
+        ("disturbance", "start=2001&end=2019"),
+        ("tree_canopy", "year=2016"),
+        ("canopy_change", PERIOD),
+    ]:
+        r = client.get(f"/tiles/demo/{layer}/{TILE.z}/{TILE.x}/{TILE.y}.png?{q}")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png", layer
+        assert r.content[:8] == b"\x89PNG\r\n\x1a\n" and r.content[16:24] == (256).to_bytes(4, "big") * 2
+        rgba = png_rgba(r.content)
+        assert rgba.shape == (4, 256, 256) and rgba[3].any(), layer  # something drawn over the region
+        if legend[layer]["kind"] == "period" and layer != "canopy_change":  # only legend colours are used
+            allowed = {
+                tuple(int(e["color"][i : i + 2], 16) for i in (1, 3, 5)) for e in legend[layer]["legend"]
+            }
+            drawn = {tuple(int(v) for v in px) for px in rgba[:3, rgba[3] > 0].T}
+            assert drawn <= allowed, layer
+    rgba = png_rgba(client.get(f"/tiles/demo/land_cover/{TILE.z}/{TILE.x}/{TILE.y}.png?year=2019").content)
+    assert (rgba[3] > 0).mean() > 0.9  # land cover over the region: opaque, in NLCD colours
+    nlcd = {tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)) for h in NLCD_COLORS.values()}
+    assert {tuple(int(v) for v in px) for px in rgba[:3, rgba[3] > 0].T} <= nlcd
+
+
+def test_tiles_outside_and_errors(client: TestClient) -> None:
     far = client.get("/tiles/demo/land_cover/11/0/0.png?year=2019")
-    assert far.status_code == 200 and far.content[:4] == b"\x89PNG"
-    assert client.get(f"/tiles/demo/nope/{t.z}/{t.x}/{t.y}.png").status_code == 404
-    assert client.get(f"/tiles/demo/land_cover/{t.z}/{t.x}/{t.y}.png?year=2012").status_code == 422
+    assert far.status_code == 200 and far.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert far.content[16:24] == (256).to_bytes(4, "big") * 2 and not png_rgba(far.content)[3].any()
+    assert "layers" in detail(client.get(f"/tiles/demo/nope/{TILE.z}/{TILE.x}/{TILE.y}.png"), 404)
+    assert "2012" in detail(
+        client.get(f"/tiles/demo/land_cover/{TILE.z}/{TILE.x}/{TILE.y}.png?year=2012"), 422
+    )
+    assert "2008" in detail(
+        client.get(f"/tiles/demo/tree_canopy/{TILE.z}/{TILE.x}/{TILE.y}.png?year=2008"), 422
+    )
+    detail(client.get(f"/tiles/demo/forest_change/{TILE.z}/{TILE.x}/{TILE.y}.png?start=2019&end=2011"), 422)
+    assert "does not exist" in detail(client.get("/tiles/demo/land_cover/3/8/0.png"), 404)
+    detail(client.get("/tiles/demo/land_cover/-1/0/0.png"), 404)
+    detail(client.get(f"/tiles/nowhere/land_cover/{TILE.z}/{TILE.x}/{TILE.y}.png"), 404)
+
+
+def test_tilejson(client: TestClient) -> None:
     tj = client.get("/tiles/demo/forest_change/tilejson.json?start=2011&end=2019").json()
     assert tj["tiles"][0].endswith("/tiles/demo/forest_change/{z}/{x}/{y}.png?start=2011&end=2019")
+    assert tj["tilejson"] == "3.0.0" and len(tj["bounds"]) == 4 and tj["legend"]
+    assert client.get("/tiles/demo/land_cover/tilejson.json").json()["tiles"][0].endswith("?year=2019")
+    detail(client.get("/tiles/demo/nope/tilejson.json"), 404)
 
 
-def test_web_map_is_served(client):
+# ---- the web map -------------------------------------------------------------------------------------
+def test_web_map_is_served(client: TestClient) -> None:
     r = client.get("/")
     assert r.status_code == 200 and "<html" in r.text.lower()
+    assert client.get("/app.js").status_code == 200
+    leaflet = WEBMAP_DIR / "node_modules" / "leaflet" / "dist" / "leaflet.js"
+    if leaflet.exists():
+        assert client.get("/vendor/leaflet/dist/leaflet.js").status_code == 200
+        assert client.get("/node_modules/leaflet/dist/leaflet.js").status_code == 200
+    assert client.get("/api/nothing-here").status_code == 404

@@ -1,0 +1,225 @@
+"""Polygons sent by clients: a GeoJSON body or an uploaded file, turned into a :class:`learn.boundaries.Boundary`.
+
+Nothing here opens a path or URL chosen by the client. GeoJSON is parsed in Python (never handed to
+GDAL, whose drivers can follow references inside a file); GeoPackages and zipped shapefiles are checked
+by their signatures, written to a private temporary folder, and read by :func:`learn.boundaries.boundary_from_file`.
+Limits: body/upload size (413), vertex count (413); not polygonal or unreadable (422).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+import zipfile
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+
+import shapely
+import shapely.geometry
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
+
+from api.errors import BadGeometry, TooLarge
+from learn.batch import safe_name
+from learn.boundaries import Boundary, boundary_from_file, boundary_from_geometry
+from learn.errors import BoundaryError
+
+GEOMETRY_TYPES = {
+    "Polygon",
+    "MultiPolygon",
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "GeometryCollection",
+}
+UPLOAD_SUFFIXES = (".geojson", ".json", ".zip", ".gpkg")
+_EPSG = re.compile(r"(?:^|[:/])EPSG(?::[\d.]*)?[:/](?:0/)?(\d+)$", re.IGNORECASE)
+_CRS84 = re.compile(r"(?:^|[:/])CRS:?84$", re.IGNORECASE)
+SQLITE_HEADER = b"SQLite format 3\x00"
+SHP_MAGIC = b"\x00\x00\x27\x0a"
+MAX_UNZIPPED_FACTOR = 20  # a zip may expand to 20× the upload limit
+
+
+# ---- reading the request ----------------------------------------------------------------------------------
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_upload(request: Request, body: bytes, limit: int) -> tuple[str, bytes]:
+    """The ``file`` field of a multipart body: (client file name, bytes)."""
+
+    async def replay() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    try:
+        form = await MultiPartParser(request.headers, replay(), max_files=1, max_part_size=limit).parse()
+    except MultiPartException as err:
+        raise BadGeometry(f"the multipart form cannot be read: {err.message}") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BadGeometry(
+                "the form has no 'file' field",
+                hint="upload GeoJSON, a zipped shapefile or a GeoPackage as 'file'",
+            )
+        return upload.filename or "upload.geojson", await upload.read()
+    finally:
+        await form.close()
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(f"the upload is larger than {limit / 2**20:g} MB", hint="simplify the polygon or clip it")
+
+
+# ---- GeoJSON ------------------------------------------------------------------------------------------
+def crs_of(doc: dict[str, Any]) -> CRS:
+    """The CRS of a GeoJSON object: EPSG:4326 (lon/lat) unless a legacy ``crs`` member names an EPSG code."""
+    member = doc.get("crs")
+    if member is None:
+        return CRS.from_epsg(4326)
+    name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    if isinstance(name, str):
+        if _CRS84.search(name.strip()):
+            return CRS.from_epsg(4326)
+        m = _EPSG.search(name.strip())
+        if m:
+            try:
+                return CRS.from_epsg(int(m.group(1)))
+            except CRSError:
+                raise BadGeometry(f"unknown CRS '{name}'", hint="use an EPSG code, e.g. EPSG:4326") from None
+    raise BadGeometry(
+        f"unsupported GeoJSON crs member {json.dumps(member)[:200]}",
+        hint='omit it for EPSG:4326 or use {"type": "name", "properties": {"name": "EPSG:5070"}}',
+    )
+
+
+def geometry_of(doc: Any) -> shapely.Geometry:
+    """The geometry of a GeoJSON Geometry, Feature or FeatureCollection (features are dissolved)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("type"), str):
+        raise BadGeometry(
+            "the body is not a GeoJSON object", hint="send a Feature, FeatureCollection or Geometry"
+        )
+    kind = doc["type"]
+    try:
+        if kind == "FeatureCollection":
+            geoms = [
+                shapely.geometry.shape(f["geometry"])
+                for f in doc.get("features") or []
+                if isinstance(f, dict) and f.get("geometry")
+            ]
+            if not geoms:
+                raise BadGeometry("the FeatureCollection has no geometry", hint="add a polygon feature")
+            return shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
+        if kind == "Feature":
+            if not isinstance(doc.get("geometry"), dict):
+                raise BadGeometry("the GeoJSON geometry cannot be read: the Feature has no geometry")
+            return shapely.geometry.shape(doc["geometry"])
+        if kind in GEOMETRY_TYPES:
+            return shapely.geometry.shape(doc)
+    except BadGeometry:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError) as err:
+        raise BadGeometry(f"the GeoJSON geometry cannot be read: {err}") from None
+    raise BadGeometry(f"unknown GeoJSON type '{kind}'", hint="send a Feature, FeatureCollection or Geometry")
+
+
+def name_of(doc: Any, default: str) -> str:
+    """A label for a drawn polygon: the Feature's ``name`` property if it has one."""
+    props = doc.get("properties") if isinstance(doc, dict) and doc.get("type") == "Feature" else None
+    name = (props or {}).get("name") or (props or {}).get("NAME")
+    return str(name)[:200] if name else default
+
+
+def check_vertices(geometry: shapely.Geometry, limit: int) -> None:
+    n = int(shapely.get_num_coordinates(geometry))
+    if n > limit:
+        raise TooLarge(
+            f"the polygon has {n:,} vertices, more than {limit:,}", hint="simplify it and try again"
+        )
+
+
+def boundary_from_geojson(
+    data: bytes, grid_crs: CRS, *, max_vertices: int, id_: str = "drawn", name: str = "Drawn area"
+) -> Boundary:
+    """A GeoJSON document (bytes) as one boundary in the grid CRS."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise BadGeometry(
+            "the body is not valid JSON", hint="send GeoJSON with Content-Type application/json"
+        ) from None
+    geometry = geometry_of(doc)
+    crs = crs_of(doc)
+    check_vertices(geometry, max_vertices)
+    try:
+        return boundary_from_geometry(geometry, crs, grid_crs, id_=id_, name=name_of(doc, name))
+    except BoundaryError as err:
+        raise BadGeometry(err.message, hint=err.hint) from None
+
+
+# ---- uploaded files -----------------------------------------------------------------------------------
+def boundary_from_upload(
+    filename: str, data: bytes, grid_crs: CRS, *, max_vertices: int, limit: int
+) -> Boundary:
+    """An uploaded GeoJSON, zipped shapefile or GeoPackage as one boundary (features dissolved)."""
+    stem = safe_name(Path(filename).stem)[:80] or "upload"
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise BadGeometry(
+            f"unsupported file type '{suffix or filename}'", hint="upload .geojson, .zip (shapefile) or .gpkg"
+        )
+    if suffix in (".geojson", ".json"):
+        b = boundary_from_geojson(data, grid_crs, max_vertices=max_vertices, id_="upload", name=stem)
+    else:
+        _check_signature(suffix, data, limit)
+        with tempfile.TemporaryDirectory(prefix="learn-upload-") as tmp:
+            path = Path(tmp) / f"{stem}{suffix}"
+            path.write_bytes(data)
+            try:
+                b = boundary_from_file(path, grid_crs, id_="upload")
+            except BoundaryError as err:  # say the client's file name, not the temporary path
+                raise BadGeometry(err.message.replace(str(path), filename), hint=err.hint) from None
+    check_vertices(b.geometry, max_vertices)
+    return b
+
+
+def _check_signature(suffix: str, data: bytes, limit: int) -> None:
+    if suffix == ".gpkg":
+        if not data.startswith(SQLITE_HEADER) or data[68:72] not in (b"GPKG", b"GP10", b"GP11"):
+            raise BadGeometry("the .gpkg upload is not a GeoPackage", hint="export it again as GeoPackage")
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > MAX_UNZIPPED_FACTOR * limit:
+                raise TooLarge("the zip expands to more than allowed", hint="upload a smaller shapefile")
+            shp = [i for i in infos if i.filename.lower().endswith(".shp")]
+            if not shp:
+                raise BadGeometry(
+                    "the zip holds no .shp file", hint="zip the .shp with its .shx, .dbf and .prj"
+                )
+            with zf.open(shp[0]) as f:
+                magic = f.read(4)
+            if magic != SHP_MAGIC:
+                raise BadGeometry(f"'{shp[0].filename}' in the zip is not a shapefile")
+    except zipfile.BadZipFile:
+        raise BadGeometry(
+            "the .zip upload is not a zip file", hint="zip the shapefile's files together"
+        ) from None

@@ -1,0 +1,90 @@
+"""Response models of the HTTP API (the report itself is :class:`learn.results.Report`).
+
+Fluxes in t CO2e/yr (emissions positive, removals negative, net = emissions + removals), areas in
+hectares, coordinates in EPSG:4326 degrees.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from learn.results import Report
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str = Field(description="version of the learn-navigator package")
+
+
+class RegionInfo(BaseModel):
+    name: str
+    description: str
+    synthetic: bool = Field(description="true for generated demo data (not a real place)")
+    years: list[int] = Field(description="land-cover years; an inventory period runs between two of them")
+    default_period: tuple[int, int]
+
+
+class LegendEntry(BaseModel):
+    value: int = Field(description="raster value (class code, percent, or change code)")
+    color: str = Field(description="CSS colour #rrggbb")
+    label: str
+
+
+class TileLayer(BaseModel):
+    id: str = Field(description="layer name in /tiles/{region}/{layer}/...")
+    title: str
+    kind: Literal["year", "period"] = Field(
+        description="'year': tiles take ?year=Y; 'period': tiles take ?start=Y1&end=Y2"
+    )
+    legend: list[LegendEntry]
+
+
+class RegionDetail(RegionInfo):
+    canopy_years: list[int]
+    disturbance_periods: list[tuple[int, int]]
+    layers: list[str] = Field(description="catalog layers of the region")
+    boundaries_count: int
+    bounds: tuple[float, float, float, float] = Field(description="west, south, east, north (EPSG:4326)")
+    tile_layers: list[TileLayer]
+
+
+class BoundaryTotals(BaseModel):
+    id: str
+    name: str
+    kind: str | None = None
+    area_ha: float
+    gross_emissions_t_co2e_per_yr: float
+    gross_removals_t_co2e_per_yr: float
+    net_t_co2e_per_yr: float
+    net_t_co2e_per_ha_yr: float | None = Field(description="net flux per hectare (t CO2e/ha/yr)")
+
+
+class Summary(BaseModel):
+    start: int
+    end: int
+    boundaries: list[BoundaryTotals]
+
+
+class JobAccepted(BaseModel):
+    job_id: str = Field(description="sha256 of geometry, period, options and data version")
+    status: Literal["queued", "running", "done", "error"]
+
+
+class JobStatus(BaseModel):
+    job_id: str
+    status: Literal["queued", "running", "done", "error"]
+    progress: float = Field(ge=0, le=1, description="share of the raster pass done")
+    result: Report | None = None
+    error: str | None = None
+
+
+class TileJson(BaseModel):
+    tilejson: str = "3.0.0"
+    name: str
+    minzoom: int
+    maxzoom: int
+    bounds: tuple[float, float, float, float]
+    tiles: list[str]
+    legend: list[LegendEntry]

@@ -1,0 +1,312 @@
+"""Map tiles from a region's COGs: read with rio-tiler (nearest), coloured with a palette, PNG-encoded.
+
+Layers (see :data:`LAYERS`): ``land_cover`` and ``tree_canopy`` take a year; ``forest_change``,
+``disturbance`` and ``canopy_change`` take an inventory period and are computed per tile from two
+land-cover years (LEARN's roll-up to IPCC categories), the MAX of the disturbance periods inside the
+period, or the canopy years :func:`learn.region.choose_canopy_years` picks. Tiles that miss the data are
+transparent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import morecantile
+import numpy as np
+import numpy.typing as npt
+import rasterio
+import rasterio.warp
+from rio_tiler.errors import TileOutsideBounds
+from rio_tiler.io import Reader
+
+from api.cache import LruCache
+from api.errors import NotFound
+from api.models import LegendEntry, TileLayer
+from api.png import palette_png
+from learn import landuse as lu
+from learn.errors import PeriodError
+from learn.region import Region, choose_canopy_years
+
+WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
+TILE = 256
+MAX_ZOOM = 24
+Palette = npt.NDArray[np.uint8]
+Read = tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]
+
+
+def _rgba(hex_color: str, alpha: int = 255) -> tuple[int, int, int, int]:
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), alpha
+
+
+def _palette(colors: dict[int, tuple[int, int, int, int]]) -> Palette:
+    """256 RGBA rows; indices without a colour (and 0) are transparent."""
+    out = np.zeros((256, 4), np.uint8)
+    for value, rgba in colors.items():
+        out[value] = rgba
+    return out
+
+
+def _hex(rgba: tuple[int, ...] | npt.NDArray[np.uint8]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgba[:3]))
+
+
+# ---- colours and legends --------------------------------------------------------------------------------
+#: Forest change codes: loss to each end use (1–5), gain (6). Everything else is transparent.
+FOREST_CHANGE = [
+    (1, "#e31a1c", "Forest → Settlement"),
+    (2, "#a6611a", "Forest → Cropland"),
+    (3, "#fdbf6f", "Forest → Grassland"),
+    (4, "#1f78b4", "Forest → Wetland"),
+    (5, "#6a6a6a", "Forest → Other Land"),
+    (6, "#33a02c", "Non-forest → Forest (gain)"),
+]
+DISTURBANCE = [
+    (1, "#ffe08a", "Harvest, 1–25 % canopy loss"),
+    (2, "#ffc04d", "Harvest, 26–50 %"),
+    (3, "#ff9a1f", "Harvest, 51–75 %"),
+    (4, "#e66a00", "Harvest, 76–100 %"),
+    (5, "#8e44ad", "Insect / disease"),
+    (10, "#d7191c", "Fire"),
+]
+LAND_COVER_PALETTE = _palette({c: _rgba(h) for c, h in lu.NLCD_COLORS.items()})
+FOREST_CHANGE_PALETTE = _palette({v: _rgba(c) for v, c, _ in FOREST_CHANGE})
+DISTURBANCE_PALETTE = _palette({v: _rgba(c) for v, c, _ in DISTURBANCE})
+#: Tree canopy, index = percent (1–100): pale to dark green; 0 % transparent.
+CANOPY_PALETTE = _palette(
+    {
+        v: (round(237 - 237 * v / 100), round(248 - 140 * v / 100), round(233 - 200 * v / 100), 255)
+        for v in range(1, 101)
+    }
+)
+#: Canopy change, index = change in percentage points + 100: loss red, gain green, more opaque when larger.
+CANOPY_CHANGE_PALETTE = _palette(
+    {
+        100 + sign * d: ((215, 25, 28) if sign < 0 else (26, 150, 65)) + (min(255, 80 + 4 * d),)
+        for d in range(1, 101)
+        for sign in (-1, 1)
+    }
+)
+
+# NLCD code → forest-change code of a (start, end) pixel pair, via the IPCC category (LEARN's roll-up).
+_CATEGORIES = [lu.FORESTLAND, lu.SETTLEMENT, lu.CROPLAND, lu.GRASSLAND, lu.WETLAND, lu.OTHER_LAND]
+_CATEGORY_OF = np.zeros(256, np.uint8)  # 0 = no category (no data, Alaska-only classes)
+for _code, _cat in lu.NLCD_TO_CATEGORY.items():
+    _CATEGORY_OF[_code] = _CATEGORIES.index(_cat) + 1
+_FOREST = 1
+_LOSS_CODE = np.array([0, 0, 1, 2, 3, 4, 5], np.uint8)  # category index → 1–5 (Forest → that category)
+_GAIN = 6
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A tile layer: what it needs in the catalog, whether it takes a year or a period, its legend."""
+
+    id: str
+    title: str
+    kind: Literal["year", "period"]
+    needs: str
+    legend: tuple[tuple[int, str, str], ...]
+
+    def describe(self) -> TileLayer:
+        return TileLayer(
+            id=self.id,
+            title=self.title,
+            kind=self.kind,
+            legend=[LegendEntry(value=v, color=c, label=lab) for v, c, lab in self.legend],
+        )
+
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.id: spec
+    for spec in (
+        LayerSpec(
+            "land_cover",
+            "Land cover (NLCD)",
+            "year",
+            "land_cover",
+            tuple((c, lu.NLCD_COLORS[c], lu.NLCD_NAMES[c]) for c in sorted(lu.LEARN_MATRIX_ORDER)),
+        ),
+        LayerSpec("forest_change", "Forest change", "period", "land_cover", tuple(FOREST_CHANGE)),
+        LayerSpec("disturbance", "Disturbance", "period", "disturbance", tuple(DISTURBANCE)),
+        LayerSpec(
+            "tree_canopy",
+            "Tree canopy (%)",
+            "year",
+            "tree_canopy",
+            tuple((v, _hex(CANOPY_PALETTE[v]), f"{v} %") for v in (10, 40, 70, 100)),
+        ),
+        LayerSpec(
+            "canopy_change",
+            "Canopy change",
+            "period",
+            "tree_canopy",
+            ((-1, "#d7191c", "canopy loss"), (1, "#1a9641", "canopy gain")),
+        ),
+    )
+}
+
+
+def tile_layers(region: Region) -> list[TileLayer]:
+    """The tile layers a region can serve (those whose catalog layer it has), with legends."""
+    return [spec.describe() for spec in LAYERS.values() if spec.needs in region.spec.layers]
+
+
+def layer_spec(region: Region, layer: str) -> LayerSpec:
+    spec = LAYERS.get(layer)
+    if spec is None or spec.needs not in region.spec.layers:
+        raise NotFound(
+            f"unknown tile layer '{layer}' for region '{region.name}'",
+            hint=f"layers: {[t.id for t in tile_layers(region)]}",
+        )
+    return spec
+
+
+def tile_params(
+    region: Region, spec: LayerSpec, year: int | None, start: int | None, end: int | None
+) -> dict[str, int]:
+    """The layer's query parameters with defaults filled in and checked (PeriodError → 422)."""
+    if spec.kind == "period":
+        d0, d1 = region.default_period
+        s, e = (d0 if start is None else start), (d1 if end is None else end)
+        region.check_period(s, e)
+        return {"start": s, "end": e}
+    if spec.needs == "land_cover":  # default: the end of the default period
+        years, y = region.land_cover_years, region.default_period[1] if year is None else year
+    else:  # default: the latest canopy year
+        years = region.canopy_years
+        y = years[-1] if year is None else year
+    if y not in years:
+        raise PeriodError(f"no {spec.needs.replace('_', ' ')} for {y}", hint=f"available years: {years}")
+    return {"year": y}
+
+
+class TileRenderer:
+    """Renders and caches tiles (PNG bytes per URL; raw reads per file and tile, shared across layers)."""
+
+    def __init__(self, cache_size: int = 2048, read_cache_size: int = 256) -> None:
+        self.pngs: LruCache[tuple[Any, ...], bytes] = LruCache(cache_size)
+        self._reads: LruCache[tuple[str, int, int, int], Read | bool] = LruCache(read_cache_size)
+        self._bounds: dict[str, tuple[float, float, float, float]] = {}
+        self.empty = palette_png(np.zeros((TILE, TILE), np.uint8), np.zeros((1, 4), np.uint8))
+
+    def render(self, region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
+        """PNG bytes of tile z/x/y of ``layer`` (``params`` from :func:`tile_params`)."""
+        if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+            raise NotFound(f"tile {z}/{x}/{y} does not exist", hint=f"zoom 0–{MAX_ZOOM}, x and y in 0…2^z−1")
+        key = (region.catalog.path, region.name, layer, z, x, y, tuple(sorted(params.items())))
+        png = self.pngs.get(key)
+        if png is None:
+            # Every read opens its COG afresh: skip GDAL's directory listing, keep decoded blocks cached.
+            with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR", GDAL_CACHEMAX=256):
+                png = self._draw(region, layer, z, x, y, params)
+            self.pngs.put(key, png)
+        return png
+
+    # ---- reading --------------------------------------------------------------------------------------
+    def _mercator_bounds(self, path: str) -> tuple[float, float, float, float]:
+        """A file's bounds in Web Mercator, once (rio-tiler's ``tile()`` recomputes them on every call)."""
+        if path not in self._bounds:
+            with rasterio.open(path) as ds:
+                w, s, e, n = rasterio.warp.transform_bounds(
+                    ds.crs, WEB_MERCATOR.rasterio_crs, *ds.bounds, densify_pts=21
+                )
+            self._bounds[path] = (float(w), float(s), float(e), float(n))
+        return self._bounds[path]
+
+    def read(self, path: Path, z: int, x: int, y: int) -> Read | None:
+        """Band 1 of one 256×256 Web-Mercator tile (nearest) and its valid mask; None off the data."""
+        key = (str(path), z, x, y)
+        hit = self._reads.get(key)
+        if hit is not None:
+            return hit if not isinstance(hit, bool) else None
+        got = self._read(str(path), z, x, y)
+        self._reads.put(key, got if got is not None else False)
+        return got
+
+    def _read(self, path: str, z: int, x: int, y: int) -> Read | None:
+        bbox = WEB_MERCATOR.xy_bounds(morecantile.Tile(x, y, z))
+        w, s, e, n = self._mercator_bounds(path)
+        if bbox.left >= e or bbox.right <= w or bbox.bottom >= n or bbox.top <= s:
+            return None
+        try:
+            with Reader(
+                path
+            ) as src:  # part() of the tile's bounds = tile(), without the per-call bounds check
+                img = src.part(
+                    tuple(bbox),
+                    dst_crs=WEB_MERCATOR.rasterio_crs,
+                    bounds_crs=WEB_MERCATOR.rasterio_crs,
+                    height=TILE,
+                    width=TILE,
+                    resampling_method="nearest",
+                    reproject_method="nearest",
+                )
+        except TileOutsideBounds:
+            return None
+        values, valid = img.data[0], img.mask > 0
+        values.flags.writeable = valid.flags.writeable = False  # shared through the read cache
+        return values, valid
+
+    # ---- drawing --------------------------------------------------------------------------------------
+    def _draw(self, region: Region, layer: str, z: int, x: int, y: int, p: dict[str, int]) -> bytes:
+        def read(name: str, **fmt: int) -> Read | None:
+            return self.read(region.layer_path(name, **fmt), z, x, y)
+
+        index: npt.NDArray[np.uint8] | None = None
+        palette = LAND_COVER_PALETTE
+        if layer == "land_cover":
+            got = read("land_cover", year=p["year"])
+            if got is not None:
+                index = np.where(got[1], got[0], 0).astype(np.uint8)
+        elif layer == "tree_canopy":
+            got = read("tree_canopy", year=p["year"])
+            if got is not None:
+                pct, ok = _canopy_percent(region, got)
+                index, palette = np.where(ok, pct, 0).astype(np.uint8), CANOPY_PALETTE
+        elif layer == "forest_change":
+            a, b = read("land_cover", year=p["start"]), read("land_cover", year=p["end"])
+            if a is not None and b is not None:
+                index, palette = _forest_change(a, b), FOREST_CHANGE_PALETTE
+        elif layer == "disturbance":
+            parts = [
+                read("disturbance", start=p0, end=p1)
+                for p0, p1 in region.disturbance_periods
+                if p["start"] <= p0 and p1 <= p["end"]
+            ]
+            found = [g for g in parts if g is not None]
+            if found:  # combined like the inventory: per-pixel MAX (fire 10 > insect 5 > harvest 1–4)
+                index = np.maximum.reduce([np.where(m, v, 0) for v, m in found]).astype(np.uint8)
+                palette = DISTURBANCE_PALETTE
+        elif layer == "canopy_change":
+            pair = choose_canopy_years(region.canopy_years, p["start"], p["end"])
+            if pair is not None:
+                a, b = read("tree_canopy", year=pair[0]), read("tree_canopy", year=pair[1])
+                if a is not None and b is not None:
+                    (pct1, ok1), (pct2, ok2) = _canopy_percent(region, a), _canopy_percent(region, b)
+                    change = pct2.astype(np.int16) - pct1
+                    index = np.where(ok1 & ok2 & (change != 0), change + 100, 0).astype(np.uint8)
+                    palette = CANOPY_CHANGE_PALETTE
+        if index is None or not index.any():
+            return self.empty
+        return palette_png(index, palette)
+
+
+def _canopy_percent(region: Region, got: Read) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+    """Canopy cover in whole percent (0–100) and where it is valid, from percent or fraction layers."""
+    values, valid = got
+    scale = 1.0 if region.spec.layers["tree_canopy"].units == "percent" else 100.0
+    pct = values.astype(np.float32) * scale
+    ok = valid & (pct >= 0) & (pct <= 100)
+    return np.where(ok, np.rint(pct), 0).astype(np.uint8), ok
+
+
+def _forest_change(a: Read, b: Read) -> npt.NDArray[np.uint8]:
+    """Per pixel, :func:`learn.landuse.transition_of` vectorised: Forest → X as X's code, gain as 6."""
+    c1 = _CATEGORY_OF[np.where(a[1], a[0], 0).astype(np.uint8)]
+    c2 = _CATEGORY_OF[np.where(b[1], b[0], 0).astype(np.uint8)]
+    code = np.where(c1 == _FOREST, _LOSS_CODE[c2], 0).astype(np.uint8)
+    code[(c1 != _FOREST) & (c2 == _FOREST) & a[1]] = _GAIN
+    return np.where(a[1] & b[1], code, 0).astype(np.uint8)

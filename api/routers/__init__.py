@@ -1,0 +1,1 @@
+"""The API's routers: regions (and summaries), inventories (and downloads, custom polygons), jobs, tiles."""

@@ -1,0 +1,205 @@
+"""Inventories: the report of a boundary (JSON, cached), its downloads, and reports of custom polygons."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import shapely
+import shapely.geometry
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from api.deps import BoundaryQuery, OptionsDep, PeriodDep, RegionDep, ServiceDep
+from api.errors import NotFound, OutsideData
+from api.geo import boundary_from_geojson, boundary_from_upload, read_body, read_upload
+from api.models import JobAccepted
+from api.service import CachedReport, Service
+from learn.batch import safe_name
+from learn.boundaries import Boundary
+from learn.export import learn_csv, write_xlsx
+from learn.region import InventoryOptions, Region
+from learn.results import Report
+
+router = APIRouter(tags=["inventory"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADS = ("csv", "xlsx", "geojson", "json")
+
+
+def _report(
+    service: Service, region: Region, boundary: str, period: tuple[int, int], options: InventoryOptions
+) -> CachedReport:
+    return service.report(region, boundary, period[0], period[1], options)
+
+
+@router.get("/api/regions/{region}/inventory", response_model=Report, response_class=Response)
+def inventory(
+    region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """The JSON report of one boundary and period: the same document as ``learn inventory``.
+
+    Fluxes in t CO2e/yr, areas in ha. Cached in memory; reports a summary already computed are reused.
+    """
+    return Response(_report(service, region, boundary, period, options).json, media_type="application/json")
+
+
+def _attachment(report: Report, ext: str) -> dict[str, str]:
+    name = f"learn_{safe_name(report.boundary.id)}_{report.period.start}_{report.period.end}.{ext}"
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/api/regions/{region}/inventory.json", response_model=Report, response_class=Response)
+def inventory_json(
+    region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """The JSON report as a download."""
+    cached = _report(service, region, boundary, period, options)
+    return Response(
+        cached.report.to_json(), media_type="application/json", headers=_attachment(cached.report, "json")
+    )
+
+
+@router.get(
+    "/api/regions/{region}/inventory.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "LEARN's 4-table CSV"}},
+)
+def inventory_csv(
+    region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """The report in LEARN's 4-table CSV layout (land use change, canopy, GHG inventory, IPCC summary)."""
+    report = _report(service, region, boundary, period, options).report
+    return Response(
+        learn_csv(report), media_type="text/csv; charset=utf-8", headers=_attachment(report, "csv")
+    )
+
+
+@router.get(
+    "/api/regions/{region}/inventory.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "one sheet per table"}},
+)
+def inventory_xlsx(
+    region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """The report as an Excel workbook, one sheet per table (plus warnings and provenance)."""
+    report = _report(service, region, boundary, period, options).report
+    with tempfile.TemporaryDirectory(prefix="learn-xlsx-") as tmp:
+        path = Path(tmp) / "report.xlsx"
+        write_xlsx(report, path)
+        data = path.read_bytes()
+    return Response(data, media_type=XLSX, headers=_attachment(report, "xlsx"))
+
+
+@router.get(
+    "/api/regions/{region}/inventory.geojson",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}, "description": "the boundary with its totals"}},
+)
+def inventory_geojson(
+    region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """The boundary (EPSG:4326) as a GeoJSON FeatureCollection with the report's totals as properties."""
+    report = _report(service, region, boundary, period, options).report
+    b = region.boundaries.get(boundary)
+    doc = {"type": "FeatureCollection", "features": [_feature(report, b)]}
+    return Response(
+        json.dumps(doc), media_type="application/geo+json", headers=_attachment(report, "geojson")
+    )
+
+
+def _feature(report: Report, b: Boundary) -> dict[str, Any]:
+    import geopandas as gpd
+
+    geometry = gpd.GeoSeries([b.geometry], crs=b.crs).to_crs(4326).iloc[0]
+    props = {
+        "id": report.boundary.id,
+        "name": report.boundary.name,
+        "start": report.period.start,
+        "end": report.period.end,
+        "area_ha": report.boundary.area_ha,
+        **report.totals.model_dump(),
+    }
+    return {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geometry)}
+
+
+@router.get("/api/regions/{region}/inventory.{ext}", include_in_schema=False)
+def inventory_unknown_format(ext: str) -> Response:
+    raise NotFound(
+        f"unknown download format '.{ext}'", hint=f"use one of {', '.join('.' + d for d in DOWNLOADS)}"
+    )
+
+
+POLYGON_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "GeoJSON Feature, FeatureCollection or Geometry"}
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "GeoJSON, zipped shapefile or GeoPackage",
+                        }
+                    },
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/api/regions/{region}/inventory",
+    response_model=Report,
+    response_class=Response,
+    responses={202: {"model": JobAccepted, "description": "large polygon: poll /api/jobs/{job_id}"}},
+    openapi_extra=POLYGON_BODY,
+)
+async def inventory_polygon(
+    request: Request, region: RegionDep, period: PeriodDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """Report of a drawn or uploaded polygon (EPSG:4326 unless a ``crs`` member says otherwise).
+
+    Polygons up to the server's limit (default 50,000 ha) are answered directly (200); larger ones start
+    a background job (202, ``Location`` and ``Retry-After`` headers). Limits: 5 MB, 100,000 vertices.
+    """
+    settings = service.settings
+    body = await read_body(request, settings.max_upload_bytes)
+    grid_crs = region.grid.crs
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        filename, data = await read_upload(request, body, settings.max_upload_bytes)
+        b = await run_in_threadpool(
+            boundary_from_upload,
+            filename,
+            data,
+            grid_crs,
+            max_vertices=settings.max_vertices,
+            limit=settings.max_upload_bytes,
+        )
+    else:
+        b = await run_in_threadpool(boundary_from_geojson, body, grid_crs, max_vertices=settings.max_vertices)
+    if not shapely.intersects(b.geometry, shapely.box(*region.grid.bounds)):
+        raise OutsideData(
+            f"the polygon lies outside the data of region '{region.name}'",
+            hint="draw inside the region's extent (GET /api/regions/{region} gives its bounds)",
+        )
+    start, end = period
+    if b.polygon_area_ha > settings.sync_limit_ha:
+        job = service.submit_polygon(region, b, start, end, options)
+        return JSONResponse(
+            JobAccepted(job_id=job.id, status=job.status).model_dump(),
+            status_code=202,
+            headers={"Location": f"/api/jobs/{job.id}", "Retry-After": "1"},
+        )
+    cached = await run_in_threadpool(service.polygon_report, region, b, start, end, options)
+    return Response(cached.json, media_type="application/json")
