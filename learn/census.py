@@ -1,0 +1,156 @@
+"""U.S. Census boundaries for ``learn fetch``: counties (offline), places (TIGER, online), states.
+
+Counties and states come from the Census cartographic boundary files that the PyPI package
+``plotly-geo`` ships (``cb_2016_us_county_500k``, ``cb_2016_us_state_500k``; NAD83 without a
+.prj, so EPSG:4269 is set here). Places come from the TIGER/Line place file of their state
+(catalog dataset ``tiger_places``), read through ``/vsizip//vsicurl/``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+from learn.catalog import Catalog
+from learn.sources import FetchError, dataset_for_layer, gdal_http_env, source_file
+from learn.util import close_matches
+
+NAD83 = "EPSG:4269"
+EQUAL_AREA = "EPSG:5070"
+#: State FIPS codes outside the conterminous US (NLCD CONUS does not cover them).
+NON_CONUS_FIPS = frozenset({"02", "15", "60", "66", "69", "72", "78"})
+
+
+@dataclass(frozen=True)
+class CensusBoundary:
+    """A boundary with where it came from (for the manifest) and its state's postal code."""
+
+    frame: gpd.GeoDataFrame  # columns GEOID, NAME, STATEFP (+ geometry, EPSG:4269)
+    source: str
+    state: str | None
+
+
+def plotly_geo_dir() -> Path:
+    """Folder of the Census shapefiles shipped by plotly-geo."""
+    try:
+        import _plotly_geo
+    except ImportError:
+        raise FetchError(
+            "county boundaries need the package plotly-geo",
+            hint="pip install plotly-geo (see requirements.lock)",
+        ) from None
+    return Path(_plotly_geo.__file__).resolve().parent / "package_data"
+
+
+def _read_census(name: str) -> gpd.GeoDataFrame:
+    frame = gpd.read_file(plotly_geo_dir() / f"{name}.shp", engine="pyogrio")
+    return frame.set_crs(NAD83, allow_override=True)
+
+
+def states() -> gpd.GeoDataFrame:
+    """U.S. states (cb_2016_us_state_500k): STATEFP, STUSPS, NAME, geometry (EPSG:4269)."""
+    return _read_census("cb_2016_us_state_500k")
+
+
+def state_postal(statefp: str) -> str | None:
+    hit = states().query("STATEFP == @statefp")
+    return str(hit["STUSPS"].iloc[0]) if len(hit) else None
+
+
+def states_overlapping(geometry: shapely.Geometry, crs: object) -> list[tuple[str, str, float]]:
+    """(STATEFP, postal code, overlap km²) of the states a geometry overlaps, largest first."""
+    st = states().to_crs(EQUAL_AREA)
+    g = gpd.GeoSeries([geometry], crs=crs).to_crs(EQUAL_AREA).iloc[0]
+    near = st[st.intersects(g)]
+    out = [
+        (str(r.STATEFP), str(r.STUSPS), float(shapely.intersection(r.geometry, g).area) / 1e6)
+        for r in near.itertuples()
+    ]
+    return sorted(out, key=lambda t: -t[2])
+
+
+def check_conus(geometry: shapely.Geometry, crs: object, label: str) -> str | None:
+    """Refuse a boundary outside the conterminous US; return the postal code of its main state."""
+    over = states_overlapping(geometry, crs)
+    conus = [o for o in over if o[0] not in NON_CONUS_FIPS]
+    if not conus:
+        where = f"in {', '.join(o[1] for o in over)}" if over else "outside every U.S. state"
+        raise FetchError(
+            f"boundary {label} lies {where}, outside the conterminous US covered by NLCD (CONUS)",
+            hint="learn fetch reads the CONUS products; give a boundary in the lower 48 states or DC",
+        )
+    return conus[0][1]
+
+
+def county(geoid: str) -> CensusBoundary:
+    """A county by its 5-digit GEOID (state FIPS + county FIPS), offline from plotly-geo."""
+    if not re.fullmatch(r"\d{5}", geoid):
+        raise FetchError(
+            f"county GEOID '{geoid}' must be 5 digits (state FIPS + county FIPS)",
+            hint="e.g. --county 25015 (Hampshire County, MA)",
+        )
+    counties = _read_census("cb_2016_us_county_500k")
+    hit = counties[counties["GEOID"] == geoid]
+    if hit.empty:
+        same_state = counties[counties["STATEFP"] == geoid[:2]]
+        pool = same_state if len(same_state) else counties
+        labels = [f"{g} ({n})" for g, n in zip(pool["GEOID"], pool["NAME"], strict=True)]
+        near = close_matches(geoid, pool["GEOID"].tolist(), what="counties")
+        hint = (
+            near
+            if near.startswith("did you mean")
+            else f"counties of state {geoid[:2]}: " + ", ".join(labels[:12])
+        )
+        if not len(same_state):
+            hint = f"no state has FIPS code {geoid[:2]}; {near}"
+        raise FetchError(f"unknown county GEOID '{geoid}' (Census 2016 counties)", hint=hint)
+    frame = hit[["GEOID", "NAME", "STATEFP", "geometry"]].reset_index(drop=True)
+    return CensusBoundary(
+        frame=frame,
+        source="U.S. Census Bureau cb_2016_us_county_500k (offline copy shipped by plotly-geo), GEOID "
+        + geoid,
+        state=state_postal(geoid[:2]),
+    )
+
+
+def place(geoid: str, catalog: Catalog, year: int | None = None) -> CensusBoundary:
+    """A place (city, town, CDP) by its 7-digit GEOID from its state's TIGER/Line place file (online)."""
+    if not re.fullmatch(r"\d{7}", geoid):
+        raise FetchError(
+            f"place GEOID '{geoid}' must be 7 digits (state FIPS + place FIPS)",
+            hint="e.g. --place 2546330 (Northampton city, MA)",
+        )
+    key, spec = dataset_for_layer(catalog, "place_boundaries")
+    years = sorted(spec.years or [])
+    use_year = year if year is not None else (years[-1] if years else None)
+    if use_year is None:
+        raise FetchError(f"dataset '{key}' lists no years", hint="add the TIGER vintages to its 'years'")
+    src = source_file(key, spec, use_year, state_fips=geoid[:2])
+    try:
+        with gdal_http_env(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's HTTP warning; the error below says it
+            frame = pyogrio.read_dataframe(src.path, where=f"GEOID = '{geoid}'")
+    except Exception as err:  # pyogrio raises DataSourceError and friends
+        raise FetchError(
+            f"cannot read the TIGER places of state {geoid[:2]} from {src.url}: {err}",
+            hint="--place needs the Internet (Census TIGER); offline, pass the polygon with --boundary-file",
+        ) from None
+    if frame.empty:
+        raise FetchError(
+            f"no place with GEOID '{geoid}' in {src.url}",
+            hint="look the GEOID up on https://data.census.gov or pass the polygon with --boundary-file",
+        )
+    if frame.crs is None:
+        frame = frame.set_crs(NAD83)
+    frame = gpd.GeoDataFrame(frame[["GEOID", "NAME", "STATEFP", "geometry"]].reset_index(drop=True))
+    return CensusBoundary(
+        frame=frame,
+        source=f"U.S. Census Bureau TIGER/Line {use_year} places, {src.url}, GEOID {geoid}",
+        state=state_postal(geoid[:2]),
+    )

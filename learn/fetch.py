@@ -1,0 +1,490 @@
+"""``learn fetch``: clip real public NLCD layers for a boundary into a ready region of the catalog.
+
+Pipeline (each step in its own module):
+
+1. the boundary: a file, a Census county (offline) or place (TIGER, online) — :mod:`learn.census`;
+2. the sources: catalog ``datasets`` marked ``fetch_layer`` — :mod:`learn.sources`;
+3. one EPSG:5070 30 m grid (boundary box + margin, snapped to the land-cover source's pixels), each
+   layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.clip`;
+4. ``manifest.json`` (sources, versions, sizes, sha256, grid, boundary, time) next to the files;
+5. the region entry in the catalog, comments kept — :mod:`learn.catalog_edit`.
+
+Everything is written atomically; a re-run skips files whose sha256 matches the manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+import learn
+from learn.boundaries import prepare, read_vector
+from learn.catalog import Catalog, DatasetSpec, load_catalog
+from learn.catalog_edit import relative_to_catalog, upsert_region
+from learn.census import CensusBoundary, check_conus, county, place
+from learn.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, write_cog
+from learn.raster import Grid
+from learn.region import choose_canopy_years
+from learn.sources import (
+    FetchError,
+    SourceFile,
+    check_published,
+    dataset_for_layer,
+    gdal_http_env,
+    open_source,
+    published_years,
+    source_file,
+)
+from learn.util import atomic_path, sha256_file, write_text_atomic
+
+#: (label, rows done, rows total) for each layer being read.
+Progress = Callable[[str, int, int], None]
+MANIFEST = "manifest.json"
+BOUNDARY_FILE = "boundary.gpkg"
+TOF_DEFAULTS = Path(learn.__file__).resolve().parent / "factors" / "tof_factors_learn_defaults.csv"
+_REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What to fetch. Exactly one of ``boundary_file``, ``county`` (5-digit GEOID), ``place`` (7-digit)."""
+
+    catalog_path: Path
+    region: str
+    years: tuple[int, int]
+    boundary_file: Path | None = None
+    county: str | None = None
+    place: str | None = None
+    place_year: int | None = None
+    data_dir: Path | None = None  # default: <catalog folder>/data/<region>
+    margin_m: float = 1000.0  # metres added around the boundary's bounding box
+    id_field: str | None = None
+    name_field: str | None = None
+    forest_factors: Path | None = None
+    land_cover_dataset: str | None = None  # default: the dataset marked fetch_layer: land_cover
+    canopy_dataset: str | None = None  # default: the dataset marked fetch_layer: tree_canopy
+
+
+@dataclass(frozen=True)
+class FileResult:
+    name: str
+    layer: str
+    year: int | None
+    status: Literal["written", "skipped"]
+    bytes: int
+    how: str  # "window" (same grid) or "warp:<resampling>"; "" for the boundary
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    region: str
+    catalog_path: Path
+    data_dir: Path
+    manifest_path: Path
+    files: list[FileResult] = field(default_factory=list)
+    catalog_changed: bool = False
+    next_command: str = ""
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedLayer:
+    """One output file and the source it is clipped from."""
+
+    name: str  # file name inside the data folder
+    layer: str  # land_cover | tree_canopy
+    source: SourceFile
+
+
+# ---- boundary ---------------------------------------------------------------------------------------------
+def _boundary(req: FetchRequest, catalog: Catalog) -> CensusBoundary:
+    given = [x for x in (req.boundary_file, req.county, req.place) if x is not None]
+    if len(given) != 1:
+        raise FetchError(
+            "give exactly one of --boundary-file FILE, --county GEOID or --place GEOID",
+            hint="e.g. --county 25015 (Hampshire County, MA) or --boundary-file my_town.gpkg",
+        )
+    if req.county is not None:
+        return county(req.county)
+    if req.place is not None:
+        return place(req.place, catalog, req.place_year)
+    assert req.boundary_file is not None
+    p = Path(req.boundary_file)
+    frame = read_vector(p)
+    return CensusBoundary(frame=frame, source=f"file {p.resolve()} (sha256 {sha256_file(p)})", state=None)
+
+
+def _text_columns(frame: gpd.GeoDataFrame) -> list[str]:
+    return [c for c in frame.columns if c != frame.geometry.name and frame[c].dtype == object]
+
+
+def pick_fields(
+    frame: gpd.GeoDataFrame, id_field: str | None, name_field: str | None
+) -> tuple[gpd.GeoDataFrame, str, str]:
+    """Id and name columns: the given ones, else Census' GEOID / NAME, else the first text column with
+    unique values (id) / the first other text column (name), else a generated id ``fetch_id``."""
+    cols = [c for c in frame.columns if c != frame.geometry.name]
+    for f in (id_field, name_field):
+        if f is not None and f not in cols:
+            raise FetchError(f"the boundary has no field '{f}'", hint=f"fields are: {cols}")
+    text = _text_columns(frame)
+    if id_field is None:
+        unique = [c for c in text if frame[c].notna().all() and frame[c].is_unique]
+        id_field = "GEOID" if "GEOID" in cols else (unique[0] if unique else None)
+        if id_field is None:
+            frame = frame.assign(fetch_id=[str(i + 1) for i in range(len(frame))])
+            id_field = "fetch_id"
+    if frame[id_field].astype(str).duplicated().any():
+        raise FetchError(f"boundary ids in '{id_field}' repeat", hint="pass --id-field with a unique column")
+    if name_field is None:
+        others = [c for c in text if c != id_field]
+        name_field = "NAME" if "NAME" in cols else (others[0] if others else id_field)
+    return frame, id_field, name_field
+
+
+# ---- manifest ---------------------------------------------------------------------------------------------
+def read_manifest(data_dir: Path) -> dict[str, Any]:
+    """The manifest of an earlier fetch into ``data_dir`` ({} when there is none or it is unreadable)."""
+    try:
+        doc = json.loads((data_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _grid_doc(grid: Grid, origin: tuple[float, float], key: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "crs": grid.crs.to_string(),
+        "transform": list(grid.transform)[:6],
+        "width": grid.width,
+        "height": grid.height,
+        "pixel_size_m": grid.transform.a,
+        "snapped_to_origin": list(origin),
+        "key": key,
+    }
+
+
+def _grid_from_doc(doc: dict[str, Any]) -> Grid:
+    from affine import Affine
+
+    return Grid(crs=TARGET_CRS, transform=Affine(*doc["transform"]), width=doc["width"], height=doc["height"])
+
+
+def _is_current(data_dir: Path, name: str, entry: dict[str, Any] | None, url: str) -> bool:
+    """The file exists, its sha256 matches the manifest and it came from the same URL."""
+    p = data_dir / name
+    if not entry or entry.get("url") != url or not p.exists():
+        return False
+    return sha256_file(p) == entry.get("sha256")
+
+
+# ---- the pipeline -----------------------------------------------------------------------------------------
+def _plan(
+    catalog: Catalog, req: FetchRequest
+) -> tuple[list[PlannedLayer], tuple[str, DatasetSpec], tuple[str, DatasetSpec] | None]:
+    start, end = req.years
+    if start >= end:
+        raise FetchError(f"start year {start} must be before end year {end}", hint="e.g. --years 2011 2019")
+    lc_key, lc = dataset_for_layer(catalog, "land_cover", req.land_cover_dataset)
+    check_published(lc_key, lc, [start, end])
+    plan = [
+        PlannedLayer(f"land_cover_{y}.tif", "land_cover", source_file(lc_key, lc, y)) for y in (start, end)
+    ]
+    canopy: tuple[str, DatasetSpec] | None = None
+    try:
+        canopy = dataset_for_layer(catalog, "tree_canopy", req.canopy_dataset)
+    except FetchError:
+        if req.canopy_dataset is not None:
+            raise
+    if canopy is not None:
+        tc_key, tc = canopy
+        chosen = choose_canopy_years(published_years(tc_key, tc), start, end)
+        if chosen:
+            plan += [
+                PlannedLayer(f"tree_canopy_{y}.tif", "tree_canopy", source_file(tc_key, tc, y))
+                for y in chosen
+            ]
+    return plan, (lc_key, lc), canopy
+
+
+def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
+    """Fetch the layers of ``req`` into its data folder and add the region to the catalog."""
+    if not _REGION_NAME.fullmatch(req.region):
+        raise FetchError(
+            f"region name '{req.region}' may only hold letters, digits, '_' and '-'",
+            hint="e.g. --region-name mytown",
+        )
+    catalog = load_catalog(req.catalog_path)
+    assert catalog.path is not None
+    plan, (lc_key, lc), canopy = _plan(catalog, req)  # no network, no file yet: bad years fail here
+
+    census = _boundary(req, catalog)
+    label = req.county or req.place or str(req.boundary_file)
+    frame = prepare(census.frame, census.frame.crs, Path(label).name)
+    frame, id_field, name_field = pick_fields(frame.drop(columns="_repaired"), req.id_field, req.name_field)
+    union = shapely.unary_union(frame.geometry.to_numpy())
+    state = census.state or check_conus(union, frame.crs, label)
+    if census.state is not None:
+        check_conus(union, frame.crs, label)
+    bx0, by0, bx1, by1 = (float(v) for v in frame.to_crs(TARGET_CRS).total_bounds)
+    bounds = (bx0, by0, bx1, by1)
+
+    data_dir = (req.data_dir or catalog.base_dir / "data" / req.region).resolve()
+    old = read_manifest(data_dir)
+    grid_key = {
+        "boundary_bounds_5070": [round(v, 3) for v in bounds],
+        "margin_m": req.margin_m,
+        "aligned_to": plan[0].source.url,
+    }
+    old_grid = old.get("grid") if isinstance(old.get("grid"), dict) else None
+    old_files: dict[str, Any] = old.get("files", {}) if old_grid and old_grid.get("key") == grid_key else {}
+    todo = [p for p in plan if not _is_current(data_dir, p.name, old_files.get(p.name), p.source.url)]
+
+    results: list[FileResult] = []
+    with gdal_http_env(), contextlib.ExitStack() as stack:
+        # Open every needed source first: unreachable URLs and boundaries outside the data fail before
+        # anything is written.
+        opened = {p.name: stack.enter_context(open_source(p.source)) for p in todo}
+        if old_files and old_grid is not None:
+            ox, oy = old_grid["snapped_to_origin"]
+            grid, origin = _grid_from_doc(old_grid), (float(ox), float(oy))
+        else:
+            first = opened.get(plan[0].name) or stack.enter_context(open_source(plan[0].source))
+            origin = grid_origin(first)
+            grid = snapped_grid(bounds, req.margin_m, origin)
+        for p in todo:
+            _check_extent(opened[p.name], bounds, p.source, label)
+
+        manifest = _new_manifest(
+            old, req, catalog, census, id_field, name_field, state, grid, origin, grid_key
+        )
+        # Keep earlier files on this grid (other years too) that are still intact; planned ones are redone if not.
+        manifest["files"] = {
+            k: v for k, v in old_files.items() if _is_current(data_dir, k, v, str(v.get("url")))
+        }
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for p in plan:
+            if p not in todo:
+                entry = manifest["files"][p.name]
+                results.append(
+                    FileResult(p.name, p.layer, p.source.year, "skipped", entry["bytes"], entry["how"])
+                )
+                continue
+            ds = opened[p.name]
+            categorical = p.source.kind == "categorical"
+            fill = ds.nodata if ds.nodata is not None else (0 if categorical else 255)
+            tag = f"{p.layer} {p.source.year}"
+            array, how = read_onto_grid(
+                ds,
+                grid,
+                categorical=categorical,
+                fill=fill,
+                progress=_rows_progress(progress, tag),
+            )
+            cmap = _colormap(ds) if categorical else None
+            tags = {
+                "SOURCE_URL": p.source.url,
+                "DATASET": p.source.dataset,
+                "VERSION": p.source.version or "",
+            }
+            write_cog(
+                data_dir / p.name, array, grid, nodata=fill, categorical=categorical, tags=tags, colormap=cmap
+            )
+            size = (data_dir / p.name).stat().st_size
+            manifest["files"][p.name] = {
+                "layer": p.layer,
+                **p.source.as_manifest(),
+                "how": how,
+                "bytes": size,
+                "sha256": sha256_file(data_dir / p.name),
+                "written": _now(),
+            }
+            _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
+            results.append(FileResult(p.name, p.layer, p.source.year, "written", size, how))
+
+    results.append(_write_boundary(data_dir, frame, manifest))
+    _write_manifest(data_dir, manifest)
+    entry = _region_entry(
+        req, catalog, manifest, lc_key, lc, canopy, data_dir, id_field, name_field, state, census
+    )
+    changed = upsert_region(catalog.path, req.region, entry)
+    default_catalog = catalog.path == (Path.cwd() / "data_catalog.yaml").resolve()
+    start, end = req.years
+    nxt = f"learn batch --region {req.region} --years {start} {end} --out outputs/{req.region}"
+    if not default_catalog:
+        nxt += f" --catalog {catalog.path}"
+    return FetchResult(
+        region=req.region,
+        catalog_path=catalog.path,
+        data_dir=data_dir,
+        manifest_path=data_dir / MANIFEST,
+        files=results,
+        catalog_changed=changed,
+        next_command=nxt,
+        state=state,
+    )
+
+
+def _rows_progress(progress: Progress | None, label: str) -> Callable[[int, int], None] | None:
+    """Bind a layer's label to the (label, done, total) progress callback."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(label, done, total)
+
+
+def _check_extent(ds: Any, bounds: tuple[float, ...], src: SourceFile, label: str) -> None:
+    sx0, sy0, sx1, sy1 = source_bounds(ds)
+    x0, y0, x1, y1 = bounds
+    if x0 < sx0 or y0 < sy0 or x1 > sx1 or y1 > sy1:
+        inside = not (x1 < sx0 or x0 > sx1 or y1 < sy0 or y0 > sy1)
+        raise FetchError(
+            f"boundary {label} {'extends beyond' if inside else 'lies outside'} the extent of {src.dataset} "
+            f"{src.year} ({src.url}): boundary box {[round(v) for v in bounds]} vs data "
+            f"{[round(v) for v in (sx0, sy0, sx1, sy1)]} (EPSG:5070, m)",
+            hint="the NLCD CONUS products cover the lower 48 states; check the boundary's CRS and location",
+        )
+
+
+def _colormap(ds: Any) -> dict[int, tuple[int, ...]] | None:
+    try:
+        return dict(ds.colormap(1))
+    except ValueError:  # the source has no colour table
+        return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _new_manifest(
+    old: dict[str, Any],
+    req: FetchRequest,
+    catalog: Catalog,
+    census: CensusBoundary,
+    id_field: str,
+    name_field: str,
+    state: str | None,
+    grid: Grid,
+    origin: tuple[float, float],
+    grid_key: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "tool": "learn fetch",
+        "software_version": learn.__version__,
+        "created": old.get("created", _now()),
+        "updated": _now(),
+        "region": req.region,
+        "catalog": str(catalog.path),
+        "years": list(req.years),
+        "boundary": {
+            "source": census.source,
+            "path": BOUNDARY_FILE,
+            "id_field": id_field,
+            "name_field": name_field,
+            "state": state,
+            **(
+                {k: v for k, v in old.get("boundary", {}).items() if k in ("sha256", "bytes", "input_sha256")}
+            ),
+        },
+        "grid": _grid_doc(grid, origin, grid_key),
+        "files": {},
+    }
+
+
+def _write_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
+    write_text_atomic(data_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+
+
+def _write_boundary(data_dir: Path, frame: gpd.GeoDataFrame, manifest: dict[str, Any]) -> FileResult:
+    """The boundary as a GeoPackage (skipped when the same features were written before)."""
+    target = data_dir / BOUNDARY_FILE
+    fingerprint = hashlib.sha256(frame.to_json(sort_keys=True).encode()).hexdigest()
+    b = manifest["boundary"]
+    if target.exists() and b.get("input_sha256") == fingerprint and sha256_file(target) == b.get("sha256"):
+        return FileResult(BOUNDARY_FILE, "boundaries", None, "skipped", int(b["bytes"]), "")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})  # reproducible bytes
+    try:
+        with atomic_path(target) as tmp:
+            tmp.unlink()  # the GPKG driver wants to create the file itself
+            frame.to_file(tmp, layer="boundaries", driver="GPKG", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    b.update(sha256=sha256_file(target), bytes=target.stat().st_size, input_sha256=fingerprint)
+    return FileResult(BOUNDARY_FILE, "boundaries", None, "written", int(b["bytes"]), "")
+
+
+def _region_entry(
+    req: FetchRequest,
+    catalog: Catalog,
+    manifest: dict[str, Any],
+    lc_key: str,
+    lc: DatasetSpec,
+    canopy: tuple[str, DatasetSpec] | None,
+    data_dir: Path,
+    id_field: str,
+    name_field: str,
+    state: str | None,
+    census: CensusBoundary,
+) -> dict[str, Any]:
+    """The catalog entry of the fetched region (paths relative to the catalog when below it)."""
+    assert catalog.path is not None
+    rel = lambda p: relative_to_catalog(p, catalog.path)  # noqa: E731
+    files = manifest["files"]
+
+    def years(layer: str) -> list[int]:
+        return sorted(int(f["year"]) for f in files.values() if f["layer"] == layer)
+
+    def version(layer: str) -> str | None:
+        v = {f["version"] for f in files.values() if f["layer"] == layer}
+        return ", ".join(sorted(x for x in v if x)) or None
+
+    sources = f"land cover: {lc.title} ({lc_key})"
+    layers: dict[str, Any] = {
+        "land_cover": {
+            "path": rel(data_dir / "land_cover_{year}.tif"),
+            "years": years("land_cover"),
+            "units": "class",
+            "source": lc_key,
+            **({"version": version("land_cover")} if version("land_cover") else {}),
+        }
+    }
+    if canopy is not None and len(years("tree_canopy")) >= 2:
+        tc_key, tc = canopy
+        sources += f"; tree canopy: {tc.title} ({tc_key})"
+        layers["tree_canopy"] = {
+            "path": rel(data_dir / "tree_canopy_{year}.tif"),
+            "years": years("tree_canopy"),
+            "units": "percent",
+            "source": tc_key,
+            **({"version": version("tree_canopy")} if version("tree_canopy") else {}),
+        }
+    factors = {"trees_outside_forest": rel(TOF_DEFAULTS)}
+    if req.forest_factors is not None:
+        factors = {"forest": rel(Path(req.forest_factors)), **factors}
+    entry: dict[str, Any] = {
+        "description": f"REAL public data fetched by `learn fetch` on {manifest['updated'][:10]} — {sources}. "
+        f"Boundary: {census.source}. No carbon, forest-type or disturbance layers were fetched, so forest "
+        "carbon terms are not computed (each report says which). Manifest: "
+        f"{rel(data_dir / MANIFEST)}",
+        "synthetic": False,
+        "layers": layers,
+        "boundaries": {"path": rel(data_dir / BOUNDARY_FILE), "id_field": id_field, "name_field": name_field},
+        "factors": factors,
+    }
+    if state:
+        entry = {"description": entry.pop("description"), "state": state, **entry}
+    lc_years = layers["land_cover"]["years"]
+    if req.years[0] in lc_years and req.years[1] in lc_years:
+        entry["default_period"] = list(req.years)
+    return entry

@@ -1,0 +1,176 @@
+"""Public data sources for ``learn fetch``: which catalog dataset feeds which layer, and how to read it.
+
+The catalog's ``datasets:`` section is the configuration: each source has an ``href`` template
+(``{year}``, ``{state_fips}``), published ``years``, a ``version`` and, for zip bundles, the
+``member`` file inside the archive. Pointing ``href`` at another server (a mirror, a local copy,
+the test server) needs no code change.
+
+Remote files are opened through GDAL's ``/vsicurl/`` (HTTP range requests), zip bundles through
+``/vsizip//vsicurl/``; :func:`gdal_http_env` holds the GDAL settings that keep that cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import rasterio
+from rasterio.errors import RasterioIOError
+
+from learn.catalog import Catalog, DatasetSpec
+from learn.errors import LearnError
+
+
+class FetchError(LearnError):
+    """A public source cannot be read for the requested boundary and years."""
+
+
+#: GDAL settings for reading COGs over HTTP (titiler's recommendations, see docs/fetch.md).
+GDAL_HTTP_OPTIONS: dict[str, str] = {
+    # Do not list the remote "directory" looking for side-car files (.ovr, .aux.xml): saves requests.
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    # Only try to open URLs with these endings as files (no HEAD probing of anything else).
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.tiff,.zip",
+    # The first GET fetches 32 KiB: a COG's header and tile index usually fit, so opening costs one request.
+    "GDAL_INGESTED_BYTES_AT_OPEN": "32768",
+    # Adjacent tiles are fetched in one range request instead of one request per tile.
+    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+    # HTTP/2 multiplexes parallel range requests over one connection (servers without it fall back).
+    "GDAL_HTTP_MULTIPLEX": "YES",
+    "GDAL_HTTP_VERSION": "2",
+    # Keep fetched blocks in memory so overlapping windows are not downloaded twice.
+    "VSI_CACHE": "TRUE",
+    "VSI_CACHE_SIZE": str(64 * 1024 * 1024),
+    # Fail fast on an unreachable host; retry transient server errors (429/5xx) a little.
+    "GDAL_HTTP_CONNECTTIMEOUT": "15",
+    "GDAL_HTTP_TIMEOUT": "120",
+    "GDAL_HTTP_MAX_RETRY": "3",
+    "GDAL_HTTP_RETRY_DELAY": "1",
+}
+
+
+@contextlib.contextmanager
+def gdal_http_env(**extra: Any) -> Iterator[rasterio.Env]:
+    """``rasterio.Env`` with :data:`GDAL_HTTP_OPTIONS` (plus ``extra``) for remote reads."""
+    with rasterio.Env(**{**GDAL_HTTP_OPTIONS, **extra}) as env:
+        yield env
+
+
+def vsi_path(url: str, member: str | None = None) -> str:
+    """GDAL path of a URL or local file; ``member`` = file inside a zip bundle."""
+    remote = "://" in url
+    base = f"/vsicurl/{url}" if remote else url
+    if member:
+        return f"/vsizip/{base}/{member}"
+    return base
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a public dataset for one year: where it is and what to cite."""
+
+    dataset: str
+    year: int | None
+    url: str  # the published file (COG or zip bundle)
+    path: str  # what GDAL opens (/vsicurl/…, /vsizip//vsicurl/…/member, or a local path)
+    kind: str  # categorical | continuous
+    version: str | None
+    citation: str
+    license: str
+    is_cog: bool
+
+    def as_manifest(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "year": self.year,
+            "url": self.url,
+            "read_as": self.path,
+            "version": self.version,
+            "citation": self.citation,
+            "license": self.license,
+            "cloud_optimized": self.is_cog,
+        }
+
+
+def dataset_for_layer(catalog: Catalog, layer: str, key: str | None = None) -> tuple[str, DatasetSpec]:
+    """The dataset feeding ``layer``: ``key`` if given, else the one whose ``fetch_layer`` is ``layer``."""
+    if key is not None:
+        if key not in catalog.datasets:
+            raise FetchError(
+                f"unknown dataset '{key}' in catalog {catalog.path}",
+                hint=f"datasets: {', '.join(sorted(catalog.datasets))}",
+            )
+        return key, catalog.datasets[key]
+    hits = [(k, d) for k, d in catalog.datasets.items() if extra(d, "fetch_layer") == layer]
+    if not hits:
+        raise FetchError(
+            f"no dataset in catalog {catalog.path} is marked 'fetch_layer: {layer}'",
+            hint="add `fetch_layer: "
+            + layer
+            + "` to the dataset learn fetch should read (see docs/fetch.md)",
+        )
+    return hits[0]
+
+
+def extra(spec: DatasetSpec, name: str) -> Any:
+    """An extra key of a dataset entry (``DatasetSpec`` allows keys beyond its fields)."""
+    return (spec.model_extra or {}).get(name)
+
+
+def published_years(key: str, spec: DatasetSpec) -> list[int]:
+    if not spec.years:
+        raise FetchError(f"dataset '{key}' lists no 'years'", hint="add the published years to its entry")
+    return sorted(spec.years)
+
+
+def check_published(key: str, spec: DatasetSpec, years: list[int]) -> None:
+    """Refuse years the dataset does not publish, listing the ones it does."""
+    published = published_years(key, spec)
+    missing = [y for y in years if y not in published]
+    if missing:
+        raise FetchError(
+            f"{spec.title} ('{key}') is not published for {', '.join(map(str, missing))}",
+            hint=f"published years: {', '.join(map(str, published))}",
+        )
+
+
+def source_file(key: str, spec: DatasetSpec, year: int | None, **fmt: str) -> SourceFile:
+    """The file of ``spec`` for ``year`` (href and member templates filled in)."""
+    values: dict[str, Any] = {"year": year, **fmt}
+    try:
+        url = spec.href.format(**values)
+        member_t = extra(spec, "member")
+        member = str(member_t).format(**values) if member_t else None
+    except KeyError as err:
+        raise FetchError(f"dataset '{key}': href template needs {err}", hint=f"href is {spec.href}") from None
+    is_zip = url.lower().endswith(".zip")
+    if is_zip and not member:
+        raise FetchError(
+            f"dataset '{key}' is a zip bundle without 'member'",
+            hint="add `member: <file inside the zip>` (may contain {year}) to its catalog entry",
+        )
+    return SourceFile(
+        dataset=key,
+        year=year,
+        url=url,
+        path=vsi_path(url, member if is_zip else None),
+        kind=spec.kind,
+        version=str(extra(spec, "version")) if extra(spec, "version") is not None else None,
+        citation=spec.citation,
+        license=spec.license,
+        is_cog=not is_zip,
+    )
+
+
+def open_source(src: SourceFile) -> rasterio.io.DatasetReader:
+    """Open a source raster (inside :func:`gdal_http_env`), naming the URL when it cannot be read."""
+    try:
+        return rasterio.open(src.path)
+    except RasterioIOError as err:
+        raise FetchError(
+            f"cannot read {src.dataset} {src.year or ''} from {src.url}: {err}",
+            hint="check the network connection and the dataset's href in the catalog "
+            "(it can point at a mirror or a local copy); offline, use a region already on disk",
+        ) from None

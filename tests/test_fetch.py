@@ -1,0 +1,420 @@
+"""``learn fetch`` end to end against a real HTTP server on 127.0.0.1 serving real NLCD.
+
+The server (uvicorn + Starlette StaticFiles, :mod:`range_server`) answers range requests and counts
+the bytes it sends. It serves the real Northampton, MA NLCD clips from ``../shared/realdata`` laid
+out like the public sources, as COGs (256 px tiles, overviews) padded to a larger canvas (5 × 5
+copies of the clip, the real one in the middle at its true coordinates), so "only a fraction of the
+file travelled" means something. Canopy is served as a zip bundle (read through /vsizip//vsicurl/),
+and a TIGER-like place zip is built from the real outline. No mocks: the CLI, GDAL's HTTP reads and
+the files on disk are all real.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import rasterio.shutil
+import shapely
+import yaml
+from affine import Affine
+from conftest import REALDATA, REPO, run_cli
+from range_server import RangeServer, free_port, serve_directory
+
+import learn
+from learn.census import county
+from learn.fetch import TOF_DEFAULTS
+
+NOHO = REALDATA / "nlcd_northampton_ma"
+pytestmark = pytest.mark.skipif(
+    not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO} (shared/ is beside the repo in CI)"
+)
+OUTLINE = NOHO / "northampton_ma_outline.gpkg"
+LC_YEARS = (2011, 2019)
+TC_YEARS = (2011, 2016)  # the real clips have canopy for these two years only
+PAD = 5  # canvas = PAD × PAD copies of the clip, the real one in the middle
+FETCH_ARGS = ["--years", "2011", "2019", "--id-field", "COUSUBFP10", "--name-field", "TOWN2"]
+SITES = ("e2e", "place", "nb", "errors")  # one URL prefix per test: GDAL caches blocks per URL in-process
+
+
+def _padded_cog(src: Path, dst: Path, nodata: int) -> int:
+    """The real clip tiled PAD × PAD into a COG whose middle copy keeps its true coordinates."""
+    with rasterio.open(src) as ds:
+        arr, t, crs = ds.read(1), ds.transform, ds.crs
+    k = PAD // 2
+    big = np.tile(arr, (PAD, PAD))
+    transform = Affine(t.a, 0, t.c - k * arr.shape[1] * t.a, 0, t.e, t.f - k * arr.shape[0] * t.e)
+    tmp = dst.with_suffix(".plain.tif")
+    with rasterio.open(
+        tmp, "w", driver="GTiff", width=big.shape[1], height=big.shape[0], count=1, dtype=big.dtype,
+        crs=crs, transform=transform, nodata=nodata,
+    ) as out:  # fmt: skip
+        out.write(big, 1)
+    rasterio.shutil.copy(tmp, dst, driver="COG", BLOCKSIZE=256, COMPRESS="DEFLATE", OVERVIEWS="AUTO")
+    tmp.unlink()
+    return dst.stat().st_size
+
+
+def _tiger_zip(dst: Path) -> None:
+    """A TIGER-like place file (GEOID/NAME/STATEFP, NAD83) holding the real Northampton outline."""
+    outline = gpd.read_file(OUTLINE).to_crs("EPSG:4269")
+    frame = gpd.GeoDataFrame(
+        {"STATEFP": ["25"], "PLACEFP": ["46330"], "GEOID": ["2546330"], "NAME": ["Northampton"]},
+        geometry=[outline.geometry.union_all()],
+        crs="EPSG:4269",
+    )
+    shp_dir = dst.parent / "shp"
+    shp_dir.mkdir()
+    frame.to_file(shp_dir / "tl_2023_25_place.shp", engine="pyogrio")
+    with zipfile.ZipFile(dst, "w") as zf:
+        for f in sorted(shp_dir.iterdir()):
+            zf.write(f, f.name)
+    shutil.rmtree(shp_dir)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RangeServer, dict[str, int]]]:
+    """The local "public sources": (server, size in bytes of each served file by its URL path)."""
+    root = tmp_path_factory.mktemp("www")
+    site = root / SITES[0]
+    sizes: dict[str, int] = {}
+    (site / "mrlc").mkdir(parents=True)
+    for y in LC_YEARS:
+        name = f"mrlc/Annual_NLCD_LndCov_{y}_CU_C1V0.tif"
+        sizes[name] = _padded_cog(NOHO / f"nlcd_{y}_land_cover.tif", site / name, nodata=250)
+    for y in TC_YEARS:
+        member = site / f"nlcd_tcc_conus_{y}_v2021-4.tif"
+        _padded_cog(NOHO / f"nlcd_{y}_tree_canopy.tif", member, nodata=255)
+        name = f"mrlc/nlcd_tcc_CONUS_{y}_v2021-4.zip"
+        with zipfile.ZipFile(site / name, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.write(member, member.name)  # stored, not deflated: GDAL can seek inside it
+        member.unlink()
+        sizes[name] = (site / name).stat().st_size
+    tiger = site / "geo/tiger/TIGER2023/PLACE"
+    tiger.mkdir(parents=True)
+    _tiger_zip(tiger / "tl_2023_25_place.zip")
+    for other in SITES[1:]:
+        (root / other).symlink_to(site, target_is_directory=True)
+    with serve_directory(root) as srv:
+        yield srv, sizes
+
+
+def _catalog_copy(dest: Path, base_url: str | None) -> Path:
+    """The repo's catalog (comments and all) with the public hosts replaced by ``base_url`` and the
+    canopy years limited to the two the real clips have. ``None`` keeps the public URLs."""
+    text = (REPO / "data_catalog.yaml").read_text(encoding="utf-8")
+    if base_url is not None:
+        text = text.replace("https://s3-us-west-2.amazonaws.com", base_url)
+        text = text.replace("https://www2.census.gov", base_url)
+    # The first occurrence is the dataset's list (datasets come before regions).
+    published = "years: [2011, 2013, 2016, 2019, 2021]"
+    assert yaml.safe_load(text)["datasets"]["nlcd_tree_canopy"]["years"] == [2011, 2013, 2016, 2019, 2021]
+    text = text.replace(published, f"years: {list(TC_YEARS)}", 1)
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dest / "catalog.yaml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _reference_catalog(dest: Path) -> Path:
+    """A catalog pointing straight at the shared real files (what fetch must reproduce)."""
+    region = {
+        "description": "Northampton MA, real NLCD clips read directly (test reference)",
+        "state": "MA",
+        "layers": {
+            "land_cover": {"path": str(NOHO / "nlcd_{year}_land_cover.tif"), "years": list(LC_YEARS)},
+            "tree_canopy": {
+                "path": str(NOHO / "nlcd_{year}_tree_canopy.tif"),
+                "years": list(TC_YEARS),
+                "units": "percent",
+            },
+        },
+        "boundaries": {"path": str(OUTLINE), "id_field": "COUSUBFP10", "name_field": "TOWN2"},
+        "factors": {"trees_outside_forest": str(TOF_DEFAULTS)},
+    }
+    dest.mkdir(parents=True, exist_ok=True)
+    cat = dest / "reference.yaml"
+    cat.write_text(yaml.safe_dump({"regions": {"noho": region}}))
+    return cat
+
+
+def _raster_paths(traffic: dict[str, int]) -> dict[str, int]:
+    return {p: n for p, n in traffic.items() if p.endswith((".tif", ".zip")) and "/mrlc/" in p}
+
+
+def _comparable(report: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = report.model_dump(exclude={"provenance"})
+    doc["tof_factor_rows"] = report.provenance["tof_factor_rows"]
+    return doc
+
+
+def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    srv, sizes = server
+    cat = _catalog_copy(tmp_path / "project", f"{srv.url}/e2e")
+    original_text = cat.read_text(encoding="utf-8")
+    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho"]
+    args += ["--catalog", str(cat), "--margin-m", "1000"]
+
+    before = srv.traffic.snapshot()
+    code, out, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    sent = {p.removeprefix("/e2e/"): n for p, n in _raster_paths(srv.traffic.since(before)).items()}
+
+    # (b) every source was read, and only a fraction of each file travelled.
+    assert set(sent) == set(sizes)
+    for name, n in sent.items():
+        assert n < 0.25 * sizes[name], (name, n, sizes[name])
+    with capsys.disabled():  # measured numbers for docs/fetch.md (shown with pytest -s)
+        print("\nbytes sent / file size:", {k: (v, sizes[k]) for k, v in sorted(sent.items())})
+    assert "next: learn batch --region noho --years 2011 2019 --out outputs/noho" in out
+
+    # The files, the manifest and the region entry.
+    data = tmp_path / "project" / "data" / "noho"
+    manifest = json.loads((data / "manifest.json").read_text())
+    names = {"land_cover_2011.tif", "land_cover_2019.tif", "tree_canopy_2011.tif", "tree_canopy_2016.tif"}
+    assert set(manifest["files"]) == names
+    for name, entry in manifest["files"].items():
+        assert entry["sha256"] == learn.util.sha256_file(data / name)
+        assert entry["bytes"] == (data / name).stat().st_size
+        assert entry["url"].startswith(f"{srv.url}/e2e/mrlc/") and entry["how"] == "window"
+        with rasterio.open(data / name) as ds:
+            assert ds.crs.to_epsg() == 5070 and ds.res == (30.0, 30.0)
+            assert ds.overviews(1) and ds.block_shapes[0] == (512, 512)
+    assert manifest["files"]["tree_canopy_2011.tif"]["read_as"].startswith("/vsizip//vsicurl/")
+    assert manifest["grid"]["crs"] == "EPSG:5070" and manifest["boundary"]["state"] == "MA"
+    assert not [p for p in data.iterdir() if p.name.startswith(".tmp")]
+    region = yaml.safe_load(cat.read_text())["regions"]["noho"]
+    assert region["state"] == "MA" and "REAL public data" in region["description"]
+    assert region["layers"]["land_cover"]["path"] == "data/noho/land_cover_{year}.tif"
+    assert region["layers"]["tree_canopy"]["years"] == list(TC_YEARS)
+    assert (cat.parent / region["factors"]["trees_outside_forest"]).resolve() == TOF_DEFAULTS
+    assert "forest" not in region["factors"]
+
+    # (a) the report of the fetched region equals the one computed on the original files.
+    fetched = learn.open_region("noho", cat).inventory("46330", LC_YEARS)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    assert _comparable(fetched) == _comparable(direct)
+    assert fetched.boundary.area_ha == pytest.approx(102_881 * 0.09)  # SOURCE.md pixel count
+    assert fetched.provenance["layers"]["land_cover_start"]["source"] == "annual_nlcd_land_cover"
+    assert "no carbon pool layers" in " ".join(fetched.warnings)
+
+    # (d) the catalog keeps its comments and everything it had; only the region was added.
+    new_text = cat.read_text(encoding="utf-8")
+    assert new_text.startswith(original_text.rstrip("\n"))
+    assert "# `learn fetch` reads land cover from the dataset marked fetch_layer" in new_text
+
+    # (c) a re-run skips everything: no raster byte is sent again, the files are untouched.
+    stamps = {p.name: p.stat().st_mtime_ns for p in data.iterdir()}
+    before = srv.traffic.snapshot()
+    code, out, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert _raster_paths(srv.traffic.since(before)) == {}
+    skipped = " ".join(err.split()).count("already there, sha256 matches the manifest")
+    assert skipped == 5  # 4 rasters + the boundary
+    assert {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.name != "manifest.json"} == {
+        k: v for k, v in stamps.items() if k != "manifest.json"
+    }
+    assert cat.read_text(encoding="utf-8") == new_text
+
+    # A damaged file is fetched again (its sha256 no longer matches).
+    (data / "land_cover_2019.tif").write_bytes(b"broken")
+    before = srv.traffic.snapshot()
+    code, _, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert "wrote land_cover_2019.tif" in " ".join(err.split())
+    again = learn.open_region("noho", cat).inventory("46330", LC_YEARS)
+    assert _comparable(again) == _comparable(direct)
+
+
+def _snapshot_dir(d: Path) -> set[str]:
+    return {str(p.relative_to(d)) for p in d.rglob("*")} if d.exists() else set()
+
+
+def _fails_cleanly(
+    args: list[str], cat: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """Run a fetch that must fail: exit 2, no traceback, catalog and project folder untouched."""
+    text, files = cat.read_text(), _snapshot_dir(cat.parent)
+    code, out, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err and "error:" in err
+    assert cat.read_text() == text
+    assert _snapshot_dir(cat.parent) == files
+    return " ".join(err.split())
+
+
+def test_year_not_published_lists_the_published_years(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cat = _catalog_copy(tmp_path, f"{server[0].url}/errors")
+    msg = _fails_cleanly(
+        ["fetch", "--boundary-file", str(OUTLINE), "--years", "2011", "2030", "--region-name", "x"],
+        cat,
+        monkeypatch,
+        capsys,
+    )
+    assert "not published for 2030" in msg and "1985, 1986" in msg and "2023" in msg
+
+
+def test_unreachable_source_names_the_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()  # nobody listens there
+    cat = _catalog_copy(tmp_path, f"http://127.0.0.1:{port}")
+    msg = _fails_cleanly(
+        ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "x"],
+        cat,
+        monkeypatch,
+        capsys,
+    )
+    assert f"http://127.0.0.1:{port}/mrlc/Annual_NLCD_LndCov_2011_CU_C1V0.tif" in msg
+    assert "cannot read" in msg
+
+
+def test_boundary_outside_conus_is_refused_before_any_download(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    srv = server[0]
+    cat = _catalog_copy(tmp_path / "p", f"{srv.url}/errors")
+    for label, box, where in [("honolulu", (-157.95, 21.25, -157.75, 21.4), "in HI"), ("paris", (2.2, 48.8, 2.45, 48.92), "outside every U.S. state")]:  # fmt: skip
+        f = tmp_path / f"{label}.geojson"
+        gpd.GeoDataFrame({"NAME": [label]}, geometry=[shapely.box(*box)], crs="EPSG:4326").to_file(f)
+        before = srv.traffic.snapshot()
+        msg = _fails_cleanly(
+            ["fetch", "--boundary-file", str(f), "--years", "2011", "2019", "--region-name", label],
+            cat,
+            monkeypatch,
+            capsys,
+        )
+        assert "outside the conterminous US" in msg and where in msg
+        assert srv.traffic.since(before) == {}
+
+
+def test_unknown_county_suggests_close_geoids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = _catalog_copy(tmp_path, None)
+    msg = _fails_cleanly(
+        ["fetch", "--county", "25016", "--years", "2011", "2019", "--region-name", "x"],
+        cat,
+        monkeypatch,
+        capsys,
+    )
+    assert "unknown county GEOID '25016'" in msg and "25015" in msg and "25017" in msg
+
+
+def test_county_resolves_offline_from_plotly_geo() -> None:
+    c = county("25015")
+    assert c.state == "MA"
+    assert c.frame["NAME"].tolist() == ["Hampshire"] and c.frame.crs.to_epsg() == 4269
+    area_km2 = c.frame.to_crs("EPSG:5070").area.iloc[0] / 1e6
+    assert 1_300 < area_km2 < 1_500  # Census: 1,412 km² total area
+    # Northampton lies inside Hampshire County.
+    noho = gpd.read_file(OUTLINE).to_crs("EPSG:4269").geometry.iloc[0]
+    assert c.frame.geometry.iloc[0].contains(noho.representative_point())
+
+
+def test_county_outside_the_served_data_is_refused(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cat = _catalog_copy(tmp_path, f"{server[0].url}/errors")
+    msg = _fails_cleanly(
+        ["fetch", "--county", "06037", "--years", "2011", "2019", "--region-name", "la"],
+        cat,
+        monkeypatch,
+        capsys,
+    )
+    assert "lies outside the extent of annual_nlcd_land_cover" in msg
+
+
+def test_place_from_a_tiger_zip_over_http(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cat = _catalog_copy(tmp_path, f"{server[0].url}/place")
+    args = ["fetch", "--place", "2546330", "--years", "2011", "2019", "--region-name", "noho_place"]
+    code, _, err = run_cli(
+        [*args, "--catalog", str(cat)],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    region = yaml.safe_load(cat.read_text())["regions"]["noho_place"]
+    assert region["state"] == "MA"
+    assert region["boundaries"]["id_field"] == "GEOID" and region["boundaries"]["name_field"] == "NAME"
+    assert "TIGER/Line 2023 places" in region["description"]
+    report = learn.open_region("noho_place", cat).inventory("2546330", LC_YEARS)
+    assert report.boundary.name == "Northampton"
+    assert report.boundary.area_ha == pytest.approx(102_881 * 0.09, rel=1e-3)
+
+
+def test_place_offline_says_to_use_a_boundary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = _catalog_copy(tmp_path, f"http://127.0.0.1:{free_port()}")
+    msg = _fails_cleanly(
+        ["fetch", "--place", "2546330", "--years", "2011", "2019", "--region-name", "x"],
+        cat,
+        monkeypatch,
+        capsys,
+    )
+    assert "tl_2023_25_place.zip" in msg and "--boundary-file" in msg
+
+
+def test_warp_aligns_a_source_on_another_grid(tmp_path: Path) -> None:
+    """A source half a pixel off the target grid is resampled (nearest) onto it, not read as a window."""
+    from learn.clip import read_onto_grid, snapped_grid, window_on_source
+
+    with rasterio.open(NOHO / "nlcd_2011_land_cover.tif") as ds:
+        arr, t = ds.read(1), ds.transform
+    shifted = tmp_path / "shifted.tif"
+    with rasterio.open(
+        shifted, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1, dtype=arr.dtype,
+        crs="EPSG:5070", transform=Affine(30, 0, t.c + 15, 0, -30, t.f), nodata=0,
+    ) as out:  # fmt: skip
+        out.write(arr, 1)
+    grid = snapped_grid((t.c + 3000, t.f - 9000, t.c + 6000, t.f - 3000), 0, (t.c, t.f))
+    with rasterio.open(shifted) as ds:
+        assert window_on_source(ds, grid) is None
+        got, how = read_onto_grid(ds, grid, categorical=True, fill=0)
+    assert how == "warp:nearest"
+    col0 = round((grid.transform.c - t.c) / 30)
+    row0 = round((t.f - grid.transform.f) / 30)
+    # Each target pixel centre falls on a source pixel boundary: nearest picks one of the two neighbours.
+    left = arr[row0 : row0 + grid.height, col0 - 1 : col0 - 1 + grid.width]
+    right = arr[row0 : row0 + grid.height, col0 : col0 + grid.width]
+    assert ((got == left) | (got == right)).all()
+    assert set(np.unique(got)) <= set(np.unique(arr))
+
+
+def test_rasterio_env_sets_the_titiler_options() -> None:
+    from learn.sources import gdal_http_env
+
+    with gdal_http_env() as env:
+        opts = env.options
+    assert opts["GDAL_DISABLE_READDIR_ON_OPEN"] == "EMPTY_DIR"
+    assert opts["GDAL_HTTP_MERGE_CONSECUTIVE_RANGES"] == "YES" and opts["VSI_CACHE"] == "TRUE"
