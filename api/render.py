@@ -24,80 +24,27 @@ from rio_tiler.io import Reader
 from api.cache import LruCache
 from api.errors import NotFound
 from api.models import LegendEntry, TileLayer
-from api.png import palette_png
-from learn import landuse as lu
 from learn.errors import PeriodError
+from learn.palettes import (
+    CANOPY,
+    CANOPY_CHANGE,
+    CANOPY_CHANGE_PALETTE,
+    CANOPY_PALETTE,
+    DISTURBANCE,
+    DISTURBANCE_PALETTE,
+    FOREST_CHANGE,
+    FOREST_CHANGE_PALETTE,
+    LAND_COVER,
+    LAND_COVER_PALETTE,
+    forest_change_codes,
+    palette_png,
+)
 from learn.region import Region, choose_canopy_years
 
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 TILE = 256
 MAX_ZOOM = 24
-Palette = npt.NDArray[np.uint8]
 Read = tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]
-
-
-def _rgba(hex_color: str, alpha: int = 255) -> tuple[int, int, int, int]:
-    h = hex_color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), alpha
-
-
-def _palette(colors: dict[int, tuple[int, int, int, int]]) -> Palette:
-    """256 RGBA rows; indices without a colour (and 0) are transparent."""
-    out = np.zeros((256, 4), np.uint8)
-    for value, rgba in colors.items():
-        out[value] = rgba
-    return out
-
-
-def _hex(rgba: tuple[int, ...] | npt.NDArray[np.uint8]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgba[:3]))
-
-
-# ---- colours and legends --------------------------------------------------------------------------------
-#: Forest change codes: loss to each end use (1–5), gain (6). Everything else is transparent.
-FOREST_CHANGE = [
-    (1, "#e31a1c", "Forest → Settlement"),
-    (2, "#a6611a", "Forest → Cropland"),
-    (3, "#fdbf6f", "Forest → Grassland"),
-    (4, "#1f78b4", "Forest → Wetland"),
-    (5, "#6a6a6a", "Forest → Other Land"),
-    (6, "#33a02c", "Non-forest → Forest (gain)"),
-]
-DISTURBANCE = [
-    (1, "#ffe08a", "Harvest, 1–25 % canopy loss"),
-    (2, "#ffc04d", "Harvest, 26–50 %"),
-    (3, "#ff9a1f", "Harvest, 51–75 %"),
-    (4, "#e66a00", "Harvest, 76–100 %"),
-    (5, "#8e44ad", "Insect / disease"),
-    (10, "#d7191c", "Fire"),
-]
-LAND_COVER_PALETTE = _palette({c: _rgba(h) for c, h in lu.NLCD_COLORS.items()})
-FOREST_CHANGE_PALETTE = _palette({v: _rgba(c) for v, c, _ in FOREST_CHANGE})
-DISTURBANCE_PALETTE = _palette({v: _rgba(c) for v, c, _ in DISTURBANCE})
-#: Tree canopy, index = percent (1–100): pale to dark green; 0 % transparent.
-CANOPY_PALETTE = _palette(
-    {
-        v: (round(237 - 237 * v / 100), round(248 - 140 * v / 100), round(233 - 200 * v / 100), 255)
-        for v in range(1, 101)
-    }
-)
-#: Canopy change, index = change in percentage points + 100: loss red, gain green, more opaque when larger.
-CANOPY_CHANGE_PALETTE = _palette(
-    {
-        100 + sign * d: ((215, 25, 28) if sign < 0 else (26, 150, 65)) + (min(255, 80 + 4 * d),)
-        for d in range(1, 101)
-        for sign in (-1, 1)
-    }
-)
-
-# NLCD code → forest-change code of a (start, end) pixel pair, via the IPCC category (LEARN's roll-up).
-_CATEGORIES = [lu.FORESTLAND, lu.SETTLEMENT, lu.CROPLAND, lu.GRASSLAND, lu.WETLAND, lu.OTHER_LAND]
-_CATEGORY_OF = np.zeros(256, np.uint8)  # 0 = no category (no data, Alaska-only classes)
-for _code, _cat in lu.NLCD_TO_CATEGORY.items():
-    _CATEGORY_OF[_code] = _CATEGORIES.index(_cat) + 1
-_FOREST = 1
-_LOSS_CODE = np.array([0, 0, 1, 2, 3, 4, 5], np.uint8)  # category index → 1–5 (Forest → that category)
-_GAIN = 6
 
 
 @dataclass(frozen=True)
@@ -122,29 +69,11 @@ class LayerSpec:
 LAYERS: dict[str, LayerSpec] = {
     spec.id: spec
     for spec in (
-        LayerSpec(
-            "land_cover",
-            "Land cover (NLCD)",
-            "year",
-            "land_cover",
-            tuple((c, lu.NLCD_COLORS[c], lu.NLCD_NAMES[c]) for c in sorted(lu.LEARN_MATRIX_ORDER)),
-        ),
-        LayerSpec("forest_change", "Forest change", "period", "land_cover", tuple(FOREST_CHANGE)),
-        LayerSpec("disturbance", "Disturbance", "period", "disturbance", tuple(DISTURBANCE)),
-        LayerSpec(
-            "tree_canopy",
-            "Tree canopy (%)",
-            "year",
-            "tree_canopy",
-            tuple((v, _hex(CANOPY_PALETTE[v]), f"{v} %") for v in (10, 40, 70, 100)),
-        ),
-        LayerSpec(
-            "canopy_change",
-            "Canopy change",
-            "period",
-            "tree_canopy",
-            ((-1, "#d7191c", "canopy loss"), (1, "#1a9641", "canopy gain")),
-        ),
+        LayerSpec("land_cover", "Land cover (NLCD)", "year", "land_cover", LAND_COVER),
+        LayerSpec("forest_change", "Forest change", "period", "land_cover", FOREST_CHANGE),
+        LayerSpec("disturbance", "Disturbance", "period", "disturbance", DISTURBANCE),
+        LayerSpec("tree_canopy", "Tree canopy (%)", "year", "tree_canopy", CANOPY),
+        LayerSpec("canopy_change", "Canopy change", "period", "tree_canopy", CANOPY_CHANGE),
     )
 }
 
@@ -304,9 +233,5 @@ def _canopy_percent(region: Region, got: Read) -> tuple[npt.NDArray[np.uint8], n
 
 
 def _forest_change(a: Read, b: Read) -> npt.NDArray[np.uint8]:
-    """Per pixel, :func:`learn.landuse.transition_of` vectorised: Forest → X as X's code, gain as 6."""
-    c1 = _CATEGORY_OF[np.where(a[1], a[0], 0).astype(np.uint8)]
-    c2 = _CATEGORY_OF[np.where(b[1], b[0], 0).astype(np.uint8)]
-    code = np.where(c1 == _FOREST, _LOSS_CODE[c2], 0).astype(np.uint8)
-    code[(c1 != _FOREST) & (c2 == _FOREST) & a[1]] = _GAIN
-    return np.where(a[1] & b[1], code, 0).astype(np.uint8)
+    """Forest change codes of a tile (:func:`learn.palettes.forest_change_codes`)."""
+    return forest_change_codes(a[0], a[1], b[0], b[1])

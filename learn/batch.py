@@ -167,6 +167,45 @@ def totals_frame(reports: list[Report]) -> pd.DataFrame:
     )
 
 
+def totals_geoframe(reports: list[Report], bset: BoundarySet) -> gpd.GeoDataFrame:
+    """Boundaries (EPSG:4326) with the totals of each report (:func:`totals_frame`), one row per
+    boundary and period: gross emissions, gross removals, net (t CO2e/yr), net per ha (t CO2e/ha/yr)."""
+    geo = bset.frame[["id", "geometry"]].rename(columns={"id": "boundary_id"})
+    return gpd.GeoDataFrame(
+        totals_frame(reports).merge(geo, on="boundary_id", how="left"),
+        geometry="geometry",
+        crs=bset.frame.crs,
+    ).to_crs(4326)
+
+
+@dataclass
+class BatchRun:
+    """What :meth:`learn.region.Region.batch` returns: the reports and two frames built from them.
+
+    ``frame``: one tidy row per inventory row (:func:`learn.export.tidy_frame`; ha, t CO2e/yr).
+    ``geoframe``: boundaries in EPSG:4326 with their totals per period (:func:`totals_geoframe`).
+    ``out``: the output folder (None when the batch ran in a temporary folder).
+    """
+
+    reports: list[Report]
+    frame: pd.DataFrame
+    geoframe: gpd.GeoDataFrame
+    computed: int
+    reused: int
+    out: Path | None = None
+
+    @classmethod
+    def from_result(cls, result: BatchResult, bset: BoundarySet, out: Path | None) -> BatchRun:
+        return cls(
+            reports=result.reports,
+            frame=tidy_frame(result.reports),
+            geoframe=totals_geoframe(result.reports, bset),
+            computed=result.computed,
+            reused=result.reused,
+            out=out,
+        )
+
+
 def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
     tidy = tidy_frame(reports)
     write_text_atomic(out / "inventory.csv", tidy.to_csv(index=False, lineterminator="\n"))

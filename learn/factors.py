@@ -7,8 +7,9 @@ Method: ``method/README.md`` §4 and §6.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +35,20 @@ PLANTATION_ALIASES = ("Plantation", "plantation", "PlantationFlag", "Plantation 
 
 TOF_COLUMNS = ("level", "name", "ef_t_c_per_ha", "rf_t_c_per_ha_yr", "source")
 TOF_LEVELS = ("default", "state", "place")
+#: The numeric factor columns of the TOF table.
+TOF_FACTOR_COLUMNS = ("ef_t_c_per_ha", "rf_t_c_per_ha_yr")
+
+
+def _derived_sha256(sha256: str, change: str) -> str:
+    """A digest naming a derived (perturbed) table: never equal to the source file's sha256."""
+    return hashlib.sha256(f"{sha256}|{change}".encode()).hexdigest()
+
+
+def _check_scale(table: pd.DataFrame, column: str, factor: float, allowed: tuple[str, ...]) -> None:
+    if column not in allowed or column not in table.columns:
+        raise ValueError(f"cannot scale column {column!r}; factor columns: {list(allowed)}")
+    if not (math.isfinite(factor) and factor >= 0):
+        raise ValueError(f"scale factor must be a finite number ≥ 0, got {factor!r}")
 
 
 @dataclass(frozen=True)
@@ -44,9 +59,35 @@ class ForestFactorTable:
     sha256: str
     table: pd.DataFrame  # index: forest_age_type_region (int); columns: see FOREST_COLUMNS values
     has_severity: bool
+    #: How this table differs from the file at ``path`` (None: it is that file, unchanged).
+    derivation: str | None = None
 
     def codes(self) -> set[int]:
         return {int(c) for c in self.table.index}
+
+    @property
+    def label(self) -> str:
+        """The file, and the change applied to it if any (the key of provenance ``factor_tables``)."""
+        return str(self.path) if self.derivation is None else f"{self.path} [{self.derivation}]"
+
+    def factor_columns(self) -> list[str]:
+        """The numeric factor columns (RF t C/ha/yr, EF t C/ha), severity EFs included when present."""
+        cols = [c for k, c in FOREST_COLUMNS.items() if k.endswith("Factor")]
+        return cols + (list(HARVEST_SEVERITY_COLUMNS) if self.has_severity else [])
+
+    def scaled(self, column: str, factor: float) -> ForestFactorTable:
+        """A copy with every row's ``column`` multiplied by ``factor`` (e.g. 1.1 for +10 %).
+
+        The copy keeps ``path`` and records the change in ``derivation``; its ``sha256`` is derived from
+        the source digest and the change, so provenance never passes it off as the file.
+        """
+        _check_scale(self.table, column, factor, tuple(self.factor_columns()))
+        table = self.table.copy()
+        table[column] = table[column] * factor
+        change = f"{column} × {factor!r}"
+        if self.derivation:
+            change = f"{self.derivation}; {change}"
+        return replace(self, table=table, sha256=_derived_sha256(self.sha256, change), derivation=change)
 
 
 @dataclass(frozen=True)
@@ -56,6 +97,37 @@ class TofFactorTable:
     path: Path
     sha256: str
     table: pd.DataFrame
+    #: How this table differs from the file at ``path`` (None: it is that file, unchanged).
+    derivation: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The file, and the change applied to it if any (the key of provenance ``factor_tables``)."""
+        return str(self.path) if self.derivation is None else f"{self.path} [{self.derivation}]"
+
+    def scaled(self, column: str, factor: float) -> TofFactorTable:
+        """A copy with ``column`` (``ef_t_c_per_ha`` or ``rf_t_c_per_ha_yr``) of every row × ``factor``.
+
+        Like :meth:`ForestFactorTable.scaled`: same ``path``, the change in ``derivation`` and a derived
+        ``sha256``.
+        """
+        _check_scale(self.table, column, factor, TOF_FACTOR_COLUMNS)
+        table = self.table.copy()
+        table[column] = table[column] * factor
+        change = f"{column} × {factor!r}"
+        if self.derivation:
+            change = f"{self.derivation}; {change}"
+        return replace(self, table=table, sha256=_derived_sha256(self.sha256, change), derivation=change)
+
+    def row_selection(self, index: int) -> TofSelection:
+        """Both factors (EF and RF) of one row (by position), as if the selection had picked that row."""
+        row = self.table.iloc[index]
+        return TofSelection(
+            ef_t_c_per_ha=float(row["ef_t_c_per_ha"]),
+            rf_t_c_per_ha_yr=float(row["rf_t_c_per_ha_yr"]),
+            ef_row=_row_dict(row),
+            rf_row=_row_dict(row),
+        )
 
 
 @dataclass(frozen=True)

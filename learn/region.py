@@ -1,21 +1,29 @@
 """A region: its layers, boundaries and factor tables, and the inventory computed on them.
 
-This is the Python API researchers use::
+This is the Python API researchers use (``docs/python_api.md``)::
 
     import learn
-    region = learn.open_region("demo")                 # default catalog
+    region = learn.open_region("demo")                 # default catalog ($LEARN_CATALOG)
     report = region.inventory("99001", (2011, 2019))   # a learn.results.Report
+    report.inventory_frame()                           # pandas; fluxes in t CO2e/yr, areas in ha
+    report.change_matrix_da()                          # xarray, ha, dims class_start × class_end
+    run = region.batch([(2001, 2011), (2011, 2019)])   # every boundary; run.frame, run.geoframe
+    lc = region.layer("land_cover", year=2019, boundary="99001")   # rioxarray DataArray
 """
 
 from __future__ import annotations
 
+import copy
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -36,8 +44,15 @@ from learn.raster import Grid, grid_of, open_raster
 from learn.results import BoundaryInfo, Period, Report
 from learn.zones import GeometryZones, ZoneSource
 
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from learn.batch import BatchRun
+
 Progress = Callable[[int, int], None]
 PixelRule = Literal["centre", "exact"]
+#: A layer computed from two land-cover years by :meth:`Region.layer` (codes of learn.palettes.FOREST_CHANGE).
+FOREST_CHANGE_LAYER = "forest_change"
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,28 @@ class Region:
     def tof_factors(self) -> TofFactorTable | None:
         p = self.spec.factors.trees_outside_forest
         return load_tof_factors(self.catalog.resolve(p)) if p else None
+
+    def with_factors(
+        self, *, forest: ForestFactorTable | None = None, tof: TofFactorTable | None = None
+    ) -> Region:
+        """The same region (catalog, grid, boundaries) computing with other factor tables.
+
+        E.g. ``region.with_factors(forest=region.forest_factors.scaled(column, 1.1))``; tables left as
+        None stay the region's own. Reports name the tables used (``provenance.factor_tables``).
+        """
+        other = copy.copy(self)
+        other.__dict__ = dict(self.__dict__)  # shares the cached grid and boundaries
+        if forest is not None:
+            other.__dict__["forest_factors"] = forest
+        if tof is not None:
+            other.__dict__["tof_factors"] = tof
+        return other
+
+    def boundaries_frame(self, crs: Any = "EPSG:4326") -> gpd.GeoDataFrame:
+        """The region's boundaries (``id``, ``name``, ``state``, ``kind``, geometry) in ``crs``
+        (default EPSG:4326, for web maps; ``None`` keeps the grid's CRS)."""
+        frame = self.boundaries.frame.drop(columns=["_repaired"], errors="ignore")
+        return frame.to_crs(crs) if crs is not None else frame.copy()
 
     # ---- periods ----------------------------------------------------------------------------
     def check_period(self, start: int, end: int) -> None:
@@ -248,12 +285,157 @@ class Region:
         strata = self.strata(b, layers, options, progress)
         return self.report_from_strata(b, layers, strata, options)
 
+    def batch(
+        self,
+        years_or_periods: Sequence[int] | Sequence[Sequence[int]],
+        out: str | os.PathLike[str] | None = None,
+        boundaries: BoundarySet | None = None,
+        options: InventoryOptions = InventoryOptions(),
+    ) -> BatchRun:
+        """Every boundary for one or more periods, one raster pass per period (:func:`learn.batch.run_batch`).
+
+        ``years_or_periods``: ``(2011, 2019)`` or ``[(2001, 2011), (2011, 2019)]``. ``out``: where the
+        batch outputs go (JSON per report, ``inventory.csv``/``.parquet``, ``boundaries.gpkg``/``.geojson``/
+        ``.parquet``, ``manifest.json``); a rerun into the same folder reuses finished reports. With
+        ``out=None`` they are computed in a temporary folder that is deleted afterwards. ``boundaries``:
+        another boundary set (default: the region's). Returns a :class:`learn.batch.BatchRun` with
+        ``.reports``, ``.frame`` (tidy rows, t CO2e/yr and ha) and ``.geoframe`` (EPSG:4326 totals).
+        """
+        from learn.batch import BatchRun, run_batch
+
+        first = years_or_periods[0]
+        if isinstance(first, int | np.integer):
+            periods = [(int(years_or_periods[0]), int(years_or_periods[1]))]  # type: ignore[arg-type]
+        else:
+            periods = [(int(p[0]), int(p[1])) for p in years_or_periods]  # type: ignore[index]
+        bset = boundaries or self.boundaries
+        if out is not None:
+            result = run_batch(self, periods, Path(out), options, boundaries=bset)
+            return BatchRun.from_result(result, bset, Path(out))
+        with tempfile.TemporaryDirectory(prefix="learn-batch-") as tmp:
+            result = run_batch(self, periods, tmp, options, boundaries=bset)
+        return BatchRun.from_result(result, bset, None)
+
+    def layer(
+        self,
+        name: str,
+        year: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        boundary: str | Boundary | os.PathLike[str] | None = None,
+    ) -> xr.DataArray:
+        """One layer as a rioxarray ``DataArray`` (y × x, the grid's CRS), nodata masked as NaN (float32).
+
+        ``name``: a catalog layer (``land_cover`` and ``tree_canopy`` take ``year``, default the end of the
+        default period / the latest canopy year; ``disturbance`` takes ``start``/``end`` and combines the
+        disturbance periods inside by per-pixel MAX, as the inventory does; ``forest_age_type_region``,
+        ``carbon_*`` take nothing) or ``"forest_change"`` (from the land cover of ``start`` and ``end``:
+        codes of :data:`learn.palettes.FOREST_CHANGE`, 0 = no forest change). ``boundary``: clip to its
+        bounding box. ``attrs``: ``units`` (class, percent, t C/ha), ``source``, ``layer``, the year or
+        period, ``region``, ``synthetic``. For maps see :func:`learn.mapping.add_layer`.
+        """
+        import rioxarray  # noqa: F401  (registers the .rio accessor)
+
+        bbox: tuple[float, float, float, float] | None = None
+        if boundary is not None:
+            b = self.boundary(boundary)
+            bbox = tuple(float(v) for v in shapely.bounds(b.geometry))  # type: ignore[assignment]
+        attrs: dict[str, Any] = {"layer": name, "region": self.name, "synthetic": self.spec.synthetic}
+        if name == FOREST_CHANGE_LAYER or (name == "disturbance" and name in self.spec.layers):
+            s, e = self.default_period if start is None or end is None else (start, end)
+            self.check_period(s, e)
+            attrs.update(start=s, end=e)
+            if name == FOREST_CHANGE_LAYER:
+                from learn.palettes import forest_change_codes
+
+                a = self._read_layer("land_cover", bbox, year=s)
+                z = self._read_layer("land_cover", bbox, year=e)
+                ok_a, ok_z = a.notnull().to_numpy(), z.notnull().to_numpy()
+                codes = forest_change_codes(
+                    a.fillna(0).to_numpy().astype(np.uint8),
+                    ok_a,
+                    z.fillna(0).to_numpy().astype(np.uint8),
+                    ok_z,
+                )
+                da = a.copy(data=np.where(ok_a & ok_z, codes, np.nan).astype(np.float32))
+                attrs.update(
+                    units="class", source=f"land cover {s} and {e} (NLCD roll-up to IPCC categories)"
+                )
+            else:
+                inside = [p for p in self.disturbance_periods if s <= p[0] and p[1] <= e]
+                if not inside:
+                    raise PeriodError(
+                        f"no disturbance period lies inside {s}–{e}",
+                        hint=f"disturbance periods: {self.disturbance_periods}",
+                    )
+                parts = [self._read_layer("disturbance", bbox, start=p0, end=p1) for p0, p1 in inside]
+                da = parts[0].copy(data=np.fmax.reduce([p.to_numpy() for p in parts]))
+                attrs.update(periods=[list(p) for p in inside], combined_by="max")
+        else:
+            if name not in self.spec.layers:
+                raise KeyError(
+                    f"region '{self.name}' has no layer '{name}'; layers: "
+                    f"{[*self.spec.layers, FOREST_CHANGE_LAYER]}"
+                )
+            fmt: dict[str, int] = {}
+            if "{year}" in self.spec.layers[name].path:
+                years = (
+                    self.land_cover_years
+                    if name == "land_cover"
+                    else list(self.spec.layers[name].years or [])
+                )
+                default = self.default_period[1] if name == "land_cover" else years[-1]
+                fmt["year"] = default if year is None else int(year)
+                if fmt["year"] not in years:
+                    raise PeriodError(f"no {name} for {fmt['year']}", hint=f"available years: {years}")
+                attrs["year"] = fmt["year"]
+            da = self._read_layer(name, bbox, **fmt)
+        spec = self.spec.layers.get(name)
+        if spec is not None:
+            attrs.update(units=spec.units, source=spec.source)
+        da.attrs.update({k: v for k, v in attrs.items() if v is not None})
+        da.name = name
+        return da
+
+    def _read_layer(
+        self, name: str, bbox: tuple[float, float, float, float] | None, **fmt: int
+    ) -> xr.DataArray:
+        """Band 1 of a layer file (nodata → NaN, float32), optionally clipped to ``bbox`` (grid CRS)."""
+        import rioxarray
+        import xarray as xr
+
+        path = self.layer_path(name, **fmt)
+        with open_raster(path, name.replace("_", " ")):
+            pass  # a missing or corrupt file fails here with the library's message
+        src = rioxarray.open_rasterio(path, masked=True)
+        assert isinstance(src, xr.DataArray)  # one single-band file
+        try:
+            da = src.squeeze("band", drop=True)
+            if bbox is not None:
+                da = da.rio.clip_box(*bbox)
+            out = da.astype(np.float32).load()
+        finally:
+            src.close()
+        out.attrs = {}
+        out.encoding = {}
+        return out.rio.write_nodata(np.nan, encoded=False)
+
     def report_from_strata(
-        self, b: Boundary, layers: PeriodLayers, strata: pd.DataFrame, options: InventoryOptions
+        self,
+        b: Boundary,
+        layers: PeriodLayers,
+        strata: pd.DataFrame,
+        options: InventoryOptions,
+        *,
+        tof: TofSelection | None = None,
     ) -> Report:
-        """Accounting stage + provenance for one boundary."""
-        tof: TofSelection | None = None
-        if self.tof_factors is not None:
+        """Accounting stage + provenance for one boundary.
+
+        ``tof``: trees-outside-forest factors to use instead of those :func:`select_tof_factors` picks
+        for the boundary (e.g. another place's row, :meth:`TofFactorTable.row_selection`); the report's
+        provenance names the rows used either way.
+        """
+        if tof is None and self.tof_factors is not None:
             tof = select_tof_factors(
                 self.tof_factors, place_name=b.name, states_by_overlap=self.states_for(b)
             )
@@ -349,9 +531,9 @@ class Region:
                 used[k] = layer_entry(k, p)
         tables: dict[str, str] = {}
         if self.forest_factors:
-            tables[str(self.forest_factors.path)] = self.forest_factors.sha256
+            tables[self.forest_factors.label] = self.forest_factors.sha256
         if self.tof_factors:
-            tables[str(self.tof_factors.path)] = self.tof_factors.sha256
+            tables[self.tof_factors.label] = self.tof_factors.sha256
         return {
             "software_version": __version__,
             "catalog": str(self.catalog.path),

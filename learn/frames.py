@@ -1,0 +1,74 @@
+"""A report as pandas and xarray objects (the ``Report.*_frame()`` / ``Report.change_matrix_da()`` methods).
+
+The tables are those of the exports (:mod:`learn.export`), so a notebook shows what the CSV/XLSX hold;
+the change matrix also comes as a labelled :class:`xarray.DataArray`. Units are in the column names:
+areas ``*_ha`` (hectares), fluxes ``*_t_co2e_per_yr`` (t CO2e/yr; emissions positive, removals negative).
+Example::
+
+    report = learn.open_region("demo").inventory("99001", (2011, 2019))
+    report.inventory_frame()                     # one row per inventory row
+    m = report.change_matrix_da()                # ha, dims (class_start, class_end)
+    m.sel(class_start=41, class_end=22).item()   # deciduous forest → developed, low intensity (ha)
+    m.sum("class_end")                           # area of each start-year class (ha)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from learn.export import canopy_frame, change_matrix_frame, inventory_frame, summary_frame
+from learn.landuse import NLCD_NAMES
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from learn.results import Report
+
+__all__ = [
+    "change_matrix_dataarray",
+    "change_matrix_frame",
+    "inventory_frame",
+    "summary_frame",
+    "tree_canopy_frame",
+]
+
+#: The tree-canopy summary table (category, area_ha, canopy_ha, canopy_loss_ha, percent_tree_cover).
+tree_canopy_frame = canopy_frame
+
+
+def change_matrix_dataarray(report: Report) -> xr.DataArray:
+    """The land-use change matrix in hectares as a labelled 2-D ``DataArray``.
+
+    Dims ``class_start`` (NLCD class in the start year, rows) and ``class_end`` (end year, columns),
+    each with the NLCD codes as coordinate and the class names as ``name_start`` / ``name_end``
+    (``learn.landuse.NLCD_NAMES``), in LEARN's class order. ``attrs``: ``units`` "ha", ``start``,
+    ``end``, ``period`` ("2011–2019"), ``boundary_id``, ``boundary_name``. Sums over both dims equal
+    ``report.change_matrix.total_ha``.
+    """
+    import xarray as xr
+
+    m = report.change_matrix
+    classes = [int(c) for c in m.classes]
+    names = [NLCD_NAMES.get(c, str(c)) for c in classes]
+    return xr.DataArray(
+        np.asarray(m.hectares, dtype=float).reshape(len(classes), len(classes)),
+        dims=("class_start", "class_end"),
+        coords={
+            "class_start": classes,
+            "class_end": classes,
+            "name_start": ("class_start", names),
+            "name_end": ("class_end", names),
+        },
+        name="area_ha",
+        attrs={
+            "units": "ha",
+            "long_name": "land-use change area",
+            "start": report.period.start,
+            "end": report.period.end,
+            "period": f"{report.period.start}–{report.period.end}",
+            "boundary_id": report.boundary.id,
+            "boundary_name": report.boundary.name,
+        },
+    )
