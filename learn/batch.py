@@ -4,6 +4,7 @@ Outputs in ``DIR``:
 
 * ``START_END/ID.json`` — the report of each boundary (the same document as ``learn inventory``);
 * ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
+* ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
 * ``boundaries.gpkg``, ``boundaries.geojson``, ``boundaries.parquet`` (GeoParquet) — boundaries (EPSG:4326)
   with their totals per period;
 * ``manifest.json`` — what was asked and what is done.
@@ -28,7 +29,7 @@ from pydantic import ValidationError
 
 from learn.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.engine import grid_windows, reduce
-from learn.export import tidy_frame
+from learn.export import tidy_frame, write_batch_xlsx
 from learn.region import InventoryOptions, Region
 from learn.results import Report
 from learn.util import atomic_path, write_text_atomic
@@ -218,10 +219,11 @@ def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
     ).to_crs(4326)
     with atomic_path(out / "boundaries.gpkg") as tmp:
         joined.to_file(tmp, driver="GPKG", layer="boundaries")
-    with atomic_path(out / "boundaries.geojson") as tmp:
-        joined.to_file(tmp, driver="GeoJSON")
+    # Python's float repr, not GDAL's writer: GDAL keeps only 15 significant digits in properties.
+    write_text_atomic(out / "boundaries.geojson", joined.to_json(drop_id=True))
     with atomic_path(out / "boundaries.parquet") as tmp:
         joined.to_parquet(tmp, index=False)  # GeoParquet
+    write_batch_xlsx(reports, tidy, totals, out / "inventory.xlsx")
 
 
 def load_boundaries_file(path: Path, region: Region, *, id_field: str, name_field: str) -> BoundarySet:

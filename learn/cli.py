@@ -150,7 +150,10 @@ def inventory_cmd(
         typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)"),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="json | csv (LEARN 4 tables) | tidy-csv | xlsx")
+        str,
+        typer.Option(
+            "--format", "-f", help="json | csv (LEARN 4 tables) | tidy-csv | xlsx | html (printable report)"
+        ),
     ] = "json",
     out_path: Annotated[
         Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")

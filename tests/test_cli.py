@@ -104,6 +104,7 @@ def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
     )
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames == [
+        "About",
         "GHG inventory",
         "IPCC summary",
         "Change matrix (ha)",

@@ -1,0 +1,304 @@
+"""One report as a self-contained, printable HTML page: no external resources, no JavaScript.
+
+Charts are PNGs drawn with matplotlib's Agg renderer and embedded as base64 data URIs. PNG metadata is
+left out and the page carries no clock time (only a date the provenance records), so the same report
+always gives the same bytes. All text goes through jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from learn.export import (
+    METHOD_CITATION,
+    SYNTHETIC_WARNING,
+    UNITS_CONVENTION,
+    canopy_frame,
+    change_matrix_frame,
+    generated_by,
+    inventory_frame,
+    number_format,
+    provenance_frame,
+    summary_frame,
+    with_unit_headers,
+)
+from learn.results import Report
+from learn.util import write_text_atomic
+
+# Found next to this module, so it works from a source tree and an editable install alike.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "report.html.j2"
+EMISSION_COLOUR = "#c0504d"
+REMOVAL_COLOUR = "#4f8a3c"
+CITATIONS = (
+    "Glen, E., Harris, N. & Birdsey, R. (2024). LEARN Tool: Data Sources and Calculation Methods. "
+    "WRI Technical Note v1.1. World Resources Institute. doi:10.46830/writn.20.00011",
+    "ICLEI USA (2019). U.S. Community Protocol for Accounting and Reporting of Greenhouse Gas Emissions, "
+    'Appendix J "Forest Land and Trees"',
+    "erin-glen/learn_analysis: LEARN analysis code (MIT licence), GitHub",
+)
+# Provenance keys shown in their own tables; the rest go to the "Run" table.
+_OWN_TABLES = ("layers", "factor_tables", "tof_factor_rows", "method")
+
+
+@dataclass(frozen=True)
+class HtmlTable:
+    """A table ready for the template: display strings, and which columns are numbers (right-aligned)."""
+
+    caption: str
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]
+    total_last: bool = False
+
+
+def fmt_number(value: Any, digits: int) -> str:
+    """Display rounding: thousands separators and ``digits`` decimals; ``n/a`` when missing; never "-0"."""
+    if value is None or not isinstance(value, int | float) or not math.isfinite(value):
+        return "n/a"
+    return f"{round(float(value), digits) + 0.0:,.{digits}f}"
+
+
+def decimals(header: str) -> int | None:
+    """Display decimals for a header carrying its unit (the same rule as the XLSX number formats)."""
+    fmt = number_format(header)
+    return None if fmt is None else len(fmt.partition(".")[2])
+
+
+def _cell(value: Any, digits: int | None) -> str:
+    if digits is not None:
+        return fmt_number(value, digits)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def frame_table(frame: pd.DataFrame, caption: str, *, total_last: bool = False) -> HtmlTable:
+    """An HtmlTable from a frame whose numeric headers carry units (formats follow the units)."""
+    headers = [str(c) for c in frame.columns]
+    digits = [decimals(h) for h in headers]
+    rows = [[_cell(v, d) for v, d in zip(row, digits, strict=True)] for row in frame.itertuples(index=False)]
+    return HtmlTable(
+        caption=caption,
+        headers=[h[:1].upper() + h[1:] for h in headers],
+        rows=rows,
+        numeric=[d is not None for d in digits],
+        total_last=total_last,
+    )
+
+
+def inventory_table(report: Report) -> HtmlTable:
+    frame = with_unit_headers(
+        inventory_frame(report).drop(columns=["boundary_id", "boundary_name", "start", "end"])
+    )
+    return frame_table(
+        frame, "GHG inventory (t CO2e/yr; emissions positive, removals negative)", total_last=True
+    )
+
+
+def summary_table(report: Report) -> HtmlTable:
+    return frame_table(with_unit_headers(summary_frame(report)), "IPCC summary (t CO2e/yr)")
+
+
+def canopy_table(report: Report) -> HtmlTable:
+    return frame_table(with_unit_headers(canopy_frame(report)), "Tree canopy summary (non-forest land)")
+
+
+def change_matrix_table(report: Report) -> HtmlTable:
+    """The change matrix (ha): rows are start-year classes with NLCD labels, columns end-year class codes."""
+    frame = change_matrix_frame(report)
+    codes = [str(c).split(" ")[0] for c in frame.columns]
+    rows = [
+        [str(label), *(fmt_number(v, 1) for v in values)]
+        for label, values in zip(frame.index, frame.to_numpy(), strict=True)
+    ]
+    p = report.period
+    return HtmlTable(
+        caption=f"Land use change matrix (ha): rows = NLCD class in {p.start}, columns = NLCD class in {p.end}",
+        headers=[f"{p.start} \\ {p.end}", *codes],
+        rows=rows,
+        numeric=[False, *([True] * len(codes))],
+        total_last=True,
+    )
+
+
+def layer_table(provenance: dict[str, Any]) -> HtmlTable:
+    """Data layers used: name, year or period, source, version, path."""
+    rows = []
+    for name, entry in (provenance.get("layers") or {}).items():
+        when = entry.get("year", "–".join(str(y) for y in entry.get("period") or []))
+        rows.append(
+            [
+                name,
+                str(when),
+                str(entry.get("source") or ""),
+                str(entry.get("version") or ""),
+                str(entry.get("path", "")),
+            ]
+        )
+    return HtmlTable("Data layers", ["Layer", "Year", "Source", "Version", "Path"], rows, [False] * 5)
+
+
+def factor_table_table(provenance: dict[str, Any]) -> HtmlTable:
+    rows = [[path, sha] for path, sha in (provenance.get("factor_tables") or {}).items()]
+    return HtmlTable("Factor tables", ["Path", "sha256"], rows, [False, False])
+
+
+def tof_rows_table(provenance: dict[str, Any]) -> HtmlTable:
+    """The trees-outside-forest factor rows used (EF for emissions, RF for removals)."""
+    rows = []
+    for role, row in (provenance.get("tof_factor_rows") or {}).items():
+        rows.append(
+            [
+                {"ef": "emissions (EF)", "rf": "removals (RF)"}.get(role, role),
+                str(row.get("level", "")),
+                str(row.get("name", "")),
+                fmt_number(row.get("ef_t_c_per_ha"), 2),
+                fmt_number(row.get("rf_t_c_per_ha_yr"), 2),
+                str(row.get("source", "")),
+            ]
+        )
+    headers = ["Used for", "Level", "Name", "EF (t C/ha)", "RF (t C/ha/yr)", "Source"]
+    return HtmlTable(
+        "Trees-outside-forest factor rows used", headers, rows, [False, False, False, True, True, False]
+    )
+
+
+def run_table(report: Report) -> HtmlTable:
+    """Every other provenance entry (software, catalog, region, grid, options), flattened."""
+    frame = provenance_frame(report)
+    keep = ~frame["key"].str.split(".").str[0].isin(_OWN_TABLES)
+    return frame_table(frame[keep], "Run")
+
+
+def _png(fig: Figure) -> bytes:
+    """PNG bytes without metadata (no software/version text), so identical figures give identical bytes."""
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def flux_chart(report: Report) -> bytes:
+    """Horizontal bars per inventory row (t CO2e/yr): emissions to the right, removals to the left."""
+    rows = [r for r in report.inventory if r.category != "Total"]
+    labels = [f"{r.category}: {r.type}" for r in rows]
+    emissions = [r.emissions_t_co2e_per_yr or 0.0 for r in rows]
+    removals = [r.removals_t_co2e_per_yr or 0.0 for r in rows]
+    fig = Figure(figsize=(8.0, 0.32 * len(rows) + 1.4))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, emissions, color=EMISSION_COLOUR, label="Emissions")
+    ax.barh(y, removals, color=REMOVAL_COLOUR, label="Removals")
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("t CO2e/yr (emissions positive, removals negative)", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("Emissions and removals by category", fontsize=10)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def change_heatmap(report: Report) -> bytes | None:
+    """Heat map of the change matrix (ha, log colour scale); None when the boundary has no area."""
+    m = report.change_matrix
+    hectares = np.asarray(m.hectares, dtype=float)
+    if hectares.size == 0 or not (hectares > 0).any():
+        return None
+    masked = np.ma.masked_less_equal(hectares, 0)
+    fig = Figure(figsize=(6.4, 5.6))
+    ax = fig.add_subplot()
+    image = ax.imshow(masked, cmap="viridis", norm=LogNorm(vmin=masked.min(), vmax=masked.max()))
+    ticks = np.arange(len(m.classes))
+    codes = [str(c) for c in m.classes]
+    ax.set_xticks(ticks, codes, fontsize=7, rotation=90)
+    ax.set_yticks(ticks, codes, fontsize=7)
+    ax.set_xlabel(f"NLCD class in {report.period.end}", fontsize=8)
+    ax.set_ylabel(f"NLCD class in {report.period.start}", fontsize=8)
+    ax.set_title("Land use change (ha, log scale; blank = none)", fontsize=10)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("ha", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def headline(report: Report) -> list[tuple[str, str]]:
+    """(label, display value) cards: net, gross emissions and removals (t CO2e/yr), area (ha), net per ha."""
+    t, area = report.totals, report.boundary.area_ha
+    per_ha = t.net_t_co2e_per_yr / area if area else None
+    return [
+        ("Net (t CO2e/yr)", fmt_number(t.net_t_co2e_per_yr, 0)),
+        ("Gross emissions (t CO2e/yr)", fmt_number(t.gross_emissions_t_co2e_per_yr, 0)),
+        ("Gross removals (t CO2e/yr)", fmt_number(t.gross_removals_t_co2e_per_yr, 0)),
+        ("Area counted (ha)", fmt_number(area, 1)),
+        ("Net per ha (t CO2e/ha/yr)", fmt_number(per_ha, 2)),
+    ]
+
+
+def context(report: Report) -> dict[str, Any]:
+    """Everything the template shows, as display strings (the template does no arithmetic)."""
+    prov = report.provenance
+    heatmap = change_heatmap(report)
+    return {
+        "report": report,
+        "synthetic": bool(prov.get("synthetic")),
+        "synthetic_warning": SYNTHETIC_WARNING,
+        "region": prov.get("region", ""),
+        "headline": headline(report),
+        "units": UNITS_CONVENTION,
+        "tables": [inventory_table(report), summary_table(report), canopy_table(report)],
+        "matrix": change_matrix_table(report),
+        "flux_chart": data_uri(flux_chart(report)),
+        "heatmap": data_uri(heatmap) if heatmap else None,
+        "provenance_tables": [
+            layer_table(prov),
+            factor_table_table(prov),
+            tof_rows_table(prov),
+            run_table(report),
+        ],
+        "generated_by": generated_by(prov),
+        "method": METHOD_CITATION,
+        "method_in_provenance": prov.get("method"),
+        "citations": CITATIONS,
+    }
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The jinja2 environment (autoescaping on for every template)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained HTML document."""
+    return environment().get_template(TEMPLATE).render(context(report))
+
+
+def write_html(report: Report, path: str | Path) -> None:
+    """Write the HTML report atomically (a failure leaves no partial file)."""
+    write_text_atomic(path, render_html(report))
