@@ -460,3 +460,19 @@ def test_web_map_is_served(client: TestClient) -> None:
         assert client.get("/vendor/leaflet/dist/leaflet.js").status_code == 200
         assert client.get("/node_modules/leaflet/dist/leaflet.js").status_code == 200
     assert client.get("/api/nothing-here").status_code == 404
+
+
+def test_html_download_is_a_printable_self_contained_report(client: TestClient) -> None:
+    from learn.report_html import render_html
+    from learn.results import Report
+
+    q = f"boundary=9900200&{PERIOD}"
+    page = client.get(f"/api/regions/demo/inventory.html?{q}")
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["content-disposition"] == 'attachment; filename="learn_9900200_2011_2019.html"'
+    report = Report.model_validate(client.get(f"{INVENTORY}?{q}").json())
+    assert page.text == render_html(report)  # the same page as `learn inventory --format html`
+    assert page.text.startswith("<!DOCTYPE html>") and "SYNTHETIC DATA" in page.text
+    assert f"{report.boundary.name} ({report.boundary.id})" in page.text
+    assert "<script" not in page.text and "https://" not in page.text and "http://" not in page.text
+    assert ".html" in detail(client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}"), 404)

@@ -26,7 +26,7 @@ from learn.results import Report
 
 router = APIRouter(tags=["inventory"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOWNLOADS = ("csv", "xlsx", "geojson", "json")
+DOWNLOADS = ("csv", "xlsx", "geojson", "json", "html")
 
 
 def _report(
@@ -124,6 +124,23 @@ def _feature(report: Report, b: Boundary) -> dict[str, Any]:
         **report.totals.model_dump(),
     }
     return {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geometry)}
+
+
+@router.get(
+    "/api/regions/{region}/inventory.html",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "self-contained printable report"}},
+)
+def inventory_html(
+    region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """The report as one self-contained HTML page (tables, charts, provenance) that prints to PDF."""
+    from learn.report_html import render_html  # lazy: matplotlib only when a report is asked for
+
+    report = _report(service, region, boundary, period, options).report
+    return Response(
+        render_html(report), media_type="text/html; charset=utf-8", headers=_attachment(report, "html")
+    )
 
 
 @router.get("/api/regions/{region}/inventory.{ext}", include_in_schema=False)
