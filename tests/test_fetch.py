@@ -177,8 +177,6 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     assert set(sent) == set(sizes)
     for name, n in sent.items():
         assert n < 0.25 * sizes[name], (name, n, sizes[name])
-    with capsys.disabled():  # measured numbers for docs/fetch.md (shown with pytest -s)
-        print("\nbytes sent / file size:", {k: (v, sizes[k]) for k, v in sorted(sent.items())})
     assert "next: learn batch --region noho --years 2011 2019 --out outputs/noho" in out
 
     # The files, the manifest and the region entry.
@@ -418,3 +416,50 @@ def test_rasterio_env_sets_the_titiler_options() -> None:
         opts = env.options
     assert opts["GDAL_DISABLE_READDIR_ON_OPEN"] == "EMPTY_DIR"
     assert opts["GDAL_HTTP_MERGE_CONSECUTIVE_RANGES"] == "YES" and opts["VSI_CACHE"] == "TRUE"
+
+
+NOTEBOOK = REPO / "notebooks" / "03_real_nlcd.ipynb"
+
+
+def test_notebook_03_fetches_reports_and_maps(
+    server: tuple[RangeServer, dict[str, int]], tmp_path: Path
+) -> None:
+    """Notebook 03 runs top to bottom against the local server and shows the real report and map."""
+    from notebook_runner import execute_notebook, output_text
+
+    cat = _catalog_copy(tmp_path, f"{server[0].url}/nb")
+    env = {
+        "LEARN_FETCH_CATALOG": str(cat),
+        "LEARN_FETCH_BOUNDARY_FILE": str(OUTLINE),
+        "LEARN_FETCH_REGION": "noho_nb",
+        "LEARN_FETCH_YEARS": "2011 2019",
+        "LEARN_FETCH_ID_FIELD": "COUSUBFP10",
+        "LEARN_FETCH_NAME_FIELD": "TOWN2",
+    }
+    nb = execute_notebook(NOTEBOOK, env=env)
+    text = output_text(nb)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    assert "written  land_cover_2011.tif" in text and "written  tree_canopy_2016.tif" in text
+    assert f"{direct.boundary.name} (46330), {direct.boundary.area_ha:,.1f} ha, 2011–2019" in text
+    assert f"net flux: {direct.totals.net_t_co2e_per_yr:,.1f} t CO2e/yr" in text
+    assert "Could not fetch" not in text
+    html = [
+        o["data"]["text/html"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
+    assert any("data:image/png;base64" in h for h in html)  # the land-cover overlay is on the map
+    assert (tmp_path / "data" / "noho_nb" / "manifest.json").exists()
+
+
+def test_notebook_03_offline_ends_with_a_clear_message(tmp_path: Path) -> None:
+    from notebook_runner import execute_notebook, output_text
+
+    cat = _catalog_copy(tmp_path, f"http://127.0.0.1:{free_port()}")  # nothing listens: as offline
+    nb = execute_notebook(NOTEBOOK, env={"LEARN_FETCH_CATALOG": str(cat), "LEARN_FETCH_REGION": "offline"})
+    text = " ".join(output_text(nb).split())
+    assert "Could not fetch the public data: cannot read annual_nlcd_land_cover 2011" in text
+    assert "What to do:" in text and "the rest of the notebook is skipped" in text
+    assert not (tmp_path / "data").exists()
+    assert "offline" not in yaml.safe_load(cat.read_text())["regions"]
