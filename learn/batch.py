@@ -213,10 +213,7 @@ def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
     with atomic_path(out / "inventory.parquet") as tmp:
         tidy.to_parquet(tmp, index=False)
     totals = totals_frame(reports)
-    geo = bset.frame[["id", "geometry"]].rename(columns={"id": "boundary_id"})
-    joined = gpd.GeoDataFrame(
-        totals.merge(geo, on="boundary_id", how="left"), geometry="geometry", crs=bset.frame.crs
-    ).to_crs(4326)
+    joined = totals_geoframe(reports, bset)
     with atomic_path(out / "boundaries.gpkg") as tmp:
         joined.to_file(tmp, driver="GPKG", layer="boundaries")
     # Python's float repr, not GDAL's writer: GDAL keeps only 15 significant digits in properties.
