@@ -225,6 +225,10 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             f"region name '{req.region}' may only hold letters, digits, '_' and '-'",
             hint="e.g. --region-name mytown",
         )
+    if not 0 <= req.margin_m <= 100_000:
+        raise FetchError(
+            f"--margin-m {req.margin_m} is out of range", hint="give 0 to 100000 metres, e.g. 1000"
+        )
     catalog = load_catalog(req.catalog_path)
     assert catalog.path is not None
     plan, (lc_key, lc), canopy = _plan(catalog, req)  # no network, no file yet: bad years fail here
