@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import shapely
 
@@ -126,7 +127,11 @@ def _boundary(req: FetchRequest, catalog: Catalog) -> CensusBoundary:
 
 
 def _text_columns(frame: gpd.GeoDataFrame) -> list[str]:
-    return [c for c in frame.columns if c != frame.geometry.name and frame[c].dtype == object]
+    return [
+        c
+        for c in frame.columns
+        if c != frame.geometry.name and pd.api.types.is_string_dtype(frame[c]) and frame[c].notna().any()
+    ]
 
 
 def pick_fields(
@@ -477,7 +482,7 @@ def _region_entry(
     if req.forest_factors is not None:
         factors = {"forest": rel(Path(req.forest_factors)), **factors}
     entry: dict[str, Any] = {
-        "description": f"REAL public data fetched by `learn fetch` on {manifest['updated'][:10]} — {sources}. "
+        "description": f"REAL public data fetched by `learn fetch` on {manifest['created'][:10]} — {sources}. "
         f"Boundary: {census.source}. No carbon, forest-type or disturbance layers were fetched, so forest "
         "carbon terms are not computed (each report says which). Manifest: "
         f"{rel(data_dir / MANIFEST)}",

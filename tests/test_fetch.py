@@ -463,3 +463,42 @@ def test_notebook_03_offline_ends_with_a_clear_message(tmp_path: Path) -> None:
     assert "What to do:" in text and "the rest of the notebook is skipped" in text
     assert not (tmp_path / "data").exists()
     assert "offline" not in yaml.safe_load(cat.read_text())["regions"]
+
+
+def test_upsert_replaces_a_region_and_keeps_comments(tmp_path: Path) -> None:
+    from learn.catalog import load_catalog
+    from learn.catalog_edit import upsert_region
+
+    cat = _catalog_copy(tmp_path, None)
+    before = cat.read_text()
+    entry = {
+        "description": "replaced",
+        "layers": {"land_cover": {"path": "lc_{year}.tif", "years": [2011, 2019]}},
+        "boundaries": {"path": "b.gpkg", "id_field": "GEOID", "name_field": "NAME"},
+    }
+    assert upsert_region(cat, "demo", entry)
+    after = cat.read_text()
+    assert after.split("\nregions:")[0] == before.split("\nregions:")[0]  # datasets and comments untouched
+    assert (
+        "    layers:\n      land_cover:\n        path: lc_{year}.tif\n        years: [2011, 2019]\n" in after
+    )
+    assert load_catalog(cat).regions["demo"].description == "replaced"
+    assert not upsert_region(cat, "demo", entry)  # same entry: file not rewritten
+    with pytest.raises(learn.LearnError, match="not valid"):  # invalid entry: refused, file kept
+        upsert_region(cat, "bad", {"description": "no layers"})
+    assert cat.read_text() == after
+
+
+def test_boundary_fields_default_sensibly() -> None:
+    from learn.fetch import pick_fields
+
+    geom = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
+    census = gpd.GeoDataFrame({"NAME": ["A", "B"], "GEOID": ["1", "2"]}, geometry=geom)
+    assert pick_fields(census, None, None)[1:] == ("GEOID", "NAME")
+    town = gpd.GeoDataFrame({"n": [1, 2], "TOWN": ["X", "Y"], "KIND": ["city", "city"]}, geometry=geom)
+    assert pick_fields(town, None, None)[1:] == ("TOWN", "KIND")
+    bare = gpd.GeoDataFrame({"n": [1, 2]}, geometry=geom)
+    frame, id_field, name_field = pick_fields(bare, None, None)
+    assert (id_field, name_field) == ("fetch_id", "fetch_id") and frame["fetch_id"].tolist() == ["1", "2"]
+    with pytest.raises(learn.LearnError, match="no field 'CODE'"):
+        pick_fields(town, "CODE", None)
