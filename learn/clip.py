@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -141,19 +141,34 @@ def read_onto_grid(
         ) from None
 
 
+class RasterGrid(Protocol):
+    """What writing a raster needs of a grid (``learn.raster.Grid``, ``learn.demo.DemoGrid``)."""
+
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def crs(self) -> CRS | str: ...
+    @property
+    def transform(self) -> Affine: ...
+
+
 def write_cog(
     path: Path,
     array: npt.NDArray[Any],
-    grid: Grid,
+    grid: RasterGrid,
     *,
     nodata: float | None,
     categorical: bool,
     tags: dict[str, str],
     colormap: dict[int, tuple[int, ...]] | None = None,
+    description: str | None = None,
 ) -> None:
     """Write one band as a COG (512 px tiles, DEFLATE, overviews) atomically (temp file + rename).
 
-    Overviews: nearest for classes, average for continuous values (as ``learn demo`` writes).
+    Overviews: nearest for classes, average for continuous values. ``learn fetch`` and ``learn demo``
+    both write through here; ``grid`` needs only ``width``, ``height``, ``crs`` and ``transform``.
     """
     profile = {
         "driver": "GTiff",
@@ -171,12 +186,14 @@ def write_cog(
         "RESAMPLING": "NEAREST" if categorical else "AVERAGE",
     }
     if not categorical:
-        options["PREDICTOR"] = "YES"
+        options["PREDICTOR"] = "YES"  # horizontal / floating-point differencing compresses smooth fields
     with MemoryFile() as mem:
         with mem.open(**profile) as ds:
             ds.write(array, 1)
             ds.update_tags(**tags)
+            if description:
+                ds.set_band_description(1, description)
             if colormap:
                 ds.write_colormap(1, colormap)
         with mem.open() as src, atomic_path(path) as tmp:
-            rasterio.shutil.copy(src, tmp, driver="COG", **options)
+            rasterio.shutil.copy(src, tmp, driver="COG", NUM_THREADS="ALL_CPUS", **options)

@@ -32,13 +32,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
-import rasterio
-import rasterio.shutil
 import shapely
 from affine import Affine
-from rasterio.io import MemoryFile
 from scipy import ndimage
 
+from learn.clip import write_cog
 from learn.landuse import LEARN_MATRIX_ORDER, NLCD_COLORS
 from learn.util import sha256_file
 
@@ -995,32 +993,16 @@ def _write_cog(
 
     Overviews: nearest for classes, average for continuous values; the NLCD colour table goes on land cover.
     """
-    profile = {
-        "driver": "GTiff",
-        "width": grid.width,
-        "height": grid.height,
-        "count": 1,
-        "dtype": array.dtype.name,
-        "crs": grid.crs,
-        "transform": grid.transform,
-        "nodata": nodata,
-    }
-    with MemoryFile() as mem:
-        with mem.open(**profile) as ds:
-            ds.write(array, 1)
-            ds.update_tags(SYNTHETIC=SYNTHETIC_TAG, DESCRIPTION=description, UNITS=units)
-            ds.set_band_description(1, description)
-            if path.name.startswith("land_cover_"):
-                ds.write_colormap(1, _colormap())
-        options = {
-            "COMPRESS": "DEFLATE",
-            "BLOCKSIZE": 512,
-            "RESAMPLING": "NEAREST" if categorical else "AVERAGE",
-        }
-        if not categorical:
-            options["PREDICTOR"] = "YES"  # horizontal / floating-point differencing compresses smooth fields
-        with mem.open() as src, _atomic(path) as tmp:
-            rasterio.shutil.copy(src, tmp, driver="COG", NUM_THREADS="ALL_CPUS", **options)
+    write_cog(
+        path,
+        array,
+        grid,
+        nodata=nodata,
+        categorical=categorical,
+        tags={"SYNTHETIC": SYNTHETIC_TAG, "DESCRIPTION": description, "UNITS": units},
+        colormap=_colormap() if path.name.startswith("land_cover_") else None,  # type: ignore[arg-type]
+        description=description,
+    )
 
 
 def _write_gpkg(path: Path, frame: gpd.GeoDataFrame) -> None:
