@@ -468,3 +468,13 @@ def test_a_failure_mid_write_leaves_the_old_file(report: Report, tmp_path: Path,
         write_report(report, target, "xlsx")
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+def test_outputs_get_the_usual_file_permissions(tmp_path: Path) -> None:
+    """Atomic writes go through mkstemp (mode 0600); the finished file gets 0666 minus the umask, as any output."""
+    import learn.util
+
+    target = tmp_path / "shared" / "report.csv"
+    learn.util.write_text_atomic(target, "a,b\n1,2\n")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~learn.util._UMASK
+    assert target.read_text() == "a,b\n1,2\n"
