@@ -59,6 +59,15 @@ class BoundaryTotals(BaseModel):
     gross_removals_t_co2e_per_yr: float
     net_t_co2e_per_yr: float
     net_t_co2e_per_ha_yr: float | None = Field(description="net flux per hectare (t CO2e/ha/yr)")
+    totals_complete: bool = Field(
+        default=True,
+        description="the report's totals.complete: false when rows could not be estimated and are left "
+        "out of the totals (a partial total)",
+    )
+    not_estimated: list[str] = Field(
+        default_factory=list,
+        description='the report\'s totals.not_estimated: rows left out of the totals ("Category — Type")',
+    )
 
 
 class Summary(BaseModel):

@@ -175,6 +175,7 @@ class Service:
                 result = run_batch(region, [(start, end)], self.batch_dir(region.name))
                 frame = region.boundaries.frame
                 kinds = dict(zip(frame["id"], frame["kind"], strict=True)) if "kind" in frame else {}
+                rows = totals_frame(result.reports).to_dict(orient="records")
                 self._summaries[key] = [
                     BoundaryTotals(
                         id=row["boundary_id"],
@@ -183,10 +184,11 @@ class Service:
                         **{
                             k: _finite(row[k])
                             for k in BoundaryTotals.model_fields
-                            if k in row and k != "kind"
+                            if k in row and k not in ("kind", "not_estimated")
                         },
+                        not_estimated=report.totals.not_estimated,
                     )
-                    for row in totals_frame(result.reports).to_dict(orient="records")
+                    for row, report in zip(rows, result.reports, strict=True)
                 ]
         return self._summaries[key]
 

@@ -6,7 +6,7 @@ Outputs in ``DIR``:
 * ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
 * ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
 * ``boundaries.gpkg``, ``boundaries.geojson``, ``boundaries.parquet`` (GeoParquet) — boundaries (EPSG:4326)
-  with their totals per period;
+  with their totals per period (and ``totals_complete`` / ``not_estimated``: whether rows were left out);
 * ``manifest.json`` — what was asked and what is done.
 
 Resumable: reports are written atomically as they finish; a restart reuses the reports whose period
@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from learn.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.engine import grid_windows, reduce
-from learn.export import tidy_frame, write_batch_xlsx
+from learn.export import tidy_frame, totals_flags, write_batch_xlsx
 from learn.region import InventoryOptions, Region
 from learn.results import Report
 from learn.util import atomic_path, write_text_atomic
@@ -148,6 +148,9 @@ def _labelled(progress: Progress | None, label: str) -> Callable[[int, int], Non
 
 
 def totals_frame(reports: list[Report]) -> pd.DataFrame:
+    """One row per report: area (ha), gross emissions, gross removals, net (t CO2e/yr), net per ha
+    (t CO2e/ha/yr), ``totals_complete`` (False when rows could not be estimated and are left out of the
+    totals) and ``not_estimated`` (those rows, "; "-joined; empty when complete)."""
     return pd.DataFrame(
         [
             {
@@ -162,6 +165,7 @@ def totals_frame(reports: list[Report]) -> pd.DataFrame:
                 "net_t_co2e_per_ha_yr": r.totals.net_t_co2e_per_yr / r.boundary.area_ha
                 if r.boundary.area_ha
                 else None,
+                **totals_flags(r),
             }
             for r in reports
         ]
@@ -170,7 +174,8 @@ def totals_frame(reports: list[Report]) -> pd.DataFrame:
 
 def totals_geoframe(reports: list[Report], bset: BoundarySet) -> gpd.GeoDataFrame:
     """Boundaries (EPSG:4326) with the totals of each report (:func:`totals_frame`), one row per
-    boundary and period: gross emissions, gross removals, net (t CO2e/yr), net per ha (t CO2e/ha/yr)."""
+    boundary and period: gross emissions, gross removals, net (t CO2e/yr), net per ha (t CO2e/ha/yr),
+    totals_complete and not_estimated."""
     geo = bset.frame[["id", "geometry"]].rename(columns={"id": "boundary_id"})
     return gpd.GeoDataFrame(
         totals_frame(reports).merge(geo, on="boundary_id", how="left"),

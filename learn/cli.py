@@ -60,6 +60,34 @@ def _fmt(v: float | None, digits: int = 0) -> str:
     return "n/a" if v is None else f"{v:,.{digits}f}"
 
 
+PARTIAL_MARK = " (partial)"
+
+
+def _total_cell(report: Any, value: float | None) -> str:
+    """A total for display, marked "(partial)" when the report's totals leave out rows not estimated."""
+    return _fmt(value) + ("" if report.totals.complete else PARTIAL_MARK)
+
+
+def partial_note(report: Any) -> str | None:
+    """One line saying the totals are partial and which rows they leave out; None when complete."""
+    if report.totals.complete:
+        return None
+    return "partial total — not estimated (left out of the totals): " + "; ".join(report.totals.not_estimated)
+
+
+def partial_footnotes(reports: Any) -> list[str]:
+    """Footnotes for a table of totals: which boundaries' totals are partial, grouped by the rows they
+    leave out (one line per distinct list)."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for r in reports:
+        if not r.totals.complete:
+            groups.setdefault(tuple(r.totals.not_estimated), []).append(r.boundary.id)
+    return [
+        f"(partial) {', '.join(ids)}: not estimated (left out of the totals): {'; '.join(rows)}"
+        for rows, ids in groups.items()
+    ]
+
+
 def print_report_table(report: Any, console: Console = out) -> None:
     """Short human summary of a report (display rounding only)."""
     t = Table(
@@ -69,15 +97,19 @@ def print_report_table(report: Any, console: Console = out) -> None:
     for col in ("Category", "Type", "Area (ha)", "Emissions", "Removals", "Net"):
         t.add_column(col, justify="right" if col not in ("Category", "Type") else "left")
     for r in report.inventory:
+        total = r.category == "Total"
         t.add_row(
             r.category,
             r.type,
             _fmt(r.area_ha, 1),
-            _fmt(r.emissions_t_co2e_per_yr),
-            _fmt(r.removals_t_co2e_per_yr),
-            _fmt(r.net_t_co2e_per_yr),
+            _total_cell(report, r.emissions_t_co2e_per_yr) if total else _fmt(r.emissions_t_co2e_per_yr),
+            _total_cell(report, r.removals_t_co2e_per_yr) if total else _fmt(r.removals_t_co2e_per_yr),
+            _total_cell(report, r.net_t_co2e_per_yr) if total else _fmt(r.net_t_co2e_per_yr),
         )
     console.print(t)
+    note = partial_note(report)
+    if note:
+        console.print(f"[bold yellow]{note}[/bold yellow]")
     for w in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
 
@@ -201,6 +233,9 @@ def inventory_cmd(
     else:
         write_report(report, out_path, fmt)
         err.print(f"wrote {out_path}")
+    note = partial_note(report)
+    if note:  # on stderr: stdout stays the JSON document
+        err.print(f"[bold yellow]note:[/bold yellow] {note}", soft_wrap=True)
 
 
 @app.command("batch")
@@ -255,6 +290,14 @@ def batch_cmd(
             progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
         )
     err.print(f"{result.computed} reports computed, {result.reused} reused → {out_dir}")
+    partial = sum(not r.totals.complete for r in result.reports)
+    if partial:
+        err.print(
+            f"[bold yellow]note:[/bold yellow] {partial} of {len(result.reports)} reports have partial totals "
+            "(rows not estimated): see the totals_complete and not_estimated columns of boundaries.* and "
+            "inventory.xlsx",
+            soft_wrap=True,
+        )
 
 
 def _period(text: str) -> tuple[int, int]:
@@ -348,9 +391,20 @@ def fetch_cmd(
     canopy_dataset: Annotated[
         str | None, typer.Option("--canopy-dataset", help="catalog dataset for tree canopy")
     ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dataset",
+            help="LAYER=KEY: catalog dataset for a forest layer (forest_age_type_region, carbon_live, "
+            "carbon_dead_litter, carbon_soil, disturbance); repeatable",
+        ),
+    ] = None,
     catalog: CatalogOpt = None,
 ) -> None:
-    """Clip real public NLCD land cover and tree canopy for a boundary into a new region of the catalog."""
+    """Clip real public layers for a boundary into a new region of the catalog.
+
+    Land cover and tree canopy always; forest age-type-region codes, carbon pools and disturbance when
+    the catalog has a dataset marked `fetch_layer: <layer>` for them (docs/fetch.md)."""
     from learn.catalog import default_catalog_path
     from learn.fetch import FetchRequest, fetch
 
@@ -369,6 +423,7 @@ def fetch_cmd(
         forest_factors=forest_factors,
         land_cover_dataset=land_cover_dataset,
         canopy_dataset=canopy_dataset,
+        datasets=_layer_datasets(dataset or []),
     )
     with _progress() as prog:
         tasks: dict[str, Any] = {}
@@ -380,7 +435,7 @@ def fetch_cmd(
 
         result = fetch(req, progress=on_rows)
     for f in result.files:
-        what = f"{f.layer} {f.year}" if f.year else f.layer
+        what = f"{f.layer} {f.when}".strip()
         if f.status == "skipped":
             err.print(f"skipped {f.name} ({what}): already there, sha256 matches the manifest")
         else:
@@ -391,6 +446,17 @@ def fetch_cmd(
         f"{result.catalog_path}"
     )
     out.print(f"next: {result.next_command}")
+
+
+def _layer_datasets(pairs: list[str]) -> dict[str, str]:
+    """``["carbon_live=my_cog", ...]`` → ``{"carbon_live": "my_cog"}``."""
+    chosen: dict[str, str] = {}
+    for pair in pairs:
+        layer, sep, key = pair.partition("=")
+        if not sep or not layer or not key:
+            raise typer.BadParameter(f"'{pair}' is not LAYER=KEY", param_hint="--dataset")
+        chosen[layer.strip()] = key.strip()
+    return chosen
 
 
 @app.command("demo")
@@ -438,11 +504,13 @@ def demo_cmd(
             r.boundary.id,
             r.boundary.name,
             _fmt(r.boundary.area_ha),
-            _fmt(r.totals.gross_emissions_t_co2e_per_yr),
-            _fmt(r.totals.gross_removals_t_co2e_per_yr),
-            _fmt(r.totals.net_t_co2e_per_yr),
+            _total_cell(r, r.totals.gross_emissions_t_co2e_per_yr),
+            _total_cell(r, r.totals.gross_removals_t_co2e_per_yr),
+            _total_cell(r, r.totals.net_t_co2e_per_yr),
         )
     out.print(t)
+    for note in partial_footnotes(result.reports):
+        out.print(f"[yellow]{note}[/yellow]", soft_wrap=True)
     out.print(f"reports: {out_dir}/ (JSON per boundary, inventory.csv)")
     if serve:
         _serve(reg.catalog.path, "127.0.0.1", 8000)

@@ -15,7 +15,14 @@ import pandas as pd
 
 from learn import landuse as lu
 from learn.factors import ForestFactorTable, TofSelection
-from learn.results import CanopyRow, ChangeMatrix, InventoryRow, SummaryRow, Totals
+from learn.results import (
+    CanopyRow,
+    ChangeMatrix,
+    InventoryRow,
+    SummaryRow,
+    Totals,
+    not_estimated_rows,
+)
 
 #: t CO2 per t C.
 C_TO_CO2: Final = 44.0 / 12.0
@@ -438,6 +445,12 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
         warnings.append(
             "Trees Outside Forest not computed: the region has no trees-outside-forest factor table"
         )
+    missing = not_estimated_rows(rows)
+    if missing:
+        warnings.append(
+            f"the totals are partial: {len(missing)} inventory row(s) could not be estimated and are left out "
+            f"of gross emissions, gross removals and net ({'; '.join(missing)})"
+        )
     return Accounting(
         inventory=rows,
         ipcc_summary=_ipcc_summary(rows),
@@ -445,6 +458,8 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
             gross_emissions_t_co2e_per_yr=gross_e,
             gross_removals_t_co2e_per_yr=gross_r,
             net_t_co2e_per_yr=gross_e + gross_r,
+            complete=not missing,
+            not_estimated=missing,
         ),
         change_matrix=change_matrix(s, px),
         tree_canopy=tree_canopy_summary(valid, inp),

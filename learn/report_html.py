@@ -253,6 +253,11 @@ def headline(report: Report) -> list[tuple[str, str]]:
     ]
 
 
+def partial_total(report: Report) -> list[str] | None:
+    """The rows left out of the totals (shown as a notice under the headline), or None when complete."""
+    return None if report.totals.complete else list(report.totals.not_estimated)
+
+
 def context(report: Report) -> dict[str, Any]:
     """Everything the template shows, as display strings (the template does no arithmetic)."""
     prov = report.provenance
@@ -263,6 +268,7 @@ def context(report: Report) -> dict[str, Any]:
         "synthetic_warning": SYNTHETIC_WARNING,
         "region": prov.get("region", ""),
         "headline": headline(report),
+        "not_estimated": partial_total(report),
         "units": UNITS_CONVENTION,
         "tables": [inventory_table(report), summary_table(report), canopy_table(report)],
         "matrix": change_matrix_table(report),

@@ -14,9 +14,10 @@ A :class:`Report` also converts to pandas / xarray (:mod:`learn.frames`)::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,10 +61,51 @@ class SummaryRow(_Model):
     net_t_co2e_per_yr: float | None
 
 
+#: Category (and type) of the inventory's last row, the sum of the others.
+TOTAL_ROW = "Total"
+
+
+def row_name(row: InventoryRow) -> str:
+    """``"Category — Type"``: how a row is named in :attr:`Totals.not_estimated`."""
+    return f"{row.category} — {row.type}"
+
+
+def not_estimated_rows(rows: Iterable[InventoryRow]) -> list[str]:
+    """Names of the inventory rows the totals leave out (IPCC "NE", not estimated), in report order.
+
+    A row's net flux is null only when a layer or factor table it needs is missing (the accounting
+    warns about each); a row with its inputs but no area has a flux of 0, never null. A null row whose
+    area is known to be 0 ha does not occur (IPCC "NO"): its flux would be 0 whatever the missing layer,
+    so it does not make the totals partial. The Total row itself is not counted.
+    """
+    return [
+        row_name(r)
+        for r in rows
+        if r.category != TOTAL_ROW and r.net_t_co2e_per_yr is None and r.area_ha != 0.0
+    ]
+
+
 class Totals(_Model):
+    """Sums of the inventory rows that were estimated (a row that could not be computed adds nothing).
+
+    ``complete`` says whether that is the whole inventory; ``not_estimated`` names the rows left out
+    (IPCC notation key "NE"), so a partial total is never read as the full inventory.
+    """
+
     gross_emissions_t_co2e_per_yr: float
     gross_removals_t_co2e_per_yr: float
     net_t_co2e_per_yr: float
+    complete: bool = Field(
+        default=True,
+        description="true when every inventory row was estimated; false when the totals leave out rows "
+        "that could not be computed (a layer or factor table is missing; see not_estimated and warnings)",
+    )
+    not_estimated: list[str] = Field(
+        default_factory=list,
+        description='rows left out of the totals, as "Category — Type" in report order (IPCC "NE", not '
+        "estimated): net flux null because a layer or factor table is missing. A row with 0 ha does not "
+        "occur and is not listed (its flux is 0 whatever the missing layer). Empty when complete",
+    )
 
 
 class ChangeMatrix(_Model):
@@ -92,6 +134,16 @@ class Report(_Model):
     tree_canopy: list[CanopyRow]
     warnings: list[str]
     provenance: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _completeness_of_older_documents(self) -> Report:
+        """Documents written before ``totals.complete`` existed get it from their own rows, so a
+        reused partial report is never read as complete."""
+        t = self.totals
+        if not {"complete", "not_estimated"} & t.model_fields_set:
+            missing = not_estimated_rows(self.inventory)
+            t.complete, t.not_estimated = not missing, missing
+        return self
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

@@ -301,3 +301,120 @@ def test_exact_coverage_weights_edge_pixels(make_region):
     assert centre.change_matrix.total_ha == pytest.approx(2 * PX)
     assert exact.change_matrix.total_ha == pytest.approx(2 * PX + 2 * 0.4 * PX)
     assert exact.boundary.polygon_area_ha == pytest.approx(exact.boundary.area_ha)
+
+
+# ---- completeness of the totals (IPCC "NE": rows not estimated are named, not silently left out) ------------
+FRF = "Forest Remaining Forest"
+FIRE_ROW, INSECT_ROW, HARVEST_ROW = (f"{FRF} — {t}" for t in ("Fire", "Insect/Disease", "Harvest/Other"))
+
+
+def test_totals_of_a_full_region_are_complete(make_region):
+    """Every layer and factor table: every row estimated. Rows with 0 ha (here Fire) are 0, not null."""
+    shape = np.array(LC11).shape
+    cat = make_region(
+        {2011: LC11, 2019: LC19},
+        carbon=(np.full(shape, LIVE), np.full(shape, DEAD), np.full(shape, SOIL)),
+        codes=[[0, 0, 0, 0, 7], [7, 0, 0, 8, 7]],
+        canopy={2011: [[90] * 5, [90, 40, 80, 10, 90]], 2019: [[10, 5, 20, 0, 90], [90, 20, 0, 60, 95]]},
+        disturbance={(2011, 2019): [[0, 0, 0, 0, 5], [2, 0, 0, 0, 0]]},
+        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40), (8, -2.0, -1.2, 31, 6, 41)),
+        tof_rows=TOF_DEFAULT,
+    )
+    rep = learn.open_region("t", cat).inventory("A", (2011, 2019))
+    assert rep.totals.complete is True
+    assert rep.totals.not_estimated == []
+    assert all(r.net_t_co2e_per_yr is not None for r in rep.inventory)
+    fire = rows(rep)[(FRF, "Fire")]
+    assert (fire.area_ha, fire.emissions_t_co2e_per_yr) == (0.0, 0.0)
+    assert rows(rep)[(FRF, "Insect/Disease")].emissions_t_co2e_per_yr == pytest.approx(PX * 5 * K / 8)
+    assert not any("totals are partial" in w for w in rep.warnings)
+
+
+def test_totals_without_a_disturbance_layer_leave_out_the_disturbance_rows(basic):
+    rep = basic.inventory("A", (2011, 2019))  # `basic` has every layer but disturbance
+    assert rep.totals.complete is False
+    assert rep.totals.not_estimated == [FIRE_ROW, INSECT_ROW, HARVEST_ROW]
+    assert any("totals are partial: 3 inventory row(s)" in w for w in rep.warnings)
+
+
+def test_totals_of_a_fetched_region_are_partial_and_name_what_is_missing(make_region):
+    """Land cover + tree canopy only (what `learn fetch` makes): no carbon pools, forest codes, forest factor
+    table or disturbance. Forest→Cropland, Forest→Settlement, forest remaining forest (1 px), Cropland→Cropland."""
+    cat = make_region(
+        {2011: [[41, 41, 41, 82]], 2019: [[21, 41, 82, 82]]},
+        canopy={2011: [[90, 90, 90, 40]], 2019: [[0, 90, 0, 20]]},
+        tof_rows=TOF_DEFAULT,
+    )
+    rep = learn.open_region("t", cat).inventory("A", (2011, 2019))
+    assert rep.totals.complete is False
+    assert rep.totals.not_estimated == [
+        "Forest Change — To Cropland",
+        "Forest Change — To Settlement",
+        "Forest Change — Reforestation (Non-Forest to Forest)",
+        f"{FRF} — Undisturbed",
+        FIRE_ROW,
+        INSECT_ROW,
+        HARVEST_ROW,
+    ]
+    # Forest→Grassland/Wetland/Other are null too, but 0 ha: they do not occur, so the totals lack nothing there.
+    r = rows(rep)
+    for type_ in ("To Grassland", "To Wetland", "To Other"):
+        assert r[("Forest Change", type_)].area_ha == 0.0
+        assert r[("Forest Change", type_)].net_t_co2e_per_yr is None
+    # The totals still add up what was estimated: the Trees Outside Forest rows of the 82→82 pixel (40 → 20 %).
+    canopy_ha, loss_ha = 30 * 0.01 * PX, 20 * 0.01 * PX
+    assert rep.totals.gross_emissions_t_co2e_per_yr == pytest.approx(loss_ha * 50 * K / 8)
+    assert rep.totals.gross_removals_t_co2e_per_yr == pytest.approx(canopy_ha * -4 * K)
+    net = loss_ha * 50 * K / 8 + canopy_ha * -4 * K
+    assert rep.totals.net_t_co2e_per_yr == pytest.approx(net)
+    assert r[("Total", "Total")].net_t_co2e_per_yr == pytest.approx(net)
+    assert {s.category: s.net_t_co2e_per_yr for s in rep.ipcc_summary}["Total"] == pytest.approx(net)
+    assert any("totals are partial: 7 inventory row(s)" in w for w in rep.warnings)
+
+
+@pytest.mark.parametrize(
+    ("missing", "expected"),
+    [
+        ("carbon", ["Forest Change — To Cropland", "Forest Change — To Settlement"]),
+        (
+            "forest factor table",
+            [
+                "Forest Change — Reforestation (Non-Forest to Forest)",
+                f"{FRF} — Undisturbed",
+                FIRE_ROW,
+                INSECT_ROW,
+                HARVEST_ROW,
+            ],
+        ),
+    ],
+)
+def test_not_estimated_names_the_rows_of_the_missing_layer(make_region, missing, expected):
+    lc11, lc19 = [[41, 41, 41, 82]], [[21, 41, 82, 82]]
+    ones = np.ones((1, 4))
+    cat = make_region(
+        {2011: lc11, 2019: lc19},
+        carbon=None if missing == "carbon" else (ones * LIVE, ones * DEAD, ones * SOIL),
+        codes=[[7, 7, 7, 0]],
+        canopy={2011: [[90, 90, 90, 40]], 2019: [[0, 90, 0, 20]]},
+        disturbance={(2011, 2019): [[0, 0, 0, 0]]},
+        forest_rows=None if missing == "forest factor table" else forest_table((7, -1.5, -1.0, 30, 5, 40)),
+        tof_rows=TOF_DEFAULT,
+    )
+    totals = learn.open_region("t", cat).inventory("A", (2011, 2019)).totals
+    assert (totals.complete, totals.not_estimated) == (False, expected)
+
+
+def test_reports_written_before_the_completeness_keys_get_them_from_their_rows(make_region):
+    from learn.results import Report, Totals
+
+    cat = make_region({2011: [[41, 41]], 2019: [[21, 41]]})  # land cover only
+    rep = learn.open_region("t", cat).inventory("A", (2011, 2019))
+    doc = rep.model_dump(mode="json")
+    for key in ("complete", "not_estimated"):
+        del doc["totals"][key]
+    old = Report.model_validate(doc)
+    assert old.totals.complete is False
+    assert old.totals.not_estimated == rep.totals.not_estimated
+    assert rep.totals.not_estimated[0] == "Forest Change — To Settlement"
+    assert Totals.model_validate(doc["totals"]).complete is True  # the bare Totals keeps its defaults
+    assert Totals.model_validate(doc["totals"]).not_estimated == []

@@ -18,6 +18,7 @@ import numpy as np
 import openpyxl
 import pytest
 import shapely
+from conftest import TOF_DEFAULT, forest_table, pixel_box
 from fastapi.testclient import TestClient
 
 import learn
@@ -193,6 +194,8 @@ def test_downloads_parse_back(client: TestClient, shapes: gpd.GeoDataFrame) -> N
     assert frame.crs.to_epsg() == 4326 and len(frame) == 1
     assert frame["net_t_co2e_per_yr"][0] == report["totals"]["net_t_co2e_per_yr"]
     assert frame["area_ha"][0] == report["boundary"]["area_ha"]
+    assert bool(frame["totals_complete"][0]) is report["totals"]["complete"] is True
+    assert (frame["not_estimated"][0] or "") == ""
     assert (
         frame.geometry[0].symmetric_difference(shapes[shapes.GEOID == "9900200"].geometry.iloc[0]).area < 1e-9
     )
@@ -217,11 +220,21 @@ def test_summary_is_one_batch_and_reused(
         "gross_removals_t_co2e_per_yr",
         "net_t_co2e_per_yr",
         "net_t_co2e_per_ha_yr",
+        "totals_complete",
+        "not_estimated",
     }
     assert row["kind"] == "place" and row["name"] == "Larkvale"
     report = client.get(f"{INVENTORY}?boundary=9900400&{PERIOD}").json()
     assert row["net_t_co2e_per_yr"] == pytest.approx(report["totals"]["net_t_co2e_per_yr"], rel=1e-12)
     assert row["net_t_co2e_per_ha_yr"] == pytest.approx(row["net_t_co2e_per_yr"] / row["area_ha"])
+    assert (
+        (row["totals_complete"], row["not_estimated"])
+        == (
+            report["totals"]["complete"],
+            report["totals"]["not_estimated"],
+        )
+        == (True, [])
+    )
     jsons = list(cache_dir.glob("demo/*/2011_2019/*.json"))
     assert len(jsons) == 13  # one batch, on disk under the cache folder
     t0 = time.perf_counter()
@@ -476,3 +489,30 @@ def test_html_download_is_a_printable_self_contained_report(client: TestClient) 
     assert f"{report.boundary.name} ({report.boundary.id})" in page.text
     assert "<script" not in page.text and "https://" not in page.text and "http://" not in page.text
     assert ".html" in detail(client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}"), 404)
+
+
+def test_partial_totals_are_flagged_in_the_summary_and_geojson(make_region, tmp_path: Path) -> None:
+    """A region without carbon pool layers: the boundary with forest loss has a partial total."""
+    cat = make_region(
+        {2011: [[41, 41, 82]], 2019: [[21, 41, 82]]},
+        codes=[[7, 7, 0]],
+        canopy={2011: [[90, 90, 40]], 2019: [[0, 90, 20]]},
+        disturbance={(2011, 2019): [[0, 0, 0]]},
+        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
+        tof_rows=TOF_DEFAULT,
+        boundaries=[("A", "Alpha", pixel_box(0, 0, 1, 3)), ("B", "Beta", pixel_box(0, 1, 1, 3))],
+    )
+    with TestClient(create_app(cat, cache_dir=tmp_path / "cache")) as c:
+        rows = {b["id"]: b for b in c.get("/api/regions/t/summary?start=2011&end=2019").json()["boundaries"]}
+        assert (rows["A"]["totals_complete"], rows["A"]["not_estimated"]) == (
+            False,
+            ["Forest Change — To Settlement"],
+        )
+        assert (rows["B"]["totals_complete"], rows["B"]["not_estimated"]) == (True, [])
+        report = c.get("/api/regions/t/inventory?boundary=A&start=2011&end=2019").json()
+        assert report["totals"]["complete"] is False
+        assert report["totals"]["not_estimated"] == ["Forest Change — To Settlement"]
+        gj = c.get("/api/regions/t/inventory.geojson?boundary=A&start=2011&end=2019").json()
+        props = gj["features"][0]["properties"]
+        assert props["totals_complete"] is False and props["not_estimated"] == "Forest Change — To Settlement"
+        assert "complete" not in props

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import TOF_DEFAULT, forest_table
 from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -344,6 +345,37 @@ def test_keyboard_selects_a_jurisdiction(page, boundaries):
         )
         (REPO / "docs").mkdir(exist_ok=True)
         page.screenshot(path=str(REPO / "docs" / "screenshot.png"))
+
+
+def test_partial_total_is_noted_under_the_cards(page, make_region):
+    """A report of a region without carbon pool layers (as `learn fetch` makes), shown through the printable
+    page's stored-report hook (how your own polygons reach it): the note names the rows not estimated."""
+    import learn
+
+    cat = make_region(
+        {2011: [[41, 41, 82]], 2019: [[21, 41, 82]]},
+        codes=[[7, 7, 0]],
+        canopy={2011: [[90, 90, 40]], 2019: [[0, 90, 20]]},
+        disturbance={(2011, 2019): [[0, 0, 0]]},
+        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
+        tof_rows=TOF_DEFAULT,
+    )
+    report = json.loads(learn.open_region("t", cat).inventory("A", (2011, 2019)).to_json())
+    assert report["totals"]["not_estimated"] == ["Forest Change — To Settlement"]
+    complete = {**report, "totals": {**report["totals"], "complete": True, "not_estimated": []}}
+    page.goto("/report.html?stored=none")
+    page.evaluate(
+        "([a, b]) => { localStorage.setItem('learn-report-partial', a); localStorage.setItem('learn-report-full', b); }",
+        [json.dumps(report), json.dumps(complete)],
+    )
+    page.goto("/report.html?stored=partial")
+    page.wait_for_selector("#report[data-state=ready]")
+    note = page.locator("#report .cards + .partial-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Partial total — not estimated: Forest Change — To Settlement.")
+    page.goto("/report.html?stored=full")
+    page.wait_for_selector("#report[data-state=ready]")
+    assert page.locator("#report .partial-note").count() == 0
 
 
 def test_bad_period_is_reported(page):

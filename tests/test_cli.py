@@ -122,6 +122,33 @@ def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
     assert not list(tmp_path.glob(".tmp-*"))
 
 
+PARTIAL_ROWS = "Forest Remaining Forest — Fire; Forest Remaining Forest — Insect/Disease; Forest Remaining Forest — Harvest/Other"
+
+
+def test_partial_totals_are_said_on_stderr_and_in_tables(tiny, tmp_path, monkeypatch, capsys):
+    """`tiny` has no disturbance layer: the disturbance rows are not estimated, so the totals are partial."""
+    from rich.console import Console
+
+    from learn.cli import print_report_table
+
+    inventory = ["inventory", "--catalog", str(tiny), "-r", "t", "-b", "A", "--years", "2011", "2019"]
+    code, out, err = run_cli(inventory, monkeypatch, capsys)
+    assert code == 0, err
+    assert json.loads(out)["totals"]["not_estimated"] == PARTIAL_ROWS.split("; ")  # stdout stays the JSON
+    assert f"partial total — not estimated (left out of the totals): {PARTIAL_ROWS}" in " ".join(err.split())
+    batch = ["batch", "--catalog", str(tiny), "-r", "t", "--years", "2011", "2019", "--out", str(tmp_path)]
+    code, _, err = run_cli(batch, monkeypatch, capsys)
+    assert code == 0, err
+    assert "2 of 2 reports have partial totals" in " ".join(err.split())
+
+    console = Console(record=True, width=200)
+    print_report_table(learn.open_region("t", tiny).inventory("A", (2011, 2019)), console)
+    text = console.export_text()
+    total_line = next(line for line in text.splitlines() if "│ Total" in line)
+    assert total_line.count("(partial)") == 3  # emissions, removals, net
+    assert PARTIAL_ROWS in text
+
+
 def test_boundary_file_and_exact_coverage(tiny, tmp_path, monkeypatch, capsys):
     f = tmp_path / "mine.geojson"
     gpd.GeoDataFrame({"NAME": ["Mine"]}, geometry=[pixel_box(0, 0, 1, 2)], crs="EPSG:5070").to_crs(
@@ -314,4 +341,5 @@ def test_demo_end_to_end(demo_catalog, tmp_path, monkeypatch, capsys):
     )
     assert code == 0, err
     assert "SYNTHETIC" in out
+    assert "Net" in out and "(partial)" not in out  # every demo boundary has every layer: complete totals
     assert len(list((tmp_path / "o" / "2011_2019").glob("*.json"))) == len(ids)

@@ -16,7 +16,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli
 from PIL import Image
 
 import learn
@@ -306,6 +306,7 @@ def test_html_report_shows_the_report(report: Report, tmp_path: Path) -> None:
         assert cited in visible
     for warning in report.warnings:
         assert warning in visible
+    assert report.totals.complete and 'id="partial-total"' not in text  # every row estimated: no notice
     assert "@media print" in text and "break-before: page" in text
 
 
@@ -408,11 +409,92 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
         "gross removals (t CO2e/yr)",
         "net (t CO2e/yr)",
         "net (t CO2e/ha/yr)",
+        "totals_complete",
+        "not_estimated",
     ]
+    assert sheet["totals_complete"] == [True] * len(ids)  # the demo has every layer and factor table
+    assert "Totals" not in about
     for bid, net in zip(sheet["boundary_id"], sheet["net (t CO2e/yr)"], strict=True):
         assert net == pytest.approx(reports[bid].totals.net_t_co2e_per_yr, rel=XLSX_REL, abs=0)
     assert book["Totals"].cell(row=2, column=9).number_format == "#,##0.00"
     assert_formatted_table(book["Totals"], index=False)
+
+
+@pytest.fixture
+def partial_region(make_region) -> learn.Region:
+    """Every layer but the carbon pools. Boundary A (F→Settlement, forest remaining forest, Cropland→Cropland)
+    lacks its Forest→Settlement stock loss; B (the last two pixels) has no forest loss, so it is complete."""
+    cat = make_region(
+        {2011: [[41, 41, 82]], 2019: [[21, 41, 82]]},
+        codes=[[7, 7, 0]],
+        canopy={2011: [[90, 90, 40]], 2019: [[0, 90, 20]]},
+        disturbance={(2011, 2019): [[0, 0, 0]]},
+        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
+        tof_rows=TOF_DEFAULT,
+        boundaries=[("A", "Alpha", pixel_box(0, 0, 1, 3)), ("B", "Beta", pixel_box(0, 1, 1, 3))],
+    )
+    return learn.open_region("t", cat)
+
+
+def test_batch_outputs_say_which_totals_are_partial(
+    partial_region: learn.Region, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("LEARN_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "batch"
+    catalog = str(partial_region.catalog.path)
+    args = ["batch", "--catalog", catalog, "-r", "t", "--years", "2011", "2019", "--out", str(out)]
+    code, _, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert "1 of 2 reports have partial totals" in err
+    a, b = (Report.model_validate_json((out / "2011_2019" / f"{i}.json").read_text()) for i in "AB")
+    assert (a.totals.complete, a.totals.not_estimated) == (False, ["Forest Change — To Settlement"])
+    assert (b.totals.complete, b.totals.not_estimated) == (True, [])
+    want = {"A": (False, "Forest Change — To Settlement"), "B": (True, "")}
+    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries.parquet"):
+        geo = gpd.read_parquet(out / name) if name.endswith(".parquet") else gpd.read_file(out / name)
+        got = {
+            row.boundary_id: (bool(row.totals_complete), row.not_estimated or "") for row in geo.itertuples()
+        }
+        assert got == want, name
+        assert geo["totals_complete"].dtype == bool, name
+    book = openpyxl.load_workbook(out / "inventory.xlsx")
+    sheet = sheet_columns(book["Totals"])
+    got = dict(
+        zip(
+            sheet["boundary_id"],
+            zip(sheet["totals_complete"], sheet["not_estimated"], strict=True),
+            strict=True,
+        )
+    )
+    assert {k: (c, n or "") for k, (c, n) in got.items()} == want
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["Totals"].startswith("partial in 1 of 2 reports")
+    frame = partial_region.batch([(2011, 2019)], out).geoframe  # the Python API's frame: the same columns
+    assert dict(zip(frame["boundary_id"], frame["not_estimated"], strict=True)) == {
+        k: v[1] for k, v in want.items()
+    }
+
+
+def test_single_report_exports_show_a_partial_total(partial_region: learn.Region, tmp_path: Path) -> None:
+    rep = partial_region.inventory("A", PERIOD)
+    page = Page(render_html(rep))
+    notice = [a for t, a in page.tags if a.get("id") == "partial-total"]
+    assert notice and notice[0]["role"] == "note"
+    text = " ".join(" ".join(page.text).split())
+    assert "Partial total — not estimated:" in text and "Forest Change — To Settlement" in text
+    book = openpyxl.load_workbook(write_report(rep, tmp_path / "r.xlsx", "xlsx"))
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert (
+        about["Totals"]
+        == "Partial total — not estimated (left out of the totals): Forest Change — To Settlement"
+    )
+    complete = partial_region.inventory("B", PERIOD)
+    assert 'id="partial-total"' not in render_html(complete)
+    assert "Totals" not in dict(
+        openpyxl.load_workbook(write_report(complete, tmp_path / "b.xlsx", "xlsx"))["About"].iter_rows(
+            values_only=True
+        )
+    )
 
 
 # ---- failed writes ---------------------------------------------------------------------------------------

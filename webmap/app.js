@@ -6,7 +6,7 @@ import { breaksFor, colorFor, legendControl } from "./choropleth.js";
 import { compareTable } from "./compare.js";
 import { esc, fmtFlux, fmtFluxHa, numCell } from "./format.js";
 import { createTileLayerControl } from "./layers.js";
-import { renderReport } from "./report.js";
+import { renderReport, totalsProperties } from "./report.js";
 import { customCsv, storeReport } from "./store.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -301,7 +301,7 @@ function showReport(report) {
     if (sel.geojson) {
       const fc = {
         type: "FeatureCollection",
-        features: [{ type: "Feature", geometry: geometryOf(sel.geojson), properties: { name: report.boundary?.name, ...report.totals } }],
+        features: [{ type: "Feature", geometry: geometryOf(sel.geojson), properties: { name: report.boundary?.name, ...totalsProperties(report.totals) } }],
       };
       downloads.push({ format: "geojson", label: "GeoJSON", href: blobUrl(JSON.stringify(fc), "application/geo+json"), download: `${base}.geojson` });
     }

@@ -1,5 +1,6 @@
-// Renders one inventory report (the API's report JSON) as HTML: headline cards, the GHG inventory table
-// (the method's row names), a bar chart, the land-use change matrix, tree canopy, warnings, provenance.
+// Renders one inventory report (the API's report JSON) as HTML: headline cards (and a note when the totals are
+// partial), the GHG inventory table (the method's row names), a bar chart, the land-use change matrix, tree
+// canopy, warnings, provenance.
 // Shared by the map's side panel (app.js) and the printable page (report-page.js).
 
 import { esc, fmtArea, fmtFlux, fmtPct, numCell } from "./format.js";
@@ -46,6 +47,22 @@ function cards(totals) {
     ${card("removals", "Gross removals", t.gross_removals_t_co2e_per_yr, "t CO<sub>2</sub>e/yr")}
     ${card("net", "Net flux", t.net_t_co2e_per_yr, "t CO<sub>2</sub>e/yr (− = sink)")}
   </div>`;
+}
+
+/** The report's totals as flat GeoJSON properties, as in `learn batch`'s boundaries.geojson: `totals_complete`
+ * and `not_estimated` ("; "-joined rows left out of the totals) instead of `complete` and a list. */
+export function totalsProperties(totals) {
+  const { complete, not_estimated: notEstimated, ...sums } = totals || {};
+  return { ...sums, totals_complete: complete !== false, not_estimated: (notEstimated || []).join("; ") };
+}
+
+/** The "partial total" note under the cards: the rows the totals leave out (none when the totals are complete). */
+function partialNote(totals) {
+  if (!totals || totals.complete !== false) return "";
+  const rows = totals.not_estimated || [];
+  return `<p class="partial-note" role="note" data-not-estimated="${esc(rows.length)}">
+    <strong>Partial total</strong> — not estimated: ${esc(rows.join("; "))}.
+    <span class="partial-why">Left out of the totals above (a layer or factor table is missing; see warnings).</span></p>`;
 }
 
 function inventoryTable(rows) {
@@ -243,6 +260,7 @@ export function renderReport(el, report, options = {}) {
         <span class="period">${esc(p.start)}–${esc(p.end)}</span> (${esc(p.years)} years)${synthetic ? ' · <strong class="synthetic-tag">SYNTHETIC data</strong>' : ""}</p>
     </header>
     ${cards(report.totals)}
+    ${partialNote(report.totals)}
     ${warningsList(report.warnings)}
     ${links || print ? `<nav class="downloads" aria-label="Downloads">${links}${print}</nav>` : ""}
     <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory)}</section>

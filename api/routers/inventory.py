@@ -20,7 +20,7 @@ from api.models import JobAccepted
 from api.service import CachedReport, Service
 from learn.batch import safe_name
 from learn.boundaries import Boundary
-from learn.export import learn_csv, write_xlsx
+from learn.export import learn_csv, totals_flags, write_xlsx
 from learn.region import InventoryOptions, Region
 from learn.results import Report
 
@@ -121,7 +121,9 @@ def _feature(report: Report, b: Boundary) -> dict[str, Any]:
         "start": report.period.start,
         "end": report.period.end,
         "area_ha": report.boundary.area_ha,
-        **report.totals.model_dump(),
+        # flat columns, as in `learn batch`'s boundaries.geojson: totals_complete, not_estimated ("; "-joined)
+        **report.totals.model_dump(exclude={"complete", "not_estimated"}),
+        **totals_flags(report),
     }
     return {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geometry)}
 
