@@ -1,9 +1,12 @@
-"""``learn fetch``: clip real public NLCD layers for a boundary into a ready region of the catalog.
+"""``learn fetch``: clip real public layers for a boundary into a ready region of the catalog.
 
 Pipeline (each step in its own module):
 
 1. the boundary: a file, a Census county (offline) or place (TIGER, online) — :mod:`learn.census`;
-2. the sources: catalog ``datasets`` marked ``fetch_layer`` — :mod:`learn.sources`;
+2. the sources: catalog ``datasets`` marked ``fetch_layer`` — :mod:`learn.sources`: land cover (the two
+   inventory years), tree canopy (the canopy years around them) and, when the catalog has sources for
+   them, the forest layers (:data:`FOREST_LAYERS`: age-type-region codes, the three carbon pools, and
+   the disturbance periods inside the inventory years);
 3. one EPSG:5070 30 m grid (boundary box + margin, snapped to the land-cover source's pixels), each
    layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.clip`;
 4. ``manifest.json`` (sources, versions, sizes, sha256, grid, boundary, time) next to the files;
@@ -25,13 +28,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 
 import learn
 from learn.boundaries import prepare, read_vector
-from learn.catalog import Catalog, DatasetSpec, load_catalog
+from learn.catalog import CARBON_LAYERS, Catalog, DatasetSpec, load_catalog
 from learn.catalog_edit import relative_to_catalog, upsert_region
 from learn.census import CensusBoundary, check_conus, county, place
 from learn.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, write_cog
@@ -44,6 +48,7 @@ from learn.sources import (
     dataset_for_layer,
     gdal_http_env,
     open_source,
+    periods_within,
     published_years,
     source_file,
 )
@@ -55,6 +60,10 @@ MANIFEST = "manifest.json"
 BOUNDARY_FILE = "boundary.gpkg"
 TOF_DEFAULTS = Path(learn.__file__).resolve().parent / "factors" / "tof_factors_learn_defaults.csv"
 _REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+#: Layers fetched when a catalog dataset is marked ``fetch_layer: <layer>`` (or named in ``datasets``).
+#: There is no public COG for them yet (docs/fetch.md), so the shipped catalog marks none.
+FOREST_LAYERS = ("forest_age_type_region", *CARBON_LAYERS, "disturbance")
+_UNITS = {"forest_age_type_region": "class", "disturbance": "class", **dict.fromkeys(CARBON_LAYERS, "t C/ha")}
 
 
 @dataclass(frozen=True)
@@ -75,13 +84,15 @@ class FetchRequest:
     forest_factors: Path | None = None
     land_cover_dataset: str | None = None  # default: the dataset marked fetch_layer: land_cover
     canopy_dataset: str | None = None  # default: the dataset marked fetch_layer: tree_canopy
+    #: Forest layer → catalog dataset key, overriding the ``fetch_layer`` marks (:data:`FOREST_LAYERS`).
+    datasets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class FileResult:
     name: str
     layer: str
-    year: int | None
+    when: str  # "2011", "2011-2013" (a disturbance period) or "" (all years)
     status: Literal["written", "skipped"]
     bytes: int
     how: str  # "window" (same grid) or "warp:<resampling>"; "" for the boundary
@@ -104,8 +115,12 @@ class PlannedLayer:
     """One output file and the source it is clipped from."""
 
     name: str  # file name inside the data folder
-    layer: str  # land_cover | tree_canopy
+    layer: str  # land_cover | tree_canopy | one of FOREST_LAYERS
     source: SourceFile
+
+
+#: Layer → (dataset key, dataset) of every layer the plan reads.
+Sources = dict[str, tuple[str, DatasetSpec]]
 
 
 # ---- boundary ---------------------------------------------------------------------------------------------
@@ -195,32 +210,57 @@ def _is_current(data_dir: Path, name: str, entry: dict[str, Any] | None, url: st
 
 
 # ---- the pipeline -----------------------------------------------------------------------------------------
-def _plan(
-    catalog: Catalog, req: FetchRequest
-) -> tuple[list[PlannedLayer], tuple[str, DatasetSpec], tuple[str, DatasetSpec] | None]:
+def _plan(catalog: Catalog, req: FetchRequest) -> tuple[list[PlannedLayer], Sources]:
     start, end = req.years
     if start >= end:
         raise FetchError(f"start year {start} must be before end year {end}", hint="e.g. --years 2011 2019")
-    lc_key, lc = dataset_for_layer(catalog, "land_cover", req.land_cover_dataset)
+    unknown = sorted(set(req.datasets) - set(FOREST_LAYERS))
+    if unknown:
+        raise FetchError(
+            f"cannot choose a dataset for layer(s) {unknown}",
+            hint=f"--dataset takes LAYER=KEY with LAYER one of {', '.join(FOREST_LAYERS)}",
+        )
+    sources: Sources = {}
+    lc_key, lc = sources["land_cover"] = dataset_for_layer(catalog, "land_cover", req.land_cover_dataset)
     check_published(lc_key, lc, [start, end])
     plan = [
         PlannedLayer(f"land_cover_{y}.tif", "land_cover", source_file(lc_key, lc, y)) for y in (start, end)
     ]
-    canopy: tuple[str, DatasetSpec] | None = None
-    try:
-        canopy = dataset_for_layer(catalog, "tree_canopy", req.canopy_dataset)
-    except FetchError:
-        if req.canopy_dataset is not None:
-            raise
-    if canopy is not None:
-        tc_key, tc = canopy
-        chosen = choose_canopy_years(published_years(tc_key, tc), start, end)
-        if chosen:
-            plan += [
-                PlannedLayer(f"tree_canopy_{y}.tif", "tree_canopy", source_file(tc_key, tc, y))
-                for y in chosen
+    optional = {"tree_canopy": req.canopy_dataset} | {k: req.datasets.get(k) for k in FOREST_LAYERS}
+    for layer, chosen_key in optional.items():
+        try:
+            key, spec = dataset_for_layer(catalog, layer, chosen_key)
+        except FetchError:
+            if chosen_key is not None:
+                raise
+            continue  # the catalog has no source for this layer: the report will say what it lacks
+        if layer == "tree_canopy":
+            files = [
+                PlannedLayer(f"tree_canopy_{y}.tif", layer, source_file(key, spec, y))
+                for y in choose_canopy_years(published_years(key, spec), start, end) or ()
             ]
-    return plan, (lc_key, lc), canopy
+        elif layer == "disturbance":
+            files = [
+                PlannedLayer(f"disturbance_{a}_{b}.tif", layer, source_file(key, spec, None, period=(a, b)))
+                for a, b in periods_within(key, spec, start, end)
+            ]
+        else:
+            files = [PlannedLayer(f"{layer}.tif", layer, source_file(key, spec, None))]
+        if files:
+            sources[layer] = (key, spec)
+            plan += files
+    return plan, sources
+
+
+def _fill_value(ds: Any, categorical: bool) -> float:
+    """Value for grid pixels the source does not cover: its nodata, else 0 for classes (no class, no
+    code, no disturbance), NaN for floats, the type's maximum for other numbers (TCC's 255)."""
+    if ds.nodata is not None:
+        return float(ds.nodata)
+    if categorical:
+        return 0
+    dtype = np.dtype(ds.dtypes[0])
+    return float("nan") if dtype.kind == "f" else float(np.iinfo(dtype).max)
 
 
 def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
@@ -236,7 +276,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
         )
     catalog = load_catalog(req.catalog_path)
     assert catalog.path is not None
-    plan, (lc_key, lc), canopy = _plan(catalog, req)  # no network, no file yet: bad years fail here
+    plan, sources = _plan(catalog, req)  # no network, no file yet: bad years fail here
 
     census = _boundary(req, catalog)
     label = req.county or req.place or str(req.boundary_file)
@@ -287,13 +327,13 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             if p not in todo:
                 entry = manifest["files"][p.name]
                 results.append(
-                    FileResult(p.name, p.layer, p.source.year, "skipped", entry["bytes"], entry["how"])
+                    FileResult(p.name, p.layer, p.source.when, "skipped", entry["bytes"], entry["how"])
                 )
                 continue
             ds = opened[p.name]
             categorical = p.source.kind == "categorical"
-            fill = ds.nodata if ds.nodata is not None else (0 if categorical else 255)
-            tag = f"{p.layer} {p.source.year}"
+            fill = _fill_value(ds, categorical)
+            tag = f"{p.layer} {p.source.when}".strip()
             array, how = read_onto_grid(
                 ds,
                 grid,
@@ -320,13 +360,11 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
                 "written": _now(),
             }
             _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
-            results.append(FileResult(p.name, p.layer, p.source.year, "written", size, how))
+            results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
 
     results.append(_write_boundary(data_dir, frame, manifest))
     _write_manifest(data_dir, manifest)
-    entry = _region_entry(
-        req, catalog, manifest, lc_key, lc, canopy, data_dir, id_field, name_field, state, census
-    )
+    entry = _region_entry(req, catalog, manifest, sources, data_dir, id_field, name_field, state, census)
     changed = upsert_region(catalog.path, req.region, entry)
     default_catalog = catalog.path == (Path.cwd() / "data_catalog.yaml").resolve()
     start, end = req.years
@@ -361,7 +399,8 @@ def _check_extent(ds: Any, bounds: tuple[float, ...], src: SourceFile, label: st
             f"boundary {label} {'extends beyond' if inside else 'lies outside'} the extent of {src.dataset} "
             f"{src.year} ({src.url}): boundary box {[round(v) for v in bounds]} vs data "
             f"{[round(v) for v in (sx0, sy0, sx1, sy1)]} (EPSG:5070, m)",
-            hint="the NLCD CONUS products cover the lower 48 states; check the boundary's CRS and location",
+            hint="the NLCD CONUS products cover the lower 48 states; check the boundary's CRS and location "
+            "and the dataset's extent",
         )
 
 
@@ -421,7 +460,7 @@ def _write_boundary(data_dir: Path, frame: gpd.GeoDataFrame, manifest: dict[str,
     fingerprint = hashlib.sha256(frame.to_json(sort_keys=True).encode()).hexdigest()
     b = manifest["boundary"]
     if target.exists() and b.get("input_sha256") == fingerprint and sha256_file(target) == b.get("sha256"):
-        return FileResult(BOUNDARY_FILE, "boundaries", None, "skipped", int(b["bytes"]), "")
+        return FileResult(BOUNDARY_FILE, "boundaries", "", "skipped", int(b["bytes"]), "")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})  # reproducible bytes
     try:
         with atomic_path(target) as tmp:
@@ -430,16 +469,14 @@ def _write_boundary(data_dir: Path, frame: gpd.GeoDataFrame, manifest: dict[str,
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
     b.update(sha256=sha256_file(target), bytes=target.stat().st_size, input_sha256=fingerprint)
-    return FileResult(BOUNDARY_FILE, "boundaries", None, "written", int(b["bytes"]), "")
+    return FileResult(BOUNDARY_FILE, "boundaries", "", "written", int(b["bytes"]), "")
 
 
 def _region_entry(
     req: FetchRequest,
     catalog: Catalog,
     manifest: dict[str, Any],
-    lc_key: str,
-    lc: DatasetSpec,
-    canopy: tuple[str, DatasetSpec] | None,
+    sources: Sources,
     data_dir: Path,
     id_field: str,
     name_field: str,
@@ -451,49 +488,55 @@ def _region_entry(
     rel = lambda p: relative_to_catalog(p, catalog.path)  # noqa: E731
     files = manifest["files"]
 
-    def years(layer: str) -> list[int]:
-        return sorted(int(f["year"]) for f in files.values() if f["layer"] == layer)
+    def of(layer: str) -> list[dict[str, Any]]:
+        return [f for f in files.values() if f["layer"] == layer]
 
-    def version(layer: str) -> str | None:
-        v = {f["version"] for f in files.values() if f["layer"] == layer}
-        return ", ".join(sorted(x for x in v if x)) or None
+    def version(layer: str) -> dict[str, str]:
+        v = ", ".join(sorted({str(f["version"]) for f in of(layer) if f.get("version")}))
+        return {"version": v} if v else {}
 
-    sources = f"land cover: {lc.title} ({lc_key})"
-    layers: dict[str, Any] = {
-        "land_cover": {
-            "path": rel(data_dir / "land_cover_{year}.tif"),
-            "years": years("land_cover"),
-            "units": "class",
-            "source": lc_key,
-            **({"version": version("land_cover")} if version("land_cover") else {}),
-        }
-    }
-    if canopy is not None and len(years("tree_canopy")) >= 2:
-        tc_key, tc = canopy
-        sources += f"; tree canopy: {tc.title} ({tc_key})"
-        layers["tree_canopy"] = {
-            "path": rel(data_dir / "tree_canopy_{year}.tif"),
-            "years": years("tree_canopy"),
-            "units": "percent",
-            "source": tc_key,
-            **({"version": version("tree_canopy")} if version("tree_canopy") else {}),
-        }
+    layers: dict[str, Any] = {}
+    described: list[str] = []
+    for layer, (key, spec) in sources.items():
+        entry: dict[str, Any]
+        if layer in ("land_cover", "tree_canopy"):
+            years = sorted(int(f["year"]) for f in of(layer))
+            if layer == "tree_canopy" and len(years) < 2:
+                continue
+            entry = {"path": rel(data_dir / f"{layer}_{{year}}.tif"), "years": years}
+            entry["units"] = "class" if layer == "land_cover" else "percent"
+        elif layer == "disturbance":
+            periods = sorted([int(a), int(b)] for a, b in (f["period"] for f in of(layer)))
+            entry = {"path": rel(data_dir / "disturbance_{start}_{end}.tif"), "periods": periods}
+            entry["units"] = "class"
+        else:
+            if not of(layer):
+                continue
+            entry = {"path": rel(data_dir / f"{layer}.tif"), "units": _UNITS[layer]}
+        layers[layer] = {**entry, "source": key, **version(layer)}
+        described.append(f"{layer.replace('_', ' ')}: {spec.title} ({key})")
+    missing = [x for x in FOREST_LAYERS if x not in layers]
+    if missing:
+        lacking = (
+            f"Not fetched (no source in the catalog): {', '.join(missing)}, so the forest carbon terms "
+            "that need them are not computed (each report says which)."
+        )
+    else:
+        lacking = "All forest layers fetched."
     factors = {"trees_outside_forest": rel(TOF_DEFAULTS)}
     if req.forest_factors is not None:
         factors = {"forest": rel(Path(req.forest_factors)), **factors}
-    entry: dict[str, Any] = {
-        "description": f"REAL public data fetched by `learn fetch` on {manifest['created'][:10]} — {sources}. "
-        f"Boundary: {census.source}. No carbon, forest-type or disturbance layers were fetched, so forest "
-        "carbon terms are not computed (each report says which). Manifest: "
-        f"{rel(data_dir / MANIFEST)}",
+    region: dict[str, Any] = {
+        "description": f"REAL public data fetched by `learn fetch` on {manifest['created'][:10]} — "
+        f"{'; '.join(described)}. Boundary: {census.source}. {lacking} Manifest: {rel(data_dir / MANIFEST)}",
         "synthetic": False,
         "layers": layers,
         "boundaries": {"path": rel(data_dir / BOUNDARY_FILE), "id_field": id_field, "name_field": name_field},
         "factors": factors,
     }
     if state:
-        entry = {"description": entry.pop("description"), "state": state, **entry}
+        region = {"description": region.pop("description"), "state": state, **region}
     lc_years = layers["land_cover"]["years"]
     if req.years[0] in lc_years and req.years[1] in lc_years:
-        entry["default_period"] = list(req.years)
-    return entry
+        region["default_period"] = list(req.years)
+    return region

@@ -69,7 +69,8 @@ def vsi_path(url: str, member: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file of a public dataset for one year: where it is and what to cite."""
+    """One file of a public dataset (for one year, one disturbance period, or for all years): where it
+    is and what to cite."""
 
     dataset: str
     year: int | None
@@ -80,11 +81,20 @@ class SourceFile:
     citation: str
     license: str
     is_cog: bool
+    period: tuple[int, int] | None = None  # (start, end) of a disturbance period
+
+    @property
+    def when(self) -> str:
+        """``2011``, ``2011-2013`` or ``""`` (a layer for all years), for messages."""
+        if self.period is not None:
+            return f"{self.period[0]}-{self.period[1]}"
+        return str(self.year) if self.year is not None else ""
 
     def as_manifest(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
             "year": self.year,
+            "period": list(self.period) if self.period is not None else None,
             "url": self.url,
             "read_as": self.path,
             "version": self.version,
@@ -125,6 +135,16 @@ def published_years(key: str, spec: DatasetSpec) -> list[int]:
     return sorted(spec.years)
 
 
+def periods_within(key: str, spec: DatasetSpec, start: int, end: int) -> list[tuple[int, int]]:
+    """The published periods of a per-period dataset (disturbance) that lie inside ``[start, end]``."""
+    if not spec.periods:
+        raise FetchError(
+            f"dataset '{key}' lists no 'periods'",
+            hint="add the published periods to its entry, e.g. periods: [[2011, 2013], [2013, 2016]]",
+        )
+    return sorted((int(a), int(b)) for a, b in spec.periods if start <= a and b <= end)
+
+
 def check_published(key: str, spec: DatasetSpec, years: list[int]) -> None:
     """Refuse years the dataset does not publish, listing the ones it does."""
     published = published_years(key, spec)
@@ -136,9 +156,18 @@ def check_published(key: str, spec: DatasetSpec, years: list[int]) -> None:
         )
 
 
-def source_file(key: str, spec: DatasetSpec, year: int | None, **fmt: str) -> SourceFile:
-    """The file of ``spec`` for ``year`` (href and member templates filled in)."""
+def source_file(
+    key: str,
+    spec: DatasetSpec,
+    year: int | None,
+    period: tuple[int, int] | None = None,
+    **fmt: str,
+) -> SourceFile:
+    """The file of ``spec`` for ``year`` or ``period`` (href and member templates filled in: ``{year}``,
+    ``{start}``, ``{end}`` and the keywords in ``fmt``)."""
     values: dict[str, Any] = {"year": year, **fmt}
+    if period is not None:
+        values.update(start=period[0], end=period[1])
     try:
         url = spec.href.format(**values)
         member_t = extra(spec, "member")
@@ -161,6 +190,7 @@ def source_file(key: str, spec: DatasetSpec, year: int | None, **fmt: str) -> So
         citation=spec.citation,
         license=spec.license,
         is_cog=not is_zip,
+        period=period,
     )
 
 
@@ -170,7 +200,7 @@ def open_source(src: SourceFile) -> rasterio.io.DatasetReader:
         return rasterio.open(src.path)
     except RasterioIOError as err:
         raise FetchError(
-            f"cannot read {src.dataset} {src.year or ''} from {src.url}: {err}",
+            f"cannot read {' '.join(filter(None, (src.dataset, src.when)))} from {src.url}: {err}",
             hint="check the network connection and the dataset's href in the catalog "
             "(it can point at a mirror or a local copy); offline, use a region already on disk",
         ) from None

@@ -442,6 +442,7 @@ def test_notebook_03_fetches_reports_and_maps(
     assert "written  land_cover_2011.tif" in text and "written  tree_canopy_2016.tif" in text
     assert f"{direct.boundary.name} (46330), {direct.boundary.area_ha:,.1f} ha, 2011–2019" in text
     assert f"net flux: {direct.totals.net_t_co2e_per_yr:,.1f} t CO2e/yr" in text
+    assert not direct.totals.complete and "partial total, not estimated:" in text
     assert "Could not fetch" not in text
     html = [
         o["data"]["text/html"]
@@ -502,3 +503,137 @@ def test_boundary_fields_default_sensibly() -> None:
     assert (id_field, name_field) == ("fetch_id", "fetch_id") and frame["fetch_id"].tolist() == ["1", "2"]
     with pytest.raises(learn.LearnError, match="no field 'CODE'"):
         pick_fields(town, "CODE", None)
+
+
+# ---- forest layers (codes, carbon pools, disturbance) ---------------------------------------------------------
+# No public COG exists for them yet, so the shipped catalog marks none; a user who has them (LEARN's own
+# rasters, a state carbon map) marks their datasets `fetch_layer: <layer>`. Here the SYNTHETIC demo
+# region's COGs play that source, served over HTTP: the fetched region must reproduce the demo's report.
+FOREST_PLACE = "9900200"  # a demo place with forest loss, reforestation and disturbance in 2011-2019
+
+
+def _demo_source_catalog(dest: Path, base_url: str) -> Path:
+    def ds(href: str, kind: str, layer: str, **more: Any) -> dict[str, Any]:
+        return {
+            "title": f"SYNTHETIC demo {layer} served over HTTP (test)",
+            "href": f"{base_url}/{href}",
+            "kind": kind,
+            "fetch_layer": layer,
+            "license": "test data",
+            "citation": "learn demo (SYNTHETIC)",
+            **more,
+        }
+
+    demo = yaml.safe_load((REPO / "data_catalog.yaml").read_text())["regions"]["demo"]["layers"]
+    datasets = {
+        "demo_lc": ds(
+            "land_cover_{year}.tif", "categorical", "land_cover", years=demo["land_cover"]["years"]
+        ),
+        "demo_tc": ds(
+            "tree_canopy_{year}.tif", "continuous", "tree_canopy", years=demo["tree_canopy"]["years"]
+        ),
+        "demo_codes": ds("forest_age_type_region.tif", "categorical", "forest_age_type_region"),
+        **{
+            f"demo_{pool}": ds(f"{pool}.tif", "continuous", pool)
+            for pool in ("carbon_live", "carbon_dead_litter", "carbon_soil")
+        },
+        "demo_dist": ds(
+            "disturbance_{start}_{end}.tif",
+            "categorical",
+            "disturbance",
+            periods=demo["disturbance"]["periods"],
+        ),
+    }
+    dest.mkdir(parents=True, exist_ok=True)
+    cat = dest / "catalog.yaml"
+    cat.write_text(yaml.safe_dump({"datasets": datasets, "regions": {}}, sort_keys=False))
+    return cat
+
+
+def test_fetch_forest_layers_reproduces_the_source_region(
+    demo_build: tuple[Path, Any, Any],
+    demo_catalog: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    demo_dir = demo_build[0]
+    places = gpd.read_file(demo_dir / "boundaries.gpkg")
+    boundary = tmp_path / "place.gpkg"
+    places[places["GEOID"] == FOREST_PLACE].to_file(boundary, engine="pyogrio")
+    factors = demo_dir.parents[1] / "learn" / "factors" / "demo_forest_factors_SYNTHETIC.csv"
+
+    with serve_directory(demo_dir) as srv:
+        cat = _demo_source_catalog(tmp_path / "project", srv.url)
+        args = [
+            "fetch",
+            "--boundary-file",
+            str(boundary),
+            "--years",
+            "2011",
+            "2019",
+            "--region-name",
+            "place",
+        ]
+        args += ["--forest-factors", str(factors), "--catalog", str(cat)]
+        code, _, err = run_cli(args, monkeypatch, capsys)
+        assert code == 0, err
+        sent = srv.traffic.snapshot()
+
+    data = tmp_path / "project" / "data" / "place"
+    manifest = json.loads((data / "manifest.json").read_text())
+    periods = ["disturbance_2011_2013.tif", "disturbance_2013_2016.tif", "disturbance_2016_2019.tif"]
+    static = ["forest_age_type_region.tif", "carbon_live.tif", "carbon_dead_litter.tif", "carbon_soil.tif"]
+    assert set(manifest["files"]) == {
+        "land_cover_2011.tif", "land_cover_2019.tif", "tree_canopy_2011.tif", "tree_canopy_2019.tif",
+        *static, *periods,
+    }  # fmt: skip
+    assert manifest["files"]["disturbance_2013_2016.tif"]["period"] == [2013, 2016]
+    assert not any("disturbance_2008_2011" in p or "disturbance_2019_2021" in p for p in sent)
+    assert sent["/carbon_live.tif"] < 0.3 * (demo_dir / "carbon_live.tif").stat().st_size  # 4 of 16 tiles
+    for name in static + periods:
+        assert f"wrote {name}" in err
+    with rasterio.open(data / "carbon_live.tif") as ds:
+        assert ds.nodata == -9999 and ds.dtypes[0] == "float32"
+
+    region = yaml.safe_load(cat.read_text())["regions"]["place"]
+    assert region["layers"]["disturbance"] == {
+        "path": "data/place/disturbance_{start}_{end}.tif",
+        "periods": [[2011, 2013], [2013, 2016], [2016, 2019]],
+        "units": "class",
+        "source": "demo_dist",
+    }
+    assert region["layers"]["carbon_soil"]["units"] == "t C/ha"
+    assert "All forest layers fetched" in region["description"]
+
+    fetched = learn.open_region("place", catalog=cat).inventory(FOREST_PLACE, (2011, 2019))
+    direct = learn.open_region("demo", catalog=demo_catalog).inventory(FOREST_PLACE, (2011, 2019))
+    # Trees outside forests use the factors of the real state the synthetic landscape sits in (the demo
+    # region says "ZZ"), so compare their areas; every forest row must be identical, factors included.
+    tof = {"Tree canopy loss", "Canopy maintained/gained", "Total"}
+    assert [r for r in fetched.inventory if r.type not in tof] == [
+        r for r in direct.inventory if r.type not in tof
+    ]
+    assert [r.area_ha for r in fetched.inventory] == [r.area_ha for r in direct.inventory]
+    assert fetched.change_matrix == direct.change_matrix and fetched.tree_canopy == direct.tree_canopy
+    assert fetched.boundary == direct.boundary
+    emitted = {r.type: r.emissions_t_co2e_per_yr for r in fetched.inventory}
+    assert emitted["To Settlement"] and emitted["Fire"] is not None and emitted["Harvest/Other"]
+    assert not [w for w in fetched.warnings if "not computed" in w]
+
+
+def test_fetch_dataset_option_names_an_unknown_layer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = _catalog_copy(tmp_path / "project", None)
+    before = cat.read_text()
+    args = ["fetch", "--county", "25015", "--years", "2011", "2019", "--region-name", "x"]
+    code, _, err = run_cli([*args, "--dataset", "carbon=foo", "--catalog", str(cat)], monkeypatch, capsys)
+    assert code == 2 and "carbon" in err and "carbon_live" in err
+    code, _, err = run_cli([*args, "--dataset", "carbon_live", "--catalog", str(cat)], monkeypatch, capsys)
+    assert code == 2 and "LAYER=KEY" in err
+    code, _, err = run_cli(
+        [*args, "--dataset", "carbon_live=nope", "--catalog", str(cat)], monkeypatch, capsys
+    )
+    assert code == 2 and "unknown dataset 'nope'" in err
+    assert cat.read_text() == before and not (tmp_path / "project" / "data").exists()
