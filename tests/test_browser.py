@@ -73,6 +73,31 @@ def flux(value: float) -> str:
 
 
 # ---- fixtures ----------------------------------------------------------------------------------------------
+# The demo without its carbon pools, as a region made by `learn fetch` lacks them.
+PARTIAL_REGION = "demo_no_carbon"
+
+
+def catalog_with_partial_region(demo_catalog: Path, dest: Path) -> Path:
+    """The demo catalog (paths made absolute) plus :data:`PARTIAL_REGION`: the same files, carbon layers
+    left out."""
+    import yaml
+
+    doc = yaml.safe_load(demo_catalog.read_text())
+    absolute = lambda p: str((demo_catalog.parent / p).resolve())  # noqa: E731
+    demo = doc["regions"]["demo"]
+    demo["layers"] = {k: {**v, "path": absolute(v["path"])} for k, v in demo["layers"].items()}
+    demo["boundaries"]["path"] = absolute(demo["boundaries"]["path"])
+    demo["factors"] = {k: absolute(v) for k, v in demo["factors"].items()}
+    doc["regions"][PARTIAL_REGION] = {
+        **demo,
+        "description": demo["description"] + " Without carbon pools (test of partial totals).",
+        "layers": {k: v for k, v in demo["layers"].items() if not k.startswith("carbon_")},
+    }
+    out = dest / "catalog.yaml"
+    out.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return out
+
+
 @pytest.fixture(scope="module")
 def server(demo_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not CHROMIUM.exists():
@@ -80,11 +105,11 @@ def server(demo_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     if not (REPO / "webmap" / "node_modules" / "leaflet" / "dist" / "leaflet.js").exists():
         pytest.fail("webmap/node_modules is missing: run `make webmap-deps` (npm ci in webmap/)")
     port = free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    folder = tmp_path_factory.mktemp("serve")
+    catalog = catalog_with_partial_region(demo_catalog, folder)
+    log_path = folder / "serve.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            serve_command(demo_catalog, port), stdout=log, stderr=subprocess.STDOUT, cwd=REPO
-        )
+        proc = subprocess.Popen(serve_command(catalog, port), stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -376,6 +401,36 @@ def test_partial_total_is_noted_under_the_cards(page, make_region):
     page.goto("/report.html?stored=full")
     page.wait_for_selector("#report[data-state=ready]")
     assert page.locator("#report .partial-note").count() == 0
+
+
+def test_partial_totals_are_marked_on_the_map(page, server, place):
+    """A region whose reports leave out rows (no carbon pools): dashed outlines with a legend line, a tooltip,
+    a flag in the all-jurisdictions table, the note under the cards and in a comparison with the full demo."""
+    summary = get(server, f"/api/regions/{PARTIAL_REGION}/summary", start=2011, end=2019)["boundaries"]
+    partial = {b["id"] for b in summary if not b["totals_complete"]}
+    assert place in partial  # forest loss without carbon pools: Forest Change rows not estimated
+    open_map(page, f"?region={PARTIAL_REGION}&start=2011&end=2019")
+    page.wait_for_selector(".legend-partial")
+    path = page.locator(f'.leaflet-boundaries-pane path[data-boundary-id="{place}"]')
+    assert path.get_attribute("stroke-dasharray") == "5 4"
+    complete = [b["id"] for b in summary if b["totals_complete"]]
+    assert complete
+    for b in complete:  # a jurisdiction without forest loss is complete: solid outline
+        assert not page.locator(f'path[data-boundary-id="{b}"]').get_attribute("stroke-dasharray")
+    path.hover()
+    expect(page.locator(".boundary-tip")).to_contain_text("Partial total")
+    page.locator("summary", has_text="All jurisdictions").click()
+    expect(page.locator("#summary-table .partial-footnote")).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser_partial_region_map.png"))
+    assert page.locator("#summary-table .partial-flag").count() == len(partial)
+    select(page, place)
+    expect(page.locator("#report .partial-note")).to_contain_text("Forest Change — To Settlement")
+    # Only the demo region (complete) in the same page: no marks.
+    open_map(page, "?region=demo&start=2011&end=2019")
+    expect(page.locator(".map-legend")).to_be_visible()
+    assert page.locator(".legend-partial").count() == 0
+    assert page.locator("path[stroke-dasharray]").count() == 0
 
 
 def test_bad_period_is_reported(page):

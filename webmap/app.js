@@ -2,8 +2,10 @@
 // downloads, comparisons. Plain ES module; Leaflet, Leaflet-Geoman and Chart.js are UMD globals from npm.
 
 import { api, ApiError, postInventory } from "./api.js";
-import { breaksFor, colorFor, legendControl } from "./choropleth.js";
+import { breaksFor, colorFor, legendControl, PARTIAL_DASH } from "./choropleth.js";
 import { compareTable } from "./compare.js";
+
+const PARTIAL_FLAG = ' <abbr class="partial-flag" title="partial total: some rows not estimated">*</abbr>';
 import { esc, fmtFlux, fmtFluxHa, numCell } from "./format.js";
 import { createTileLayerControl } from "./layers.js";
 import { renderReport, totalsProperties } from "./report.js";
@@ -149,12 +151,16 @@ const shadingOverlay = {
   },
 };
 
+/** True when the summary says this jurisdiction's totals leave out rows not estimated. */
+const isPartial = (id) => state.summary?.byId.get(String(id))?.totals_complete === false;
+
 function styleFor(feature) {
   const selected = state.selection?.kind === "boundary" && state.selection.id === feature.properties.id;
   return {
     pane: "boundaries",
     color: selected ? "#000" : "#333",
     weight: selected ? 3.5 : feature.properties.kind === "county" ? 1.6 : 1,
+    dashArray: isPartial(feature.properties.id) ? PARTIAL_DASH : null, // partial totals: dashed outline
     opacity: 1,
     fillColor: colorFor(valueOf(feature.properties.id), state.summary?.breaks ?? [0, 0]),
     fillOpacity: shadingOverlay.visible ? shadingOverlay.options.opacity : 0,
@@ -210,7 +216,10 @@ function tooltipFor(p) {
   const v = valueOf(String(p.id));
   const unit = state.perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr";
   const value = row ? `${(state.perHa ? fmtFluxHa : fmtFlux)(v)} ${unit}` : "no value";
-  return `<strong>${esc(p.name)}</strong> (${esc(p.id)})<br>Net ${esc(state.start)}–${esc(state.end)}: ${esc(value)}`;
+  const partial = isPartial(p.id)
+    ? `<br><em class="partial-tip">Partial total: ${esc(row.not_estimated.length)} row(s) not estimated</em>`
+    : "";
+  return `<strong>${esc(p.name)}</strong> (${esc(p.id)})<br>Net ${esc(state.start)}–${esc(state.end)}: ${esc(value)}${partial}`;
 }
 
 function restyle() {
@@ -218,7 +227,13 @@ function restyle() {
   const sel = state.selection?.kind === "boundary" ? layerById.get(state.selection.id) : null;
   sel?.bringToFront();
   legend.getContainer().hidden = !shadingOverlay.visible;
-  legend.update({ breaks: state.summary?.breaks ?? [0, 0], perHa: state.perHa, start: state.start, end: state.end });
+  legend.update({
+    breaks: state.summary?.breaks ?? [0, 0],
+    perHa: state.perHa,
+    start: state.start,
+    end: state.end,
+    partial: (state.summary?.boundaries ?? []).some((b) => b.totals_complete === false),
+  });
 }
 
 async function refreshSummary() {
@@ -253,9 +268,13 @@ function renderSummaryTable() {
     <tbody>${rows
       .map(
         (r) => `<tr><th scope="row"><button type="button" class="link" data-id="${esc(r.id)}">${esc(r.name)}</button></th>
-          <td>${esc(r.kind ?? "")}</td>${numCell(r.net_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_ha_yr, fmtFluxHa)}</tr>`,
+          <td>${esc(r.kind ?? "")}${r.totals_complete === false ? PARTIAL_FLAG : ""}</td>${numCell(r.net_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_ha_yr, fmtFluxHa)}</tr>`,
       )
-      .join("")}</tbody></table>`;
+      .join("")}</tbody></table>${
+    rows.some((r) => r.totals_complete === false)
+      ? '<p class="muted partial-footnote">* partial total: some inventory rows could not be estimated (a layer or factor table is missing); open the jurisdiction to see which.</p>'
+      : ""
+  }`;
   for (const b of el.querySelectorAll("button[data-id]")) b.addEventListener("click", () => selectBoundary(b.dataset.id));
 }
 

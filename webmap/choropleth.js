@@ -6,6 +6,7 @@ import { esc, fmt } from "./format.js";
 export const SINK = ["#1a9850", "#66bd63", "#b8e186"]; // strongest → weakest
 export const SOURCE = ["#fee08b", "#f46d43", "#d73027"]; // weakest → strongest
 export const NO_DATA = "#bdbdbd";
+export const PARTIAL_DASH = "5 4"; // outline of jurisdictions whose totals leave out rows not estimated
 
 /** Round to 2 significant digits, so legend breaks read well. */
 function nice(v) {
@@ -45,7 +46,7 @@ export function legendControl() {
     },
   });
   const control = new Control();
-  control.update = ({ breaks, perHa, start, end }) => {
+  control.update = ({ breaks, perHa, start, end, partial = false }) => {
     const d = perHa ? 2 : 0;
     const [t1, t2] = breaks;
     const rows = [
@@ -61,7 +62,12 @@ export function legendControl() {
       <small>${perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr"} (− sink, + source)</small></div>
       <ul class="legend-list">${rows
         .map(([c, l]) => `<li><span class="swatch" style="background:${c}"></span>${esc(l)}</li>`)
-        .join("")}</ul>`;
+        .join("")}</ul>${
+      partial
+        ? `<p class="legend-partial"><svg width="22" height="10" aria-hidden="true"><line x1="0" y1="5" x2="22" y2="5"
+            stroke="#333" stroke-width="2" stroke-dasharray="${PARTIAL_DASH}"/></svg> partial total (rows not estimated)</p>`
+        : ""
+    }`;
   };
   return control;
 }

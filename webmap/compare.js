@@ -20,7 +20,17 @@ export function compareTable(a, b, { nameA, nameB } = {}) {
     const other = (b.ipcc_summary || []).find((r) => r.category === row.category);
     rows.push([`${row.category} (net)`, row.net_t_co2e_per_yr, other?.net_t_co2e_per_yr ?? null, fmtFlux]);
   }
-  return `<table class="data compare" aria-label="Comparison of A and B">
+  const partial = [
+    [a, "A"],
+    [b, "B"],
+  ]
+    .filter(([r]) => r.totals?.complete === false)
+    .map(([r, k]) => `${k}: ${(r.totals.not_estimated ?? []).join("; ")}`);
+  const note = partial.length
+    ? `<p class="partial-note" role="note">Partial totals — not estimated (left out of the totals, so B − A of
+        totals mixes what was estimated): ${esc(partial.join(" | "))}.</p>`
+    : "";
+  return `${note}<table class="data compare" aria-label="Comparison of A and B">
     <thead><tr><th scope="col"></th><th scope="col">A: ${label(a, nameA)}</th><th scope="col">B: ${label(b, nameB)}</th>
       <th scope="col">B − A</th></tr></thead>
     <tbody>${rows
