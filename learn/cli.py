@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -445,7 +446,7 @@ def fetch_cmd(
         f"region '{result.region}' {'added to / updated in' if result.catalog_changed else 'unchanged in'} "
         f"{result.catalog_path}"
     )
-    out.print(f"next: {result.next_command}")
+    out.print(f"next: {result.next_command}", soft_wrap=True)  # one line: copyable
 
 
 def _layer_datasets(pairs: list[str]) -> dict[str, str]:
@@ -549,9 +550,10 @@ def main() -> None:
     try:
         app(args=_join_repeated_years(sys.argv[1:]), prog_name="learn")
     except LearnError as e:
-        err.print(f"[bold red]error:[/bold red] {e.message}")
+        # soft_wrap: long URLs and paths stay on one line (copyable); escape: messages hold brackets.
+        err.print(f"[bold red]error:[/bold red] {escape(e.message)}", soft_wrap=True)
         if e.hint:
-            err.print(f"  [cyan]hint:[/cyan] {e.hint}")
+            err.print(f"  [cyan]hint:[/cyan] {escape(e.hint)}", soft_wrap=True)
         raise SystemExit(2) from None
 
 

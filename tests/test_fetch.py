@@ -80,20 +80,36 @@ def _tiger_zip(dst: Path) -> None:
     shutil.rmtree(shp_dir)
 
 
+PUBLIC_HOSTS = ("https://data.source.coop", "https://data.fs.usda.gov", "https://www2.census.gov")
+_DATASETS = yaml.safe_load((REPO / "data_catalog.yaml").read_text(encoding="utf-8"))["datasets"]
+
+
+def _served(key: str, year: int) -> tuple[str, str | None]:
+    """(URL path without the host, zip member or None) of a catalog dataset's file for ``year``: the
+    local server lays the files out exactly as the public hosts do."""
+    entry = _DATASETS[key]
+    url = entry["href"].format(year=year)
+    host = next(h for h in PUBLIC_HOSTS if url.startswith(h))
+    member = entry.get("member")
+    return url.removeprefix(host + "/"), member.format(year=year) if member else None
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RangeServer, dict[str, int]]]:
     """The local "public sources": (server, size in bytes of each served file by its URL path)."""
     root = tmp_path_factory.mktemp("www")
     site = root / SITES[0]
     sizes: dict[str, int] = {}
-    (site / "mrlc").mkdir(parents=True)
     for y in LC_YEARS:
-        name = f"mrlc/Annual_NLCD_LndCov_{y}_CU_C1V0.tif"
+        name, _ = _served("annual_nlcd_land_cover", y)
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
         sizes[name] = _padded_cog(NOHO / f"nlcd_{y}_land_cover.tif", site / name, nodata=250)
     for y in TC_YEARS:
-        member = site / f"nlcd_tcc_conus_{y}_v2021-4.tif"
+        name, member_name = _served("nlcd_tree_canopy", y)
+        assert member_name is not None
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        member = site / member_name
         _padded_cog(NOHO / f"nlcd_{y}_tree_canopy.tif", member, nodata=255)
-        name = f"mrlc/nlcd_tcc_CONUS_{y}_v2021-4.zip"
         with zipfile.ZipFile(site / name, "w", compression=zipfile.ZIP_STORED) as zf:
             zf.write(member, member.name)  # stored, not deflated: GDAL can seek inside it
         member.unlink()
@@ -112,12 +128,11 @@ def _catalog_copy(dest: Path, base_url: str | None) -> Path:
     canopy years limited to the two the real clips have. ``None`` keeps the public URLs."""
     text = (REPO / "data_catalog.yaml").read_text(encoding="utf-8")
     if base_url is not None:
-        text = text.replace("https://s3-us-west-2.amazonaws.com", base_url)
-        text = text.replace("https://www2.census.gov", base_url)
-    # The first occurrence is the dataset's list (datasets come before regions).
-    published = "years: [2011, 2013, 2016, 2019, 2021]"
-    assert yaml.safe_load(text)["datasets"]["nlcd_tree_canopy"]["years"] == [2011, 2013, 2016, 2019, 2021]
-    text = text.replace(published, f"years: {list(TC_YEARS)}", 1)
+        for host in PUBLIC_HOSTS:
+            text = text.replace(host, base_url)
+    published = f"years: {_DATASETS['nlcd_tree_canopy']['years']}"
+    assert text.count(published) == 1, "the canopy years must be written on one line, in flow style"
+    text = text.replace(published, f"years: {list(TC_YEARS)}")
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / "catalog.yaml"
     out.write_text(text, encoding="utf-8")
@@ -147,7 +162,10 @@ def _reference_catalog(dest: Path) -> Path:
 
 
 def _raster_paths(traffic: dict[str, int]) -> dict[str, int]:
-    return {p: n for p, n in traffic.items() if p.endswith((".tif", ".zip")) and "/mrlc/" in p}
+    """Bytes sent per path ("/SITE/NAME") of the land-cover and canopy files only."""
+    names = {_served("annual_nlcd_land_cover", y)[0] for y in LC_YEARS}
+    names |= {_served("nlcd_tree_canopy", y)[0] for y in TC_YEARS}
+    return {p: n for p, n in traffic.items() if p.split("/", 2)[-1] in names}
 
 
 def _comparable(report: Any) -> dict[str, Any]:
@@ -187,7 +205,7 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     for name, entry in manifest["files"].items():
         assert entry["sha256"] == learn.util.sha256_file(data / name)
         assert entry["bytes"] == (data / name).stat().st_size
-        assert entry["url"].startswith(f"{srv.url}/e2e/mrlc/") and entry["how"] == "window"
+        assert entry["url"].startswith(f"{srv.url}/e2e/") and entry["how"] == "window"
         with rasterio.open(data / name) as ds:
             assert ds.crs.to_epsg() == 5070 and ds.res == (30.0, 30.0)
             assert ds.overviews(1) and ds.block_shapes[0] == (512, 512)
@@ -281,7 +299,7 @@ def test_unreachable_source_names_the_url(
         monkeypatch,
         capsys,
     )
-    assert f"http://127.0.0.1:{port}/mrlc/Annual_NLCD_LndCov_2011_CU_C1V0.tif" in msg
+    assert f"http://127.0.0.1:{port}/{_served('annual_nlcd_land_cover', 2011)[0]}" in msg
     assert "cannot read" in msg
 
 
