@@ -73,7 +73,7 @@ def _tiger_zip(dst: Path) -> None:
     )
     shp_dir = dst.parent / "shp"
     shp_dir.mkdir()
-    frame.to_file(shp_dir / "tl_2023_25_place.shp", engine="pyogrio")
+    frame.to_file(shp_dir / f"tl_{TIGER_YEAR}_25_place.shp", engine="pyogrio")
     with zipfile.ZipFile(dst, "w") as zf:
         for f in sorted(shp_dir.iterdir()):
             zf.write(f, f.name)
@@ -82,6 +82,7 @@ def _tiger_zip(dst: Path) -> None:
 
 PUBLIC_HOSTS = ("https://data.source.coop", "https://data.fs.usda.gov", "https://www2.census.gov")
 _DATASETS = yaml.safe_load((REPO / "data_catalog.yaml").read_text(encoding="utf-8"))["datasets"]
+TIGER_YEAR = max(_DATASETS["tiger_places"]["years"])  # the --place default vintage
 
 
 def _served(key: str, year: int) -> tuple[str, str | None]:
@@ -114,9 +115,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RangeServ
             zf.write(member, member.name)  # stored, not deflated: GDAL can seek inside it
         member.unlink()
         sizes[name] = (site / name).stat().st_size
-    tiger = site / "geo/tiger/TIGER2023/PLACE"
+    tiger = site / f"geo/tiger/TIGER{TIGER_YEAR}/PLACE"
     tiger.mkdir(parents=True)
-    _tiger_zip(tiger / "tl_2023_25_place.zip")
+    _tiger_zip(tiger / f"tl_{TIGER_YEAR}_25_place.zip")
     for other in SITES[1:]:
         (root / other).symlink_to(site, target_is_directory=True)
     with serve_directory(root) as srv:
@@ -382,7 +383,7 @@ def test_place_from_a_tiger_zip_over_http(
     region = yaml.safe_load(cat.read_text())["regions"]["noho_place"]
     assert region["state"] == "MA"
     assert region["boundaries"]["id_field"] == "GEOID" and region["boundaries"]["name_field"] == "NAME"
-    assert "TIGER/Line 2023 places" in region["description"]
+    assert f"TIGER/Line {TIGER_YEAR} places" in region["description"]
     report = learn.open_region("noho_place", cat).inventory("2546330", LC_YEARS)
     assert report.boundary.name == "Northampton"
     assert report.boundary.area_ha == pytest.approx(102_881 * 0.09, rel=1e-3)
@@ -398,7 +399,7 @@ def test_place_offline_says_to_use_a_boundary_file(
         monkeypatch,
         capsys,
     )
-    assert "tl_2023_25_place.zip" in msg and "--boundary-file" in msg
+    assert f"tl_{TIGER_YEAR}_25_place.zip" in msg and "--boundary-file" in msg
 
 
 def test_warp_aligns_a_source_on_another_grid(tmp_path: Path) -> None:
