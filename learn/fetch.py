@@ -301,7 +301,9 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     todo = [p for p in plan if not _is_current(data_dir, p.name, old_files.get(p.name), p.source.url)]
 
     results: list[FileResult] = []
-    with gdal_http_env(), contextlib.ExitStack() as stack:
+    # The sources' own GDAL options (e.g. AWS_REQUEST_PAYER for a requester-pays bucket) for opens and reads.
+    source_options = dict(o for p in plan for o in p.source.gdal_options)
+    with gdal_http_env(**source_options), contextlib.ExitStack() as stack:
         # Open every needed source first: unreachable URLs and boundaries outside the data fail before
         # anything is written.
         opened = {p.name: stack.enter_context(open_source(p.source)) for p in todo}

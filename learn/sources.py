@@ -58,10 +58,16 @@ def gdal_http_env(**extra: Any) -> Iterator[rasterio.Env]:
         yield env
 
 
+#: Object-store URL schemes and the GDAL virtual file systems that read them (credentials and options
+#: such as ``AWS_REQUEST_PAYER`` come from the environment or the dataset's ``gdal_options``).
+OBJECT_STORES = {"s3://": "/vsis3/", "gs://": "/vsigs/", "az://": "/vsiaz/"}
+
+
 def vsi_path(url: str, member: str | None = None) -> str:
-    """GDAL path of a URL or local file; ``member`` = file inside a zip bundle."""
-    remote = "://" in url
-    base = f"/vsicurl/{url}" if remote else url
+    """GDAL path of a URL (http(s), s3://, gs://, az://) or local file; ``member`` = file inside a zip."""
+    scheme, sep, rest = url.partition("://")
+    store = OBJECT_STORES.get(f"{scheme}://") if sep else None
+    base = (store + rest) if store else (f"/vsicurl/{url}" if sep else url)
     if member:
         return f"/vsizip/{base}/{member}"
     return base
@@ -82,6 +88,8 @@ class SourceFile:
     license: str
     is_cog: bool
     period: tuple[int, int] | None = None  # (start, end) of a disturbance period
+    #: GDAL configuration the source needs (e.g. {"AWS_REQUEST_PAYER": "requester"}), from the catalog.
+    gdal_options: tuple[tuple[str, str], ...] = ()
 
     @property
     def when(self) -> str:
@@ -101,6 +109,7 @@ class SourceFile:
             "citation": self.citation,
             "license": self.license,
             "cloud_optimized": self.is_cog,
+            **({"gdal_options": dict(self.gdal_options)} if self.gdal_options else {}),
         }
 
 
@@ -180,6 +189,12 @@ def source_file(
             f"dataset '{key}' is a zip bundle without 'member'",
             hint="add `member: <file inside the zip>` (may contain {year}) to its catalog entry",
         )
+    options = extra(spec, "gdal_options") or {}
+    if not isinstance(options, dict):
+        raise FetchError(
+            f"dataset '{key}': gdal_options must be a mapping",
+            hint="e.g. gdal_options: {AWS_REQUEST_PAYER: requester}",
+        )
     return SourceFile(
         dataset=key,
         year=year,
@@ -191,6 +206,7 @@ def source_file(
         license=spec.license,
         is_cog=not is_zip,
         period=period,
+        gdal_options=tuple(sorted((str(k), str(v)) for k, v in options.items())),
     )
 
 

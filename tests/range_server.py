@@ -30,6 +30,8 @@ class Traffic:
 
     bytes_sent: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
+    #: Request headers (lower-case names) of the latest request per path.
+    last_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> dict[str, int]:
@@ -54,8 +56,10 @@ class CountBytes:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         with self.traffic.lock:
             self.traffic.requests[path] += 1
+            self.traffic.last_headers[path] = headers
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.body":

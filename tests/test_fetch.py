@@ -120,6 +120,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RangeServ
     _tiger_zip(tiger / f"tl_{TIGER_YEAR}_25_place.zip")
     for other in SITES[1:]:
         (root / other).symlink_to(site, target_is_directory=True)
+    # The USGS bucket, path-style (/BUCKET/KEY), as GDAL's /vsis3/ asks for it with AWS_VIRTUAL_HOSTING=FALSE.
+    bucket, key = _DATASETS["annual_nlcd_land_cover_usgs_s3"]["href"].removeprefix("s3://").split("/", 1)
+    mirror = _served("annual_nlcd_land_cover", LC_YEARS[0])[0]
+    prefix = key.rsplit("/", 1)[0]
+    assert mirror.endswith(prefix + "/" + mirror.rsplit("/", 1)[1])  # same keys below the mirror's prefix
+    (root / bucket).mkdir()
+    (root / bucket / prefix).parent.mkdir(parents=True, exist_ok=True)
+    (root / bucket / prefix).symlink_to(site / mirror.rsplit("/", 1)[0], target_is_directory=True)
     with serve_directory(root) as srv:
         yield srv, sizes
 
@@ -656,3 +664,40 @@ def test_fetch_dataset_option_names_an_unknown_layer(
     )
     assert code == 2 and "unknown dataset 'nope'" in err
     assert cat.read_text() == before and not (tmp_path / "project" / "data").exists()
+
+
+def test_requester_pays_s3_source_is_read_through_vsis3_with_the_payer_header(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The official USGS bucket (requester pays) through /vsis3/: GDAL signs its range requests and
+    sends ``x-amz-request-payer: requester`` (from the dataset's gdal_options); the server here plays S3."""
+    srv, _ = server
+    for k, v in {
+        "AWS_S3_ENDPOINT": srv.url.removeprefix("http://"),
+        "AWS_HTTPS": "NO",
+        "AWS_VIRTUAL_HOSTING": "FALSE",
+        "AWS_ACCESS_KEY_ID": "test-key-id",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_REGION": "us-west-2",
+    }.items():
+        monkeypatch.setenv(k, v)
+    cat = _catalog_copy(tmp_path / "project", f"{srv.url}/errors")
+    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_s3"]
+    args += ["--land-cover-dataset", "annual_nlcd_land_cover_usgs_s3", "--catalog", str(cat)]
+    code, _, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+
+    key = _DATASETS["annual_nlcd_land_cover_usgs_s3"]["href"].removeprefix("s3://").format(year=2011)
+    headers = srv.traffic.last_headers[f"/{key}"]
+    assert headers.get("x-amz-request-payer") == "requester"
+    assert headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 Credential=test-key-id/")
+    assert srv.traffic.bytes_sent[f"/{key}"] > 0
+    manifest = json.loads((tmp_path / "project" / "data" / "noho_s3" / "manifest.json").read_text())
+    entry = manifest["files"]["land_cover_2011.tif"]
+    assert entry["read_as"] == f"/vsis3/{key}" and entry["gdal_options"] == {"AWS_REQUEST_PAYER": "requester"}
+    fetched = learn.open_region("noho_s3", cat).inventory("46330", LC_YEARS)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    assert _comparable(fetched) == _comparable(direct)
