@@ -356,6 +356,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             manifest["files"][p.name] = {
                 "layer": p.layer,
                 **p.source.as_manifest(),
+                "read_as": ds.name,  # the zip member actually found, when the catalog's was elsewhere
                 "how": how,
                 "bytes": size,
                 "sha256": sha256_file(data_dir / p.name),

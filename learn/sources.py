@@ -12,10 +12,14 @@ Remote files are opened through GDAL's ``/vsicurl/`` (HTTP range requests), zip 
 from __future__ import annotations
 
 import contextlib
+import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 from typing import Any
 
+import aiohttp
+import fsspec
 import rasterio
 from rasterio.errors import RasterioIOError
 
@@ -90,6 +94,11 @@ class SourceFile:
     period: tuple[int, int] | None = None  # (start, end) of a disturbance period
     #: GDAL configuration the source needs (e.g. {"AWS_REQUEST_PAYER": "requester"}), from the catalog.
     gdal_options: tuple[tuple[str, str], ...] = ()
+    member: str | None = None  # the file inside a zip bundle, as the catalog names it
+
+    def with_member(self, member: str) -> SourceFile:
+        """The same source with another file inside its zip (the catalog's ``member`` sits elsewhere)."""
+        return replace(self, member=member, path=vsi_path(self.url, member))
 
     @property
     def when(self) -> str:
@@ -207,16 +216,58 @@ def source_file(
         is_cog=not is_zip,
         period=period,
         gdal_options=tuple(sorted((str(k), str(v)) for k, v in options.items())),
+        member=member if is_zip else None,
     )
 
 
 def open_source(src: SourceFile) -> rasterio.io.DatasetReader:
-    """Open a source raster (inside :func:`gdal_http_env`), naming the URL when it cannot be read."""
+    """Open a source raster (inside :func:`gdal_http_env`), naming the URL when it cannot be read.
+
+    A zip bundle whose ``member`` is not where the catalog says (zips often hold a folder) is looked
+    up by file name in the archive's listing (its central directory: a few range requests); the path
+    actually opened is ``dataset.name``.
+    """
     try:
         return rasterio.open(src.path)
     except RasterioIOError as err:
+        moved = _member_elsewhere(src) if src.member else None
+        if moved is not None:
+            return open_source(src.with_member(moved))
         raise FetchError(
             f"cannot read {' '.join(filter(None, (src.dataset, src.when)))} from {src.url}: {err}",
             hint="check the network connection and the dataset's href in the catalog "
             "(it can point at a mirror or a local copy); offline, use a region already on disk",
         ) from None
+
+
+def zip_listing(src: SourceFile) -> list[str] | None:
+    """The files inside a zip bundle served over HTTP(S) or on disk; None when it cannot be listed.
+
+    ``zipfile`` reads only the archive's central directory (at its end) through fsspec's range-reading
+    HTTP file, so listing a multi-GB bundle moves a few hundred KB at most.
+    """
+    if src.url.startswith(tuple(OBJECT_STORES)):
+        return None  # object stores: GDAL's credentials, not fsspec's; the catalog's member must be right
+    try:
+        with fsspec.open(src.url, "rb", block_size=256 * 1024) as f, zipfile.ZipFile(f) as zf:
+            return [i.filename for i in zf.infolist() if not i.is_dir()]
+    except (OSError, ValueError, zipfile.BadZipFile, aiohttp.ClientError):
+        return None
+
+
+def _member_elsewhere(src: SourceFile) -> str | None:
+    """The one file in the zip named like ``src.member`` (any folder, any case); else a FetchError that
+    lists the rasters the zip does hold, or None when the zip itself cannot be read."""
+    assert src.member is not None
+    files = zip_listing(src)
+    if files is None:
+        return None
+    want = PurePosixPath(src.member).name.lower()
+    hits = [f for f in files if PurePosixPath(f).name.lower() == want]
+    if len(hits) == 1 and hits[0] != src.member:
+        return hits[0]
+    rasters = [f for f in files if f.lower().endswith((".tif", ".tiff", ".img"))]
+    raise FetchError(
+        f"{src.url} holds no file '{src.member}' for {src.dataset} {src.when}".rstrip(),
+        hint=f"set the dataset's `member:` in the catalog to one of: {', '.join(rasters[:10]) or files[:10]}",
+    )

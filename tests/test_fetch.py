@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -701,3 +701,55 @@ def test_requester_pays_s3_source_is_read_through_vsis3_with_the_payer_header(
     fetched = learn.open_region("noho_s3", cat).inventory("46330", LC_YEARS)
     direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
     assert _comparable(fetched) == _comparable(direct)
+
+
+def _site_with_canopy_zips(srv: RangeServer, site: str, inside: Callable[[str], str]) -> None:
+    """A copy of the sources under /SITE/ whose canopy zips hold their raster at ``inside(member)``."""
+    src, dst = srv.root / SITES[0], srv.root / site
+    lc = _served("annual_nlcd_land_cover", LC_YEARS[0])[0].rsplit("/", 1)[0]
+    (dst / lc).parent.mkdir(parents=True)
+    (dst / lc).symlink_to(src / lc, target_is_directory=True)
+    for y in TC_YEARS:
+        name, member = _served("nlcd_tree_canopy", y)
+        assert member is not None
+        (dst / name).parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(src / name) as zin, zipfile.ZipFile(dst / name, "w") as zout:
+            zout.writestr(inside(member), zin.read(member))
+
+
+def test_zip_member_in_a_folder_is_found_by_name(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    srv, _ = server
+    _site_with_canopy_zips(srv, "zipdir", lambda m: f"nlcd_tcc_conus_v2023-5/{m}")
+    cat = _catalog_copy(tmp_path / "project", f"{srv.url}/zipdir")
+    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_zip"]
+    code, _, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "project" / "data" / "noho_zip" / "manifest.json").read_text())
+    member = _served("nlcd_tree_canopy", 2011)[1]
+    assert manifest["files"]["tree_canopy_2011.tif"]["read_as"].endswith(
+        f".zip/nlcd_tcc_conus_v2023-5/{member}"
+    )
+    fetched = learn.open_region("noho_zip", cat).inventory("46330", LC_YEARS)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    assert _comparable(fetched) == _comparable(direct)
+
+
+def test_zip_without_the_member_lists_what_it_holds(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    srv, _ = server
+    _site_with_canopy_zips(srv, "zipother", lambda m: f"renamed/{m.replace('wgs84', 'albers')}")
+    cat = _catalog_copy(tmp_path / "project", f"{srv.url}/zipother")
+    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "x"]
+    msg = _fails_cleanly(args, cat, monkeypatch, capsys)
+    member = _served("nlcd_tree_canopy", 2011)[1]
+    assert member is not None and f"holds no file '{member}'" in msg
+    assert f"renamed/{member.replace('wgs84', 'albers')}" in msg and "member:" in msg
