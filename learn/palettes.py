@@ -14,12 +14,12 @@ A palette is a 256 × 4 ``uint8`` array of RGBA rows indexed by the pixel value;
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 from learn import landuse as lu
 
@@ -124,34 +124,19 @@ def forest_change_codes(
 
 
 # ---- PNG --------------------------------------------------------------------------------------------------
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-
 def palette_png(index: npt.NDArray[np.uint8], colors: Palette, level: int = 1) -> bytes:
     """PNG (colour type 3 with a tRNS alpha table) of ``index`` (H×W palette indices), ``colors`` N×4 RGBA.
 
-    Class or ramp indices make a palette PNG both the smallest and the fastest to write (about 1 ms for
-    256×256, against 5–15 ms for an RGBA PNG through GDAL).
+    Class or ramp indices make a palette PNG both the smallest and the fastest to write (Pillow, about
+    1 ms for 256×256 at zlib level 1, against 5–15 ms for an RGBA PNG through GDAL).
     """
     if index.dtype != np.uint8 or index.ndim != 2:
         raise ValueError("index must be a 2-D uint8 array")
-    height, width = index.shape
     used = int(index.max()) + 1 if index.size else 1
     pal = np.ascontiguousarray(colors[:used], dtype=np.uint8)
-    rows = np.zeros((height, width + 1), np.uint8)  # filter byte 0 (None) before every row
-    rows[:, 1:] = index
-    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
-    return b"".join(
-        (
-            _SIGNATURE,
-            _chunk(b"IHDR", header),
-            _chunk(b"PLTE", pal[:, :3].tobytes()),
-            _chunk(b"tRNS", pal[:, 3].tobytes()),
-            _chunk(b"IDAT", zlib.compress(rows.tobytes(), level)),
-            _chunk(b"IEND", b""),
-        )
-    )
+    height, width = index.shape
+    image = Image.frombytes("P", (width, height), np.ascontiguousarray(index).tobytes())
+    image.putpalette(pal[:, :3].tobytes())
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=pal[:, 3].tobytes(), compress_level=level)
+    return out.getvalue()
