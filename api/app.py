@@ -8,6 +8,7 @@ and its npm libraries (``webmap/node_modules``) also at ``/vendor/``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.render import ProcessTileRenderer
 from api.routers import inventory, jobs, regions, tiles
 from api.service import Service, Settings
 from learn import __version__
@@ -31,13 +33,15 @@ def create_app(
     sync_limit_ha: float = 50_000.0,
     max_upload_bytes: int = 5 * 1024 * 1024,
     max_vertices: int = 100_000,
+    tile_workers: int = 0,
     webmap_dir: str | Path | None = WEBMAP_DIR,
 ) -> FastAPI:
     """The API for one catalog (default: ``$LEARN_CATALOG`` or ``./data_catalog.yaml``).
 
     ``cache_dir`` holds the per-region summaries (default ``outputs/api_cache``); custom polygons larger
     than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
-    and ``max_vertices``. ``webmap_dir=None`` serves the API only.
+    and ``max_vertices``. ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
+    serve`` uses every core); 0 renders them on the server's threads. ``webmap_dir=None`` serves the API only.
     """
     settings = Settings(
         catalog_path=Path(catalog_path) if catalog_path else default_catalog_path(),
@@ -45,11 +49,14 @@ def create_app(
         sync_limit_ha=sync_limit_ha,
         max_upload_bytes=max_upload_bytes,
         max_vertices=max_vertices,
+        tile_workers=tile_workers,
     )
     service = Service(settings)  # a broken catalog fails here, with the library's message
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if isinstance(service.tiles, ProcessTileRenderer):
+            await asyncio.to_thread(service.tiles.warm_up)
         yield
         service.close()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
@@ -67,3 +68,41 @@ class SingleFlight(Generic[K, V]):
         finally:
             with self._lock:
                 del self._running[key]
+
+
+class LeasePool(Generic[K, V]):
+    """Objects made per key and reused, one thread at a time (e.g. open COG readers, which are not
+    thread-safe): :meth:`lease` hands out an idle one or makes one, and takes it back afterwards. At most
+    ``idle_per_key`` stay open per key; one that raised is closed, never reused."""
+
+    def __init__(self, make: Callable[[K], V], close: Callable[[V], None], idle_per_key: int = 4) -> None:
+        self._make, self._close, self.idle_per_key = make, close, idle_per_key
+        self._idle: defaultdict[K, list[V]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def lease(self, key: K) -> Iterator[V]:
+        with self._lock:
+            idle = self._idle[key]
+            obj = idle.pop() if idle else None
+        if obj is None:
+            obj = self._make(key)
+        try:
+            yield obj
+        except BaseException:
+            self._close(obj)
+            raise
+        with self._lock:
+            keep = len(self._idle[key]) < self.idle_per_key
+            if keep:
+                self._idle[key].append(obj)
+        if not keep:
+            self._close(obj)
+
+    def close(self) -> None:
+        """Close every idle object."""
+        with self._lock:
+            idle, self._idle = self._idle, defaultdict(list)
+        for objs in idle.values():
+            for obj in objs:
+                self._close(obj)

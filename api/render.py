@@ -9,6 +9,8 @@ transparent.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,9 +23,10 @@ import rasterio.warp
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
 
-from api.cache import LruCache
+from api.cache import LeasePool, LruCache, SingleFlight
 from api.errors import NotFound
 from api.models import LegendEntry, TileLayer
+from learn.catalog import load_catalog
 from learn.errors import PeriodError
 from learn.palettes import (
     CANOPY,
@@ -112,6 +115,13 @@ def tile_params(
     return {"year": y}
 
 
+def tile_key(region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> tuple[Any, ...]:
+    """Cache key of a tile; NotFound for a tile outside the Web-Mercator pyramid."""
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        raise NotFound(f"tile {z}/{x}/{y} does not exist", hint=f"zoom 0–{MAX_ZOOM}, x and y in 0…2^z−1")
+    return (region.catalog.path, region.name, layer, z, x, y, tuple(sorted(params.items())))
+
+
 class TileRenderer:
     """Renders and caches tiles (PNG bytes per URL; raw reads per file and tile, shared across layers)."""
 
@@ -119,20 +129,23 @@ class TileRenderer:
         self.pngs: LruCache[tuple[Any, ...], bytes] = LruCache(cache_size)
         self._reads: LruCache[tuple[str, int, int, int], Read | bool] = LruCache(read_cache_size)
         self._bounds: dict[str, tuple[float, float, float, float]] = {}
+        # Open readers are reused (opening a COG and its metadata costs ~2 of a tile's ~7 ms).
+        self._readers: LeasePool[str, Reader] = LeasePool(Reader, lambda r: r.close())
         self.empty = palette_png(np.zeros((TILE, TILE), np.uint8), np.zeros((1, 4), np.uint8))
 
     def render(self, region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
         """PNG bytes of tile z/x/y of ``layer`` (``params`` from :func:`tile_params`)."""
-        if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-            raise NotFound(f"tile {z}/{x}/{y} does not exist", hint=f"zoom 0–{MAX_ZOOM}, x and y in 0…2^z−1")
-        key = (region.catalog.path, region.name, layer, z, x, y, tuple(sorted(params.items())))
+        key = tile_key(region, layer, z, x, y, params)
         png = self.pngs.get(key)
         if png is None:
-            # Every read opens its COG afresh: skip GDAL's directory listing, keep decoded blocks cached.
+            # Readers skip GDAL's directory listing on open; decoded blocks stay in GDAL's cache.
             with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR", GDAL_CACHEMAX=256):
                 png = self._draw(region, layer, z, x, y, params)
             self.pngs.put(key, png)
         return png
+
+    def close(self) -> None:
+        self._readers.close()
 
     # ---- reading --------------------------------------------------------------------------------------
     def _mercator_bounds(self, path: str) -> tuple[float, float, float, float]:
@@ -161,11 +174,10 @@ class TileRenderer:
         if bbox.left >= e or bbox.right <= w or bbox.bottom >= n or bbox.top <= s:
             return None
         try:
-            with Reader(
-                path
-            ) as src:  # part() of the tile's bounds = tile(), without the per-call bounds check
+            # part() of the tile's bounds = tile(), without its per-call bounds check
+            with self._readers.lease(path) as src:
                 img = src.part(
-                    tuple(bbox),
+                    (bbox.left, bbox.bottom, bbox.right, bbox.top),
                     dst_crs=WEB_MERCATOR.rasterio_crs,
                     bounds_crs=WEB_MERCATOR.rasterio_crs,
                     height=TILE,
@@ -235,3 +247,59 @@ def _canopy_percent(region: Region, got: Read) -> tuple[npt.NDArray[np.uint8], n
 def _forest_change(a: Read, b: Read) -> npt.NDArray[np.uint8]:
     """Forest change codes of a tile (:func:`learn.palettes.forest_change_codes`)."""
     return forest_change_codes(a[0], a[1], b[0], b[1])
+
+
+# ---- rendering in worker processes ---------------------------------------------------------------------
+# A cold tile is ~6 ms of rio-tiler, GDAL and NumPy work, much of it holding the GIL: in one process the
+# server's threads take turns, so eight map clients queue on one core. Worker processes render on every
+# core; the server process keeps the PNG cache and sends each tile to render once (single flight).
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(catalog_path: str, cache_size: int) -> None:
+    _worker.update(catalog=load_catalog(catalog_path), renderer=TileRenderer(cache_size), regions={})
+
+
+def _render_in_worker(region_name: str, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
+    regions: dict[str, Region] = _worker["regions"]
+    if region_name not in regions:
+        regions[region_name] = Region(_worker["catalog"], region_name)
+    renderer: TileRenderer = _worker["renderer"]
+    return renderer.render(regions[region_name], layer, z, x, y, params)
+
+
+def _ready() -> bool:
+    return bool(_worker)
+
+
+class ProcessTileRenderer:
+    """:class:`TileRenderer` in ``workers`` processes (spawned: forking a threaded server is unsafe),
+    each with its own readers and caches, for regions of the catalog at ``catalog_path``."""
+
+    def __init__(self, catalog_path: Path, workers: int, cache_size: int = 2048) -> None:
+        self.pngs: LruCache[tuple[Any, ...], bytes] = LruCache(cache_size)
+        self._flight: SingleFlight[tuple[Any, ...], bytes] = SingleFlight()
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(str(catalog_path), max(64, cache_size // workers)),
+        )
+        self.workers = workers
+
+    def warm_up(self) -> None:
+        """Start every worker now (each imports GDAL, rio-tiler and learn: ~1 s) rather than on first use."""
+        for future in [self._pool.submit(_ready) for _ in range(self.workers)]:
+            future.result()
+
+    def render(self, region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
+        key = tile_key(region, layer, z, x, y, params)
+        png = self.pngs.get(key)
+        if png is None:
+            job = (region.name, layer, z, x, y, params)
+            png = self._flight.run(key, lambda: self._pool.submit(_render_in_worker, *job).result())
+            self.pngs.put(key, png)
+        return png
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

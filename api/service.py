@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from api.cache import LruCache, SingleFlight
 from api.models import BoundaryTotals
-from api.render import TileRenderer
+from api.render import ProcessTileRenderer, TileRenderer
 from api.tasks import Job, JobManager
 from learn import __version__
 from learn.batch import run_batch, safe_name, totals_frame
@@ -44,6 +44,8 @@ class Settings:
     max_vertices: int = 100_000
     report_cache_size: int = 512
     tile_cache_size: int = 2048
+    #: Processes rendering cold map tiles (0: in the server process, on its threads).
+    tile_workers: int = 0
     job_workers: int = 1
     max_jobs: int = 256
 
@@ -76,7 +78,11 @@ class Service:
         #: The data version: sha256 of the catalog file (part of job ids and of the summary cache folder).
         self.data_version = sha256_file(self.catalog.path or settings.catalog_path)
         self.reports: LruCache[tuple[Any, ...], CachedReport] = LruCache(settings.report_cache_size)
-        self.tiles = TileRenderer(settings.tile_cache_size)
+        self.tiles: TileRenderer | ProcessTileRenderer = (
+            ProcessTileRenderer(settings.catalog_path, settings.tile_workers, settings.tile_cache_size)
+            if settings.tile_workers > 0
+            else TileRenderer(settings.tile_cache_size)
+        )
         self.jobs = JobManager(settings.job_workers, settings.max_jobs)
         self._regions: dict[str, Region] = {}
         self._display: dict[str, tuple[gpd.GeoDataFrame, str]] = {}
@@ -88,6 +94,7 @@ class Service:
 
     def close(self) -> None:
         self.jobs.close()
+        self.tiles.close()
 
     # ---- regions ------------------------------------------------------------------------------------
     def region(self, name: str) -> Region:

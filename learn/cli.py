@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -522,16 +523,20 @@ def serve_cmd(
     catalog: CatalogOpt = None,
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port")] = 8000,
+    tile_workers: Annotated[
+        int | None,
+        typer.Option("--tile-workers", help="processes rendering map tiles (default: one per core; 0: none)"),
+    ] = None,
 ) -> None:
     """Serve the web map and the HTTP API for a catalog."""
     from learn.catalog import default_catalog_path, load_catalog
 
     path = Path(catalog) if catalog else default_catalog_path()
     load_catalog(path)  # a broken catalog fails here with a clear message
-    _serve(path, host, port)
+    _serve(path, host, port, tile_workers)
 
 
-def _serve(catalog: Path | None, host: str, port: int) -> None:
+def _serve(catalog: Path | None, host: str, port: int, tile_workers: int | None = None) -> None:
     try:
         import uvicorn
 
@@ -539,7 +544,8 @@ def _serve(catalog: Path | None, host: str, port: int) -> None:
     except ImportError as e:
         raise LearnError(f"the web service needs its dependencies: {e}", hint="run `make install`") from None
     out.print(f"[bold green]LEARN Navigator[/bold green] serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(catalog), host=host, port=port, log_level="warning")
+    workers = (os.cpu_count() or 1) if tile_workers is None else tile_workers
+    uvicorn.run(create_app(catalog, tile_workers=workers), host=host, port=port, log_level="warning")
 
 
 def main() -> None:

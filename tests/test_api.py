@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 import learn
 from api.app import WEBMAP_DIR, create_app
+from api.render import ProcessTileRenderer
 from learn.landuse import NLCD_COLORS
 from learn.region import InventoryOptions
 
@@ -436,6 +437,27 @@ def test_tiles_render_every_layer(client: TestClient) -> None:
     assert (rgba[3] > 0).mean() > 0.9  # land cover over the region: opaque, in NLCD colours
     nlcd = {tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)) for h in NLCD_COLORS.values()}
     assert {tuple(int(v) for v in px) for px in rgba[:3, rgba[3] > 0].T} <= nlcd
+
+
+def test_tiles_rendered_in_worker_processes_equal_in_process_tiles(
+    client: TestClient, demo_catalog: Path, cache_dir: Path
+) -> None:
+    """`learn serve` renders cold tiles in worker processes: the same bytes as on the server's threads,
+    the same errors (checked in the server process), and a clean shutdown."""
+    urls = [
+        f"/tiles/demo/{layer}/{TILE.z}/{TILE.x}/{TILE.y}.png?{q}"
+        for layer, q in [("land_cover", "year=2019"), ("forest_change", PERIOD), ("canopy_change", PERIOD)]
+    ]
+    urls.append("/tiles/demo/land_cover/11/0/0.png?year=2019")  # off the data: transparent
+    with TestClient(create_app(demo_catalog, cache_dir=cache_dir, tile_workers=2, webmap_dir=None)) as pooled:
+        service = pooled.app.state.service
+        assert isinstance(service.tiles, ProcessTileRenderer)
+        for url in urls:
+            assert pooled.get(url).content == client.get(url).content, url
+        assert len(service.tiles.pngs) == len(urls)
+        assert "does not exist" in detail(pooled.get("/tiles/demo/land_cover/3/9/0.png"), 404)
+    with pytest.raises(RuntimeError, match="shutdown"):  # the app's shutdown stopped the workers
+        service.tiles.render(service.region("demo"), "land_cover", 12, 1, 1, {"year": 2019})
 
 
 def test_tiles_outside_and_errors(client: TestClient) -> None:
