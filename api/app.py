@@ -8,7 +8,6 @@ and its npm libraries (``webmap/node_modules``) also at ``/vendor/``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -56,7 +55,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if isinstance(service.tiles, ProcessTileRenderer):
-            await asyncio.to_thread(service.tiles.warm_up)
+            service.tiles.start()  # in the background: the server answers at once
         yield
         service.close()
 

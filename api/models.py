@@ -16,6 +16,13 @@ from learn.results import Report
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str = Field(description="version of the learn-navigator package")
+    tile_workers: int = Field(
+        default=0, description="processes rendering map tiles (0: the server's threads)"
+    )
+    tile_workers_ready: bool = Field(
+        default=True,
+        description="false while the tile processes start (tiles are drawn in the server meanwhile)",
+    )
 
 
 class RegionInfo(BaseModel):

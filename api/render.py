@@ -10,7 +10,10 @@ transparent.
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -274,11 +277,16 @@ def _ready() -> bool:
 
 class ProcessTileRenderer:
     """:class:`TileRenderer` in ``workers`` processes (spawned: forking a threaded server is unsafe),
-    each with its own readers and caches, for regions of the catalog at ``catalog_path``."""
+    each with its own readers and caches, for regions of the catalog at ``catalog_path``.
+
+    Workers take a few seconds to start (GDAL, rio-tiler, xarray imports), so :meth:`start` launches
+    them in the background and tiles are drawn in the server process until they are up.
+    """
 
     def __init__(self, catalog_path: Path, workers: int, cache_size: int = 2048) -> None:
         self.pngs: LruCache[tuple[Any, ...], bytes] = LruCache(cache_size)
         self._flight: SingleFlight[tuple[Any, ...], bytes] = SingleFlight()
+        self._local = TileRenderer(cache_size=64)  # while the workers start
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -286,20 +294,37 @@ class ProcessTileRenderer:
             initargs=(str(catalog_path), max(64, cache_size // workers)),
         )
         self.workers = workers
+        self.ready = threading.Event()
 
-    def warm_up(self) -> None:
-        """Start every worker now (each imports GDAL, rio-tiler and learn: ~1 s) rather than on first use."""
-        for future in [self._pool.submit(_ready) for _ in range(self.workers)]:
-            future.result()
+    def start(self) -> threading.Thread:
+        """Start the workers in a background thread; :attr:`ready` is set when all are up."""
+        thread = threading.Thread(target=self._spawn, name="tile-workers-start", daemon=True)
+        thread.start()
+        return thread
+
+    def _spawn(self) -> None:
+        # Children inherit this thread's signal mask: Ctrl+C stops the server, whose shutdown stops them,
+        # instead of interrupting them mid-import with a traceback each.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for future in [self._pool.submit(_ready) for _ in range(self.workers)]:
+                future.result()
+        except (RuntimeError, BrokenProcessPool):  # shut down while starting
+            return
+        self.ready.set()
 
     def render(self, region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
         key = tile_key(region, layer, z, x, y, params)
         png = self.pngs.get(key)
         if png is None:
+            if not self.ready.is_set():
+                return self._local.render(region, layer, z, x, y, params)
             job = (region.name, layer, z, x, y, params)
             png = self._flight.run(key, lambda: self._pool.submit(_render_in_worker, *job).result())
             self.pngs.put(key, png)
         return png
 
     def close(self) -> None:
+        self.ready.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._local.close()

@@ -100,12 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
+        for _ in range(600):  # up, with its tile processes started (measure the steady state)
             try:
-                _get(f"{base}/api/health")
-                break
+                with urllib.request.urlopen(f"{base}/api/health", timeout=10) as r:
+                    if json.load(r).get("tile_workers_ready", True):
+                        break
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         boundaries = gpd.read_file(ROOT / "data" / "demo" / "boundaries.gpkg").to_crs(4326)
         ids = list(boundaries["GEOID"])
         for bid in ids:  # warm the report cache: the check measures cached reports

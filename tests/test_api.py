@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import re
 import time
 import warnings
@@ -88,7 +89,12 @@ def png_rgba(data: bytes) -> np.ndarray:
 
 # ---- service, regions, boundaries ------------------------------------------------------------------------
 def test_health_regions_region_and_openapi(client: TestClient) -> None:
-    assert client.get("/api/health").json() == {"status": "ok", "version": learn.__version__}
+    assert client.get("/api/health").json() == {
+        "status": "ok",
+        "version": learn.__version__,
+        "tile_workers": 0,
+        "tile_workers_ready": True,
+    }
     regions = client.get("/api/regions").json()
     assert [r["name"] for r in regions] == ["demo"]
     assert regions[0]["synthetic"] is True and regions[0]["default_period"] == [2011, 2019]
@@ -452,12 +458,17 @@ def test_tiles_rendered_in_worker_processes_equal_in_process_tiles(
     with TestClient(create_app(demo_catalog, cache_dir=cache_dir, tile_workers=2, webmap_dir=None)) as pooled:
         service = pooled.app.state.service
         assert isinstance(service.tiles, ProcessTileRenderer)
+        assert service.tiles.ready.wait(60), "the tile workers did not start"
+        health = pooled.get("/api/health").json()
+        assert health["tile_workers"] == 2 and health["tile_workers_ready"] is True
         for url in urls:
             assert pooled.get(url).content == client.get(url).content, url
         assert len(service.tiles.pngs) == len(urls)
         assert "does not exist" in detail(pooled.get("/tiles/demo/land_cover/3/9/0.png"), 404)
-    with pytest.raises(RuntimeError, match="shutdown"):  # the app's shutdown stopped the workers
-        service.tiles.render(service.region("demo"), "land_cover", 12, 1, 1, {"year": 2019})
+        workers = {p.pid for p in multiprocessing.active_children()}
+        assert len(workers) >= 2
+    alive = {p.pid for p in multiprocessing.active_children()}
+    assert not workers & alive  # the app's shutdown stopped the workers
 
 
 def test_tiles_outside_and_errors(client: TestClient) -> None:

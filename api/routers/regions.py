@@ -8,16 +8,21 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import PeriodDep, RegionDep, ServiceDep
 from api.models import Health, RegionDetail, RegionInfo, Summary
-from api.render import tile_layers
+from api.render import ProcessTileRenderer, tile_layers
 from learn import __version__
 
 router = APIRouter(tags=["regions"])
 
 
 @router.get("/api/health", response_model=Health)
-async def health() -> Health:
-    """Liveness and the software version."""
-    return Health(status="ok", version=__version__)
+async def health(service: ServiceDep) -> Health:
+    """Liveness, the software version and whether the tile processes are up."""
+    tiles = service.tiles
+    if isinstance(tiles, ProcessTileRenderer):
+        return Health(
+            version=__version__, tile_workers=tiles.workers, tile_workers_ready=tiles.ready.is_set()
+        )
+    return Health(version=__version__)
 
 
 @router.get("/api/regions", response_model=list[RegionInfo])
