@@ -166,6 +166,22 @@ TOF_DEFAULT = "level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,50,-4,
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def partial_region_catalog(make_region: RegionFactory) -> Path:
+    """Region "t" with every layer but the carbon pools (as `learn fetch` makes without forest sources).
+    Boundary A (F→Settlement, forest remaining forest, Cropland→Cropland) lacks its Forest→Settlement
+    stock loss: a partial total; B (the last two pixels) has no forest loss, so it is complete."""
+    return make_region(
+        {2011: [[41, 41, 82]], 2019: [[21, 41, 82]]},
+        codes=[[7, 7, 0]],
+        canopy={2011: [[90, 90, 40]], 2019: [[0, 90, 20]]},
+        disturbance={(2011, 2019): [[0, 0, 0]]},
+        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
+        tof_rows=TOF_DEFAULT,
+        boundaries=[("A", "Alpha", pixel_box(0, 0, 1, 3)), ("B", "Beta", pixel_box(0, 1, 1, 3))],
+    )
+
+
 @pytest.fixture(scope="session")
 def demo_build(
     tmp_path_factory: pytest.TempPathFactory,

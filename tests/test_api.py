@@ -19,7 +19,6 @@ import numpy as np
 import openpyxl
 import pytest
 import shapely
-from conftest import TOF_DEFAULT, forest_table, pixel_box
 from fastapi.testclient import TestClient
 
 import learn
@@ -524,17 +523,11 @@ def test_html_download_is_a_printable_self_contained_report(client: TestClient) 
     assert ".html" in detail(client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}"), 404)
 
 
-def test_partial_totals_are_flagged_in_the_summary_and_geojson(make_region, tmp_path: Path) -> None:
+def test_partial_totals_are_flagged_in_the_summary_and_geojson(
+    partial_region_catalog: Path, tmp_path: Path
+) -> None:
     """A region without carbon pool layers: the boundary with forest loss has a partial total."""
-    cat = make_region(
-        {2011: [[41, 41, 82]], 2019: [[21, 41, 82]]},
-        codes=[[7, 7, 0]],
-        canopy={2011: [[90, 90, 40]], 2019: [[0, 90, 20]]},
-        disturbance={(2011, 2019): [[0, 0, 0]]},
-        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
-        tof_rows=TOF_DEFAULT,
-        boundaries=[("A", "Alpha", pixel_box(0, 0, 1, 3)), ("B", "Beta", pixel_box(0, 1, 1, 3))],
-    )
+    cat = partial_region_catalog
     with TestClient(create_app(cat, cache_dir=tmp_path / "cache")) as c:
         rows = {b["id"]: b for b in c.get("/api/regions/t/summary?start=2011&end=2019").json()["boundaries"]}
         assert (rows["A"]["totals_complete"], rows["A"]["not_estimated"]) == (

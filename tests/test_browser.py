@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TOF_DEFAULT, forest_table
 from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -372,19 +371,12 @@ def test_keyboard_selects_a_jurisdiction(page, boundaries):
         page.screenshot(path=str(REPO / "docs" / "screenshot.png"))
 
 
-def test_partial_total_is_noted_under_the_cards(page, make_region):
+def test_partial_total_is_noted_under_the_cards(page, partial_region_catalog):
     """A report of a region without carbon pool layers (as `learn fetch` makes), shown through the printable
     page's stored-report hook (how your own polygons reach it): the note names the rows not estimated."""
     import learn
 
-    cat = make_region(
-        {2011: [[41, 41, 82]], 2019: [[21, 41, 82]]},
-        codes=[[7, 7, 0]],
-        canopy={2011: [[90, 90, 40]], 2019: [[0, 90, 20]]},
-        disturbance={(2011, 2019): [[0, 0, 0]]},
-        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
-        tof_rows=TOF_DEFAULT,
-    )
+    cat = partial_region_catalog
     report = json.loads(learn.open_region("t", cat).inventory("A", (2011, 2019)).to_json())
     assert report["totals"]["not_estimated"] == ["Forest Change — To Settlement"]
     complete = {**report, "totals": {**report["totals"], "complete": True, "not_estimated": []}}

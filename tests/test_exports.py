@@ -16,7 +16,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli
+from conftest import run_cli
 from PIL import Image
 
 import learn
@@ -421,19 +421,9 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
 
 
 @pytest.fixture
-def partial_region(make_region) -> learn.Region:
-    """Every layer but the carbon pools. Boundary A (F→Settlement, forest remaining forest, Cropland→Cropland)
-    lacks its Forest→Settlement stock loss; B (the last two pixels) has no forest loss, so it is complete."""
-    cat = make_region(
-        {2011: [[41, 41, 82]], 2019: [[21, 41, 82]]},
-        codes=[[7, 7, 0]],
-        canopy={2011: [[90, 90, 40]], 2019: [[0, 90, 20]]},
-        disturbance={(2011, 2019): [[0, 0, 0]]},
-        forest_rows=forest_table((7, -1.5, -1.0, 30, 5, 40)),
-        tof_rows=TOF_DEFAULT,
-        boundaries=[("A", "Alpha", pixel_box(0, 0, 1, 3)), ("B", "Beta", pixel_box(0, 1, 1, 3))],
-    )
-    return learn.open_region("t", cat)
+def partial_region(partial_region_catalog: Path) -> learn.Region:
+    """Every layer but the carbon pools (conftest.partial_region_catalog): A partial, B complete."""
+    return learn.open_region("t", partial_region_catalog)
 
 
 def test_batch_outputs_say_which_totals_are_partial(

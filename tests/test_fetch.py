@@ -177,6 +177,13 @@ def _raster_paths(traffic: dict[str, int]) -> dict[str, int]:
     return {p: n for p, n in traffic.items() if p.split("/", 2)[-1] in names}
 
 
+def _assert_report_equals_direct(cat: Path, region: str, tmp_path: Path) -> None:
+    """The fetched region's Northampton report equals the one on the real files read directly."""
+    fetched = learn.open_region(region, cat).inventory("46330", LC_YEARS)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    assert _comparable(fetched) == _comparable(direct)
+
+
 def _comparable(report: Any) -> dict[str, Any]:
     doc: dict[str, Any] = report.model_dump(exclude={"provenance"})
     doc["tof_factor_rows"] = report.provenance["tof_factor_rows"]
@@ -698,9 +705,7 @@ def test_requester_pays_s3_source_is_read_through_vsis3_with_the_payer_header(
     manifest = json.loads((tmp_path / "project" / "data" / "noho_s3" / "manifest.json").read_text())
     entry = manifest["files"]["land_cover_2011.tif"]
     assert entry["read_as"] == f"/vsis3/{key}" and entry["gdal_options"] == {"AWS_REQUEST_PAYER": "requester"}
-    fetched = learn.open_region("noho_s3", cat).inventory("46330", LC_YEARS)
-    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
-    assert _comparable(fetched) == _comparable(direct)
+    _assert_report_equals_direct(cat, "noho_s3", tmp_path)
 
 
 def _site_with_canopy_zips(srv: RangeServer, site: str, inside: Callable[[str], str]) -> None:
@@ -734,9 +739,7 @@ def test_zip_member_in_a_folder_is_found_by_name(
     assert manifest["files"]["tree_canopy_2011.tif"]["read_as"].endswith(
         f".zip/nlcd_tcc_conus_v2023-5/{member}"
     )
-    fetched = learn.open_region("noho_zip", cat).inventory("46330", LC_YEARS)
-    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
-    assert _comparable(fetched) == _comparable(direct)
+    _assert_report_equals_direct(cat, "noho_zip", tmp_path)
 
 
 def test_zip_without_the_member_lists_what_it_holds(
