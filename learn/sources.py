@@ -256,17 +256,19 @@ def zip_listing(src: SourceFile) -> list[str] | None:
 
 
 def _member_elsewhere(src: SourceFile) -> str | None:
-    """The one file in the zip named like ``src.member`` (any folder, any case); else a FetchError that
-    lists the rasters the zip does hold, or None when the zip itself cannot be read."""
+    """The file in the zip named like ``src.member`` (any folder, any case), else the zip's only raster;
+    a FetchError listing the rasters it holds when neither exists; None when the zip cannot be listed."""
     assert src.member is not None
     files = zip_listing(src)
     if files is None:
         return None
     want = PurePosixPath(src.member).name.lower()
     hits = [f for f in files if PurePosixPath(f).name.lower() == want]
+    rasters = [f for f in files if f.lower().endswith((".tif", ".tiff", ".img"))]
+    if len(hits) != 1 and len(rasters) == 1:
+        hits = rasters  # a bundle of one raster: that is the one, whatever its name
     if len(hits) == 1 and hits[0] != src.member:
         return hits[0]
-    rasters = [f for f in files if f.lower().endswith((".tif", ".tiff", ".img"))]
     raise FetchError(
         f"{src.url} holds no file '{src.member}' for {src.dataset} {src.when}".rstrip(),
         hint=f"set the dataset's `member:` in the catalog to one of: {', '.join(rasters[:10]) or files[:10]}",

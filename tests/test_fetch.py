@@ -708,8 +708,9 @@ def test_requester_pays_s3_source_is_read_through_vsis3_with_the_payer_header(
     _assert_report_equals_direct(cat, "noho_s3", tmp_path)
 
 
-def _site_with_canopy_zips(srv: RangeServer, site: str, inside: Callable[[str], str]) -> None:
-    """A copy of the sources under /SITE/ whose canopy zips hold their raster at ``inside(member)``."""
+def _site_with_canopy_zips(srv: RangeServer, site: str, inside: Callable[[str], str | list[str]]) -> None:
+    """A copy of the sources under /SITE/ whose canopy zips hold their raster at ``inside(member)`` (a
+    list: the raster at each of those paths)."""
     src, dst = srv.root / SITES[0], srv.root / site
     lc = _served("annual_nlcd_land_cover", LC_YEARS[0])[0].rsplit("/", 1)[0]
     (dst / lc).parent.mkdir(parents=True)
@@ -718,8 +719,10 @@ def _site_with_canopy_zips(srv: RangeServer, site: str, inside: Callable[[str], 
         name, member = _served("nlcd_tree_canopy", y)
         assert member is not None
         (dst / name).parent.mkdir(parents=True, exist_ok=True)
+        paths = inside(member)
         with zipfile.ZipFile(src / name) as zin, zipfile.ZipFile(dst / name, "w") as zout:
-            zout.writestr(inside(member), zin.read(member))
+            for path in [paths] if isinstance(paths, str) else paths:
+                zout.writestr(path, zin.read(member))
 
 
 def test_zip_member_in_a_folder_is_found_by_name(
@@ -742,6 +745,25 @@ def test_zip_member_in_a_folder_is_found_by_name(
     _assert_report_equals_direct(cat, "noho_zip", tmp_path)
 
 
+def test_zip_of_one_raster_under_another_name_is_used(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    srv, _ = server
+    _site_with_canopy_zips(srv, "ziprenamed", lambda m: f"v2023-5/{m.replace('wgs84', 'albers')}")
+    cat = _catalog_copy(tmp_path / "project", f"{srv.url}/ziprenamed")
+    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_one"]
+    code, _, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "project" / "data" / "noho_one" / "manifest.json").read_text())
+    assert manifest["files"]["tree_canopy_2016.tif"]["read_as"].endswith(
+        "_albers_v2023-5_20160101_20161231.tif"
+    )
+    _assert_report_equals_direct(cat, "noho_one", tmp_path)
+
+
 def test_zip_without_the_member_lists_what_it_holds(
     server: tuple[RangeServer, dict[str, int]],
     tmp_path: Path,
@@ -749,7 +771,8 @@ def test_zip_without_the_member_lists_what_it_holds(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     srv, _ = server
-    _site_with_canopy_zips(srv, "zipother", lambda m: f"renamed/{m.replace('wgs84', 'albers')}")
+    two = lambda m: [f"renamed/{m.replace('wgs84', 'albers')}", "renamed/readme_raster.tif"]  # noqa: E731
+    _site_with_canopy_zips(srv, "zipother", two)
     cat = _catalog_copy(tmp_path / "project", f"{srv.url}/zipother")
     args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "x"]
     msg = _fails_cleanly(args, cat, monkeypatch, capsys)
