@@ -443,6 +443,35 @@ def test_warp_aligns_a_source_on_another_grid(tmp_path: Path) -> None:
     assert set(np.unique(got)) <= set(np.unique(arr))
 
 
+# Annual NLCD's own CRS (the mirror's COGs): NLCD's Albers parameters on the WGS84 datum, no EPSG code.
+ALBERS_WGS84 = (
+    "+proj=aea +lat_0=23 +lon_0=-96 +lat_1=29.5 +lat_2=45.5 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+)
+
+
+def test_annual_nlcd_albers_wgs84_source_lands_pixel_for_pixel_on_epsg_5070(tmp_path: Path) -> None:
+    """A source in Annual NLCD's CRS (Albers on WGS84, same numbers as EPSG:5070's NAD83 Albers) is warped
+    onto the EPSG:5070 grid snapped to its pixel corners: every class stays in its pixel."""
+    from learn.clip import grid_origin, read_onto_grid, snapped_grid, window_on_source
+
+    with rasterio.open(NOHO / "nlcd_2019_land_cover.tif") as ds:
+        arr, t = ds.read(1), ds.transform
+    src = tmp_path / "albers_wgs84.tif"
+    with rasterio.open(
+        src, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1, dtype=arr.dtype,
+        crs=rasterio.crs.CRS.from_proj4(ALBERS_WGS84), transform=t, nodata=250,
+    ) as out:  # fmt: skip
+        out.write(arr, 1)
+    with rasterio.open(src) as ds:
+        assert ds.crs.to_epsg() is None and ds.crs != rasterio.crs.CRS.from_epsg(5070)
+        grid = snapped_grid((t.c + 3000, t.f - 9000, t.c + 6000, t.f - 3000), 0, grid_origin(ds))
+        assert window_on_source(ds, grid) is None  # another CRS: warped, never read as a window
+        got, how = read_onto_grid(ds, grid, categorical=True, fill=250)
+    assert how == "warp:nearest"
+    col0, row0 = round((grid.transform.c - t.c) / 30), round((t.f - grid.transform.f) / 30)
+    assert np.array_equal(got, arr[row0 : row0 + grid.height, col0 : col0 + grid.width])
+
+
 def test_rasterio_env_sets_the_titiler_options() -> None:
     from learn.sources import gdal_http_env
 
