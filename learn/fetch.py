@@ -53,6 +53,7 @@ from learn.sources import (
     source_file,
 )
 from learn.util import atomic_path, sha256_file, write_text_atomic
+from learn.wcs import coverage_url, open_wcs, wcs_grid_origin
 
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]
@@ -306,16 +307,27 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     with gdal_http_env(**source_options), contextlib.ExitStack() as stack:
         # Open every needed source first: unreachable URLs and boundaries outside the data fail before
         # anything is written.
-        opened = {p.name: stack.enter_context(open_source(p.source)) for p in todo}
+        opened = {
+            p.name: stack.enter_context(open_source(p.source)) for p in todo if p.source.protocol != "wcs"
+        }
         if old_files and old_grid is not None:
             ox, oy = old_grid["snapped_to_origin"]
             grid, origin = _grid_from_doc(old_grid), (float(ox), float(oy))
+        elif plan[0].source.protocol == "wcs":
+            origin = wcs_grid_origin(plan[0].source)
+            grid = snapped_grid(bounds, req.margin_m, origin)
         else:
             first = opened.get(plan[0].name) or stack.enter_context(open_source(plan[0].source))
             origin = grid_origin(first)
             grid = snapped_grid(bounds, req.margin_m, origin)
         for p in todo:
-            _check_extent(opened[p.name], bounds, p.source, label)
+            if p.source.protocol == "wcs":  # a coverage service answers for the grid's box: ask it now
+                tag = f"{p.layer} {p.source.when} (coverage service)".strip()
+                opened[p.name] = stack.enter_context(
+                    open_wcs(p.source, grid, progress=_rows_progress(progress, tag))
+                )
+            else:
+                _check_extent(opened[p.name], bounds, p.source, label)
 
         manifest = _new_manifest(
             old, req, catalog, census, id_field, name_field, state, grid, origin, grid_key
@@ -336,7 +348,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             categorical = p.source.kind == "categorical"
             fill = _fill_value(ds, categorical)
             tag = f"{p.layer} {p.source.when}".strip()
-            array, how = read_onto_grid(
+            array, how = read_onto_grid(  # a coverage service's answer is on the grid: a window
                 ds,
                 grid,
                 categorical=categorical,
@@ -356,14 +368,19 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             manifest["files"][p.name] = {
                 "layer": p.layer,
                 **p.source.as_manifest(),
-                "read_as": ds.name,  # the zip member actually found, when the catalog's was elsewhere
-                "how": how,
+                # The zip member actually found (when the catalog's was elsewhere) or the GetCoverage request.
+                "read_as": coverage_url(p.source, grid.bounds, grid.transform.a, grid.crs.to_string())
+                if p.source.protocol == "wcs"
+                else ds.name,
+                "how": "wcs" if p.source.protocol == "wcs" else how,
                 "bytes": size,
                 "sha256": sha256_file(data_dir / p.name),
                 "written": _now(),
             }
             _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
-            results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
+            results.append(
+                FileResult(p.name, p.layer, p.source.when, "written", size, manifest["files"][p.name]["how"])
+            )
 
     results.append(_write_boundary(data_dir, frame, manifest))
     _write_manifest(data_dir, manifest)

@@ -95,6 +95,10 @@ class SourceFile:
     #: GDAL configuration the source needs (e.g. {"AWS_REQUEST_PAYER": "requester"}), from the catalog.
     gdal_options: tuple[tuple[str, str], ...] = ()
     member: str | None = None  # the file inside a zip bundle, as the catalog names it
+    protocol: str = "gdal"  # "gdal": a file GDAL opens; "wcs": a coverage service (learn.wcs)
+    wcs_coverage: str | None = None
+    wcs_time: str | None = None  # the time instant asked for (WCS ``time``), from the dataset's template
+    grid_origin: tuple[float, float] | None = None  # a pixel corner of the coverage (WCS sources)
 
     def with_member(self, member: str) -> SourceFile:
         """The same source with another file inside its zip (the catalog's ``member`` sits elsewhere)."""
@@ -118,6 +122,11 @@ class SourceFile:
             "citation": self.citation,
             "license": self.license,
             "cloud_optimized": self.is_cog,
+            **(
+                {"protocol": "wcs", "coverage": self.wcs_coverage, "time": self.wcs_time}
+                if self.protocol == "wcs"
+                else {}
+            ),
             **({"gdal_options": dict(self.gdal_options)} if self.gdal_options else {}),
         }
 
@@ -198,6 +207,8 @@ def source_file(
             f"dataset '{key}' is a zip bundle without 'member'",
             hint="add `member: <file inside the zip>` (may contain {year}) to its catalog entry",
         )
+    if extra(spec, "protocol") == "wcs":
+        return _wcs_source(key, spec, year, values)
     options = extra(spec, "gdal_options") or {}
     if not isinstance(options, dict):
         raise FetchError(
@@ -217,6 +228,28 @@ def source_file(
         period=period,
         gdal_options=tuple(sorted((str(k), str(v)) for k, v in options.items())),
         member=member if is_zip else None,
+    )
+
+
+def _wcs_source(key: str, spec: DatasetSpec, year: int | None, values: dict[str, Any]) -> SourceFile:
+    """A coverage-service source: ``href`` is the service URL, ``coverage`` its id, ``time`` a template."""
+    coverage, time_t, origin = extra(spec, "coverage"), extra(spec, "time"), extra(spec, "grid_origin")
+    if not coverage:
+        raise FetchError(f"dataset '{key}' (protocol: wcs) has no 'coverage'", hint="add the coverage id")
+    return SourceFile(
+        dataset=key,
+        year=year,
+        url=spec.href,
+        path=spec.href,
+        kind=spec.kind,
+        version=str(extra(spec, "version")) if extra(spec, "version") is not None else None,
+        citation=spec.citation,
+        license=spec.license,
+        is_cog=False,
+        protocol="wcs",
+        wcs_coverage=str(coverage),
+        wcs_time=str(time_t).format(**values) if time_t else None,
+        grid_origin=(float(origin[0]), float(origin[1])) if origin else None,
     )
 
 

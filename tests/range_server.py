@@ -85,13 +85,13 @@ class RangeServer:
 
 
 @contextmanager
-def serve_directory(root: Path) -> Iterator[RangeServer]:
-    """Serve ``root`` at http://127.0.0.1:PORT/ in a background thread; stop it on exit."""
+def serve_app(app: ASGIApp, root: Path) -> Iterator[RangeServer]:
+    """Serve an ASGI ``app`` at http://127.0.0.1:PORT/ in a background thread (bytes counted); stop on exit."""
     traffic = Traffic()
-    app: Any = CountBytes(Starlette(routes=[Mount("/", StaticFiles(directory=root))]), traffic)
+    counted: Any = CountBytes(app, traffic)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, name=f"range-server-{port}", daemon=True)
+    server = uvicorn.Server(uvicorn.Config(counted, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, name=f"test-server-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -103,3 +103,10 @@ def serve_directory(root: Path) -> Iterator[RangeServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[RangeServer]:
+    """Serve ``root`` at http://127.0.0.1:PORT/ in a background thread; stop it on exit."""
+    with serve_app(Starlette(routes=[Mount("/", StaticFiles(directory=root))]), root) as srv:
+        yield srv

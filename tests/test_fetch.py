@@ -808,3 +808,85 @@ def test_zip_without_the_member_lists_what_it_holds(
     member = _served("nlcd_tree_canopy", 2011)[1]
     assert member is not None and f"holds no file '{member}'" in msg
     assert f"renamed/{member.replace('wgs84', 'albers')}" in msg and "member:" in msg
+
+
+def _wcs_app(site: Path, requests: list[dict[str, str]]) -> Any:
+    """A GeoServer-like WCS 1.0.0 GetCoverage endpoint over the served land-cover COGs: crops the year's file
+    to BBOX (EPSG:5070, 30 m; nodata 250 outside), adds sub-millimetre jitter to the geotransform as
+    GeoServer does, and answers a ServiceException (XML, HTTP 200) for an unknown coverage or time."""
+    from rasterio.io import MemoryFile
+    from rasterio.windows import from_bounds
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    spec = _DATASETS["annual_nlcd_land_cover_usgs_wcs"]
+
+    def get_coverage(request: Request) -> Response:
+        q = dict(request.query_params)
+        requests.append(q)
+        year = q.get("time", "")[:4]
+        path = site / _served("annual_nlcd_land_cover", int(year))[0] if year.isdigit() else None
+        if q.get("coverage") != spec["coverage"] or path is None or not path.exists():
+            xml = '<ServiceExceptionReport><ServiceException code="InvalidParameterValue">No such coverage or time'
+            return Response(
+                xml + "</ServiceException></ServiceExceptionReport>", media_type="application/xml"
+            )
+        x0, y0, x1, y1 = (float(v) for v in q["BBOX"].split(","))
+        assert q["CRS"] == "EPSG:5070" and q["resx"] == q["resy"] == "30"
+        with rasterio.open(path) as ds:
+            win = from_bounds(x0, y0, x1, y1, ds.transform)
+            arr = ds.read(1, window=win, boundless=True, fill_value=250)
+            t = ds.window_transform(win)
+            profile = dict(driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1, dtype=arr.dtype,
+                           crs=ds.crs, nodata=250, transform=Affine(t.a, 0, t.c + 3e-5, 0, t.e, t.f - 2e-5))  # fmt: skip
+        with MemoryFile() as mem:
+            with mem.open(**profile) as out:
+                out.write(arr, 1)
+            return Response(mem.read(), media_type="image/tiff")
+
+    route = spec["href"].split("://", 1)[1].split("/", 1)[1]
+    return Starlette(routes=[Route(f"/{route}", get_coverage)])
+
+
+def test_usgs_coverage_service_source_reads_only_the_clip(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The official USGS WCS: GetCoverage for the grid's box (snapped to the catalog's grid_origin) and the
+    year's time instant; jittered answers land on the grid; the report equals the direct read."""
+    from range_server import serve_app
+
+    srv, sizes = server
+    requests: list[dict[str, str]] = []
+    with serve_app(_wcs_app(srv.root / SITES[0], requests), srv.root) as wcs:
+        text = _catalog_copy(tmp_path / "project", f"{srv.url}/errors").read_text()
+        cat = tmp_path / "project" / "catalog.yaml"
+        cat.write_text(text.replace("https://dmsdata.cr.usgs.gov", wcs.url))
+        args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_wcs"]
+        args += ["--land-cover-dataset", "annual_nlcd_land_cover_usgs_wcs", "--catalog", str(cat)]
+        code, _, err = run_cli(args, monkeypatch, capsys)
+        assert code == 0, err
+        sent = sum(wcs.traffic.bytes_sent.values())
+
+        assert sorted(q["time"] for q in requests) == ["2011-01-01T00:00:00.000Z", "2019-01-01T00:00:00.000Z"]
+        manifest = json.loads((tmp_path / "project" / "data" / "noho_wcs" / "manifest.json").read_text())
+        entry = manifest["files"]["land_cover_2011.tif"]
+        assert (
+            entry["how"] == "wcs" and entry["protocol"] == "wcs" and "request=GetCoverage" in entry["read_as"]
+        )
+        x0, _, _, y1 = (float(v) for v in requests[0]["BBOX"].split(","))
+        assert (x0 + 2493045) % 30 == 0 and (3310005 - y1) % 30 == 0  # on the NLCD grid
+        assert sent < 0.25 * sizes[_served("annual_nlcd_land_cover", 2011)[0]]  # both years: the clip only
+        _assert_report_equals_direct(cat, "noho_wcs", tmp_path)
+
+        # A year the service does not have: its ServiceException text, exit 2, nothing written.
+        before = cat.read_text()
+        cat.write_text(before.replace("time: \"{year}-01-01", "time: \"{year}-07-01").replace(
+            "coverage: \"mrlc_Land-Cover-Native_conus_year_data:", "coverage: \"nope:"))  # fmt: skip
+        args[args.index("noho_wcs")] = "x"
+        msg = _fails_cleanly(args[:-2], cat, monkeypatch, capsys)
+        assert "answered no GeoTIFF" in msg and "No such coverage or time" in msg
