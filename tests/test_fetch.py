@@ -12,6 +12,7 @@ the files on disk are all real.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
@@ -890,3 +891,28 @@ def test_usgs_coverage_service_source_reads_only_the_clip(
         args[args.index("noho_wcs")] = "x"
         msg = _fails_cleanly(args[:-2], cat, monkeypatch, capsys)
         assert "answered no GeoTIFF" in msg and "No such coverage or time" in msg
+
+
+def test_coverage_service_blocks_mosaic_to_the_single_request(
+    server: tuple[RangeServer, dict[str, int]],
+) -> None:
+    """Large grids are asked for in blocks: the mosaic of 200-px blocks equals one request, pixel for pixel."""
+    from range_server import serve_app
+
+    from learn.catalog import DatasetSpec
+    from learn.clip import snapped_grid
+    from learn.sources import source_file
+    from learn.wcs import open_wcs
+
+    srv, _ = server
+    requests: list[dict[str, str]] = []
+    with serve_app(_wcs_app(srv.root / SITES[0], requests), srv.root) as wcs:
+        entry = dict(_DATASETS["annual_nlcd_land_cover_usgs_wcs"])
+        entry["href"] = entry["href"].replace("https://dmsdata.cr.usgs.gov", wcs.url)
+        src = source_file("wcs", DatasetSpec.model_validate(entry), 2019)
+        bounds = tuple(float(v) for v in gpd.read_file(OUTLINE).to_crs(5070).total_bounds)
+        grid = snapped_grid(bounds, 500, src.grid_origin)
+        with open_wcs(src, grid) as one, open_wcs(src, grid, block_px=200) as blocks:
+            assert blocks.shape == one.shape == (grid.height, grid.width)
+            assert np.array_equal(blocks.read(1), one.read(1)) and (one.read(1) != 250).all()
+    assert len(requests) == 1 + math.ceil(grid.height / 200) * math.ceil(grid.width / 200)
