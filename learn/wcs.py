@@ -101,7 +101,8 @@ def _open_wcs(
         bbox = (t.c + c0 * res, t.f - (r0 + h) * res, t.c + (c0 + w) * res, t.f - r0 * res)
         data = _get(coverage_url(src, bbox, res, crs), src, timeout_s)
         with MemoryFile(data) as mem, mem.open() as ds:
-            if ds.crs is None or ds.crs != grid.crs or not all(math.isclose(v, res) for v in ds.res):
+            same_crs = ds.crs is not None and (ds.crs == grid.crs or ds.crs.to_epsg() == grid.crs.to_epsg())
+            if not same_crs or not all(math.isclose(v, res) for v in ds.res):
                 raise FetchError(
                     f"{src.dataset} {src.when}: the coverage service answered {ds.crs} at {ds.res} m, "
                     f"not {crs} at {res:g} m",
