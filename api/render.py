@@ -291,7 +291,7 @@ class ProcessTileRenderer:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(str(catalog_path), max(64, cache_size // workers)),
+            initargs=(str(catalog_path), 0),  # PNGs are cached here, in the server process, not twice
         )
         self.workers = workers
         self.ready = threading.Event()

@@ -72,9 +72,9 @@ def _total_cell(report: Any, value: float | None) -> str:
 
 def partial_note(report: Any) -> str | None:
     """One line saying the totals are partial and which rows they leave out; None when complete."""
-    if report.totals.complete:
-        return None
-    return "partial total — not estimated (left out of the totals): " + "; ".join(report.totals.not_estimated)
+    from learn.export import not_estimated_text
+
+    return None if report.totals.complete else f"partial total — {not_estimated_text(report)}"
 
 
 def partial_footnotes(reports: Any) -> list[str]:

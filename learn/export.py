@@ -69,13 +69,16 @@ def totals_flags(report: Report) -> dict[str, Any]:
     }
 
 
-def partial_total_text(report: Report) -> str | None:
-    """The line "Partial total — not estimated …: rows" shown with the totals; None when they are complete."""
-    if report.totals.complete:
-        return None
-    return "Partial total — not estimated (left out of the totals): " + NOT_ESTIMATED_SEPARATOR.join(
+def not_estimated_text(report: Report) -> str:
+    """ "not estimated (left out of the totals): rows" — how every display names what a partial total lacks."""
+    return "not estimated (left out of the totals): " + NOT_ESTIMATED_SEPARATOR.join(
         report.totals.not_estimated
     )
+
+
+def partial_total_text(report: Report) -> str | None:
+    """The line "Partial total — not estimated …: rows" shown with the totals; None when they are complete."""
+    return None if report.totals.complete else f"Partial total — {not_estimated_text(report)}"
 
 
 def inventory_frame(report: Report) -> pd.DataFrame:

@@ -348,13 +348,15 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             categorical = p.source.kind == "categorical"
             fill = _fill_value(ds, categorical)
             tag = f"{p.layer} {p.source.when}".strip()
-            array, how = read_onto_grid(  # a coverage service's answer is on the grid: a window
+            array, how = read_onto_grid(
                 ds,
                 grid,
                 categorical=categorical,
                 fill=fill,
                 progress=_rows_progress(progress, tag),
             )
+            if p.source.protocol == "wcs":
+                how = "wcs"  # the service's answer was already on the grid
             cmap = _colormap(ds) if categorical else None
             tags = {
                 "SOURCE_URL": p.source.url,
@@ -372,15 +374,13 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
                 "read_as": coverage_url(p.source, grid.bounds, grid.transform.a, grid.crs.to_string())
                 if p.source.protocol == "wcs"
                 else ds.name,
-                "how": "wcs" if p.source.protocol == "wcs" else how,
+                "how": how,
                 "bytes": size,
                 "sha256": sha256_file(data_dir / p.name),
                 "written": _now(),
             }
             _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
-            results.append(
-                FileResult(p.name, p.layer, p.source.when, "written", size, manifest["files"][p.name]["how"])
-            )
+            results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
 
     results.append(_write_boundary(data_dir, frame, manifest))
     _write_manifest(data_dir, manifest)

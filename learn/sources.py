@@ -18,8 +18,6 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-import aiohttp
-import fsspec
 import rasterio
 from rasterio.errors import RasterioIOError
 
@@ -281,6 +279,9 @@ def zip_listing(src: SourceFile) -> list[str] | None:
     """
     if src.url.startswith(tuple(OBJECT_STORES)):
         return None  # object stores: GDAL's credentials, not fsspec's; the catalog's member must be right
+    import aiohttp  # only here: a listing is the rare case, and importing them costs ~0.3 s
+    import fsspec
+
     try:
         with fsspec.open(src.url, "rb", block_size=256 * 1024) as f, zipfile.ZipFile(f) as zf:
             return [i.filename for i in zf.infolist() if not i.is_dir()]
@@ -290,7 +291,8 @@ def zip_listing(src: SourceFile) -> list[str] | None:
 
 def _member_elsewhere(src: SourceFile) -> str | None:
     """The file in the zip named like ``src.member`` (any folder, any case), else the zip's only raster;
-    a FetchError listing the rasters it holds when neither exists; None when the zip cannot be listed."""
+    a FetchError listing the rasters it holds when neither exists; None when the zip cannot be listed or
+    holds the member where the catalog says (it failed to open for another reason)."""
     assert src.member is not None
     files = zip_listing(src)
     if files is None:
@@ -300,7 +302,9 @@ def _member_elsewhere(src: SourceFile) -> str | None:
     rasters = [f for f in files if f.lower().endswith((".tif", ".tiff", ".img"))]
     if len(hits) != 1 and len(rasters) == 1:
         hits = rasters  # a bundle of one raster: that is the one, whatever its name
-    if len(hits) == 1 and hits[0] != src.member:
+    if src.member in files:
+        return None
+    if len(hits) == 1:
         return hits[0]
     raise FetchError(
         f"{src.url} holds no file '{src.member}' for {src.dataset} {src.when}".rstrip(),

@@ -21,13 +21,14 @@ from typing import Any
 import numpy as np
 from rasterio.io import MemoryFile
 
+import learn
 from learn.raster import Grid
 from learn.sources import FetchError, SourceFile
 
 #: Sub-millimetre shifts of the answer's geotransform (GeoServer's float arithmetic) are snapped away.
 JITTER_M = 1e-3
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-USER_AGENT = "learn-navigator (learn fetch; https://github.com/ICLEI-USA LEARN method)"
+USER_AGENT = f"learn-navigator/{learn.__version__} (learn fetch)"
 
 
 def coverage_url(src: SourceFile, bbox: tuple[float, float, float, float], res: float, crs: str) -> str:
@@ -66,6 +67,7 @@ def _get(url: str, src: SourceFile, timeout_s: float) -> bytes:
     return data
 
 
+@contextlib.contextmanager
 def open_wcs(
     src: SourceFile,
     grid: Grid,
@@ -73,19 +75,8 @@ def open_wcs(
     block_px: int = 4096,
     timeout_s: float = 120.0,
     progress: Callable[[int, int], None] | None = None,
-) -> contextlib.AbstractContextManager[Any]:
-    """``src`` read onto ``grid`` by GetCoverage requests: an open in-memory dataset (context manager)."""
-    return _open_wcs(src, grid, block_px, timeout_s, progress)
-
-
-@contextlib.contextmanager
-def _open_wcs(
-    src: SourceFile,
-    grid: Grid,
-    block_px: int,
-    timeout_s: float,
-    progress: Callable[[int, int], None] | None,
 ) -> Iterator[Any]:
+    """``src`` read onto ``grid`` by GetCoverage requests: an open in-memory dataset (context manager)."""
     t = grid.transform
     res = t.a
     crs = grid.crs.to_string()

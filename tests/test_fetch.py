@@ -178,6 +178,17 @@ def _raster_paths(traffic: dict[str, int]) -> dict[str, int]:
     return {p: n for p, n in traffic.items() if p.split("/", 2)[-1] in names}
 
 
+def _fetch_outline(
+    cat: Path, region: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *more: str
+) -> dict[str, Any]:
+    """`learn fetch` of the real Northampton outline into ``region`` of ``cat`` (must succeed): its manifest."""
+    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", region, *more]
+    code, _, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
+    assert code == 0, err
+    doc: dict[str, Any] = json.loads((cat.parent / "data" / region / "manifest.json").read_text())
+    return doc
+
+
 def _assert_report_equals_direct(cat: Path, region: str, tmp_path: Path) -> None:
     """The fetched region's Northampton report equals the one on the real files read directly."""
     fetched = learn.open_region(region, cat).inventory("46330", LC_YEARS)
@@ -722,17 +733,14 @@ def test_requester_pays_s3_source_is_read_through_vsis3_with_the_payer_header(
     }.items():
         monkeypatch.setenv(k, v)
     cat = _catalog_copy(tmp_path / "project", f"{srv.url}/errors")
-    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_s3"]
-    args += ["--land-cover-dataset", "annual_nlcd_land_cover_usgs_s3", "--catalog", str(cat)]
-    code, _, err = run_cli(args, monkeypatch, capsys)
-    assert code == 0, err
+    dataset = ("--land-cover-dataset", "annual_nlcd_land_cover_usgs_s3")
+    manifest = _fetch_outline(cat, "noho_s3", monkeypatch, capsys, *dataset)
 
     key = _DATASETS["annual_nlcd_land_cover_usgs_s3"]["href"].removeprefix("s3://").format(year=2011)
     headers = srv.traffic.last_headers[f"/{key}"]
     assert headers.get("x-amz-request-payer") == "requester"
     assert headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 Credential=test-key-id/")
     assert srv.traffic.bytes_sent[f"/{key}"] > 0
-    manifest = json.loads((tmp_path / "project" / "data" / "noho_s3" / "manifest.json").read_text())
     entry = manifest["files"]["land_cover_2011.tif"]
     assert entry["read_as"] == f"/vsis3/{key}" and entry["gdal_options"] == {"AWS_REQUEST_PAYER": "requester"}
     _assert_report_equals_direct(cat, "noho_s3", tmp_path)
@@ -764,10 +772,7 @@ def test_zip_member_in_a_folder_is_found_by_name(
     srv, _ = server
     _site_with_canopy_zips(srv, "zipdir", lambda m: f"nlcd_tcc_conus_v2023-5/{m}")
     cat = _catalog_copy(tmp_path / "project", f"{srv.url}/zipdir")
-    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_zip"]
-    code, _, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
-    assert code == 0, err
-    manifest = json.loads((tmp_path / "project" / "data" / "noho_zip" / "manifest.json").read_text())
+    manifest = _fetch_outline(cat, "noho_zip", monkeypatch, capsys)
     member = _served("nlcd_tree_canopy", 2011)[1]
     assert manifest["files"]["tree_canopy_2011.tif"]["read_as"].endswith(
         f".zip/nlcd_tcc_conus_v2023-5/{member}"
@@ -784,10 +789,7 @@ def test_zip_of_one_raster_under_another_name_is_used(
     srv, _ = server
     _site_with_canopy_zips(srv, "ziprenamed", lambda m: f"v2023-5/{m.replace('wgs84', 'albers')}")
     cat = _catalog_copy(tmp_path / "project", f"{srv.url}/ziprenamed")
-    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_one"]
-    code, _, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
-    assert code == 0, err
-    manifest = json.loads((tmp_path / "project" / "data" / "noho_one" / "manifest.json").read_text())
+    manifest = _fetch_outline(cat, "noho_one", monkeypatch, capsys)
     assert manifest["files"]["tree_canopy_2016.tif"]["read_as"].endswith(
         "_albers_v2023-5_20160101_20161231.tif"
     )
@@ -867,14 +869,11 @@ def test_usgs_coverage_service_source_reads_only_the_clip(
         text = _catalog_copy(tmp_path / "project", f"{srv.url}/errors").read_text()
         cat = tmp_path / "project" / "catalog.yaml"
         cat.write_text(text.replace("https://dmsdata.cr.usgs.gov", wcs.url))
-        args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "noho_wcs"]
-        args += ["--land-cover-dataset", "annual_nlcd_land_cover_usgs_wcs", "--catalog", str(cat)]
-        code, _, err = run_cli(args, monkeypatch, capsys)
-        assert code == 0, err
+        dataset = ("--land-cover-dataset", "annual_nlcd_land_cover_usgs_wcs")
+        manifest = _fetch_outline(cat, "noho_wcs", monkeypatch, capsys, *dataset)
         sent = sum(wcs.traffic.bytes_sent.values())
 
         assert sorted(q["time"] for q in requests) == ["2011-01-01T00:00:00.000Z", "2019-01-01T00:00:00.000Z"]
-        manifest = json.loads((tmp_path / "project" / "data" / "noho_wcs" / "manifest.json").read_text())
         entry = manifest["files"]["land_cover_2011.tif"]
         assert (
             entry["how"] == "wcs" and entry["protocol"] == "wcs" and "request=GetCoverage" in entry["read_as"]
@@ -888,8 +887,8 @@ def test_usgs_coverage_service_source_reads_only_the_clip(
         before = cat.read_text()
         cat.write_text(before.replace("time: \"{year}-01-01", "time: \"{year}-07-01").replace(
             "coverage: \"mrlc_Land-Cover-Native_conus_year_data:", "coverage: \"nope:"))  # fmt: skip
-        args[args.index("noho_wcs")] = "x"
-        msg = _fails_cleanly(args[:-2], cat, monkeypatch, capsys)
+        args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "x", *dataset]
+        msg = _fails_cleanly(args, cat, monkeypatch, capsys)
         assert "answered no GeoTIFF" in msg and "No such coverage or time" in msg
 
 
@@ -916,3 +915,22 @@ def test_coverage_service_blocks_mosaic_to_the_single_request(
             assert blocks.shape == one.shape == (grid.height, grid.width)
             assert np.array_equal(blocks.read(1), one.read(1)) and (one.read(1) != 250).all()
     assert len(requests) == 1 + math.ceil(grid.height / 200) * math.ceil(grid.width / 200)
+
+
+def test_zip_member_that_is_there_but_unreadable_reports_the_read_error(
+    server: tuple[RangeServer, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The member is where the catalog says but is no raster: the read error, not "holds no file"."""
+    srv, _ = server
+    _site_with_canopy_zips(srv, "zipbroken", lambda m: m)
+    for y in TC_YEARS:  # same names, but not rasters
+        name, member = _served("nlcd_tree_canopy", y)
+        with zipfile.ZipFile(srv.root / "zipbroken" / name, "w") as zf:
+            zf.writestr(str(member), b"not a GeoTIFF")
+    cat = _catalog_copy(tmp_path / "project", f"{srv.url}/zipbroken")
+    args = ["fetch", "--boundary-file", str(OUTLINE), *FETCH_ARGS, "--region-name", "x"]
+    msg = _fails_cleanly(args, cat, monkeypatch, capsys)
+    assert "cannot read nlcd_tree_canopy" in msg and "holds no file" not in msg
