@@ -20,7 +20,7 @@ from api.render import ProcessTileRenderer
 from api.routers import inventory, jobs, regions, tiles
 from api.service import Service, Settings
 from learn import __version__
-from learn.catalog import default_catalog_path
+from learn.sources.catalog import default_catalog_path
 
 WEBMAP_DIR = Path(__file__).resolve().parent.parent / "webmap"
 

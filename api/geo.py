@@ -1,8 +1,8 @@
-"""Polygons sent by clients: a GeoJSON body or an uploaded file, turned into a :class:`learn.boundaries.Boundary`.
+"""Polygons sent by clients: a GeoJSON body or an uploaded file, turned into a :class:`learn.sources.boundaries.Boundary`.
 
 Nothing here opens a path or URL chosen by the client. GeoJSON is parsed in Python (never handed to
 GDAL, whose drivers can follow references inside a file); GeoPackages and zipped shapefiles are checked
-by their signatures, written to a private temporary folder, and read by :func:`learn.boundaries.boundary_from_file`.
+by their signatures, written to a private temporary folder, and read by :func:`learn.sources.boundaries.boundary_from_file`.
 Limits: body/upload size (413), vertex count (413); not polygonal or unreadable (422).
 """
 
@@ -27,8 +27,8 @@ from starlette.requests import Request
 
 from api.errors import BadGeometry, TooLarge
 from learn.batch import safe_name
-from learn.boundaries import Boundary, boundary_from_file, boundary_from_geometry
 from learn.errors import BoundaryError
+from learn.sources.boundaries import Boundary, boundary_from_file, boundary_from_geometry
 
 GEOMETRY_TYPES = {
     "Polygon",

@@ -1,4 +1,4 @@
-"""Response models of the HTTP API (the report itself is :class:`learn.results.Report`).
+"""Response models of the HTTP API (the report itself is :class:`learn.report.models.Report`).
 
 Fluxes in t CO2e/yr (emissions positive, removals negative, net = emissions + removals), areas in
 hectares, coordinates in EPSG:4326 degrees.
@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from learn.results import Report
+from learn.report.models import Report
 
 
 class Health(BaseModel):

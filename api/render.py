@@ -29,9 +29,9 @@ from rio_tiler.io import Reader
 from api.cache import LeasePool, LruCache, SingleFlight
 from api.errors import NotFound
 from api.models import LegendEntry, TileLayer
-from learn.catalog import load_catalog
 from learn.errors import PeriodError
-from learn.palettes import (
+from learn.region import Region, choose_canopy_years
+from learn.report.palettes import (
     CANOPY,
     CANOPY_CHANGE,
     CANOPY_CHANGE_PALETTE,
@@ -45,7 +45,7 @@ from learn.palettes import (
     forest_change_codes,
     palette_png,
 )
-from learn.region import Region, choose_canopy_years
+from learn.sources.catalog import load_catalog
 
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 TILE = 256
@@ -248,7 +248,7 @@ def _canopy_percent(region: Region, got: Read) -> tuple[npt.NDArray[np.uint8], n
 
 
 def _forest_change(a: Read, b: Read) -> npt.NDArray[np.uint8]:
-    """Forest change codes of a tile (:func:`learn.palettes.forest_change_codes`)."""
+    """Forest change codes of a tile (:func:`learn.report.palettes.forest_change_codes`)."""
     return forest_change_codes(a[0], a[1], b[0], b[1])
 
 

@@ -25,10 +25,10 @@ from api.render import ProcessTileRenderer, TileRenderer
 from api.tasks import Job, JobManager
 from learn import __version__
 from learn.batch import run_batch, safe_name, totals_frame
-from learn.boundaries import Boundary
-from learn.catalog import Catalog, load_catalog
 from learn.region import InventoryOptions, Region
-from learn.results import Report
+from learn.report.models import Report
+from learn.sources.boundaries import Boundary
+from learn.sources.catalog import Catalog, load_catalog
 from learn.util import sha256_file
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from api.errors import NotFound, detail_of
 from learn.errors import LearnError
-from learn.results import Report
+from learn.report.models import Report
 
 JobState = Literal["queued", "running", "done", "error"]
 Progress = Callable[[int, int], None]

@@ -65,8 +65,8 @@ def _table_from_strata(frame: Any) -> Table:
 
 
 def _learn(spec: dict[str, Any], full: bool) -> tuple[Callable[[], Any], Callable[[Any], Table | None]]:
-    from learn.engine import ReductionJob, reduce
-    from learn.zones import RasterZones
+    from learn.raster.engine import ReductionJob, reduce
+    from learn.raster.zones import RasterZones
 
     zones = RasterZones(
         path=Path(spec["zone_raster"]),
@@ -104,8 +104,8 @@ def learn_full(spec: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[Any],
 def learn_breakdown(spec: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[Any], Table | None]]:
     """Where learn's time goes: the engine's steps, timed one by one on one thread (same windows)."""
     from learn import engine
-    from learn.kernel import StratumAccumulator
-    from learn.reduce import combine
+    from learn.raster.kernel import StratumAccumulator
+    from learn.raster.strata import combine
 
     _learn(spec, full=False)  # warm-up: the kernel for both layer signatures used below
     _learn(spec, full=True)
@@ -136,7 +136,7 @@ def learn_breakdown(spec: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[
                 lap("read_land_cover")
                 zones = zr.read(window=w)
                 lap("read_zones")
-                # The same reads and conversions as learn.engine.reduce_windows (its private helpers).
+                # The same reads and conversions as learn.raster.engine.reduce_windows (its private helpers).
                 code = engine._codes(stack, "code", w)
                 dist = engine._codes(stack, "dist0", w)
                 carbon = tuple(engine._floats(stack, k, w) for k in CARBON)

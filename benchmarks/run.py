@@ -50,8 +50,8 @@ def zone_raster(region: Region) -> tuple[str, int, float]:
     import geopandas as gpd
     import rasterio
 
-    from learn.raster import grid_of
-    from learn.zones import build_raster_zones
+    from learn.raster.grid import grid_of
+    from learn.raster.zones import build_raster_zones
 
     cache = region.folder / "zone_cache"
     t0 = time.perf_counter()
@@ -77,8 +77,8 @@ def zone_raster(region: Region) -> tuple[str, int, float]:
 
 def windows_for(size: int, workers: int) -> tuple[list[list[int]], int]:
     """The engine's windows (2,048 px blocks), smaller only if too few to keep every worker busy."""
-    from learn.engine import grid_windows
-    from learn.raster import Grid
+    from learn.raster.engine import grid_windows
+    from learn.raster.grid import Grid
 
     grid = Grid(crs=None, transform=None, width=size, height=size)  # type: ignore[arg-type]
     for block in (2048, 1024, 512):
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             "answer; best of `repeat` runs. Files are warm in the OS page cache (just generated or read).",
             "Untimed one-off set-up: data generation; the combined lc1*256+lc2 raster (precomputed for "
             "exactextract and rasterstats, which summarise one categorical raster); the zone raster (built "
-            "once by learn.zones.build_raster_zones and cached, reported as zone_rasterize_s, also used "
+            "once by learn.raster.zones.build_raster_zones and cached, reported as zone_rasterize_s, also used "
             "by numpy_bincount); results.learn.mpx_per_s_with_zone_rasterize adds it back.",
             "learn: numba kernel warmed in the child before timing (reduce() on the first window), then "
             f"reduce(job, windows, workers={args.workers}); learn = change matrix (land cover only), "

@@ -25,7 +25,7 @@ except PackageNotFoundError:  # running from a source tree without install
 from learn.batch import BatchRun
 from learn.errors import LearnError
 from learn.region import InventoryOptions, Region, open_region
-from learn.results import Report
+from learn.report.models import Report
 from learn.sensitivity import factor_sensitivity, tof_place_sensitivity
 
 __all__ = [

@@ -27,13 +27,13 @@ import pandas as pd
 import shapely
 from pydantic import ValidationError
 
-from learn.boundaries import Boundary, BoundarySet, load_boundary_set
-from learn.engine import grid_windows, reduce
-from learn.export import tidy_frame, totals_flags, write_batch_xlsx
+from learn.raster.engine import grid_windows, reduce
+from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
 from learn.region import InventoryOptions, Region
-from learn.results import Report
+from learn.report.export import tidy_frame, totals_flags, write_batch_xlsx
+from learn.report.models import Report
+from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.util import atomic_path, write_text_atomic
-from learn.zones import GeometryZones, ZoneSource, build_raster_zones
 
 Progress = Callable[[str, int, int], None]
 
@@ -188,7 +188,7 @@ def totals_geoframe(reports: list[Report], bset: BoundarySet) -> gpd.GeoDataFram
 class BatchRun:
     """What :meth:`learn.region.Region.batch` returns: the reports and two frames built from them.
 
-    ``frame``: one tidy row per inventory row (:func:`learn.export.tidy_frame`; ha, t CO2e/yr).
+    ``frame``: one tidy row per inventory row (:func:`learn.report.export.tidy_frame`; ha, t CO2e/yr).
     ``geoframe``: boundaries in EPSG:4326 with their totals per period (:func:`totals_geoframe`).
     ``out``: the output folder (None when the batch ran in a temporary folder).
     """

@@ -72,7 +72,7 @@ def _total_cell(report: Any, value: float | None) -> str:
 
 def partial_note(report: Any) -> str | None:
     """One line saying the totals are partial and which rows they leave out; None when complete."""
-    from learn.export import not_estimated_text
+    from learn.report.export import not_estimated_text
 
     return None if report.totals.complete else f"partial total — {not_estimated_text(report)}"
 
@@ -122,8 +122,8 @@ def catalog_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """List regions, layers, years and boundaries of the catalog."""
-    from learn.catalog import load_catalog
     from learn.region import Region
+    from learn.sources.catalog import load_catalog
 
     cat = load_catalog(catalog)
     doc: dict[str, Any] = {"catalog": str(cat.path), "datasets": sorted(cat.datasets), "regions": {}}
@@ -208,8 +208,8 @@ def inventory_cmd(
     catalog: CatalogOpt = None,
 ) -> None:
     """Compute the inventory of one boundary for one period."""
-    from learn.export import FORMATS, write_report
     from learn.region import open_region
+    from learn.report.export import FORMATS, write_report
 
     if fmt not in FORMATS:
         raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
@@ -407,8 +407,8 @@ def fetch_cmd(
 
     Land cover and tree canopy always; forest age-type-region codes, carbon pools and disturbance when
     the catalog has a dataset marked `fetch_layer: <layer>` for them (docs/fetch.md)."""
-    from learn.catalog import default_catalog_path
-    from learn.fetch import FetchRequest, fetch
+    from learn.sources.catalog import default_catalog_path
+    from learn.sources.fetch import FetchRequest, fetch
 
     req = FetchRequest(
         catalog_path=Path(catalog) if catalog else default_catalog_path(),
@@ -529,7 +529,7 @@ def serve_cmd(
     ] = None,
 ) -> None:
     """Serve the web map and the HTTP API for a catalog."""
-    from learn.catalog import default_catalog_path, load_catalog
+    from learn.sources.catalog import default_catalog_path, load_catalog
 
     path = Path(catalog) if catalog else default_catalog_path()
     load_catalog(path)  # a broken catalog fails here with a clear message

@@ -2,7 +2,7 @@
 
 For notebooks (``notebooks/01_quickstart.ipynb``; reuse it in other notebooks rather than re-rendering):
 each layer is read with :meth:`learn.region.Region.layer`, warped to Web Mercator (nearest neighbour,
-so classes stay classes), coloured with the palettes of :mod:`learn.palettes` (the NLCD colours of
+so classes stay classes), coloured with the palettes of :mod:`learn.report.palettes` (the NLCD colours of
 :mod:`learn.landuse`, the same as the web map's tiles) and embedded in the map as a PNG data URL: the map
 HTML holds the pixels and fetches nothing for them. (Leaflet stretches an image overlay linearly in Web
 Mercator between its EPSG:4326 corner coordinates, so the image is warped to Web Mercator, not to plain
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from learn.palettes import (
+from learn.report.palettes import (
     CANOPY,
     CANOPY_PALETTE,
     DISTURBANCE,
@@ -54,8 +54,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import xarray as xr
 
-    from learn.boundaries import Boundary
     from learn.region import Region
+    from learn.sources.boundaries import Boundary
 
 WEB_MERCATOR = "EPSG:3857"
 

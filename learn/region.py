@@ -4,7 +4,7 @@ This is the Python API researchers use (``docs/python_api.md``)::
 
     import learn
     region = learn.open_region("demo")                 # default catalog ($LEARN_CATALOG)
-    report = region.inventory("99001", (2011, 2019))   # a learn.results.Report
+    report = region.inventory("99001", (2011, 2019))   # a learn.report.models.Report
     report.inventory_frame()                           # pandas; fluxes in t CO2e/yr, areas in ha
     report.change_matrix_da()                          # xarray, ha, dims class_start × class_end
     run = region.batch([(2001, 2011), (2011, 2019)])   # every boundary; run.frame, run.geoframe
@@ -27,11 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from learn.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
-from learn.catalog import CARBON_LAYERS, Catalog, RegionSpec, load_catalog
-from learn.engine import ReductionJob, grid_windows, open_job_layers, reduce
-from learn.errors import BoundaryError, PeriodError, RasterError
-from learn.factors import (
+from learn.accounting.factors import (
     ForestFactorTable,
     TofFactorTable,
     TofSelection,
@@ -39,10 +35,14 @@ from learn.factors import (
     load_tof_factors,
     select_tof_factors,
 )
-from learn.inventory import AccountingInputs, account
-from learn.raster import Grid, grid_of, open_raster
-from learn.results import BoundaryInfo, Period, Report
-from learn.zones import GeometryZones, ZoneSource
+from learn.accounting.inventory import AccountingInputs, account
+from learn.errors import BoundaryError, PeriodError, RasterError
+from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
+from learn.raster.grid import Grid, grid_of, open_raster
+from learn.raster.zones import GeometryZones, ZoneSource
+from learn.report.models import BoundaryInfo, Period, Report
+from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
+from learn.sources.catalog import CARBON_LAYERS, Catalog, RegionSpec, load_catalog
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 PixelRule = Literal["centre", "exact"]
-#: A layer computed from two land-cover years by :meth:`Region.layer` (codes of learn.palettes.FOREST_CHANGE).
+#: A layer computed from two land-cover years by :meth:`Region.layer` (codes of learn.report.palettes.FOREST_CHANGE).
 FOREST_CHANGE_LAYER = "forest_change"
 
 
@@ -255,7 +255,7 @@ class Region:
         options: InventoryOptions = InventoryOptions(),
         progress: Progress | None = None,
     ) -> pd.DataFrame:
-        """Raster stage for one boundary: the stratum table (see :mod:`learn.reduce`)."""
+        """Raster stage for one boundary: the stratum table (see :mod:`learn.raster.strata`)."""
         grid = self.grid
         window = grid.window_for_bounds(shapely.bounds(b.geometry).tolist())
         if window is None:
@@ -330,7 +330,7 @@ class Region:
         default period / the latest canopy year; ``disturbance`` takes ``start``/``end`` and combines the
         disturbance periods inside by per-pixel MAX, as the inventory does; ``forest_age_type_region``,
         ``carbon_*`` take nothing) or ``"forest_change"`` (from the land cover of ``start`` and ``end``:
-        codes of :data:`learn.palettes.FOREST_CHANGE`, 0 = no forest change). ``boundary``: clip to its
+        codes of :data:`learn.report.palettes.FOREST_CHANGE`, 0 = no forest change). ``boundary``: clip to its
         bounding box. ``attrs``: ``units`` (class, percent, t C/ha), ``source``, ``layer``, the year or
         period, ``region``, ``synthetic``. For maps see :func:`learn.mapping.add_layer`.
         """
@@ -346,7 +346,7 @@ class Region:
             self.check_period(s, e)
             attrs.update(start=s, end=e)
             if name == FOREST_CHANGE_LAYER:
-                from learn.palettes import forest_change_codes
+                from learn.report.palettes import forest_change_codes
 
                 a = self._read_layer("land_cover", bbox, year=s)
                 z = self._read_layer("land_cover", bbox, year=e)

@@ -3,7 +3,7 @@
 A first step toward uncertainty ranges. The raster stage (the stratum table of one boundary and period,
 :meth:`learn.region.Region.strata`) does not depend on any factor, so it is computed once; every scenario
 re-runs only the accounting (:meth:`learn.region.Region.report_from_strata`) with perturbed factor tables
-(:meth:`learn.factors.ForestFactorTable.scaled`, :meth:`learn.factors.TofFactorTable.scaled`). A scenario's
+(:meth:`learn.accounting.factors.ForestFactorTable.scaled`, :meth:`learn.accounting.factors.TofFactorTable.scaled`). A scenario's
 report is a full report whose provenance names the perturbed table (label and derived sha256).
 
 What is perturbed:
@@ -13,7 +13,7 @@ What is perturbed:
 * the three carbon pools (t C/ha). They come from rasters, not from a table: they enter the accounting
   only through the stratum table's per-stratum sums (``carbon_live_sum`` …), so scaling a pool by
   (1 ± x) scales that sum column — exactly what a raster scaled by (1 ± x) would give, with no re-read.
-  The stock-loss fractions by end use (``learn.inventory.STOCK_LOSS_FRACTIONS``) are method constants
+  The stock-loss fractions by end use (``learn.accounting.inventory.STOCK_LOSS_FRACTIONS``) are method constants
   and are not perturbed.
 
 The accounting is linear in each factor, so net(+x) − base = −(net(−x) − base) = x × (the flux that
@@ -37,9 +37,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from learn.boundaries import Boundary
-from learn.catalog import CARBON_LAYERS
-from learn.factors import (
+from learn.accounting.factors import (
     FOREST_COLUMNS,
     HARVEST_SEVERITY_COLUMNS,
     ForestFactorTable,
@@ -47,7 +45,9 @@ from learn.factors import (
     TofSelection,
 )
 from learn.region import InventoryOptions, PeriodLayers, Region
-from learn.results import Report
+from learn.report.models import Report
+from learn.sources.boundaries import Boundary
+from learn.sources.catalog import CARBON_LAYERS
 
 #: Columns of :func:`factor_sensitivity`'s table.
 SENSITIVITY_COLUMNS = (

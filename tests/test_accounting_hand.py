@@ -405,7 +405,7 @@ def test_not_estimated_names_the_rows_of_the_missing_layer(make_region, missing,
 
 
 def test_reports_written_before_the_completeness_keys_get_them_from_their_rows(make_region):
-    from learn.results import Report, Totals
+    from learn.report.models import Report, Totals
 
     cat = make_region({2011: [[41, 41]], 2019: [[21, 41]]})  # land cover only
     rep = learn.open_region("t", cat).inventory("A", (2011, 2019))

@@ -508,8 +508,8 @@ def test_web_map_is_served(client: TestClient) -> None:
 
 
 def test_html_download_is_a_printable_self_contained_report(client: TestClient) -> None:
-    from learn.report_html import render_html
-    from learn.results import Report
+    from learn.report.html import render_html
+    from learn.report.models import Report
 
     q = f"boundary=9900200&{PERIOD}"
     page = client.get(f"/api/regions/demo/inventory.html?{q}")

@@ -21,11 +21,11 @@ from hypothesis.extra.numpy import arrays
 from rasterio.crs import CRS
 from rasterio.windows import Window
 
-from learn.engine import ReductionJob, grid_windows, reduce
-from learn.kernel import SUMS
-from learn.raster import Grid, zone_weights
-from learn.reduce import KEY_COLUMNS
-from learn.zones import GeometryZones, build_raster_zones, overlap_layers
+from learn.raster.engine import ReductionJob, grid_windows, reduce
+from learn.raster.grid import Grid, zone_weights
+from learn.raster.kernel import SUMS
+from learn.raster.strata import KEY_COLUMNS
+from learn.raster.zones import GeometryZones, build_raster_zones, overlap_layers
 
 TRANSFORM = Affine(PIXEL, 0, ORIGIN[0], 0, -PIXEL, ORIGIN[1])
 

@@ -20,11 +20,11 @@ from conftest import run_cli
 from PIL import Image
 
 import learn
-import learn.export as export_mod
+import learn.report.export as export_mod
 from learn.errors import LearnError
-from learn.export import TIDY_COLUMNS, write_report
-from learn.report_html import render_html
-from learn.results import Report
+from learn.report.export import TIDY_COLUMNS, write_report
+from learn.report.html import render_html
+from learn.report.models import Report
 
 BOUNDARY = "99001"  # Alder County: forest change, disturbance and trees outside forests
 PERIOD = (2011, 2019)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from learn.catalog import load_catalog
+from learn.accounting.factors import load_forest_factors, load_tof_factors, select_tof_factors
 from learn.errors import CatalogError, FactorTableError
-from learn.factors import load_forest_factors, load_tof_factors, select_tof_factors
+from learn.sources.catalog import load_catalog
 
 REPO = Path(__file__).resolve().parents[1]
 TOF = (

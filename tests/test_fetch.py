@@ -31,8 +31,8 @@ from conftest import REALDATA, REPO, run_cli
 from range_server import RangeServer, free_port, serve_directory
 
 import learn
-from learn.census import county
-from learn.fetch import TOF_DEFAULTS
+from learn.sources.census import county
+from learn.sources.fetch import TOF_DEFAULTS
 
 NOHO = REALDATA / "nlcd_northampton_ma"
 pytestmark = pytest.mark.skipif(
@@ -431,7 +431,7 @@ def test_place_offline_says_to_use_a_boundary_file(
 
 def test_warp_aligns_a_source_on_another_grid(tmp_path: Path) -> None:
     """A source half a pixel off the target grid is resampled (nearest) onto it, not read as a window."""
-    from learn.clip import read_onto_grid, snapped_grid, window_on_source
+    from learn.sources.clip import read_onto_grid, snapped_grid, window_on_source
 
     with rasterio.open(NOHO / "nlcd_2011_land_cover.tif") as ds:
         arr, t = ds.read(1), ds.transform
@@ -464,7 +464,7 @@ ALBERS_WGS84 = (
 def test_annual_nlcd_albers_wgs84_source_lands_pixel_for_pixel_on_epsg_5070(tmp_path: Path) -> None:
     """A source in Annual NLCD's CRS (Albers on WGS84, same numbers as EPSG:5070's NAD83 Albers) is warped
     onto the EPSG:5070 grid snapped to its pixel corners: every class stays in its pixel."""
-    from learn.clip import grid_origin, read_onto_grid, snapped_grid, window_on_source
+    from learn.sources.clip import grid_origin, read_onto_grid, snapped_grid, window_on_source
 
     with rasterio.open(NOHO / "nlcd_2019_land_cover.tif") as ds:
         arr, t = ds.read(1), ds.transform
@@ -485,7 +485,7 @@ def test_annual_nlcd_albers_wgs84_source_lands_pixel_for_pixel_on_epsg_5070(tmp_
 
 
 def test_rasterio_env_sets_the_titiler_options() -> None:
-    from learn.sources import gdal_http_env
+    from learn.sources.remote import gdal_http_env
 
     with gdal_http_env() as env:
         opts = env.options
@@ -542,8 +542,8 @@ def test_notebook_03_offline_ends_with_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_upsert_replaces_a_region_and_keeps_comments(tmp_path: Path) -> None:
-    from learn.catalog import load_catalog
-    from learn.catalog_edit import upsert_region
+    from learn.sources.catalog import load_catalog
+    from learn.sources.catalog_edit import upsert_region
 
     cat = _catalog_copy(tmp_path, None)
     before = cat.read_text()
@@ -566,7 +566,7 @@ def test_upsert_replaces_a_region_and_keeps_comments(tmp_path: Path) -> None:
 
 
 def test_boundary_fields_default_sensibly() -> None:
-    from learn.fetch import pick_fields
+    from learn.sources.fetch import pick_fields
 
     geom = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
     census = gpd.GeoDataFrame({"NAME": ["A", "B"], "GEOID": ["1", "2"]}, geometry=geom)
@@ -898,10 +898,10 @@ def test_coverage_service_blocks_mosaic_to_the_single_request(
     """Large grids are asked for in blocks: the mosaic of 200-px blocks equals one request, pixel for pixel."""
     from range_server import serve_app
 
-    from learn.catalog import DatasetSpec
-    from learn.clip import snapped_grid
-    from learn.sources import source_file
-    from learn.wcs import open_wcs
+    from learn.sources.catalog import DatasetSpec
+    from learn.sources.clip import snapped_grid
+    from learn.sources.remote import source_file
+    from learn.sources.wcs import open_wcs
 
     srv, _ = server
     requests: list[dict[str, str]] = []

@@ -16,7 +16,7 @@ from notebook_runner import NOTEBOOKS, execute_notebook, output_text
 
 import learn
 from learn.region import Region
-from learn.results import Report
+from learn.report.models import Report
 from learn.sensitivity import AccountingStage
 
 PERIOD = (2011, 2019)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from learn.palettes import FOREST_CHANGE_PALETTE, LAND_COVER_PALETTE, palette_png
+from learn.report.palettes import FOREST_CHANGE_PALETTE, LAND_COVER_PALETTE, palette_png
 
 
 @pytest.mark.parametrize("palette", [LAND_COVER_PALETTE, FOREST_CHANGE_PALETTE])

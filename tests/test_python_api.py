@@ -9,9 +9,9 @@ import pytest
 
 import learn
 from learn.batch import BatchRun
-from learn.palettes import FOREST_CHANGE_PALETTE, LAND_COVER_PALETTE
 from learn.region import Region
-from learn.results import Report
+from learn.report.models import Report
+from learn.report.palettes import FOREST_CHANGE_PALETTE, LAND_COVER_PALETTE
 
 PERIOD = (2011, 2019)
 

@@ -11,9 +11,9 @@ import pytest
 
 import learn
 import learn.region
-from learn.inventory import C_TO_CO2
+from learn.accounting.inventory import C_TO_CO2
 from learn.region import Region
-from learn.results import Report
+from learn.report.models import Report
 from learn.sensitivity import AccountingStage, factor_sensitivity, tof_place_sensitivity
 
 PERIOD = (2011, 2019)

@@ -19,10 +19,10 @@ from api.geo import boundary_from_geojson, boundary_from_upload, read_body, read
 from api.models import JobAccepted
 from api.service import CachedReport, Service
 from learn.batch import safe_name
-from learn.boundaries import Boundary
-from learn.export import learn_csv, totals_flags, write_xlsx
 from learn.region import InventoryOptions, Region
-from learn.results import Report
+from learn.report.export import learn_csv, totals_flags, write_xlsx
+from learn.report.models import Report
+from learn.sources.boundaries import Boundary
 
 router = APIRouter(tags=["inventory"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -137,7 +137,7 @@ def inventory_html(
     region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
 ) -> Response:
     """The report as one self-contained HTML page (tables, charts, provenance) that prints to PDF."""
-    from learn.report_html import render_html  # lazy: matplotlib only when a report is asked for
+    from learn.report.html import render_html  # lazy: matplotlib only when a report is asked for
 
     report = _report(service, region, boundary, period, options).report
     return Response(

@@ -22,8 +22,8 @@ import numpy as np
 from rasterio.io import MemoryFile
 
 import learn
-from learn.raster import Grid
-from learn.sources import FetchError, SourceFile
+from learn.raster.grid import Grid
+from learn.sources.remote import FetchError, SourceFile
 
 #: Sub-millimetre shifts of the answer's geotransform (GeoServer's float arithmetic) are snapped away.
 JITTER_M = 1e-3

@@ -1,6 +1,6 @@
 """Add or replace a region in a catalog file, keeping its comments, order and style (ruamel.yaml).
 
-The new document is validated with :func:`learn.catalog.parse_catalog` before it replaces the file
+The new document is validated with :func:`learn.sources.catalog.parse_catalog` before it replaces the file
 (atomically), so a failed update leaves the catalog as it was.
 """
 
@@ -15,8 +15,8 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from learn.catalog import parse_catalog
 from learn.errors import CatalogError
+from learn.sources.catalog import parse_catalog
 from learn.util import atomic_path
 
 
@@ -69,7 +69,7 @@ def upsert_region(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     buf = io.StringIO()
     y.dump(doc, buf)
     new_text = buf.getvalue()
-    # Validate exactly what will be written (same loader as learn.catalog.load_catalog).
+    # Validate exactly what will be written (same loader as learn.sources.catalog.load_catalog).
     parse_catalog(
         yaml.safe_load(new_text), base_dir=catalog_path.resolve().parent, path=catalog_path.resolve()
     )

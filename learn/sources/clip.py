@@ -26,8 +26,8 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from learn.raster import Grid
-from learn.sources import FetchError
+from learn.raster.grid import Grid
+from learn.sources.remote import FetchError
 from learn.util import atomic_path
 
 TARGET_CRS = CRS.from_epsg(5070)
@@ -142,7 +142,7 @@ def read_onto_grid(
 
 
 class RasterGrid(Protocol):
-    """What writing a raster needs of a grid (``learn.raster.Grid``, ``learn.demo.DemoGrid``)."""
+    """What writing a raster needs of a grid (``learn.raster.grid.Grid``, ``learn.demo.DemoGrid``)."""
 
     @property
     def width(self) -> int: ...

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from learn import landuse as lu
-from learn.factors import ForestFactorTable, TofSelection
-from learn.results import (
+from learn.accounting.factors import ForestFactorTable, TofSelection
+from learn.report.models import (
     CanopyRow,
     ChangeMatrix,
     InventoryRow,
@@ -275,7 +275,7 @@ def _forest_rows(
     if table is not None and table.has_severity and forest_ok and inp.has_disturbance:
         e = 0.0
         for k, code in enumerate(DIST_HARVEST):
-            from learn.factors import HARVEST_SEVERITY_COLUMNS
+            from learn.accounting.factors import HARVEST_SEVERITY_COLUMNS
 
             e += factor_sum(harvest & (dist == code), HARVEST_SEVERITY_COLUMNS[k])
         rows.append(

@@ -7,7 +7,7 @@ forest change (loss to each end use, gain), disturbance, tree canopy and canopy 
 A palette is a 256 × 4 ``uint8`` array of RGBA rows indexed by the pixel value; indices without a colour
 (and 0) are transparent. Example::
 
-    from learn.palettes import FOREST_CHANGE_PALETTE, forest_change_codes, palette_png
+    from learn.report.palettes import FOREST_CHANGE_PALETTE, forest_change_codes, palette_png
     codes = forest_change_codes(lc_2011, lc_2011 > 0, lc_2019, lc_2019 > 0)   # 0–6 per pixel
     png = palette_png(codes, FOREST_CHANGE_PALETTE)                            # PNG bytes
 """

@@ -1,5 +1,5 @@
 """Write reports: JSON, CSV in LEARN's 4-table layout, a tidy CSV, XLSX (one sheet per table) and a
-printable HTML report (``learn.report_html``).
+printable HTML report (``learn.report.html``).
 
 Machine outputs keep full precision; the XLSX only sets display formats (its cells hold the numbers).
 Every writer goes through a temporary file and a rename, so a failed or interrupted export never
@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from learn.errors import LearnError
 from learn.landuse import NLCD_NAMES
-from learn.results import Report
+from learn.report.models import Report
 from learn.util import atomic_path, write_text_atomic
 
 FORMATS = ("json", "csv", "tidy-csv", "xlsx", "html")
@@ -402,7 +402,7 @@ def _set_widths(ws: Worksheet) -> None:
 
 
 def _write_html(report: Report, path: Path) -> None:
-    from learn.report_html import write_html  # lazy: matplotlib and jinja2 only when asked for
+    from learn.report.html import write_html  # lazy: matplotlib and jinja2 only when asked for
 
     write_html(report, path)
 

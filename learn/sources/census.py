@@ -17,8 +17,8 @@ import geopandas as gpd
 import pyogrio
 import shapely
 
-from learn.catalog import Catalog
-from learn.sources import FetchError, dataset_for_layer, gdal_http_env, source_file
+from learn.sources.catalog import Catalog
+from learn.sources.remote import FetchError, dataset_for_layer, gdal_http_env, source_file
 from learn.util import close_matches
 
 NAD83 = "EPSG:4269"

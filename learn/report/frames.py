@@ -1,6 +1,6 @@
 """A report as pandas and xarray objects (the ``Report.*_frame()`` / ``Report.change_matrix_da()`` methods).
 
-The tables are those of the exports (:mod:`learn.export`), so a notebook shows what the CSV/XLSX hold;
+The tables are those of the exports (:mod:`learn.report.export`), so a notebook shows what the CSV/XLSX hold;
 the change matrix also comes as a labelled :class:`xarray.DataArray`. Units are in the column names:
 areas ``*_ha`` (hectares), fluxes ``*_t_co2e_per_yr`` (t CO2e/yr; emissions positive, removals negative).
 Example::
@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from learn.export import canopy_frame, change_matrix_frame, inventory_frame, summary_frame
 from learn.landuse import NLCD_NAMES
+from learn.report.export import canopy_frame, change_matrix_frame, inventory_frame, summary_frame
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from learn.results import Report
+    from learn.report.models import Report
 
 __all__ = [
     "change_matrix_dataarray",

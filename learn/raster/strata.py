@@ -18,7 +18,7 @@ column                        meaning (units)
 ``canopy_pixels``             Σ w over pixels with valid canopy in both years
 ============================  ===============================================================
 
-The kernel is compiled (:mod:`learn.kernel`, numba, one pass into a hash table of strata); I/O and
+The kernel is compiled (:mod:`learn.raster.kernel`, numba, one pass into a hash table of strata); I/O and
 accounting live elsewhere. Partial tables from different windows, threads or workers add up
 (:func:`combine`).
 """
@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from learn.kernel import SUMS, StratumAccumulator
+from learn.raster.kernel import SUMS, StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")
 SUM_COLUMNS = SUMS  # defined next to the kernel that fills them

@@ -4,7 +4,7 @@ Keys are the user-facing contract; extend, never rename. Fluxes in t CO2e/yr (em
 removals negative, net = emissions + removals); areas in hectares. ``None`` means "could not be
 computed" (the reason is in ``warnings``), never zero.
 
-A :class:`Report` also converts to pandas / xarray (:mod:`learn.frames`)::
+A :class:`Report` also converts to pandas / xarray (:mod:`learn.report.frames`)::
 
     report.inventory_frame()     # GHG inventory rows: area_ha, emissions/removals/net_t_co2e_per_yr
     report.summary_frame()       # IPCC summary + gross emissions, gross removals, net (t CO2e/yr)
@@ -148,37 +148,37 @@ class Report(_Model):
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
 
-    # Conversions (learn.frames, imported late: it builds on learn.export, which imports this module).
+    # Conversions (learn.report.frames, imported late: it builds on learn.report.export, which imports this module).
     def inventory_frame(self) -> pd.DataFrame:
         """The GHG inventory, one row per report row: ``boundary_id, boundary_name, start, end, category,
         type, area_ha`` (ha) and ``emissions_/removals_/net_t_co2e_per_yr`` (t CO2e/yr)."""
-        from learn.frames import inventory_frame
+        from learn.report.frames import inventory_frame
 
         return inventory_frame(self)
 
     def summary_frame(self) -> pd.DataFrame:
         """IPCC summary rows, then gross emissions, gross removals and net: ``category``,
         ``net_t_co2e_per_yr`` (t CO2e/yr)."""
-        from learn.frames import summary_frame
+        from learn.report.frames import summary_frame
 
         return summary_frame(self)
 
     def tree_canopy_frame(self) -> pd.DataFrame:
         """Tree canopy of Nonforest→Nonforest pixels by end-year category: ``area_ha``, ``canopy_ha``,
         ``canopy_loss_ha`` (ha over the inventory period) and ``percent_tree_cover`` (%)."""
-        from learn.frames import tree_canopy_frame
+        from learn.report.frames import tree_canopy_frame
 
         return tree_canopy_frame(self)
 
     def change_matrix_frame(self) -> pd.DataFrame:
         """The change matrix (ha) as LEARN's table: labelled rows (start year) × columns (end year) + totals."""
-        from learn.frames import change_matrix_frame
+        from learn.report.frames import change_matrix_frame
 
         return change_matrix_frame(self)
 
     def change_matrix_da(self) -> xr.DataArray:
         """The change matrix (ha) as an ``xarray.DataArray`` with dims ``class_start``, ``class_end``
         (NLCD codes; names in ``name_start``/``name_end``); ``attrs`` units "ha", period, boundary."""
-        from learn.frames import change_matrix_dataarray
+        from learn.report.frames import change_matrix_dataarray
 
         return change_matrix_dataarray(self)

@@ -178,7 +178,7 @@ def default_catalog_path() -> Path:
     here = Path.cwd() / "data_catalog.yaml"
     if here.exists():
         return here
-    return Path(__file__).resolve().parent.parent / "data_catalog.yaml"
+    return Path(__file__).resolve().parents[2] / "data_catalog.yaml"
 
 
 def parse_catalog(data: Any, *, base_dir: Path, path: Path | None = None) -> Catalog:

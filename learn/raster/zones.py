@@ -28,7 +28,7 @@ import shapely
 from affine import Affine
 from rasterio.windows import Window
 
-from learn.raster import Grid, iter_windows, zone_weights
+from learn.raster.grid import Grid, iter_windows, zone_weights
 from learn.util import atomic_path
 
 ZoneItem = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32] | None]

@@ -22,7 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from learn.export import (
+from learn.report.export import (
     METHOD_CITATION,
     SYNTHETIC_WARNING,
     UNITS_CONVENTION,
@@ -35,7 +35,7 @@ from learn.export import (
     summary_frame,
     with_unit_headers,
 )
-from learn.results import Report
+from learn.report.models import Report
 from learn.util import write_text_atomic
 
 # Found next to this module, so it works from a source tree and an editable install alike.

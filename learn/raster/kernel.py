@@ -1,7 +1,7 @@
 """Compiled stratum kernel (numba): one pass over pixels into an open-addressing hash table.
 
 Stratum key (int64): zone (23 bits) | forest age-type-region code (16) | lc1 (8) | lc2 (8) |
-disturbance (8). Each stratum accumulates :data:`SUMS` (see :mod:`learn.reduce` for units). The
+disturbance (8). Each stratum accumulates :data:`SUMS` (see :mod:`learn.raster.strata` for units). The
 kernel releases the GIL, so windows can be reduced on several threads, each with its own table;
 tables from windows, threads or dask workers add up.
 """
@@ -210,7 +210,7 @@ class StratumAccumulator:
                 self._grow()
 
     def to_frame(self) -> pd.DataFrame:
-        """The stratum table (columns: learn.reduce.KEY_COLUMNS + SUMS), sorted by key."""
+        """The stratum table (columns: learn.raster.strata.KEY_COLUMNS + SUMS), sorted by key."""
         used = self.keys != EMPTY
         keys, sums = self.keys[used], self.sums[used]
         order = np.argsort(keys, kind="stable")

@@ -2,15 +2,15 @@
 
 Pipeline (each step in its own module):
 
-1. the boundary: a file, a Census county (offline) or place (TIGER, online) — :mod:`learn.census`;
-2. the sources: catalog ``datasets`` marked ``fetch_layer`` — :mod:`learn.sources`: land cover (the two
+1. the boundary: a file, a Census county (offline) or place (TIGER, online) — :mod:`learn.sources.census`;
+2. the sources: catalog ``datasets`` marked ``fetch_layer`` — :mod:`learn.sources.remote`: land cover (the two
    inventory years), tree canopy (the canopy years around them) and, when the catalog has sources for
    them, the forest layers (:data:`FOREST_LAYERS`: age-type-region codes, the three carbon pools, and
    the disturbance periods inside the inventory years);
 3. one EPSG:5070 30 m grid (boundary box + margin, snapped to the land-cover source's pixels), each
-   layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.clip`;
+   layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.sources.clip`;
 4. ``manifest.json`` (sources, versions, sizes, sha256, grid, boundary, time) next to the files;
-5. the region entry in the catalog, comments kept — :mod:`learn.catalog_edit`.
+5. the region entry in the catalog, comments kept — :mod:`learn.sources.catalog_edit`.
 
 Everything is written atomically; a re-run skips files whose sha256 matches the manifest.
 """
@@ -34,14 +34,14 @@ import pyogrio
 import shapely
 
 import learn
-from learn.boundaries import prepare, read_vector
-from learn.catalog import CARBON_LAYERS, Catalog, DatasetSpec, load_catalog
-from learn.catalog_edit import relative_to_catalog, upsert_region
-from learn.census import CensusBoundary, check_conus, county, place
-from learn.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, write_cog
-from learn.raster import Grid
+from learn.raster.grid import Grid
 from learn.region import choose_canopy_years
-from learn.sources import (
+from learn.sources.boundaries import prepare, read_vector
+from learn.sources.catalog import CARBON_LAYERS, Catalog, DatasetSpec, load_catalog
+from learn.sources.catalog_edit import relative_to_catalog, upsert_region
+from learn.sources.census import CensusBoundary, check_conus, county, place
+from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, write_cog
+from learn.sources.remote import (
     FetchError,
     SourceFile,
     check_published,
@@ -52,8 +52,8 @@ from learn.sources import (
     published_years,
     source_file,
 )
+from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.util import atomic_path, sha256_file, write_text_atomic
-from learn.wcs import coverage_url, open_wcs, wcs_grid_origin
 
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]

@@ -21,8 +21,8 @@ from typing import Any
 import rasterio
 from rasterio.errors import RasterioIOError
 
-from learn.catalog import Catalog, DatasetSpec
 from learn.errors import LearnError
+from learn.sources.catalog import Catalog, DatasetSpec
 
 
 class FetchError(LearnError):
@@ -93,7 +93,7 @@ class SourceFile:
     #: GDAL configuration the source needs (e.g. {"AWS_REQUEST_PAYER": "requester"}), from the catalog.
     gdal_options: tuple[tuple[str, str], ...] = ()
     member: str | None = None  # the file inside a zip bundle, as the catalog names it
-    protocol: str = "gdal"  # "gdal": a file GDAL opens; "wcs": a coverage service (learn.wcs)
+    protocol: str = "gdal"  # "gdal": a file GDAL opens; "wcs": a coverage service (learn.sources.wcs)
     wcs_coverage: str | None = None
     wcs_time: str | None = None  # the time instant asked for (WCS ``time``), from the dataset's template
     grid_origin: tuple[float, float] | None = None  # a pixel corner of the coverage (WCS sources)
