@@ -37,7 +37,7 @@ from affine import Affine
 from scipy import ndimage
 
 from learn.landuse import LEARN_MATRIX_ORDER, NLCD_COLORS
-from learn.sources.clip import write_cog
+from learn.raster.cog import write_cog
 from learn.util import sha256_file
 
 Bool = npt.NDArray[np.bool_]

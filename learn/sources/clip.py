@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,14 +20,12 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
-from rasterio.io import MemoryFile
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from learn.raster.grid import Grid
 from learn.sources.remote import FetchError
-from learn.util import atomic_path
 
 TARGET_CRS = CRS.from_epsg(5070)
 PIXEL_M = 30.0
@@ -139,61 +136,3 @@ def read_onto_grid(
             hint="the connection dropped or the server refused a range request; run the same command again "
             "(finished layers are kept)",
         ) from None
-
-
-class RasterGrid(Protocol):
-    """What writing a raster needs of a grid (``learn.raster.grid.Grid``, ``learn.demo.DemoGrid``)."""
-
-    @property
-    def width(self) -> int: ...
-    @property
-    def height(self) -> int: ...
-    @property
-    def crs(self) -> CRS | str: ...
-    @property
-    def transform(self) -> Affine: ...
-
-
-def write_cog(
-    path: Path,
-    array: npt.NDArray[Any],
-    grid: RasterGrid,
-    *,
-    nodata: float | None,
-    categorical: bool,
-    tags: dict[str, str],
-    colormap: dict[int, tuple[int, ...]] | None = None,
-    description: str | None = None,
-) -> None:
-    """Write one band as a COG (512 px tiles, DEFLATE, overviews) atomically (temp file + rename).
-
-    Overviews: nearest for classes, average for continuous values. ``learn fetch`` and ``learn demo``
-    both write through here; ``grid`` needs only ``width``, ``height``, ``crs`` and ``transform``.
-    """
-    profile = {
-        "driver": "GTiff",
-        "width": grid.width,
-        "height": grid.height,
-        "count": 1,
-        "dtype": array.dtype.name,
-        "crs": grid.crs,
-        "transform": grid.transform,
-        "nodata": nodata,
-    }
-    options: dict[str, Any] = {
-        "COMPRESS": "DEFLATE",
-        "BLOCKSIZE": 512,
-        "RESAMPLING": "NEAREST" if categorical else "AVERAGE",
-    }
-    if not categorical:
-        options["PREDICTOR"] = "YES"  # horizontal / floating-point differencing compresses smooth fields
-    with MemoryFile() as mem:
-        with mem.open(**profile) as ds:
-            ds.write(array, 1)
-            ds.update_tags(**tags)
-            if description:
-                ds.set_band_description(1, description)
-            if colormap:
-                ds.write_colormap(1, colormap)
-        with mem.open() as src, atomic_path(path) as tmp:
-            rasterio.shutil.copy(src, tmp, driver="COG", NUM_THREADS="ALL_CPUS", **options)

@@ -34,13 +34,14 @@ import pyogrio
 import shapely
 
 import learn
+from learn.raster.cog import write_cog
 from learn.raster.grid import Grid
 from learn.region import choose_canopy_years
 from learn.sources.boundaries import prepare, read_vector
 from learn.sources.catalog import CARBON_LAYERS, Catalog, DatasetSpec, load_catalog
 from learn.sources.catalog_edit import relative_to_catalog, upsert_region
 from learn.sources.census import CensusBoundary, check_conus, county, place
-from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, write_cog
+from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds
 from learn.sources.remote import (
     FetchError,
     SourceFile,
