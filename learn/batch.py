@@ -30,8 +30,10 @@ from pydantic import ValidationError
 from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
 from learn.region import InventoryOptions, Region
-from learn.report.export import tidy_frame, totals_flags, write_batch_xlsx
+from learn.report.frames import tidy_frame
+from learn.report.labels import totals_flags
 from learn.report.models import Report
+from learn.report.xlsx import write_batch_xlsx
 from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.util import atomic_path, write_text_atomic
 
@@ -188,7 +190,7 @@ def totals_geoframe(reports: list[Report], bset: BoundarySet) -> gpd.GeoDataFram
 class BatchRun:
     """What :meth:`learn.region.Region.batch` returns: the reports and two frames built from them.
 
-    ``frame``: one tidy row per inventory row (:func:`learn.report.export.tidy_frame`; ha, t CO2e/yr).
+    ``frame``: one tidy row per inventory row (:func:`learn.report.frames.tidy_frame`; ha, t CO2e/yr).
     ``geoframe``: boundaries in EPSG:4326 with their totals per period (:func:`totals_geoframe`).
     ``out``: the output folder (None when the batch ran in a temporary folder).
     """

@@ -72,7 +72,7 @@ def _total_cell(report: Any, value: float | None) -> str:
 
 def partial_note(report: Any) -> str | None:
     """One line saying the totals are partial and which rows they leave out; None when complete."""
-    from learn.report.export import not_estimated_text
+    from learn.report.labels import not_estimated_text
 
     return None if report.totals.complete else f"partial total — {not_estimated_text(report)}"
 

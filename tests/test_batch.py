@@ -12,7 +12,7 @@ import pytest
 import learn
 import learn.batch as batch_mod
 from learn.batch import run_batch
-from learn.report.export import TIDY_COLUMNS
+from learn.report.frames import TIDY_COLUMNS
 
 
 @pytest.fixture(scope="module")

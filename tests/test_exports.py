@@ -20,9 +20,11 @@ from conftest import run_cli
 from PIL import Image
 
 import learn
-import learn.report.export as export_mod
+import learn.report.labels as labels_mod
+import learn.report.xlsx as xlsx_mod
 from learn.errors import LearnError
-from learn.report.export import TIDY_COLUMNS, write_report
+from learn.report.export import write_report
+from learn.report.frames import TIDY_COLUMNS
 from learn.report.html import render_html
 from learn.report.models import Report
 
@@ -187,7 +189,7 @@ def test_xlsx_sheets_units_values_and_formats(report: Report, tmp_path: Path) ->
     assert_formatted_table(matrix, index=True)
 
     for name in TABLE_SHEETS:  # every column of numbers says its unit, and so its display format
-        assert all(export_mod.number_format(h) for h in numeric_headers(book[name])), name
+        assert all(labels_mod.number_format(h) for h in numeric_headers(book[name])), name
     assert sheet_columns(book["Warnings"])["warning"] == report.warnings
 
 
@@ -535,7 +537,7 @@ def test_a_failure_mid_write_leaves_the_old_file(report: Report, tmp_path: Path,
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")  # after the workbook has started being written
 
-    monkeypatch.setattr(export_mod, "_style_table", broken)
+    monkeypatch.setattr(xlsx_mod, "_style_table", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         write_report(report, target, "xlsx")
     assert target.read_bytes() == b"previous"

@@ -20,8 +20,10 @@ from api.models import JobAccepted
 from api.service import CachedReport, Service
 from learn.batch import safe_name
 from learn.region import InventoryOptions, Region
-from learn.report.export import learn_csv, totals_flags, write_xlsx
+from learn.report.csv_tables import learn_csv
+from learn.report.labels import totals_flags
 from learn.report.models import Report
+from learn.report.xlsx import write_xlsx
 from learn.sources.boundaries import Boundary
 
 router = APIRouter(tags=["inventory"])

@@ -1,6 +1,6 @@
 """A report as pandas and xarray objects (the ``Report.*_frame()`` / ``Report.change_matrix_da()`` methods).
 
-The tables are those of the exports (:mod:`learn.report.export`), so a notebook shows what the CSV/XLSX hold;
+The tables are those of the exports (CSV, XLSX, HTML), so a notebook shows what the CSV/XLSX hold;
 the change matrix also comes as a labelled :class:`xarray.DataArray`. Units are in the column names:
 areas ``*_ha`` (hectares), fluxes ``*_t_co2e_per_yr`` (t CO2e/yr; emissions positive, removals negative).
 Example::
@@ -14,12 +14,14 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from learn.landuse import NLCD_NAMES
-from learn.report.export import canopy_frame, change_matrix_frame, inventory_frame, summary_frame
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -33,9 +35,6 @@ __all__ = [
     "summary_frame",
     "tree_canopy_frame",
 ]
-
-#: The tree-canopy summary table (category, area_ha, canopy_ha, canopy_loss_ha, percent_tree_cover).
-tree_canopy_frame = canopy_frame
 
 
 def change_matrix_dataarray(report: Report) -> xr.DataArray:
@@ -72,3 +71,80 @@ def change_matrix_dataarray(report: Report) -> xr.DataArray:
             "boundary_name": report.boundary.name,
         },
     )
+
+
+TIDY_COLUMNS = (
+    "boundary_id",
+    "boundary_name",
+    "start",
+    "end",
+    "category",
+    "type",
+    "area_ha",
+    "emissions_t_co2e_per_yr",
+    "removals_t_co2e_per_yr",
+    "net_t_co2e_per_yr",
+)
+
+
+def inventory_frame(report: Report) -> pd.DataFrame:
+    """The GHG inventory rows as a tidy table (one row per report row)."""
+    rows = [
+        {
+            "boundary_id": report.boundary.id,
+            "boundary_name": report.boundary.name,
+            "start": report.period.start,
+            "end": report.period.end,
+            **r.model_dump(exclude={"factors"}),
+        }
+        for r in report.inventory
+    ]
+    return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+
+
+def tidy_frame(reports: Iterable[Report]) -> pd.DataFrame:
+    frames = [inventory_frame(r) for r in reports]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TIDY_COLUMNS))
+
+
+def change_matrix_frame(report: Report) -> pd.DataFrame:
+    """Change matrix (ha) with NLCD labels; rows = start year, columns = end year, plus totals."""
+    m = report.change_matrix
+    labels = [f"{c} {NLCD_NAMES.get(c, '')}".strip() for c in m.classes]
+    df = pd.DataFrame(m.hectares, index=labels, columns=labels)
+    df["Total"] = m.row_totals_ha
+    df.loc["Total"] = [*m.column_totals_ha, m.total_ha]
+    df.index.name = f"{report.period.start} \\ {report.period.end} (ha)"
+    return df
+
+
+def canopy_frame(report: Report) -> pd.DataFrame:
+    return pd.DataFrame([r.model_dump() for r in report.tree_canopy])[
+        ["category", "area_ha", "canopy_ha", "canopy_loss_ha", "percent_tree_cover"]
+    ]
+
+
+def summary_frame(report: Report) -> pd.DataFrame:
+    rows = [r.model_dump() for r in report.ipcc_summary]
+    t = report.totals
+    rows += [
+        {"category": "Gross emissions", "net_t_co2e_per_yr": t.gross_emissions_t_co2e_per_yr},
+        {"category": "Gross removals", "net_t_co2e_per_yr": t.gross_removals_t_co2e_per_yr},
+        {"category": "Net", "net_t_co2e_per_yr": t.net_t_co2e_per_yr},
+    ]
+    return pd.DataFrame(rows)
+
+
+def provenance_frame(report: Report) -> pd.DataFrame:
+    def flat(prefix: str, value: Any) -> Iterable[tuple[str, str]]:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from flat(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            yield prefix, json.dumps(value) if isinstance(value, list) else str(value)
+
+    return pd.DataFrame(list(flat("", report.provenance)), columns=["key", "value"])
+
+
+#: The tree-canopy summary table (category, area_ha, canopy_ha, canopy_loss_ha, percent_tree_cover).
+tree_canopy_frame = canopy_frame

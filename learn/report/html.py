@@ -22,17 +22,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from learn.report.export import (
+from learn.report.frames import (
+    canopy_frame,
+    change_matrix_frame,
+    inventory_frame,
+    provenance_frame,
+    summary_frame,
+)
+from learn.report.labels import (
     METHOD_CITATION,
     SYNTHETIC_WARNING,
     UNITS_CONVENTION,
-    canopy_frame,
-    change_matrix_frame,
     generated_by,
-    inventory_frame,
     number_format,
-    provenance_frame,
-    summary_frame,
     with_unit_headers,
 )
 from learn.report.models import Report

@@ -1,0 +1,67 @@
+"""A report as CSV in LEARN's 4-table layout (change matrix, canopy summary, GHG inventory, IPCC summary)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from learn.report.frames import (
+    TIDY_COLUMNS,
+    canopy_frame,
+    change_matrix_frame,
+    inventory_frame,
+    summary_frame,
+)
+from learn.report.models import Report
+
+
+def _csv_block(title: str, frame: pd.DataFrame, index: bool = False) -> str:
+    buf = io.StringIO()
+    buf.write(f"{title}\n")
+    frame.to_csv(buf, index=index, lineterminator="\n")
+    return buf.getvalue()
+
+
+def learn_csv(report: Report) -> str:
+    """LEARN's 4-table report layout: change matrix, canopy summary, GHG inventory, IPCC summary."""
+    head = io.StringIO()
+    w = csv.writer(head, lineterminator="\n")
+    w.writerow(["Boundary", report.boundary.id, report.boundary.name])
+    w.writerow(["Inventory period", report.period.start, report.period.end])
+    for warning in report.warnings:
+        w.writerow(["Warning", warning])
+    inv = inventory_frame(report)[list(TIDY_COLUMNS[4:])]
+    inv.columns = [
+        "Category",
+        "Type",
+        "Area (ha)",
+        "Emissions (t CO2e/yr)",
+        "Removals (t CO2e/yr)",
+        "Net (t CO2e/yr)",
+    ]
+    blocks = [
+        head.getvalue(),
+        _csv_block("Table 1. Land use change matrix (ha)", change_matrix_frame(report), index=True),
+        _csv_block(
+            "Table 2. Tree canopy summary",
+            canopy_frame(report).rename(
+                columns={
+                    "category": "Category",
+                    "area_ha": "Area (ha)",
+                    "canopy_ha": "Tree canopy (ha)",
+                    "canopy_loss_ha": "Tree canopy loss (ha)",
+                    "percent_tree_cover": "Tree cover (%)",
+                }
+            ),
+        ),
+        _csv_block("Table 3. GHG inventory (t CO2e/yr; emissions positive, removals negative)", inv),
+        _csv_block(
+            "Table 4. IPCC summary (t CO2e/yr)",
+            summary_frame(report).rename(
+                columns={"category": "Category", "net_t_co2e_per_yr": "Net (t CO2e/yr)"}
+            ),
+        ),
+    ]
+    return "\n".join(blocks)

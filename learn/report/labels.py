@@ -1,0 +1,101 @@
+"""What every display of a report says the same way: citations, units, partial-total notes, unit headers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from learn.report.models import Report
+
+
+METHOD_CITATION = (
+    "ICLEI USA / WRI LEARN method (IPCC gain-loss approach): Glen, Harris & Birdsey 2024, "
+    "LEARN Tool: Data Sources and Calculation Methods, WRI Technical Note v1.1, doi:10.46830/writn.20.00011; "
+    'ICLEI U.S. Community Protocol Appendix J "Forest Land and Trees" (2019); '
+    "analysis code erin-glen/learn_analysis (MIT)"
+)
+
+
+UNITS_CONVENTION = (
+    "Fluxes in t CO2e/yr: emissions positive, removals negative, net = emissions + removals. "
+    "Areas in hectares (ha). Empty or n/a = could not be computed (see warnings), never zero."
+)
+
+
+SYNTHETIC_WARNING = (
+    "SYNTHETIC DATA: an invented demo landscape, not a real place and not real data; "
+    "do not use these numbers for reporting."
+)
+
+
+#: Joins the rows of ``Totals.not_estimated`` in one text cell (tables, GeoPackage, GeoJSON properties).
+NOT_ESTIMATED_SEPARATOR = "; "
+
+
+def totals_flags(report: Report) -> dict[str, Any]:
+    """Whether the report's totals are complete, as flat columns for tables of totals:
+    ``totals_complete`` (bool) and ``not_estimated`` (the rows left out of the totals, "; "-joined text,
+    empty when complete)."""
+    return {
+        "totals_complete": report.totals.complete,
+        "not_estimated": NOT_ESTIMATED_SEPARATOR.join(report.totals.not_estimated),
+    }
+
+
+def not_estimated_text(report: Report) -> str:
+    """ "not estimated (left out of the totals): rows" — how every display names what a partial total lacks."""
+    return "not estimated (left out of the totals): " + NOT_ESTIMATED_SEPARATOR.join(
+        report.totals.not_estimated
+    )
+
+
+def partial_total_text(report: Report) -> str | None:
+    """The line "Partial total — not estimated …: rows" shown with the totals; None when they are complete."""
+    return None if report.totals.complete else f"Partial total — {not_estimated_text(report)}"
+
+
+# Column-name suffix → unit shown in the XLSX header (longest suffix first).
+_UNIT_SUFFIXES = (
+    ("_t_co2e_per_ha_yr", "t CO2e/ha/yr"),
+    ("_t_co2e_per_yr", "t CO2e/yr"),
+    ("_ha", "ha"),
+)
+
+
+# Header unit → Excel number format: thousands separators; ha 1 decimal, fluxes 0 decimals.
+_NUMBER_FORMATS = (
+    ("(t CO2e/ha/yr)", "#,##0.00"),
+    ("(t CO2e/yr)", "#,##0"),
+    ("(ha)", "#,##0.0"),
+    ("(%)", "0.0"),  # values are percent points (0–100), so no Excel "%" scaling
+)
+
+
+def unit_header(column: str) -> str:
+    """Header with its unit: ``net_t_co2e_per_yr`` → ``net (t CO2e/yr)``, ``area_ha`` → ``area (ha)``,
+    ``percent_tree_cover`` → ``tree cover (%)``; columns without a unit are returned unchanged."""
+    if column.startswith("percent_"):
+        return f"{column.removeprefix('percent_').replace('_', ' ')} (%)"
+    for suffix, unit in _UNIT_SUFFIXES:
+        if column.endswith(suffix):
+            return f"{column.removesuffix(suffix).replace('_', ' ')} ({unit})"
+    return column
+
+
+def with_unit_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every numeric column named with its unit (see ``unit_header``)."""
+    return frame.rename(columns=unit_header)
+
+
+def number_format(header: str) -> str | None:
+    """Excel number format for a header carrying its unit, or None (text, ids, years)."""
+    return next((fmt for unit, fmt in _NUMBER_FORMATS if header.endswith(unit)), None)
+
+
+def generated_by(provenance: dict[str, Any]) -> str:
+    """``learn-navigator VERSION`` plus the date when the provenance records one."""
+    text = f"learn-navigator {provenance.get('software_version', 'unknown')}"
+    date = provenance.get("date")
+    return f"{text}, {date}" if date else text
