@@ -3,7 +3,7 @@
 Layers (see :data:`LAYERS`): ``land_cover`` and ``tree_canopy`` take a year; ``forest_change``,
 ``disturbance`` and ``canopy_change`` take an inventory period and are computed per tile from two
 land-cover years (LEARN's roll-up to IPCC categories), the MAX of the disturbance periods inside the
-period, or the canopy years :func:`learn.region.choose_canopy_years` picks. Tiles that miss the data are
+period, or the canopy years :func:`learn.layers.choose_canopy_years` picks. Tiles that miss the data are
 transparent.
 """
 
@@ -30,7 +30,8 @@ from api.cache import LeasePool, LruCache, SingleFlight
 from api.errors import NotFound
 from api.models import LegendEntry, TileLayer
 from learn.errors import PeriodError
-from learn.region import Region, choose_canopy_years
+from learn.layers import choose_canopy_years
+from learn.region import Region
 from learn.report.palettes import (
     CANOPY,
     CANOPY_CHANGE,

@@ -12,21 +12,39 @@ ICLEI USA / WRI "LEARN" method (IPCC gain-loss approach). The Python API (``docs
     region.layer("forest_change", start=2011, end=2019)  # rioxarray DataArray
     learn.factor_sensitivity(region, "99001", (2011, 2019))   # net flux at ±10 % on each factor
 
-Maps in notebooks: :mod:`learn.mapping`; sensitivity: :mod:`learn.sensitivity`.
+Maps in notebooks: :mod:`learn.mapping`; sensitivity: :mod:`learn.sensitivity`. The stages behind them:
+:mod:`learn.sources` (data access) → :mod:`learn.raster` (one pass over the layers) →
+:mod:`learn.accounting` (LEARN's method, ``docs/method.md``) → :mod:`learn.report` (models and writers).
+
+Names are imported on first use, so ``import learn`` (and the ``learn`` command) start fast.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("learn-navigator")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from learn.batch import BatchRun
-from learn.errors import LearnError
-from learn.region import InventoryOptions, Region, open_region
-from learn.report.models import Report
-from learn.sensitivity import factor_sensitivity, tof_place_sensitivity
+from learn._version import __version__
+
+if TYPE_CHECKING:
+    from learn.batch import BatchRun
+    from learn.errors import LearnError
+    from learn.options import InventoryOptions
+    from learn.region import Region, open_region
+    from learn.report.models import Report
+    from learn.sensitivity import factor_sensitivity, tof_place_sensitivity
+
+#: Public name → the module that defines it.
+_EXPORTS = {
+    "BatchRun": "learn.batch",
+    "InventoryOptions": "learn.options",
+    "LearnError": "learn.errors",
+    "Region": "learn.region",
+    "Report": "learn.report.models",
+    "factor_sensitivity": "learn.sensitivity",
+    "open_region": "learn.region",
+    "tof_place_sensitivity": "learn.sensitivity",
+}
 
 __all__ = [
     "BatchRun",
@@ -39,3 +57,16 @@ __all__ = [
     "open_region",
     "tof_place_sensitivity",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'learn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

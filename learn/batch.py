@@ -20,22 +20,25 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 from pydantic import ValidationError
 
+from learn.options import InventoryOptions
 from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
-from learn.region import InventoryOptions, Region
 from learn.report.frames import tidy_frame
 from learn.report.labels import totals_flags
 from learn.report.models import Report
 from learn.report.xlsx import write_batch_xlsx
 from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.util import atomic_path, write_text_atomic
+
+if TYPE_CHECKING:
+    from learn.region import Region
 
 Progress = Callable[[str, int, int], None]
 

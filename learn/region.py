@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -37,12 +37,14 @@ from learn.accounting.factors import (
 )
 from learn.accounting.inventory import AccountingInputs, account
 from learn.errors import BoundaryError, PeriodError, RasterError
+from learn.layers import CARBON_LAYERS, FOREST_CHANGE_LAYER, choose_canopy_years
+from learn.options import InventoryOptions
 from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
 from learn.raster.grid import Grid, grid_of, open_raster
 from learn.raster.zones import GeometryZones, ZoneSource
 from learn.report.models import BoundaryInfo, Period, Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
-from learn.sources.catalog import CARBON_LAYERS, Catalog, RegionSpec, load_catalog
+from learn.sources.catalog import Catalog, RegionSpec, load_catalog
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -50,25 +52,6 @@ if TYPE_CHECKING:
     from learn.batch import BatchRun
 
 Progress = Callable[[int, int], None]
-PixelRule = Literal["centre", "exact"]
-#: A layer computed from two land-cover years by :meth:`Region.layer` (codes of learn.report.palettes.FOREST_CHANGE).
-FOREST_CHANGE_LAYER = "forest_change"
-
-
-@dataclass(frozen=True)
-class InventoryOptions:
-    """Options that change results; all of them are recorded in the report's provenance."""
-
-    pixel_rule: PixelRule = "centre"
-    recategorize_burned_grassland: bool = False
-    block_size: int = 2048
-    workers: int | None = None  # threads for the raster stage (default: all cores)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "pixel_rule": self.pixel_rule,
-            "recategorize_burned_grassland": self.recategorize_burned_grassland,
-        }
 
 
 @dataclass(frozen=True)
@@ -498,7 +481,7 @@ class Region:
     def provenance(
         self, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None
     ) -> dict[str, Any]:
-        from learn import __version__
+        from learn._version import __version__
 
         def layer_entry(name: str, path: Path, **extra: Any) -> dict[str, Any]:
             spec = self.spec.layers.get(name)
@@ -553,20 +536,6 @@ class Region:
             "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
             "options": options.as_dict(),
         }
-
-
-def choose_canopy_years(available: Sequence[int], start: int, end: int) -> tuple[int, int] | None:
-    """Canopy years for an inventory: the latest ≤ start (else the earliest) and the earliest ≥ end
-    (else the latest); None when fewer than two years exist. Loss is then scaled to the inventory years."""
-    years = sorted(available)
-    if len(years) < 2:
-        return None
-    c1 = max([y for y in years if y <= start], default=years[0])
-    c2 = min([y for y in years if y >= end], default=years[-1])
-    if c2 <= c1:
-        later = [y for y in years if y > c1]
-        c1, c2 = (c1, later[0]) if later else (years[-2], years[-1])
-    return c1, c2
 
 
 def open_region(name: str = "demo", catalog: str | os.PathLike[str] | Catalog | None = None) -> Region:

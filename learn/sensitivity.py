@@ -44,10 +44,10 @@ from learn.accounting.factors import (
     TofFactorTable,
     TofSelection,
 )
+from learn.layers import CARBON_LAYERS
 from learn.region import InventoryOptions, PeriodLayers, Region
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary
-from learn.sources.catalog import CARBON_LAYERS
 
 #: Columns of :func:`factor_sensitivity`'s table.
 SENSITIVITY_COLUMNS = (

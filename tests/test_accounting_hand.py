@@ -9,7 +9,7 @@ import shapely
 from conftest import TOF_DEFAULT, forest_table, pixel_box
 
 import learn
-from learn.region import InventoryOptions
+from learn.options import InventoryOptions
 
 K = 44 / 12
 PX = 0.09

@@ -25,7 +25,7 @@ import learn
 from api.app import WEBMAP_DIR, create_app
 from api.render import ProcessTileRenderer
 from learn.landuse import NLCD_COLORS
-from learn.region import InventoryOptions
+from learn.options import InventoryOptions
 
 PERIOD = "start=2011&end=2019"
 INVENTORY = "/api/regions/demo/inventory"

@@ -21,11 +21,11 @@ import pandas as pd
 import rasterio
 from rasterio.windows import Window
 
+from learn.layers import CARBON_LAYERS
 from learn.raster.grid import Grid, RasterStack, iter_windows
 from learn.raster.kernel import StratumAccumulator
 from learn.raster.strata import combine
 from learn.raster.zones import ZoneSource
-from learn.sources.catalog import CARBON_LAYERS
 
 Progress = Callable[[int, int], None]
 GDAL_CACHE_MB = 64

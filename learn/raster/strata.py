@@ -36,7 +36,6 @@ from learn.raster.kernel import SUMS, StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")
 SUM_COLUMNS = SUMS  # defined next to the kernel that fills them
-CARBON_POOLS = ("carbon_live", "carbon_dead_litter", "carbon_soil")
 
 
 @dataclass

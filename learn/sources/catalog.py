@@ -14,19 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from learn.errors import CatalogError
-
-#: Layer names a region may define (design.md "User-facing contract").
-LAYER_NAMES = (
-    "land_cover",
-    "tree_canopy",
-    "forest_age_type_region",
-    "carbon_live",
-    "carbon_dead_litter",
-    "carbon_soil",
-    "disturbance",
-    "plantable_area",
-)
-CARBON_LAYERS = ("carbon_live", "carbon_dead_litter", "carbon_soil")
+from learn.layers import LAYER_NAMES
 
 
 class _Model(BaseModel):

@@ -33,12 +33,12 @@ import pandas as pd
 import pyogrio
 import shapely
 
-import learn
+from learn._version import __version__
+from learn.layers import CARBON_LAYERS, FOREST_LAYERS, choose_canopy_years
 from learn.raster.cog import write_cog
 from learn.raster.grid import Grid
-from learn.region import choose_canopy_years
 from learn.sources.boundaries import prepare, read_vector
-from learn.sources.catalog import CARBON_LAYERS, Catalog, DatasetSpec, load_catalog
+from learn.sources.catalog import Catalog, DatasetSpec, load_catalog
 from learn.sources.catalog_edit import relative_to_catalog, upsert_region
 from learn.sources.census import CensusBoundary, check_conus, county, place
 from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds
@@ -60,11 +60,10 @@ from learn.util import atomic_path, sha256_file, write_text_atomic
 Progress = Callable[[str, int, int], None]
 MANIFEST = "manifest.json"
 BOUNDARY_FILE = "boundary.gpkg"
-TOF_DEFAULTS = Path(learn.__file__).resolve().parent / "factors" / "tof_factors_learn_defaults.csv"
+TOF_DEFAULTS = Path(__file__).resolve().parents[1] / "factors" / "tof_factors_learn_defaults.csv"
 _REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 #: Layers fetched when a catalog dataset is marked ``fetch_layer: <layer>`` (or named in ``datasets``).
 #: There is no public COG for them yet (docs/fetch.md), so the shipped catalog marks none.
-FOREST_LAYERS = ("forest_age_type_region", *CARBON_LAYERS, "disturbance")
 _UNITS = {"forest_age_type_region": "class", "disturbance": "class", **dict.fromkeys(CARBON_LAYERS, "t C/ha")}
 
 
@@ -450,7 +449,7 @@ def _new_manifest(
 ) -> dict[str, Any]:
     return {
         "tool": "learn fetch",
-        "software_version": learn.__version__,
+        "software_version": __version__,
         "created": old.get("created", _now()),
         "updated": _now(),
         "region": req.region,

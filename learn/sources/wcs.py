@@ -21,14 +21,14 @@ from typing import Any
 import numpy as np
 from rasterio.io import MemoryFile
 
-import learn
+from learn._version import __version__
 from learn.raster.grid import Grid
 from learn.sources.remote import FetchError, SourceFile
 
 #: Sub-millimetre shifts of the answer's geotransform (GeoServer's float arithmetic) are snapped away.
 JITTER_M = 1e-3
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-USER_AGENT = f"learn-navigator/{learn.__version__} (learn fetch)"
+USER_AGENT = f"learn-navigator/{__version__} (learn fetch)"
 
 
 def coverage_url(src: SourceFile, bbox: tuple[float, float, float, float], res: float, crs: str) -> str:
