@@ -1,4 +1,4 @@
-"""The SYNTHETIC demo region generator (learn/demo.py): files, COG layout, determinism, plausibility."""
+"""The SYNTHETIC demo region generator (learn/demo/): files, COG layout, determinism, plausibility."""
 
 from __future__ import annotations
 
