@@ -343,3 +343,33 @@ def test_demo_end_to_end(demo_catalog, tmp_path, monkeypatch, capsys):
     assert "SYNTHETIC" in out
     assert "Net" in out and "(partial)" not in out  # every demo boundary has every layer: complete totals
     assert len(list((tmp_path / "o" / "2011_2019").glob("*.json"))) == len(ids)
+
+
+def test_catalog_lists_a_geopackage_without_geopandas_as_the_full_read(demo_catalog, tmp_path):
+    """`learn catalog` reads ids and names of a GeoPackage with sqlite3; they equal the full read's, and the
+    reader declines (None) whatever it cannot tell, so the full read reports the fault."""
+    import geopandas as gpd
+
+    from learn.sources.listing import gpkg_labels
+
+    region = learn.open_region("demo", demo_catalog)
+    b = region.spec.boundaries
+    path = region.catalog.resolve(b.path)
+    frame = region.boundaries.frame
+    assert gpkg_labels(path, b.id_field, b.name_field) == list(zip(frame["id"], frame["name"], strict=True))
+    assert gpkg_labels(path, "NO_SUCH_FIELD", b.name_field) is None
+    assert gpkg_labels(path, b.id_field, b.name_field, layer="no_such_layer") is None
+    assert gpkg_labels(tmp_path / "missing.gpkg", b.id_field, b.name_field) is None
+    repeated = tmp_path / "repeated.gpkg"
+    g = gpd.read_file(path)
+    g[b.id_field] = g[b.id_field].iloc[0]
+    g.to_file(repeated, driver="GPKG")
+    assert gpkg_labels(repeated, b.id_field, b.name_field) is None
+
+
+def test_catalog_names_a_missing_boundary_file(tiny, monkeypatch, capsys):
+    _edit_catalog(tiny, lambda r, _: r["boundaries"].update(path="nowhere.gpkg"))
+    code, out, _ = run_cli(["catalog", "--catalog", str(tiny), "--json"], monkeypatch, capsys)
+    assert code == 0
+    entry = json.loads(out)["regions"]["t"]
+    assert entry["boundaries"] is None and "boundary file not found" in entry["boundaries_error"]

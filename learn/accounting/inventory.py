@@ -13,7 +13,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from learn import landuse as lu
+import learn.landuse as lu
 from learn.accounting.factors import ForestFactorTable, TofSelection
 from learn.report.models import (
     CanopyRow,

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from learn import landuse as lu
+import learn.landuse as lu
 
 Palette = npt.NDArray[np.uint8]
 #: A legend entry: (pixel value, colour "#rrggbb", label).

@@ -1,0 +1,183 @@
+"""`learn inventory` (one report) and `learn batch` (every boundary, several periods)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from learn.cli.app import CatalogOpt, RegionOpt, YearsOpt, _options, _progress, app, err
+from learn.cli.tables import partial_note
+from learn.errors import LearnError
+
+
+@app.command("inventory")
+def inventory_cmd(
+    region: RegionOpt,
+    years: YearsOpt,
+    boundary: Annotated[
+        str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")
+    ] = None,
+    boundary_file: Annotated[
+        Path | None,
+        typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)"),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="json | csv (LEARN 4 tables) | tidy-csv | xlsx | html (printable report)"
+        ),
+    ] = "json",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
+    ] = None,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact-coverage", help="weight edge pixels by covered fraction instead of the pixel-centre rule"
+        ),
+    ] = False,
+    recategorize: Annotated[
+        bool,
+        typer.Option(
+            "--recategorize-burned-grassland",
+            help="count burned Forest→Grassland as forest remaining forest with fire emissions (LEARN option)",
+        ),
+    ] = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Compute the inventory of one boundary for one period."""
+    from learn.region import open_region
+    from learn.report.export import FORMATS, write_report
+
+    if fmt not in FORMATS:
+        raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
+    if (boundary is None) == (boundary_file is None):
+        raise LearnError(
+            "give exactly one of --boundary ID or --boundary-file FILE",
+            hint="`learn catalog` lists the boundary ids of each region",
+        )
+    if fmt != "json" and out_path is None:
+        raise LearnError(f"--format {fmt} needs --out FILE")
+    reg = open_region(region, catalog)
+    target: Any = boundary_file if boundary_file is not None else boundary
+    with _progress() as prog:
+        task = prog.add_task("reading rasters", total=None)
+        report = reg.inventory(
+            target,
+            years,
+            _options(exact, recategorize),
+            progress=lambda i, n: prog.update(task, completed=i, total=n),
+        )
+    if out_path is None:
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        write_report(report, out_path, fmt)
+        err.print(f"wrote {out_path}")
+    note = partial_note(report)
+    if note:  # on stderr: stdout stays the JSON document
+        err.print(f"[bold yellow]note:[/bold yellow] {note}", soft_wrap=True)
+
+
+@app.command("batch")
+def batch_cmd(
+    region: RegionOpt,
+    years: Annotated[
+        list[str],
+        typer.Option("--years", help="start and end year (--years 2011 2019); repeat for several periods"),
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
+    boundaries: Annotated[
+        Path | None, typer.Option("--boundaries", help="boundary file instead of the region's")
+    ] = None,
+    id_field: Annotated[str, typer.Option("--id-field", help="id column of --boundaries")] = "GEOID",
+    name_field: Annotated[str, typer.Option("--name-field", help="name column of --boundaries")] = "NAME",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="dask.distributed scheduler, e.g. tcp://host:8786")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="start a local dask cluster with N worker processes")
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option("--threads", help="threads for the raster pass without dask (default: all cores)"),
+    ] = None,
+    exact: Annotated[bool, typer.Option("--exact-coverage")] = False,
+    recategorize: Annotated[bool, typer.Option("--recategorize-burned-grassland")] = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Every boundary for one or more periods, in one raster pass per period; resumable."""
+    from learn.batch import load_boundaries_file, run_batch
+    from learn.region import InventoryOptions, open_region
+
+    reg = open_region(region, catalog)
+    bset = (
+        load_boundaries_file(boundaries, reg, id_field=id_field, name_field=name_field)
+        if boundaries
+        else None
+    )
+    options = InventoryOptions(
+        pixel_rule="exact" if exact else "centre", recategorize_burned_grassland=recategorize, workers=threads
+    )
+    with _dask_client(scheduler, workers) as client, _progress() as prog:
+        task = prog.add_task("batch", total=None)
+        result = run_batch(
+            reg,
+            [_period(y) for y in years],
+            out_dir,
+            options,
+            boundaries=bset,
+            client=client,
+            progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
+        )
+    err.print(f"{result.computed} reports computed, {result.reused} reused → {out_dir}")
+    partial = sum(not r.totals.complete for r in result.reports)
+    if partial:
+        err.print(
+            f"[bold yellow]note:[/bold yellow] {partial} of {len(result.reports)} reports have partial totals "
+            "(rows not estimated): see the totals_complete and not_estimated columns of boundaries.* and "
+            "inventory.xlsx",
+            soft_wrap=True,
+        )
+
+
+def _period(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise LearnError(f"--years needs two years, got '{text}'", hint="e.g. --years 2011 2019") from None
+    return a, b
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A dask.distributed client for --scheduler / --workers, else None (local threads)."""
+    if scheduler is None and workers is None:
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise LearnError("dask.distributed is not installed", hint="pip install 'distributed'") from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as e:
+            raise LearnError(
+                f"cannot reach the dask scheduler at {scheduler}: {e}",
+                hint="start one with `dask scheduler` and `dask worker ADDRESS`",
+            ) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -1,0 +1,101 @@
+"""`learn demo` (build, compute, serve the SYNTHETIC demo) and `learn serve` (the web map)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from learn.cli.app import CatalogOpt, _options, _progress, app, out
+from learn.cli.tables import fmt_number, partial_footnotes, total_cell
+from learn.errors import LearnError
+
+
+@app.command("demo")
+def demo_cmd(
+    serve: Annotated[
+        bool,
+        typer.Option("--serve/--no-serve", help="serve the web map afterwards on http://127.0.0.1:8000/"),
+    ] = True,
+    force: Annotated[bool, typer.Option("--force", help="regenerate the demo data")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="where the demo reports go")] = Path("outputs/demo"),
+    catalog: CatalogOpt = None,
+) -> None:
+    """Build the SYNTHETIC demo region (idempotent), compute every boundary and summarise."""
+    from learn.batch import run_batch
+    from learn.demo import build_demo_region
+    from learn.region import open_region
+
+    reg = open_region("demo", catalog)
+    data_dir = reg.catalog.resolve(reg.spec.layers["land_cover"].path).parent
+    with _progress() as prog:
+        task = prog.add_task("generating synthetic demo data", total=None)
+        build_demo_region(
+            data_dir,
+            force=force,
+            progress=lambda step, i, n: prog.update(task, description=step, completed=i, total=n),
+        )
+    out.print(
+        "[bold red]SYNTHETIC DEMO DATA[/bold red] — an invented landscape for trying the tool, not a real place."
+    )
+    start, end = reg.default_period
+    with _progress() as prog:
+        task = prog.add_task(f"inventory {start}–{end}", total=None)
+        result = run_batch(
+            reg,
+            [(start, end)],
+            out_dir,
+            _options(False, False),
+            progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
+        )
+    t = Table(title=f"Demo inventory {start}–{end} (SYNTHETIC), t CO2e/yr")
+    for col in ("GEOID", "Name", "Area (ha)", "Gross emissions", "Gross removals", "Net"):
+        t.add_column(col, justify="left" if col in ("GEOID", "Name") else "right")
+    for r in result.reports:
+        t.add_row(
+            r.boundary.id,
+            r.boundary.name,
+            fmt_number(r.boundary.area_ha),
+            total_cell(r, r.totals.gross_emissions_t_co2e_per_yr),
+            total_cell(r, r.totals.gross_removals_t_co2e_per_yr),
+            total_cell(r, r.totals.net_t_co2e_per_yr),
+        )
+    out.print(t)
+    for note in partial_footnotes(result.reports):
+        out.print(f"[yellow]{note}[/yellow]", soft_wrap=True)
+    out.print(f"reports: {out_dir}/ (JSON per boundary, inventory.csv)")
+    if serve:
+        _serve(reg.catalog.path, "127.0.0.1", 8000)
+
+
+@app.command("serve")
+def serve_cmd(
+    catalog: CatalogOpt = None,
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port")] = 8000,
+    tile_workers: Annotated[
+        int | None,
+        typer.Option("--tile-workers", help="processes rendering map tiles (default: one per core; 0: none)"),
+    ] = None,
+) -> None:
+    """Serve the web map and the HTTP API for a catalog."""
+    from learn.sources.catalog import default_catalog_path, load_catalog
+
+    path = Path(catalog) if catalog else default_catalog_path()
+    load_catalog(path)  # a broken catalog fails here with a clear message
+    _serve(path, host, port, tile_workers)
+
+
+def _serve(catalog: Path | None, host: str, port: int, tile_workers: int | None = None) -> None:
+    try:
+        import uvicorn
+
+        from api.app import create_app
+    except ImportError as e:
+        raise LearnError(f"the web service needs its dependencies: {e}", hint="run `make install`") from None
+    out.print(f"[bold green]LEARN Navigator[/bold green] serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    workers = (os.cpu_count() or 1) if tile_workers is None else tile_workers
+    uvicorn.run(create_app(catalog, tile_workers=workers), host=host, port=port, log_level="warning")
