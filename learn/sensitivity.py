@@ -13,7 +13,7 @@ What is perturbed:
 * the three carbon pools (t C/ha). They come from rasters, not from a table: they enter the accounting
   only through the stratum table's per-stratum sums (``carbon_live_sum`` …), so scaling a pool by
   (1 ± x) scales that sum column — exactly what a raster scaled by (1 ± x) would give, with no re-read.
-  The stock-loss fractions by end use (``learn.accounting.inventory.STOCK_LOSS_FRACTIONS``) are method constants
+  The stock-loss fractions by end use (``learn.accounting.forest.STOCK_LOSS_FRACTIONS``) are method constants
   and are not perturbed.
 
 The accounting is linear in each factor, so net(+x) − base = −(net(−x) − base) = x × (the flux that

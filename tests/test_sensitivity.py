@@ -11,7 +11,7 @@ import pytest
 
 import learn
 import learn.region
-from learn.accounting.inventory import C_TO_CO2
+from learn.accounting.terms import C_TO_CO2
 from learn.region import Region
 from learn.report.models import Report
 from learn.sensitivity import AccountingStage, factor_sensitivity, tof_place_sensitivity

@@ -1,0 +1,189 @@
+"""The forest rows: forest → non-forest stock loss, forest remaining forest (undisturbed removals and
+disturbance emissions) and reforestation (``docs/method.md``, "Forest terms")."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+import learn.landuse as lu
+from learn.accounting.terms import (
+    C_TO_CO2,
+    FIRE,
+    FOREST_CHANGE,
+    FOREST_CHANGE_TYPES,
+    FOREST_REMAINING,
+    HARVEST,
+    INSECT,
+    REFORESTATION,
+    UNDISTURBED,
+    AccountingInputs,
+    make_row,
+)
+from learn.report.models import InventoryRow
+
+#: Share of each pool lost when forest becomes the end category (live, dead organic matter, soil).
+#: erin-glen/learn_analysis lookups.py carbonStockLoss @ 8095dd4b; method §3.
+STOCK_LOSS_FRACTIONS: Final = {
+    lu.CROPLAND: {"carbon_live": 1.0, "carbon_dead_litter": 1.0, "carbon_soil": 0.23},
+    lu.GRASSLAND: {"carbon_live": 0.5, "carbon_dead_litter": 1.0, "carbon_soil": 0.0},
+    lu.WETLAND: {"carbon_live": 1.0, "carbon_dead_litter": 1.0, "carbon_soil": 0.0},
+    lu.SETTLEMENT: {"carbon_live": 1.0, "carbon_dead_litter": 1.0, "carbon_soil": 0.3},
+    lu.OTHER_LAND: {"carbon_live": 1.0, "carbon_dead_litter": 1.0, "carbon_soil": 1.0},
+}
+STOCK_LOSS_SOURCE: Final = "erin-glen/learn_analysis lookups.py carbonStockLoss @ 8095dd4b (method §3)"
+
+# Disturbance codes (method §1).
+DIST_NONE, DIST_INSECT, DIST_FIRE = 0, 5, 10
+DIST_HARVEST = (1, 2, 3, 4)
+
+
+def forest_rows(
+    s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]
+) -> tuple[list[InventoryRow], pd.Series]:
+    """Forest Change (stock loss), Reforestation and Forest Remaining Forest rows.
+
+    Returns the rows and a boolean mask of strata moved by the burned-grassland recategorisation.
+    """
+    px, yrs = inp.pixel_area_ha, inp.years
+    table = inp.forest_factors
+    codes = s["forest_age_type_region"].astype(int)
+    has_row = codes.isin(table.codes()) if table is not None else pd.Series(False, index=s.index)
+    dist = s["disturbance"].astype(int)
+
+    moved = pd.Series(False, index=s.index)
+    if inp.recategorize_burned_grassland and inp.has_disturbance:
+        moved = (s["transition"] == lu.FOREST_TO[lu.GRASSLAND]) & (dist == DIST_FIRE) & has_row
+
+    rows: list[InventoryRow] = []
+    # Forest → non-forest: stock loss by end category, charged in the period.
+    for end_cat, type_ in FOREST_CHANGE_TYPES.items():
+        sel = (s["transition"] == lu.FOREST_TO[end_cat]) & ~moved
+        area = float(s.loc[sel, "pixels"].sum() * px)
+        emissions = None
+        fractions = STOCK_LOSS_FRACTIONS[end_cat]
+        if inp.has_carbon:
+            stock_tc = sum(f * float(s.loc[sel, f"{pool}_sum"].sum()) * px for pool, f in fractions.items())
+            emissions = stock_tc * C_TO_CO2 / yrs
+        if inp.has_carbon:
+            missing = float(s.loc[sel, "carbon_missing_pixels"].sum() * px)
+            if missing > 0:
+                warnings.append(
+                    f"{missing:.2f} ha of forest converted {type_.lower()} have no carbon stock data; "
+                    "their stock loss counts as 0 (LEARN leaves them out of the row's area too)"
+                )
+        rows.append(
+            make_row(
+                FOREST_CHANGE,
+                type_,
+                area,
+                emissions,
+                None,
+                {"stock_loss_fractions": fractions, "source": STOCK_LOSS_SOURCE},
+            )
+        )
+
+    def factor_sum(sel: pd.Series, column: str) -> float:
+        """Σ area (ha) × factor over strata, each stratum with its own code's factor."""
+        if table is None or not sel.any():
+            return 0.0
+        f = table.table.loc[codes[sel], column].to_numpy(float)
+        return float((s.loc[sel, "pixels"].to_numpy(float) * px * f).sum())
+
+    factor_info = {"table": str(table.path), "sha256": table.sha256} if table is not None else {"table": None}
+    forest_ok = inp.has_forest_codes and table is not None
+    # Nonforest → forest: removals at the code's RF (annual).
+    reforest = (s["transition"] == lu.NONFOREST_TO_FOREST) & has_row
+    rf_nf = factor_sum(reforest, "removal_factor_nonforest_to_forest_tc_ha_yr") * C_TO_CO2
+    rows.append(
+        make_row(
+            FOREST_CHANGE,
+            REFORESTATION,
+            float(s.loc[reforest, "pixels"].sum() * px) if forest_ok else None,
+            None,
+            rf_nf if forest_ok else None,
+            {**factor_info, "column": "Nonforest to Forest Removal Factor"},
+        )
+    )
+
+    frf = ((s["transition"] == lu.FOREST_REMAINING_FOREST) & has_row) | moved
+    fire = frf & (dist == DIST_FIRE) if inp.has_disturbance else pd.Series(False, index=s.index)
+    insect = frf & (dist == DIST_INSECT) if inp.has_disturbance else pd.Series(False, index=s.index)
+    harvest = frf & dist.isin(DIST_HARVEST) if inp.has_disturbance else pd.Series(False, index=s.index)
+    undisturbed = frf & ~(fire | insect | harvest)
+    odd = frf & ~dist.isin([DIST_NONE, DIST_INSECT, DIST_FIRE, *DIST_HARVEST])
+    if inp.has_disturbance and odd.any():
+        warnings.append(
+            f"{s.loc[odd, 'pixels'].sum() * px:.2f} ha of forest carry disturbance codes "
+            f"{sorted(set(dist[odd]))} that are not 0/1–4/5/10; they were treated as undisturbed"
+        )
+    rf_frf = factor_sum(undisturbed, "removal_factor_forest_remaining_tc_ha_yr") * C_TO_CO2
+    rows.append(
+        make_row(
+            FOREST_REMAINING,
+            UNDISTURBED,
+            float(s.loc[undisturbed, "pixels"].sum() * px) if forest_ok else None,
+            None,
+            rf_frf if forest_ok else None,
+            {**factor_info, "column": "Forests Remaining Forest Removal Factor"},
+        )
+    )
+
+    def disturbance_row(type_: str, sel: pd.Series, column: str) -> InventoryRow:
+        if not (forest_ok and inp.has_disturbance):
+            return make_row(FOREST_REMAINING, type_, None, None, None, {**factor_info, "column": column})
+        e = factor_sum(sel, column) * C_TO_CO2 / yrs
+        return make_row(
+            FOREST_REMAINING,
+            type_,
+            float(s.loc[sel, "pixels"].sum() * px),
+            e,
+            None,
+            {**factor_info, "column": column},
+        )
+
+    rows.append(disturbance_row(FIRE, fire, "emission_factor_fire_tc_ha"))
+    rows.append(disturbance_row(INSECT, insect, "emission_factor_insect_tc_ha"))
+    if table is not None and table.has_severity and forest_ok and inp.has_disturbance:
+        e = 0.0
+        for k, code in enumerate(DIST_HARVEST):
+            from learn.accounting.factors import HARVEST_SEVERITY_COLUMNS
+
+            e += factor_sum(harvest & (dist == code), HARVEST_SEVERITY_COLUMNS[k])
+        rows.append(
+            make_row(
+                FOREST_REMAINING,
+                HARVEST,
+                float(s.loc[harvest, "pixels"].sum() * px),
+                e * C_TO_CO2 / yrs,
+                None,
+                {**factor_info, "column": "Harvest_EF_<severity> for codes 1–4"},
+            )
+        )
+    else:
+        rows.append(disturbance_row(HARVEST, harvest, "emission_factor_harvest_tc_ha"))
+
+    # What the forest rows could not include, said out loud.
+    forest_like = s["transition"].isin([lu.FOREST_REMAINING_FOREST, lu.NONFOREST_TO_FOREST])
+    if table is not None and inp.has_forest_codes:
+        no_code = forest_like & (codes == 0)
+        if no_code.any():
+            warnings.append(
+                f"{s.loc[no_code, 'pixels'].sum() * px:.2f} ha of forest (remaining or new) have no forest "
+                "age-type-region code and are left out of the forest rows (as LEARN does)"
+            )
+        unknown = forest_like & (codes > 0) & ~has_row
+        if unknown.any():
+            missing_codes = sorted({int(c) for c in codes[unknown]})
+            warnings.append(
+                f"{s.loc[unknown, 'pixels'].sum():.0f} forest pixels ({s.loc[unknown, 'pixels'].sum() * px:.2f} ha) "
+                f"have forest age-type-region codes without a factor row {missing_codes[:20]}; "
+                "they are left out of the forest rows — add rows for these codes to the forest factor table"
+            )
+    if moved.any():
+        warnings.append(
+            f"recategorise burned grassland: {s.loc[moved, 'pixels'].sum() * px:.2f} ha of burned Forest→Grassland "
+            "counted as Forest Remaining Forest (fire emissions only) and removed from 'To Grassland'"
+        )
+    return rows, moved
