@@ -1,6 +1,6 @@
 """NLCD land cover → IPCC land-use categories and transition categories (LEARN's roll-up).
 
-Method: ``method/README.md`` §2 (after erin-glen/learn_analysis ``lookups.py``).
+Method: ``docs/method.md`` §2 (after erin-glen/learn_analysis ``lookups.py``).
 All functions are vectorised over NumPy arrays of NLCD codes.
 """
 

@@ -2,7 +2,7 @@
 
 Units: removal factors (RF) in t C/ha/yr (negative = removal); emission factors (EF) in t C/ha
 per event (forest disturbance) or t C/ha of canopy lost (trees outside forests).
-Method: ``method/README.md`` §4 and §6.
+Method: ``docs/method.md`` §4.1 (trees-outside-forest factor selection) and §6 (factor tables).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The accounting stage: stratum table → LEARN report rows (IPCC gain–loss).
 
-Implements ``method/README.md`` §2–§7 (ICLEI USA / WRI LEARN; Glen, Harris & Birdsey 2024,
+Implements ``docs/method.md`` (ICLEI USA / WRI LEARN; Glen, Harris & Birdsey 2024,
 doi:10.46830/writn.20.00011; analysis code erin-glen/learn_analysis). Works on a few hundred rows, so
 it stays readable and hand-checkable. Fluxes in t CO2e/yr, emissions positive, removals negative.
 """

@@ -12,7 +12,7 @@ from learn.report.models import InventoryRow
 #: t CO2 per t C.
 C_TO_CO2: Final = 44.0 / 12.0
 
-# Report row names (method §7), exactly.
+# Report row names (docs/method.md §3–§5), exactly.
 FOREST_CHANGE = "Forest Change"
 FOREST_REMAINING = "Forest Remaining Forest"
 TREES_OUTSIDE = "Trees Outside Forest"
@@ -65,7 +65,7 @@ class AccountingInputs:
 
     @property
     def canopy_loss_scale(self) -> float:
-        """Scale canopy loss from the canopy years to the inventory years (method §5)."""
+        """Scale canopy loss from the canopy years to the inventory years (docs/method.md §4)."""
         if self.canopy_years is None:
             return 1.0
         return self.years / (self.canopy_years[1] - self.canopy_years[0])

@@ -19,7 +19,7 @@ from learn.report.models import CanopyRow, InventoryRow
 
 
 def tof_rows(s: pd.DataFrame, inp: AccountingInputs) -> list[InventoryRow]:
-    """Trees Outside Forest rows: canopy on Nonforest→Nonforest pixels (method §5)."""
+    """Trees Outside Forest rows: canopy on Nonforest→Nonforest pixels (docs/method.md §4)."""
     if inp.canopy_unit is None or inp.tof is None:
         return [
             make_row(TREES_OUTSIDE, CANOPY_LOSS, None, None, None),
@@ -51,7 +51,7 @@ def tof_rows(s: pd.DataFrame, inp: AccountingInputs) -> list[InventoryRow]:
 
 
 def tree_canopy_summary(s: pd.DataFrame, inp: AccountingInputs) -> list[CanopyRow]:
-    """Canopy ha, canopy-loss ha and % tree cover of trees outside forests by end-year category (method §5).
+    """Canopy ha, canopy-loss ha and % tree cover of trees outside forests by end-year category (docs/method.md §4).
 
     Like LEARN, over Nonforest→Nonforest pixels (the pixels of the Trees Outside Forest rows), so the
     rows add up to those rows' areas; % tree cover = canopy ha ÷ the category's area.
