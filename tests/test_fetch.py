@@ -32,7 +32,7 @@ from range_server import RangeServer, free_port, serve_directory
 
 import learn
 from learn.sources.census import county
-from learn.sources.fetch import TOF_DEFAULTS
+from learn.sources.region_entry import TOF_DEFAULTS
 
 NOHO = REALDATA / "nlcd_northampton_ma"
 pytestmark = pytest.mark.skipif(
@@ -566,7 +566,7 @@ def test_upsert_replaces_a_region_and_keeps_comments(tmp_path: Path) -> None:
 
 
 def test_boundary_fields_default_sensibly() -> None:
-    from learn.sources.fetch import pick_fields
+    from learn.sources.region_entry import pick_fields
 
     geom = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
     census = gpd.GeoDataFrame({"NAME": ["A", "B"], "GEOID": ["1", "2"]}, geometry=geom)

@@ -9,8 +9,10 @@ Pipeline (each step in its own module):
    the disturbance periods inside the inventory years);
 3. one EPSG:5070 30 m grid (boundary box + margin, snapped to the land-cover source's pixels), each
    layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.sources.clip`;
-4. ``manifest.json`` (sources, versions, sizes, sha256, grid, boundary, time) next to the files;
-5. the region entry in the catalog, comments kept — :mod:`learn.sources.catalog_edit`.
+4. ``manifest.json`` (sources, versions, sizes, sha256, grid, boundary, time) and the boundary GeoPackage next
+   to the files — :mod:`learn.sources.manifest`;
+5. the region entry (:mod:`learn.sources.region_entry`) in the catalog, comments kept —
+   :mod:`learn.sources.catalog_edit`.
 
 Everything is written atomically; a re-run skips files whose sha256 matches the manifest.
 """
@@ -18,30 +20,34 @@ Everything is written atomically; a re-run skips files whose sha256 matches the 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
 
-from learn._version import __version__
-from learn.layers import CARBON_LAYERS, FOREST_LAYERS, choose_canopy_years
+from learn.layers import FOREST_LAYERS, choose_canopy_years
 from learn.raster.cog import write_cog
-from learn.raster.grid import Grid
 from learn.sources.boundaries import prepare, read_vector
 from learn.sources.catalog import Catalog, DatasetSpec, load_catalog
-from learn.sources.catalog_edit import relative_to_catalog, upsert_region
+from learn.sources.catalog_edit import upsert_region
 from learn.sources.census import CensusBoundary, check_conus, county, place
 from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds
+from learn.sources.manifest import (
+    BOUNDARY_FILE,
+    MANIFEST,
+    _grid_from_doc,
+    _is_current,
+    _new_manifest,
+    _now,
+    _write_boundary,
+    _write_manifest,
+    read_manifest,
+)
+from learn.sources.region_entry import _region_entry, pick_fields
 from learn.sources.remote import (
     FetchError,
     SourceFile,
@@ -54,17 +60,11 @@ from learn.sources.remote import (
     source_file,
 )
 from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
-from learn.util import atomic_path, sha256_file, write_text_atomic
+from learn.util import sha256_file
 
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]
-MANIFEST = "manifest.json"
-BOUNDARY_FILE = "boundary.gpkg"
-TOF_DEFAULTS = Path(__file__).resolve().parents[1] / "factors" / "tof_factors_learn_defaults.csv"
 _REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-#: Layers fetched when a catalog dataset is marked ``fetch_layer: <layer>`` (or named in ``datasets``).
-#: There is no public COG for them yet (docs/fetch.md), so the shipped catalog marks none.
-_UNITS = {"forest_age_type_region": "class", "disturbance": "class", **dict.fromkeys(CARBON_LAYERS, "t C/ha")}
 
 
 @dataclass(frozen=True)
@@ -140,74 +140,6 @@ def _boundary(req: FetchRequest, catalog: Catalog) -> CensusBoundary:
     p = Path(req.boundary_file)
     frame = read_vector(p)
     return CensusBoundary(frame=frame, source=f"file {p.resolve()} (sha256 {sha256_file(p)})", state=None)
-
-
-def _text_columns(frame: gpd.GeoDataFrame) -> list[str]:
-    return [
-        c
-        for c in frame.columns
-        if c != frame.geometry.name and pd.api.types.is_string_dtype(frame[c]) and frame[c].notna().any()
-    ]
-
-
-def pick_fields(
-    frame: gpd.GeoDataFrame, id_field: str | None, name_field: str | None
-) -> tuple[gpd.GeoDataFrame, str, str]:
-    """Id and name columns: the given ones, else Census' GEOID / NAME, else the first text column with
-    unique values (id) / the first other text column (name), else a generated id ``fetch_id``."""
-    cols = [c for c in frame.columns if c != frame.geometry.name]
-    for f in (id_field, name_field):
-        if f is not None and f not in cols:
-            raise FetchError(f"the boundary has no field '{f}'", hint=f"fields are: {cols}")
-    text = _text_columns(frame)
-    if id_field is None:
-        unique = [c for c in text if frame[c].notna().all() and frame[c].is_unique]
-        id_field = "GEOID" if "GEOID" in cols else (unique[0] if unique else None)
-        if id_field is None:
-            frame = frame.assign(fetch_id=[str(i + 1) for i in range(len(frame))])
-            id_field = "fetch_id"
-    if frame[id_field].astype(str).duplicated().any():
-        raise FetchError(f"boundary ids in '{id_field}' repeat", hint="pass --id-field with a unique column")
-    if name_field is None:
-        others = [c for c in text if c != id_field]
-        name_field = "NAME" if "NAME" in cols else (others[0] if others else id_field)
-    return frame, id_field, name_field
-
-
-# ---- manifest ---------------------------------------------------------------------------------------------
-def read_manifest(data_dir: Path) -> dict[str, Any]:
-    """The manifest of an earlier fetch into ``data_dir`` ({} when there is none or it is unreadable)."""
-    try:
-        doc = json.loads((data_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
-
-def _grid_doc(grid: Grid, origin: tuple[float, float], key: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "crs": grid.crs.to_string(),
-        "transform": list(grid.transform)[:6],
-        "width": grid.width,
-        "height": grid.height,
-        "pixel_size_m": grid.transform.a,
-        "snapped_to_origin": list(origin),
-        "key": key,
-    }
-
-
-def _grid_from_doc(doc: dict[str, Any]) -> Grid:
-    from affine import Affine
-
-    return Grid(crs=TARGET_CRS, transform=Affine(*doc["transform"]), width=doc["width"], height=doc["height"])
-
-
-def _is_current(data_dir: Path, name: str, entry: dict[str, Any] | None, url: str) -> bool:
-    """The file exists, its sha256 matches the manifest and it came from the same URL."""
-    p = data_dir / name
-    if not entry or entry.get("url") != url or not p.exists():
-        return False
-    return sha256_file(p) == entry.get("sha256")
 
 
 # ---- the pipeline -----------------------------------------------------------------------------------------
@@ -330,7 +262,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
                 _check_extent(opened[p.name], bounds, p.source, label)
 
         manifest = _new_manifest(
-            old, req, catalog, census, id_field, name_field, state, grid, origin, grid_key
+            old, req.region, req.years, catalog, census, id_field, name_field, state, grid, origin, grid_key
         )
         # Keep earlier files on this grid (other years too) that are still intact; planned ones are redone if not.
         manifest["files"] = {
@@ -382,9 +314,21 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
             results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
 
-    results.append(_write_boundary(data_dir, frame, manifest))
+    status, size = _write_boundary(data_dir, frame, manifest)
+    results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
     _write_manifest(data_dir, manifest)
-    entry = _region_entry(req, catalog, manifest, sources, data_dir, id_field, name_field, state, census)
+    entry = _region_entry(
+        req.years,
+        req.forest_factors,
+        catalog,
+        manifest,
+        sources,
+        data_dir,
+        id_field,
+        name_field,
+        state,
+        census,
+    )
     changed = upsert_region(catalog.path, req.region, entry)
     default_catalog = catalog.path == (Path.cwd() / "data_catalog.yaml").resolve()
     start, end = req.years
@@ -429,134 +373,3 @@ def _colormap(ds: Any) -> dict[int, tuple[int, ...]] | None:
         return dict(ds.colormap(1))
     except ValueError:  # the source has no colour table
         return None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _new_manifest(
-    old: dict[str, Any],
-    req: FetchRequest,
-    catalog: Catalog,
-    census: CensusBoundary,
-    id_field: str,
-    name_field: str,
-    state: str | None,
-    grid: Grid,
-    origin: tuple[float, float],
-    grid_key: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "tool": "learn fetch",
-        "software_version": __version__,
-        "created": old.get("created", _now()),
-        "updated": _now(),
-        "region": req.region,
-        "catalog": str(catalog.path),
-        "years": list(req.years),
-        "boundary": {
-            "source": census.source,
-            "path": BOUNDARY_FILE,
-            "id_field": id_field,
-            "name_field": name_field,
-            "state": state,
-            **(
-                {k: v for k, v in old.get("boundary", {}).items() if k in ("sha256", "bytes", "input_sha256")}
-            ),
-        },
-        "grid": _grid_doc(grid, origin, grid_key),
-        "files": {},
-    }
-
-
-def _write_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
-    write_text_atomic(data_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-
-
-def _write_boundary(data_dir: Path, frame: gpd.GeoDataFrame, manifest: dict[str, Any]) -> FileResult:
-    """The boundary as a GeoPackage (skipped when the same features were written before)."""
-    target = data_dir / BOUNDARY_FILE
-    fingerprint = hashlib.sha256(frame.to_json(sort_keys=True).encode()).hexdigest()
-    b = manifest["boundary"]
-    if target.exists() and b.get("input_sha256") == fingerprint and sha256_file(target) == b.get("sha256"):
-        return FileResult(BOUNDARY_FILE, "boundaries", "", "skipped", int(b["bytes"]), "")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})  # reproducible bytes
-    try:
-        with atomic_path(target) as tmp:
-            tmp.unlink()  # the GPKG driver wants to create the file itself
-            frame.to_file(tmp, layer="boundaries", driver="GPKG", engine="pyogrio")
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
-    b.update(sha256=sha256_file(target), bytes=target.stat().st_size, input_sha256=fingerprint)
-    return FileResult(BOUNDARY_FILE, "boundaries", "", "written", int(b["bytes"]), "")
-
-
-def _region_entry(
-    req: FetchRequest,
-    catalog: Catalog,
-    manifest: dict[str, Any],
-    sources: Sources,
-    data_dir: Path,
-    id_field: str,
-    name_field: str,
-    state: str | None,
-    census: CensusBoundary,
-) -> dict[str, Any]:
-    """The catalog entry of the fetched region (paths relative to the catalog when below it)."""
-    assert catalog.path is not None
-    rel = lambda p: relative_to_catalog(p, catalog.path)  # noqa: E731
-    files = manifest["files"]
-
-    def of(layer: str) -> list[dict[str, Any]]:
-        return [f for f in files.values() if f["layer"] == layer]
-
-    def version(layer: str) -> dict[str, str]:
-        v = ", ".join(sorted({str(f["version"]) for f in of(layer) if f.get("version")}))
-        return {"version": v} if v else {}
-
-    layers: dict[str, Any] = {}
-    described: list[str] = []
-    for layer, (key, spec) in sources.items():
-        entry: dict[str, Any]
-        if layer in ("land_cover", "tree_canopy"):
-            years = sorted(int(f["year"]) for f in of(layer))
-            if layer == "tree_canopy" and len(years) < 2:
-                continue
-            entry = {"path": rel(data_dir / f"{layer}_{{year}}.tif"), "years": years}
-            entry["units"] = "class" if layer == "land_cover" else "percent"
-        elif layer == "disturbance":
-            periods = sorted([int(a), int(b)] for a, b in (f["period"] for f in of(layer)))
-            entry = {"path": rel(data_dir / "disturbance_{start}_{end}.tif"), "periods": periods}
-            entry["units"] = "class"
-        else:
-            if not of(layer):
-                continue
-            entry = {"path": rel(data_dir / f"{layer}.tif"), "units": _UNITS[layer]}
-        layers[layer] = {**entry, "source": key, **version(layer)}
-        described.append(f"{layer.replace('_', ' ')}: {spec.title} ({key})")
-    missing = [x for x in FOREST_LAYERS if x not in layers]
-    if missing:
-        lacking = (
-            f"Not fetched (no source in the catalog): {', '.join(missing)}, so the forest carbon terms "
-            "that need them are not computed (each report says which)."
-        )
-    else:
-        lacking = "All forest layers fetched."
-    factors = {"trees_outside_forest": rel(TOF_DEFAULTS)}
-    if req.forest_factors is not None:
-        factors = {"forest": rel(Path(req.forest_factors)), **factors}
-    region: dict[str, Any] = {
-        "description": f"REAL public data fetched by `learn fetch` on {manifest['created'][:10]} — "
-        f"{'; '.join(described)}. Boundary: {census.source}. {lacking} Manifest: {rel(data_dir / MANIFEST)}",
-        "synthetic": False,
-        "layers": layers,
-        "boundaries": {"path": rel(data_dir / BOUNDARY_FILE), "id_field": id_field, "name_field": name_field},
-        "factors": factors,
-    }
-    if state:
-        region = {"description": region.pop("description"), "state": state, **region}
-    lc_years = layers["land_cover"]["years"]
-    if req.years[0] in lc_years and req.years[1] in lc_years:
-        region["default_period"] = list(req.years)
-    return region
