@@ -9,6 +9,10 @@ This is the Python API researchers use (``docs/python_api.md``)::
     report.change_matrix_da()                          # xarray, ha, dims class_start × class_end
     run = region.batch([(2001, 2011), (2011, 2019)])   # every boundary; run.frame, run.geoframe
     lc = region.layer("land_cover", year=2019, boundary="99001")   # rioxarray DataArray
+
+Both stages run here (:meth:`Region.strata`, :meth:`Region.report_from_strata`); a report's warnings and
+provenance are put together in :mod:`learn.region_report`, the layers read for notebooks and maps in
+:mod:`learn.region_layers`.
 """
 
 from __future__ import annotations
@@ -37,12 +41,14 @@ from learn.accounting.factors import (
 )
 from learn.accounting.inventory import AccountingInputs, account
 from learn.errors import BoundaryError, PeriodError, RasterError
-from learn.layers import CARBON_LAYERS, FOREST_CHANGE_LAYER, choose_canopy_years
+from learn.layers import CARBON_LAYERS, choose_canopy_years
 from learn.options import InventoryOptions
 from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
 from learn.raster.grid import Grid, grid_of, open_raster
 from learn.raster.zones import GeometryZones, ZoneSource
-from learn.report.models import BoundaryInfo, Period, Report
+from learn.region_layers import read_layer
+from learn.region_report import assemble_report, provenance_record
+from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.sources.catalog import Catalog, RegionSpec, load_catalog
 
@@ -317,91 +323,7 @@ class Region:
         bounding box. ``attrs``: ``units`` (class, percent, t C/ha), ``source``, ``layer``, the year or
         period, ``region``, ``synthetic``. For maps see :func:`learn.mapping.add_layer`.
         """
-        import rioxarray  # noqa: F401  (registers the .rio accessor)
-
-        bbox: tuple[float, float, float, float] | None = None
-        if boundary is not None:
-            b = self.boundary(boundary)
-            bbox = tuple(float(v) for v in shapely.bounds(b.geometry))  # type: ignore[assignment]
-        attrs: dict[str, Any] = {"layer": name, "region": self.name, "synthetic": self.spec.synthetic}
-        if name == FOREST_CHANGE_LAYER or (name == "disturbance" and name in self.spec.layers):
-            s, e = self.default_period if start is None or end is None else (start, end)
-            self.check_period(s, e)
-            attrs.update(start=s, end=e)
-            if name == FOREST_CHANGE_LAYER:
-                from learn.report.palettes import forest_change_codes
-
-                a = self._read_layer("land_cover", bbox, year=s)
-                z = self._read_layer("land_cover", bbox, year=e)
-                ok_a, ok_z = a.notnull().to_numpy(), z.notnull().to_numpy()
-                codes = forest_change_codes(
-                    a.fillna(0).to_numpy().astype(np.uint8),
-                    ok_a,
-                    z.fillna(0).to_numpy().astype(np.uint8),
-                    ok_z,
-                )
-                da = a.copy(data=np.where(ok_a & ok_z, codes, np.nan).astype(np.float32))
-                attrs.update(
-                    units="class", source=f"land cover {s} and {e} (NLCD roll-up to IPCC categories)"
-                )
-            else:
-                inside = [p for p in self.disturbance_periods if s <= p[0] and p[1] <= e]
-                if not inside:
-                    raise PeriodError(
-                        f"no disturbance period lies inside {s}–{e}",
-                        hint=f"disturbance periods: {self.disturbance_periods}",
-                    )
-                parts = [self._read_layer("disturbance", bbox, start=p0, end=p1) for p0, p1 in inside]
-                da = parts[0].copy(data=np.fmax.reduce([p.to_numpy() for p in parts]))
-                attrs.update(periods=[list(p) for p in inside], combined_by="max")
-        else:
-            if name not in self.spec.layers:
-                raise KeyError(
-                    f"region '{self.name}' has no layer '{name}'; layers: "
-                    f"{[*self.spec.layers, FOREST_CHANGE_LAYER]}"
-                )
-            fmt: dict[str, int] = {}
-            if "{year}" in self.spec.layers[name].path:
-                years = (
-                    self.land_cover_years
-                    if name == "land_cover"
-                    else list(self.spec.layers[name].years or [])
-                )
-                default = self.default_period[1] if name == "land_cover" else years[-1]
-                fmt["year"] = default if year is None else int(year)
-                if fmt["year"] not in years:
-                    raise PeriodError(f"no {name} for {fmt['year']}", hint=f"available years: {years}")
-                attrs["year"] = fmt["year"]
-            da = self._read_layer(name, bbox, **fmt)
-        spec = self.spec.layers.get(name)
-        if spec is not None:
-            attrs.update(units=spec.units, source=spec.source)
-        da.attrs.update({k: v for k, v in attrs.items() if v is not None})
-        da.name = name
-        return da
-
-    def _read_layer(
-        self, name: str, bbox: tuple[float, float, float, float] | None, **fmt: int
-    ) -> xr.DataArray:
-        """Band 1 of a layer file (nodata → NaN, float32), optionally clipped to ``bbox`` (grid CRS)."""
-        import rioxarray
-        import xarray as xr
-
-        path = self.layer_path(name, **fmt)
-        with open_raster(path, name.replace("_", " ")):
-            pass  # a missing or corrupt file fails here with the library's message
-        src = rioxarray.open_rasterio(path, masked=True)
-        assert isinstance(src, xr.DataArray)  # one single-band file
-        try:
-            da = src.squeeze("band", drop=True)
-            if bbox is not None:
-                da = da.rio.clip_box(*bbox)
-            out = da.astype(np.float32).load()
-        finally:
-            src.close()
-        out.attrs = {}
-        out.encoding = {}
-        return out.rio.write_nodata(np.nan, encoded=False)
+        return read_layer(self, name, year, start, end, boundary)
 
     def report_from_strata(
         self,
@@ -439,103 +361,12 @@ class Region:
             recategorize_burned_grassland=options.recategorize_burned_grassland,
         )
         acc = account(strata, inp)
-        warnings = list(acc.warnings)
-        if self.spec.synthetic:
-            warnings.insert(
-                0,
-                f"SYNTHETIC DATA: region '{self.name}' is generated demo data, not a real place; "
-                "do not use these numbers for reporting",
-            )
-        if b.repaired:
-            warnings.append(
-                f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid"
-            )
-        if acc.area_ha == 0:
-            warnings.append(f"boundary '{b.id}' contains no pixel centre of the grid; all values are zero")
-        polygon_area = b.polygon_area_ha
-        inside = shapely.intersection(b.geometry, shapely.box(*self.grid.bounds)).area / max(
-            b.geometry.area, 1e-9
-        )
-        if inside < 0.999:
-            warnings.append(
-                f"{100 * (1 - inside):.1f} % of boundary '{b.id}' lies outside the region's data and is not counted"
-            )
-        return Report(
-            boundary=BoundaryInfo(
-                id=b.id,
-                name=b.name,
-                area_ha=acc.area_ha,
-                polygon_area_ha=polygon_area,
-                nodata_area_ha=acc.nodata_area_ha,
-            ),
-            period=Period(start=layers.start, end=layers.end, years=layers.end - layers.start),
-            inventory=acc.inventory,
-            ipcc_summary=acc.ipcc_summary,
-            totals=acc.totals,
-            change_matrix=acc.change_matrix,
-            tree_canopy=acc.tree_canopy,
-            warnings=warnings,
-            provenance=self.provenance(layers, options, tof),
-        )
+        return assemble_report(self, b, layers, acc, options, tof)
 
     def provenance(
         self, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None
     ) -> dict[str, Any]:
-        from learn._version import __version__
-
-        def layer_entry(name: str, path: Path, **extra: Any) -> dict[str, Any]:
-            spec = self.spec.layers.get(name)
-            return {
-                "path": str(path),
-                "source": spec.source if spec else None,
-                "version": spec.version if spec else None,
-                **extra,
-            }
-
-        used: dict[str, Any] = {
-            "land_cover_start": layer_entry("land_cover", layers.land_cover[0], year=layers.start),
-            "land_cover_end": layer_entry("land_cover", layers.land_cover[1], year=layers.end),
-        }
-        if layers.canopy and layers.canopy_years:
-            used["tree_canopy_start"] = layer_entry(
-                "tree_canopy", layers.canopy[0], year=layers.canopy_years[0]
-            )
-            used["tree_canopy_end"] = layer_entry(
-                "tree_canopy", layers.canopy[1], year=layers.canopy_years[1]
-            )
-        if layers.forest_age_type_region:
-            used["forest_age_type_region"] = layer_entry(
-                "forest_age_type_region", layers.forest_age_type_region
-            )
-        for (a, b_), p in zip(layers.disturbance_periods, layers.disturbance, strict=True):
-            used[f"disturbance_{a}_{b_}"] = layer_entry("disturbance", p, period=[a, b_], combined_by="max")
-        if layers.carbon:
-            for k, p in layers.carbon.items():
-                used[k] = layer_entry(k, p)
-        tables: dict[str, str] = {}
-        if self.forest_factors:
-            tables[self.forest_factors.label] = self.forest_factors.sha256
-        if self.tof_factors:
-            tables[self.tof_factors.label] = self.tof_factors.sha256
-        return {
-            "software_version": __version__,
-            "catalog": str(self.catalog.path),
-            "region": self.name,
-            "synthetic": self.spec.synthetic,
-            "grid": {
-                "crs": self.grid.crs.to_string(),
-                "transform": list(self.grid.transform)[:6],
-                "width": self.grid.width,
-                "height": self.grid.height,
-                "pixel_area_ha": self.grid.pixel_area_ha,
-            },
-            "layers": used,
-            "factor_tables": tables,
-            "tof_factor_rows": {"ef": tof.ef_row, "rf": tof.rf_row} if tof else None,
-            "method": "ICLEI USA / WRI LEARN (IPCC gain-loss): Glen, Harris & Birdsey 2024, WRI Technical Note "
-            "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
-            "options": options.as_dict(),
-        }
+        return provenance_record(self, layers, options, tof)
 
 
 def open_region(name: str = "demo", catalog: str | os.PathLike[str] | Catalog | None = None) -> Region:

@@ -32,7 +32,9 @@ STOCK_LOSS_FRACTIONS: Final = {
     lu.SETTLEMENT: {"carbon_live": 1.0, "carbon_dead_litter": 1.0, "carbon_soil": 0.3},
     lu.OTHER_LAND: {"carbon_live": 1.0, "carbon_dead_litter": 1.0, "carbon_soil": 1.0},
 }
-STOCK_LOSS_SOURCE: Final = "erin-glen/learn_analysis lookups.py carbonStockLoss @ 8095dd4b (docs/method.md §3.1)"
+STOCK_LOSS_SOURCE: Final = (
+    "erin-glen/learn_analysis lookups.py carbonStockLoss @ 8095dd4b (docs/method.md §3.1)"
+)
 
 # Disturbance codes (docs/method.md §1.2, §3.3).
 DIST_NONE, DIST_INSECT, DIST_FIRE = 0, 5, 10

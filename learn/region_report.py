@@ -1,0 +1,129 @@
+"""The report of one boundary put together from its accounting: the warnings, the boundary, the provenance.
+
+:func:`assemble_report` (the end of :meth:`learn.region.Region.report_from_strata`) adds to the accounting
+stage's warnings those about the data (synthetic data, a repaired geometry, a boundary with no pixel or partly
+off the data) and builds the :class:`learn.report.models.Report`. :func:`provenance_record` (behind
+:meth:`learn.region.Region.provenance`) says what computed a report: software version, catalog, region, grid,
+every layer file used, the factor tables (label → sha256), the trees-outside-forest rows, the method and the
+options.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shapely
+
+from learn.report.models import BoundaryInfo, Period, Report
+
+if TYPE_CHECKING:
+    from learn.accounting.factors import TofSelection
+    from learn.accounting.inventory import Accounting
+    from learn.options import InventoryOptions
+    from learn.region import PeriodLayers, Region
+    from learn.sources.boundaries import Boundary
+
+
+def assemble_report(
+    region: Region,
+    b: Boundary,
+    layers: PeriodLayers,
+    acc: Accounting,
+    options: InventoryOptions,
+    tof: TofSelection | None,
+) -> Report:
+    """The report of boundary ``b`` of ``region`` from its accounting ``acc``, with warnings and provenance."""
+    warnings = list(acc.warnings)
+    if region.spec.synthetic:
+        warnings.insert(
+            0,
+            f"SYNTHETIC DATA: region '{region.name}' is generated demo data, not a real place; "
+            "do not use these numbers for reporting",
+        )
+    if b.repaired:
+        warnings.append(
+            f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid"
+        )
+    if acc.area_ha == 0:
+        warnings.append(f"boundary '{b.id}' contains no pixel centre of the grid; all values are zero")
+    polygon_area = b.polygon_area_ha
+    inside = shapely.intersection(b.geometry, shapely.box(*region.grid.bounds)).area / max(
+        b.geometry.area, 1e-9
+    )
+    if inside < 0.999:
+        warnings.append(
+            f"{100 * (1 - inside):.1f} % of boundary '{b.id}' lies outside the region's data and is not counted"
+        )
+    return Report(
+        boundary=BoundaryInfo(
+            id=b.id,
+            name=b.name,
+            area_ha=acc.area_ha,
+            polygon_area_ha=polygon_area,
+            nodata_area_ha=acc.nodata_area_ha,
+        ),
+        period=Period(start=layers.start, end=layers.end, years=layers.end - layers.start),
+        inventory=acc.inventory,
+        ipcc_summary=acc.ipcc_summary,
+        totals=acc.totals,
+        change_matrix=acc.change_matrix,
+        tree_canopy=acc.tree_canopy,
+        warnings=warnings,
+        provenance=region.provenance(layers, options, tof),
+    )
+
+
+def provenance_record(
+    region: Region, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None
+) -> dict[str, Any]:
+    """The provenance of a report of ``region`` for one period (``layers``), ``options`` and TOF rows ``tof``."""
+    from learn._version import __version__
+
+    def layer_entry(name: str, path: Path, **extra: Any) -> dict[str, Any]:
+        spec = region.spec.layers.get(name)
+        return {
+            "path": str(path),
+            "source": spec.source if spec else None,
+            "version": spec.version if spec else None,
+            **extra,
+        }
+
+    used: dict[str, Any] = {
+        "land_cover_start": layer_entry("land_cover", layers.land_cover[0], year=layers.start),
+        "land_cover_end": layer_entry("land_cover", layers.land_cover[1], year=layers.end),
+    }
+    if layers.canopy and layers.canopy_years:
+        used["tree_canopy_start"] = layer_entry("tree_canopy", layers.canopy[0], year=layers.canopy_years[0])
+        used["tree_canopy_end"] = layer_entry("tree_canopy", layers.canopy[1], year=layers.canopy_years[1])
+    if layers.forest_age_type_region:
+        used["forest_age_type_region"] = layer_entry("forest_age_type_region", layers.forest_age_type_region)
+    for (a, b_), p in zip(layers.disturbance_periods, layers.disturbance, strict=True):
+        used[f"disturbance_{a}_{b_}"] = layer_entry("disturbance", p, period=[a, b_], combined_by="max")
+    if layers.carbon:
+        for k, p in layers.carbon.items():
+            used[k] = layer_entry(k, p)
+    tables: dict[str, str] = {}
+    if region.forest_factors:
+        tables[region.forest_factors.label] = region.forest_factors.sha256
+    if region.tof_factors:
+        tables[region.tof_factors.label] = region.tof_factors.sha256
+    return {
+        "software_version": __version__,
+        "catalog": str(region.catalog.path),
+        "region": region.name,
+        "synthetic": region.spec.synthetic,
+        "grid": {
+            "crs": region.grid.crs.to_string(),
+            "transform": list(region.grid.transform)[:6],
+            "width": region.grid.width,
+            "height": region.grid.height,
+            "pixel_area_ha": region.grid.pixel_area_ha,
+        },
+        "layers": used,
+        "factor_tables": tables,
+        "tof_factor_rows": {"ef": tof.ef_row, "rf": tof.rf_row} if tof else None,
+        "method": "ICLEI USA / WRI LEARN (IPCC gain-loss): Glen, Harris & Birdsey 2024, WRI Technical Note "
+        "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
+        "options": options.as_dict(),
+    }
