@@ -22,21 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from learn.report.frames import (
-    canopy_frame,
-    change_matrix_frame,
-    inventory_frame,
-    provenance_frame,
-    summary_frame,
-)
-from learn.report.labels import (
-    METHOD_CITATION,
-    SYNTHETIC_WARNING,
-    UNITS_CONVENTION,
-    generated_by,
-    number_format,
-    with_unit_headers,
-)
+from learn.report import frames, labels
 from learn.report.models import Report
 from learn.util import write_text_atomic
 
@@ -76,7 +62,7 @@ def fmt_number(value: Any, digits: int) -> str:
 
 def decimals(header: str) -> int | None:
     """Display decimals for a header carrying its unit (the same rule as the XLSX number formats)."""
-    fmt = number_format(header)
+    fmt = labels.number_format(header)
     return None if fmt is None else len(fmt.partition(".")[2])
 
 
@@ -101,8 +87,8 @@ def frame_table(frame: pd.DataFrame, caption: str, *, total_last: bool = False) 
 
 
 def inventory_table(report: Report) -> HtmlTable:
-    frame = with_unit_headers(
-        inventory_frame(report).drop(columns=["boundary_id", "boundary_name", "start", "end"])
+    frame = labels.with_unit_headers(
+        frames.inventory_frame(report).drop(columns=["boundary_id", "boundary_name", "start", "end"])
     )
     return frame_table(
         frame, "GHG inventory (t CO2e/yr; emissions positive, removals negative)", total_last=True
@@ -110,16 +96,18 @@ def inventory_table(report: Report) -> HtmlTable:
 
 
 def summary_table(report: Report) -> HtmlTable:
-    return frame_table(with_unit_headers(summary_frame(report)), "IPCC summary (t CO2e/yr)")
+    return frame_table(labels.with_unit_headers(frames.summary_frame(report)), "IPCC summary (t CO2e/yr)")
 
 
 def canopy_table(report: Report) -> HtmlTable:
-    return frame_table(with_unit_headers(canopy_frame(report)), "Tree canopy summary (non-forest land)")
+    return frame_table(
+        labels.with_unit_headers(frames.canopy_frame(report)), "Tree canopy summary (non-forest land)"
+    )
 
 
 def change_matrix_table(report: Report) -> HtmlTable:
     """The change matrix (ha): rows are start-year classes with NLCD labels, columns end-year class codes."""
-    frame = change_matrix_frame(report)
+    frame = frames.change_matrix_frame(report)
     codes = [str(c).split(" ")[0] for c in frame.columns]
     rows = [
         [str(label), *(fmt_number(v, 1) for v in values)]
@@ -179,7 +167,7 @@ def tof_rows_table(provenance: dict[str, Any]) -> HtmlTable:
 
 def run_table(report: Report) -> HtmlTable:
     """Every other provenance entry (software, catalog, region, grid, options), flattened."""
-    frame = provenance_frame(report)
+    frame = frames.provenance_frame(report)
     keep = ~frame["key"].str.split(".").str[0].isin(_OWN_TABLES)
     return frame_table(frame[keep], "Run")
 
@@ -267,11 +255,11 @@ def context(report: Report) -> dict[str, Any]:
     return {
         "report": report,
         "synthetic": bool(prov.get("synthetic")),
-        "synthetic_warning": SYNTHETIC_WARNING,
+        "synthetic_warning": labels.SYNTHETIC_WARNING,
         "region": prov.get("region", ""),
         "headline": headline(report),
         "not_estimated": partial_total(report),
-        "units": UNITS_CONVENTION,
+        "units": labels.UNITS_CONVENTION,
         "tables": [inventory_table(report), summary_table(report), canopy_table(report)],
         "matrix": change_matrix_table(report),
         "flux_chart": data_uri(flux_chart(report)),
@@ -282,8 +270,8 @@ def context(report: Report) -> dict[str, Any]:
             tof_rows_table(prov),
             run_table(report),
         ],
-        "generated_by": generated_by(prov),
-        "method": METHOD_CITATION,
+        "generated_by": labels.generated_by(prov),
+        "method": labels.METHOD_CITATION,
         "method_in_provenance": prov.get("method"),
         "citations": CITATIONS,
     }
