@@ -24,7 +24,7 @@ from api.models import BoundaryTotals
 from api.render import ProcessTileRenderer, TileRenderer
 from api.tasks import Job, JobManager
 from learn import __version__
-from learn.batch import run_batch, safe_name, totals_frame
+from learn.batch import report_file_name, run_batch, totals_frame
 from learn.region import InventoryOptions, Region
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary
@@ -158,7 +158,7 @@ class Service:
     def _from_batch(
         self, region: Region, boundary_id: str, start: int, end: int, options: InventoryOptions
     ) -> Report | None:
-        path = self.batch_dir(region.name) / f"{start}_{end}" / f"{safe_name(boundary_id)}.json"
+        path = self.batch_dir(region.name) / f"{start}_{end}" / report_file_name(boundary_id)
         try:
             report = Report.model_validate_json(path.read_bytes())
         except (OSError, ValidationError, ValueError):

@@ -2,22 +2,26 @@
 
 Outputs in ``DIR``:
 
-* ``START_END/ID.json`` — the report of each boundary (the same document as ``learn inventory``);
+* ``START_END/<id>-<hash>.json`` — the report of each boundary (the same document as ``learn inventory``),
+  named by :func:`learn.batch_reuse.report_file_name`; ``START_END/keys/`` the inputs key of each;
 * ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
 * ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
 * ``boundaries.gpkg``, ``boundaries.geojson``, ``boundaries.parquet`` (GeoParquet) — boundaries (EPSG:4326)
   with their totals per period (and ``totals_complete`` / ``not_estimated``: whether rows were left out);
-* ``manifest.json`` — what was asked and what is done.
+* ``manifest.json`` — what was asked, what is done, each report's file and the inputs of each period.
 
-Resumable: reports are written atomically as they finish; a restart reuses the reports whose period
-and options match and recomputes only what is missing (nothing lost or duplicated).
+Resumable: reports are written atomically as they finish; a restart reuses the reports computed from the
+same inputs (:mod:`learn.batch_reuse`) and recomputes the rest — missing ones and those whose inputs changed.
+The output folder is checked for writing before any raster work; a folder or disk fault is an
+:class:`learn.errors.OutputError` naming the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from pydantic import ValidationError
+from pyogrio.errors import DataSourceError
 
+from learn.batch_reuse import ReportFiles, inputs_keys, period_inputs, report_file_name
+from learn.batch_reuse import safe_name as safe_name  # api/ imports it from here
 from learn.options import InventoryOptions
 from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
@@ -35,7 +41,7 @@ from learn.report.labels import totals_flags
 from learn.report.models import Report
 from learn.report.xlsx import write_batch_xlsx
 from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
-from learn.util import atomic_path, write_text_atomic
+from learn.util import atomic_path, check_writable_folder, output_error, write_text_atomic
 
 if TYPE_CHECKING:
     from learn.region import Region
@@ -48,23 +54,17 @@ class BatchResult:
     reports: list[Report] = field(default_factory=list)
     computed: int = 0
     reused: int = 0
+    #: Of ``computed``: reports found on disk but computed from other inputs (catalog, layers, factors, ...).
+    inputs_changed: int = 0
 
 
-def safe_name(boundary_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in boundary_id)
-
-
-def _reusable(path: Path, start: int, end: int, options: InventoryOptions) -> Report | None:
-    if not path.exists():
-        return None
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Disk and folder faults while writing ``target`` become an :class:`OutputError` naming it."""
     try:
-        report = Report.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, ValueError):
-        return None  # unreadable leftovers are recomputed
-    same = (report.period.start, report.period.end) == (start, end) and report.provenance.get(
-        "options"
-    ) == options.as_dict()
-    return report if same else None
+        yield
+    except (OSError, DataSourceError) as e:  # pyogrio: e.g. "Failed to commit transaction" on a full disk
+        raise output_error(target, e) from None
 
 
 def cache_dir() -> Path:
@@ -102,6 +102,9 @@ def run_batch(
     ids = bset.ids()
     for start, end in periods:
         region.check_period(start, end)
+    _ = region.forest_factors, region.tof_factors  # a bad factor table fails before any work
+    for start, end in periods:  # before the raster passes, not after them
+        check_writable_folder(out / f"{start}_{end}")
     result = BatchResult()
     manifest: dict[str, Any] = {
         "region": region.name,
@@ -111,12 +114,17 @@ def run_batch(
         "periods": {},
     }
     for start, end in periods:
-        period_dir = out / f"{start}_{end}"
-        reports = {bid: _reusable(period_dir / f"{safe_name(bid)}.json", start, end, options) for bid in ids}
+        files = ReportFiles(out / f"{start}_{end}")
+        layers = region.period_layers(start, end)
+        inputs = period_inputs(region, layers, options)
+        keys = inputs_keys(inputs, bset)
+        reports: dict[str, Report | None] = {}
+        for bid in ids:
+            status, reports[bid] = files.reusable(bid, keys[bid])
+            result.reused += status == "reused"
+            result.inputs_changed += status == "inputs_changed"
         todo = [bid for bid, r in reports.items() if r is None]
-        result.reused += len(ids) - len(todo)
         if todo:
-            layers = region.period_layers(start, end)
             sub = bset.frame[bset.frame["id"].isin(todo)]
             zones = zone_source(region, bset, options)
             job = region.reduction_job(layers, zones)
@@ -136,15 +144,26 @@ def run_batch(
             for k, bid in enumerate(todo, start=1):
                 b: Boundary = bset.get(bid)
                 report = region.report_from_strata(b, layers, by_zone.get(index[bid], empty), options)
-                write_text_atomic(period_dir / f"{safe_name(bid)}.json", report.to_json())
+                text = report.to_json()
+                # The report first, then the key vouching for it (by its sha256): a kill in between
+                # leaves a report without a key, which the next run recomputes.
+                with _writing(files.report(bid)):
+                    write_text_atomic(files.report(bid), text)
+                with _writing(files.key(bid)):
+                    write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
                 reports[bid] = report
                 result.computed += 1
                 if progress:
                     progress(f"{start}–{end} reports", k, len(todo))
         result.reports.extend(r for r in reports.values() if r is not None)
-        manifest["periods"][f"{start}_{end}"] = {"done": ids}
+        manifest["periods"][f"{start}_{end}"] = {
+            "done": ids,
+            "reports": {bid: report_file_name(bid) for bid in ids},
+            "inputs": inputs,
+        }
     _write_tables(result.reports, bset, out)
-    write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
+    with _writing(out / "manifest.json"):
+        write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
 
 
@@ -195,7 +214,8 @@ class BatchRun:
 
     ``frame``: one tidy row per inventory row (:func:`learn.report.frames.tidy_frame`; ha, t CO2e/yr).
     ``geoframe``: boundaries in EPSG:4326 with their totals per period (:func:`totals_geoframe`).
-    ``out``: the output folder (None when the batch ran in a temporary folder).
+    ``out``: the output folder (None when the batch ran in a temporary folder). ``inputs_changed``: of the
+    reports computed, those found in ``out`` but computed from other inputs.
     """
 
     reports: list[Report]
@@ -204,6 +224,7 @@ class BatchRun:
     computed: int
     reused: int
     out: Path | None = None
+    inputs_changed: int = 0
 
     @classmethod
     def from_result(cls, result: BatchResult, bset: BoundarySet, out: Path | None) -> BatchRun:
@@ -214,23 +235,27 @@ class BatchRun:
             computed=result.computed,
             reused=result.reused,
             out=out,
+            inputs_changed=result.inputs_changed,
         )
 
 
 def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
     tidy = tidy_frame(reports)
-    write_text_atomic(out / "inventory.csv", tidy.to_csv(index=False, lineterminator="\n"))
-    with atomic_path(out / "inventory.parquet") as tmp:
+    with _writing(out / "inventory.csv"):
+        write_text_atomic(out / "inventory.csv", tidy.to_csv(index=False, lineterminator="\n"))
+    with _writing(out / "inventory.parquet"), atomic_path(out / "inventory.parquet") as tmp:
         tidy.to_parquet(tmp, index=False)
     totals = totals_frame(reports)
     joined = totals_geoframe(reports, bset)
-    with atomic_path(out / "boundaries.gpkg") as tmp:
+    with _writing(out / "boundaries.gpkg"), atomic_path(out / "boundaries.gpkg") as tmp:
         joined.to_file(tmp, driver="GPKG", layer="boundaries")
     # Python's float repr, not GDAL's writer: GDAL keeps only 15 significant digits in properties.
-    write_text_atomic(out / "boundaries.geojson", joined.to_json(drop_id=True))
-    with atomic_path(out / "boundaries.parquet") as tmp:
+    with _writing(out / "boundaries.geojson"):
+        write_text_atomic(out / "boundaries.geojson", joined.to_json(drop_id=True))
+    with _writing(out / "boundaries.parquet"), atomic_path(out / "boundaries.parquet") as tmp:
         joined.to_parquet(tmp, index=False)  # GeoParquet
-    write_batch_xlsx(reports, tidy, totals, out / "inventory.xlsx")
+    with _writing(out / "inventory.xlsx"):
+        write_batch_xlsx(reports, tidy, totals, out / "inventory.xlsx")
 
 
 def load_boundaries_file(path: Path, region: Region, *, id_field: str, name_field: str) -> BoundarySet:

@@ -36,3 +36,7 @@ class RasterError(LearnError):
 
 class PeriodError(LearnError):
     """The requested inventory years are not usable."""
+
+
+class OutputError(LearnError):
+    """An output file or folder cannot be written (read-only, full disk, not a folder, no permission)."""

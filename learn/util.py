@@ -1,14 +1,17 @@
-"""Small helpers shared by several modules: atomic writes, hashing, close matches."""
+"""Small helpers shared by several modules: atomic writes, output faults, hashing, close matches."""
 
 from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from learn.errors import OutputError
 
 
 def close_matches(word: str, choices: Sequence[str], *, what: str, n: int = 5) -> str:
@@ -62,3 +65,31 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def output_error(target: str | os.PathLike[str], err: BaseException) -> OutputError:
+    """The user-facing error for a failure to write ``target`` (an ``OSError`` or a GDAL write error)."""
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+    code = err.errno if isinstance(err, OSError) else None
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        hint = "free space on that disk (or choose another output folder) and run again"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "choose an output folder you can write to"
+    elif code in (errno.ENOTDIR, errno.EEXIST):
+        hint = "a part of the path is a file, not a folder: choose another output folder"
+    else:
+        hint = "check the output folder and the free space on its disk, then run again"
+    return OutputError(f"cannot write {target}: {reason}", hint=hint)
+
+
+def check_writable_folder(folder: str | os.PathLike[str]) -> None:
+    """Create ``folder`` if needed and write and remove a probe file in it, so a read-only or missing
+    folder fails before any long computation, not after it."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".tmp-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise output_error(folder, e) from None

@@ -14,6 +14,7 @@ import yaml
 from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli, write_tif
 
 import learn
+from learn.batch import report_file_name
 
 
 @pytest.fixture
@@ -296,11 +297,11 @@ def test_batch_is_resumable_and_equals_inventory(tiny, tmp_path, monkeypatch, ca
     out_dir = tmp_path / "batch"
     args = ["batch", "--catalog", str(tiny), "-r", "t", "--years", "2011", "2019", "--out", str(out_dir)]
     assert run_cli(args, monkeypatch, capsys)[0] == 0
-    first = (out_dir / "2011_2019" / "A.json").stat().st_mtime_ns
-    (out_dir / "2011_2019" / "B.json").unlink()  # as if killed before B finished
+    first = (out_dir / "2011_2019" / report_file_name("A")).stat().st_mtime_ns
+    (out_dir / "2011_2019" / report_file_name("B")).unlink()  # as if killed before B finished
     code, _, err = run_cli(args, monkeypatch, capsys)
     assert code == 0 and "1 reports computed, 1 reused" in err
-    assert (out_dir / "2011_2019" / "A.json").stat().st_mtime_ns == first
+    assert (out_dir / "2011_2019" / report_file_name("A")).stat().st_mtime_ns == first
     import pandas as pd
 
     tidy = pd.read_csv(out_dir / "inventory.csv", dtype={"boundary_id": str})

@@ -380,7 +380,8 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
     ]
     code, _, err = run_cli(args, monkeypatch, capsys)
     assert code == 0, err
-    reports = {p.stem: Report.model_validate_json(p.read_text()) for p in (out / "2011_2019").glob("*.json")}
+    stored = [Report.model_validate_json(p.read_text()) for p in (out / "2011_2019").glob("*.json")]
+    reports = {r.boundary.id: r for r in stored}
     ids = learn.open_region("demo", demo_catalog).boundaries.ids()
     assert sorted(reports) == sorted(ids)
     totals = ("gross_emissions_t_co2e_per_yr", "gross_removals_t_co2e_per_yr", "net_t_co2e_per_yr")
@@ -438,7 +439,9 @@ def test_batch_outputs_say_which_totals_are_partial(
     code, _, err = run_cli(args, monkeypatch, capsys)
     assert code == 0, err
     assert "1 of 2 reports have partial totals" in err
-    a, b = (Report.model_validate_json((out / "2011_2019" / f"{i}.json").read_text()) for i in "AB")
+    from learn.batch import report_file_name
+
+    a, b = (Report.model_validate_json((out / "2011_2019" / report_file_name(i)).read_text()) for i in "AB")
     assert (a.totals.complete, a.totals.not_estimated) == (False, ["Forest Change — To Settlement"])
     assert (b.totals.complete, b.totals.not_estimated) == (True, [])
     want = {"A": (False, "Forest Change — To Settlement"), "B": (True, "")}

@@ -134,7 +134,14 @@ def batch_cmd(
             client=client,
             progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
         )
-    err.print(f"{result.computed} reports computed, {result.reused} reused → {out_dir}")
+    changed = (
+        f" ({result.inputs_changed} of them because their inputs changed since the last run)"
+        if result.inputs_changed
+        else ""
+    )
+    err.print(
+        f"{result.computed} reports computed{changed}, {result.reused} reused → {out_dir}", soft_wrap=True
+    )
     partial = sum(not r.totals.complete for r in result.reports)
     if partial:
         err.print(

@@ -7,6 +7,7 @@ against the catalog file's folder.
 from __future__ import annotations
 
 import os
+import string
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,12 +72,20 @@ class LayerSpec(_Model):
 class BoundarySpec(_Model):
     path: str
     id_field: str
-    name_field: str
+    name_field: str = Field(description="column with the boundary's name (default: the id field)")
     layer: str | None = None
     state_field: str | None = Field(
         default=None, description="column with the state postal code (TOF factors)"
     )
     kind_field: str | None = Field(default=None, description="column saying county / place / ...")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_defaults_to_id(cls, data: Any) -> Any:
+        # A boundary file without a name column is still usable: the id doubles as the name.
+        if isinstance(data, dict) and data.get("name_field") is None and "id_field" in data:
+            return {**data, "name_field": data["id_field"]}
+        return data
 
 
 class FactorSpec(_Model):
@@ -84,8 +93,31 @@ class FactorSpec(_Model):
     trees_outside_forest: str | None = None
 
 
+#: The ``{placeholders}`` each layer's path may use (filled in per year or disturbance period).
+PATH_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "land_cover": frozenset({"year"}),
+    "tree_canopy": frozenset({"year"}),
+    "disturbance": frozenset({"start", "end"}),
+}
+
+
+def _placeholder_fault(layer: str, path: str) -> str | None:
+    """Why ``path`` cannot be filled in for ``layer`` (an unknown or malformed ``{...}``), or None."""
+    allowed = PATH_PLACEHOLDERS.get(layer, frozenset())
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(path) if name is not None]
+    except ValueError as err:  # e.g. a lone "{" or "}"
+        return f"layer '{layer}': path '{path}' is not a valid template ({err}); write a literal brace as {{{{ or }}}}"
+    unknown = sorted({n for n in names if n not in allowed})
+    if not unknown:
+        return None
+    use = ", ".join(f"{{{a}}}" for a in sorted(allowed)) if allowed else "none"
+    shown = ", ".join(f"{{{n}}}" for n in unknown)
+    return f"layer '{layer}': path '{path}' uses unknown placeholder(s) {shown}; this layer may use: {use}"
+
+
 class RegionSpec(_Model):
-    description: str
+    description: str = ""
     synthetic: bool = False
     state: str | None = Field(default=None, description="state postal code used when boundaries carry none")
     default_period: tuple[int, int] | None = None
@@ -106,6 +138,10 @@ class RegionSpec(_Model):
 
     @model_validator(mode="after")
     def _check_layers(self) -> RegionSpec:
+        for name, layer in self.layers.items():
+            fault = _placeholder_fault(name, layer.path)
+            if fault:
+                raise ValueError(fault)
         for name in ("land_cover", "tree_canopy"):
             spec = self.layers.get(name)
             if spec is not None and (not spec.years or "{year}" not in spec.path):
@@ -182,13 +218,71 @@ def parse_catalog(data: Any, *, base_dir: Path, path: Path | None = None) -> Cat
         ) from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *anchor" merges keys by design
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                earlier = first_line.get(key)
+            except TypeError:
+                continue  # an unhashable key: the base class reports it
+            if earlier is not None:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key '{key}' is given twice in the same mapping (lines {earlier} and {line})",
+                    key_node.start_mark,
+                )
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str, name: str | os.PathLike[str] | None = None) -> Any:
+    """A YAML document as plain data; a key repeated in one mapping is an error (``yaml.YAMLError``).
+
+    ``name`` (the file) is what error messages call the document.
+    """
+    loader = _UniqueKeyLoader(text)
+    if name is not None:
+        loader.name = str(name)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def read_catalog_text(p: Path) -> str:
+    """The text of a catalog file; a missing, unreadable or non-UTF-8 file is a :class:`CatalogError`."""
+    if not p.exists():
+        raise CatalogError(f"catalog file not found: {p}", hint="pass --catalog PATH or set LEARN_CATALOG")
+    if p.is_dir():
+        raise CatalogError(
+            f"catalog {p} is a folder, not a file",
+            hint=f"pass the catalog's YAML file, e.g. --catalog {p / 'data_catalog.yaml'}",
+        )
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise CatalogError(
+            f"catalog {p} is not UTF-8 text (byte {err.start}: {err.reason})",
+            hint="save the catalog as UTF-8 (most editors offer it under 'Save with encoding')",
+        ) from None
+    except OSError as err:
+        raise CatalogError(f"cannot read catalog {p}: {err.strerror or err}") from None
+
+
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     """Read and validate a catalog file (default: :func:`default_catalog_path`)."""
     p = Path(path) if path is not None else default_catalog_path()
-    if not p.exists():
-        raise CatalogError(f"catalog file not found: {p}", hint="pass --catalog PATH or set LEARN_CATALOG")
+    text = read_catalog_text(p)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = parse_yaml(text, p)
     except yaml.YAMLError as err:
-        raise CatalogError(f"catalog {p} is not valid YAML: {err}") from None
+        raise CatalogError(f"catalog {p} is not valid YAML: {err}", hint="fix the line named above") from None
     return parse_catalog(data, base_dir=p.resolve().parent, path=p.resolve())

@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
 from learn.errors import CatalogError
-from learn.sources.catalog import parse_catalog
+from learn.sources.catalog import parse_catalog, parse_yaml, read_catalog_text
 from learn.util import atomic_path
 
 
@@ -56,8 +56,13 @@ def relative_to_catalog(path: Path, catalog_path: Path) -> str:
 def upsert_region(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     """Set ``regions.<name>`` to ``entry``; returns True when the file changed."""
     y = _round_trip()
-    text = catalog_path.read_text(encoding="utf-8")
-    doc = y.load(text)
+    text = read_catalog_text(catalog_path)
+    try:
+        doc = y.load(text)  # ruamel refuses repeated keys too (DuplicateKeyError)
+    except YAMLError as err:
+        raise CatalogError(
+            f"catalog {catalog_path} is not valid YAML: {err}", hint="fix the line named above"
+        ) from None
     if doc is None:
         doc = CommentedMap()
     if not isinstance(doc, dict):
@@ -71,7 +76,9 @@ def upsert_region(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     new_text = buf.getvalue()
     # Validate exactly what will be written (same loader as learn.sources.catalog.load_catalog).
     parse_catalog(
-        yaml.safe_load(new_text), base_dir=catalog_path.resolve().parent, path=catalog_path.resolve()
+        parse_yaml(new_text, catalog_path),
+        base_dir=catalog_path.resolve().parent,
+        path=catalog_path.resolve(),
     )
     if new_text == text:
         return False
