@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 
 from learn.report.models import BoundaryInfo, Period, Report
+from learn.sources.boundaries import REPAIR_TOLERANCE
 
 if TYPE_CHECKING:
     from learn.accounting.factors import TofSelection
@@ -43,7 +44,8 @@ def assemble_report(
         )
     if b.repaired:
         warnings.append(
-            f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid"
+            f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid "
+            f"(area kept within {100 * REPAIR_TOLERANCE:g} % of the area its rings describe)"
         )
     if acc.area_ha == 0:
         warnings.append(f"boundary '{b.id}' contains no pixel centre of the grid; all values are zero")
