@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from learn.errors import FactorTableError
@@ -151,15 +153,43 @@ def _read_csv(path: Path, what: str, error: type[FactorTableError] = FactorTable
         raise error(f"{what} {path} cannot be read as CSV: {err}") from None
 
 
-def _require_numeric(df: pd.DataFrame, cols: list[str], path: Path) -> None:
+#: Largest magnitude accepted for a factor (t C/ha or t C/ha/yr): the densest forests hold ~2,000 t C/ha,
+#: so a larger value is a unit error (kg for t) or a typo, and huge values would overflow the sums to inf.
+MAX_ABS_FACTOR = 10_000.0
+
+
+def _require_numeric(
+    df: pd.DataFrame, cols: list[str], path: Path, row_label: Callable[[int], str] | None = None
+) -> None:
+    """Every value of ``cols`` must be a finite number of at most ``MAX_ABS_FACTOR``; errors name the
+    CSV line and, when ``row_label`` is given, the row's key (a forest code, a TOF level and name)."""
+
+    def rows(index: list[int]) -> str:
+        where = [f"line {int(i) + 2}" + (f" ({row_label(int(i))})" if row_label else "") for i in index[:10]]
+        return ", ".join(where)
+
     for col in cols:
         values = pd.to_numeric(df[col], errors="coerce")
         bad = df.index[values.isna()].tolist()
         if bad:
             raise FactorTableError(
                 f"factor table {path}: column '{col}' has missing or non-numeric values on data rows "
-                f"{[int(b) + 2 for b in bad[:10]]} (CSV line numbers)",
+                f"{[int(b) + 2 for b in bad[:10]]} (CSV line numbers): {rows(bad)}",
                 hint="every factor must be a number",
+            )
+        infinite = df.index[~np.isfinite(values.to_numpy(float))].tolist()
+        if infinite:
+            raise FactorTableError(
+                f"factor table {path}: column '{col}' has non-finite values (inf, -inf or too large for a "
+                f"number, e.g. 1e400) on {rows(infinite)}",
+                hint="every factor must be a finite number",
+            )
+        huge = df.index[values.abs() > MAX_ABS_FACTOR].tolist()
+        if huge:
+            raise FactorTableError(
+                f"factor table {path}: column '{col}' has values larger than {MAX_ABS_FACTOR:,.0f} in magnitude "
+                f"on {rows(huge)}",
+                hint="factors are in t C/ha (per year for removal factors); check the units",
             )
         df[col] = values.astype(float)
 
@@ -177,7 +207,10 @@ def load_forest_factors(path: str | Path) -> ForestFactorTable:
     has_severity = all(c in df.columns for c in HARVEST_SEVERITY_COLUMNS)
     numeric = [c for c in FOREST_COLUMNS if c.endswith("Factor")]
     numeric += list(HARVEST_SEVERITY_COLUMNS) if has_severity else []
-    _require_numeric(df, ["ForestAgeTypeRegion", *numeric], path)
+    _require_numeric(df, ["ForestAgeTypeRegion"], path)
+    _require_numeric(
+        df, numeric, path, lambda i: f"ForestAgeTypeRegion {int(df.at[i, 'ForestAgeTypeRegion'])}"
+    )
     codes = df["ForestAgeTypeRegion"]
     if (codes != codes.round()).any() or (codes <= 0).any():
         raise FactorTableError(f"forest factor table {path}: ForestAgeTypeRegion must be positive integers")
@@ -216,15 +249,33 @@ def load_tof_factors(path: str | Path) -> TofFactorTable:
         raise FactorTableError(
             f"TOF factor table {path}: unknown level(s) {bad_levels}; use {list(TOF_LEVELS)}"
         )
-    _require_numeric(df, ["ef_t_c_per_ha", "rf_t_c_per_ha_yr"], path)
+    df["name"] = df["name"].fillna("").astype(str).str.strip()
+    _require_numeric(df, list(TOF_FACTOR_COLUMNS), path, lambda i: f"{df.at[i, 'level']},{df.at[i, 'name']}")
     if (df["ef_t_c_per_ha"] < 0).any() or (df["rf_t_c_per_ha_yr"] > 0).any():
         raise FactorTableError(
             f"TOF factor table {path}: ef_t_c_per_ha must be ≥ 0 and rf_t_c_per_ha_yr ≤ 0 (removals are negative)"
         )
     if (df["level"] == "default").sum() != 1:
         raise FactorTableError(f"TOF factor table {path}: needs exactly one 'default' row")
-    df["name"] = df["name"].fillna("").astype(str).str.strip()
+    _refuse_duplicate_keys(df, path)
     return TofFactorTable(path=path, sha256=sha256_file(path), table=df.reset_index(drop=True))
+
+
+def _refuse_duplicate_keys(df: pd.DataFrame, path: Path) -> None:
+    """Two rows of one level whose names match as the selection matches them (case and spacing ignored)
+    would make the choice depend on row order: refused, naming them."""
+    key = df["level"] + "|" + df["name"].map(lambda n: " ".join(n.split()).casefold())
+    repeated = df[key.duplicated(keep=False)]
+    if len(repeated):
+        groups = [
+            " and ".join(f"line {int(i) + 2} ({df.at[i, 'level']},{df.at[i, 'name']!r})" for i in g.index)
+            for _, g in repeated.groupby(key[repeated.index], sort=False)
+        ]
+        raise FactorTableError(
+            f"TOF factor table {path}: rows with the same level and name (case and spaces ignored): "
+            f"{'; '.join(groups)}",
+            hint="keep one row per state and per place",
+        )
 
 
 def _row_dict(row: pd.Series) -> dict[str, object]:

@@ -3,11 +3,12 @@ disturbance emissions) and reforestation (``docs/method.md``, "Forest terms").""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
 import learn.landuse as lu
+from learn.accounting.factors import HARVEST_SEVERITY_COLUMNS
 from learn.accounting.terms import (
     C_TO_CO2,
     FIRE,
@@ -93,6 +94,27 @@ def forest_rows(
         f = table.table.loc[codes[sel], column].to_numpy(float)
         return float((s.loc[sel, "pixels"].to_numpy(float) * px * f).sum())
 
+    def negative_codes(sel: pd.Series, column: str) -> list[int]:
+        """Codes of ``sel`` (with area) whose ``column`` factor is negative."""
+        if table is None or not sel.any():
+            return []
+        used = codes[sel & (s["pixels"] > 0)]
+        f = table.table.loc[used, column].to_numpy(float)
+        return sorted({int(c) for c, v in zip(used, f, strict=True) if v < 0})
+
+    def warn_negative(type_: str, found: dict[str, list[int]]) -> dict[str, Any]:
+        """Say which codes entered a disturbance row with a negative EF; the row's ``factors`` entry."""
+        found = {col: c for col, c in found.items() if c}
+        if not found:
+            return {}
+        listed = "; ".join(f"{col} for codes {c[:20]}" for col, c in found.items())
+        warnings.append(
+            f"{FOREST_REMAINING} — {type_} used negative emission factors ({listed}): LEARN publishes some "
+            "insect and low-severity harvest EFs as negative by design (the disturbed forest gains carbon over "
+            "the period); they are kept and lower this row's emissions (docs/method.md §3.3)"
+        )
+        return {"negative_factor_codes": found}
+
     factor_info = {"table": str(table.path), "sha256": table.sha256} if table is not None else {"table": None}
     forest_ok = inp.has_forest_codes and table is not None
     # Nonforest → forest: removals at the code's RF (annual).
@@ -136,23 +158,25 @@ def forest_rows(
         if not (forest_ok and inp.has_disturbance):
             return make_row(FOREST_REMAINING, type_, None, None, None, {**factor_info, "column": column})
         e = factor_sum(sel, column) * C_TO_CO2 / yrs
+        negative = warn_negative(type_, {column: negative_codes(sel, column)})
         return make_row(
             FOREST_REMAINING,
             type_,
             float(s.loc[sel, "pixels"].sum() * px),
             e,
             None,
-            {**factor_info, "column": column},
+            {**factor_info, "column": column, **negative},
         )
 
     rows.append(disturbance_row(FIRE, fire, "emission_factor_fire_tc_ha"))
     rows.append(disturbance_row(INSECT, insect, "emission_factor_insect_tc_ha"))
     if table is not None and table.has_severity and forest_ok and inp.has_disturbance:
         e = 0.0
-        for k, code in enumerate(DIST_HARVEST):
-            from learn.accounting.factors import HARVEST_SEVERITY_COLUMNS
-
-            e += factor_sum(harvest & (dist == code), HARVEST_SEVERITY_COLUMNS[k])
+        found: dict[str, list[int]] = {}
+        for column, code in zip(HARVEST_SEVERITY_COLUMNS, DIST_HARVEST, strict=True):
+            e += factor_sum(harvest & (dist == code), column)
+            found[column] = negative_codes(harvest & (dist == code), column)
+        negative = warn_negative(HARVEST, found)
         rows.append(
             make_row(
                 FOREST_REMAINING,
@@ -160,7 +184,7 @@ def forest_rows(
                 float(s.loc[harvest, "pixels"].sum() * px),
                 e * C_TO_CO2 / yrs,
                 None,
-                {**factor_info, "column": "Harvest_EF_<severity> for codes 1–4"},
+                {**factor_info, "column": "Harvest_EF_<severity> for codes 1–4", **negative},
             )
         )
     else:

@@ -101,6 +101,28 @@ def _ipcc_summary(rows: list[InventoryRow]) -> list[SummaryRow]:
     return out
 
 
+def gross_totals(rows: list[InventoryRow], warnings: list[str]) -> tuple[float, float]:
+    """Gross emissions (≥ 0) and gross removals (≤ 0) of the rows (docs/method.md §5).
+
+    A row whose emissions came out negative (negative disturbance EFs, §3.3) keeps that value in its
+    own emissions column, but it is a net removal: the totals count it in gross removals, with a
+    warning, so gross emissions stay the sum of the positive emissions. Net is the same either way.
+    """
+    gross_e, gross_r = 0.0, 0.0
+    for r in rows:
+        e, rm = r.emissions_t_co2e_per_yr, r.removals_t_co2e_per_yr
+        gross_r += rm or 0.0
+        if e is not None and e < 0:
+            gross_r += e
+            warnings.append(
+                f"{r.category} — {r.type}: its emissions are negative ({e:,.2f} t CO2e/yr, from negative "
+                "emission factors), a net removal; the totals count them in gross removals, not gross emissions"
+            )
+        else:
+            gross_e += e or 0.0
+    return float(gross_e), float(gross_r)
+
+
 def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
     """Turn the stratum table of one boundary into the report's tables."""
     if inp.end <= inp.start:
@@ -119,8 +141,7 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
     forest, _ = forest_rows(valid, inp, warnings)
     trees = tof_rows(valid, inp)
     rows = [*forest, *trees]
-    gross_e = float(sum(r.emissions_t_co2e_per_yr or 0.0 for r in rows))
-    gross_r = float(sum(r.removals_t_co2e_per_yr or 0.0 for r in rows))
+    gross_e, gross_r = gross_totals(rows, warnings)
     rows.append(make_row(TOTAL, TOTAL, None, gross_e, gross_r))
     if not inp.has_carbon:
         warnings.append(
