@@ -42,6 +42,9 @@ def assemble_report(
             f"SYNTHETIC DATA: region '{region.name}' is generated demo data, not a real place; "
             "do not use these numbers for reporting",
         )
+    canopy_note = canopy_years_warning(region, layers)
+    if canopy_note:
+        warnings.append(canopy_note)
     if b.repaired:
         warnings.append(
             f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid "
@@ -73,6 +76,24 @@ def assemble_report(
         tree_canopy=acc.tree_canopy,
         warnings=warnings,
         provenance=region.provenance(layers, options, tof),
+    )
+
+
+def canopy_years_warning(region: Region, layers: PeriodLayers) -> str | None:
+    """Say so when the canopy years used are not the inventory years (docs/method.md §1.2, §4); None if they are."""
+    if not layers.canopy or not layers.canopy_years or layers.canopy_years == (layers.start, layers.end):
+        return None
+    (c1, c2), years = layers.canopy_years, layers.end - layers.start
+    absent = [y for y in (layers.start, layers.end) if y not in region.canopy_years]
+    why = (
+        f"the region has no tree canopy layer for {' or '.join(map(str, absent))}"
+        if absent
+        else "the canopy years are chosen as docs/method.md §1.2 says"
+    )
+    return (
+        f"Trees outside forests use tree canopy {c1}→{c2} for the {layers.start}–{layers.end} inventory ({why}): "
+        f"canopy area is the mean of {c1} and {c2}, and canopy loss {c1}→{c2} is scaled by "
+        f"{years}/{c2 - c1} = {years / (c2 - c1):.4g} to the inventory's {years} years"
     )
 
 
