@@ -4,6 +4,7 @@ outputs (GeoPackage, GeoJSON, GeoParquet, CSV, Parquet, XLSX); and writes that f
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import math
@@ -308,7 +309,10 @@ def test_html_report_shows_the_report(report: Report, tmp_path: Path) -> None:
         assert cited in visible
     for warning in report.warnings:
         assert warning in visible
-    assert report.totals.complete and 'id="partial-total"' not in text  # every row estimated: no notice
+    # Alder County has forest of code 1999, which has no factor row: its totals are partial, and the page says so.
+    assert not report.totals.complete and 'id="partial-total"' in text
+    notice = between(text, 'id="partial-total"', "</div>")
+    assert all(html.escape(name) in notice for name in report.totals.not_estimated)
     assert "@media print" in text and "break-before: page" in text
 
 
@@ -414,8 +418,13 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
         "totals_complete",
         "not_estimated",
     ]
-    assert sheet["totals_complete"] == [True] * len(ids)  # the demo has every layer and factor table
-    assert "Totals" not in about
+    # Every layer and factor table, but Alder and Fenwater County have forest of a code without a factor row.
+    assert sheet["totals_complete"] == [reports[b].totals.complete for b in sheet["boundary_id"]]
+    assert {b for b, c in zip(sheet["boundary_id"], sheet["totals_complete"], strict=True) if not c} == {
+        "99001",
+        "99005",
+    }
+    assert about["Totals"].startswith("partial in 2 of 13 reports")
     for bid, net in zip(sheet["boundary_id"], sheet["net (t CO2e/yr)"], strict=True):
         assert net == pytest.approx(reports[bid].totals.net_t_co2e_per_yr, rel=XLSX_REL, abs=0)
     assert book["Totals"].cell(row=2, column=9).number_format == "#,##0.00"

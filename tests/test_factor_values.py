@@ -90,9 +90,12 @@ def test_negative_insect_emissions_are_named_and_counted_as_removals(make_region
     insect = r[("Forest Remaining Forest", "Insect/Disease")]
     fire = r[("Forest Remaining Forest", "Fire")]
     assert insect.emissions_t_co2e_per_yr == pytest.approx(PX * (-2 + 1) * K / 8)  # kept, negative
-    assert insect.factors["negative_factor_codes"] == {"emission_factor_insect_tc_ha": [7]}
+    assert insect.factors["negative_factor_codes"] == {"Insect Emissions Factor": [7]}
     assert "negative_factor_codes" not in fire.factors
-    assert any("Insect/Disease used negative emission factors" in w and "[7]" in w for w in rep.warnings)
+    assert any(
+        "Insect/Disease used negative emission factors (Insect Emissions Factor for codes [7])" in w
+        for w in rep.warnings
+    )
     assert any("Insect/Disease: its emissions are negative" in w for w in rep.warnings)
     t = rep.totals
     assert t.gross_emissions_t_co2e_per_yr == pytest.approx(

@@ -3,12 +3,12 @@ disturbance emissions) and reforestation (``docs/method.md``, "Forest terms").""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import pandas as pd
 
 import learn.landuse as lu
-from learn.accounting.factors import HARVEST_SEVERITY_COLUMNS
+from learn.accounting.factors import FOREST_COLUMNS, HARVEST_SEVERITY_COLUMNS
 from learn.accounting.terms import (
     C_TO_CO2,
     FIRE,
@@ -42,13 +42,17 @@ DIST_NONE, DIST_INSECT, DIST_FIRE = 0, 5, 10
 DIST_HARVEST = (1, 2, 3, 4)
 
 
-def forest_rows(
-    s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]
-) -> tuple[list[InventoryRow], pd.Series]:
-    """Forest Change (stock loss), Reforestation and Forest Remaining Forest rows.
+class ForestRows(NamedTuple):
+    rows: list[InventoryRow]
+    #: Strata moved by the burned-grassland recategorisation.
+    moved: pd.Series
+    #: Forest area (ha) without a code or a factor row, left out of the forest rows, by row type.
+    left_out_ha: dict[str, float]
 
-    Returns the rows and a boolean mask of strata moved by the burned-grassland recategorisation.
-    """
+
+def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> ForestRows:
+    """Forest Change (stock loss), Reforestation and Forest Remaining Forest rows, the strata moved by
+    the burned-grassland option and the forest area the rows leave out (no code or no factor row)."""
     px, yrs = inp.pixel_area_ha, inp.years
     table = inp.forest_factors
     codes = s["forest_age_type_region"].astype(int)
@@ -104,7 +108,8 @@ def forest_rows(
 
     def warn_negative(type_: str, found: dict[str, list[int]]) -> dict[str, Any]:
         """Say which codes entered a disturbance row with a negative EF; the row's ``factors`` entry."""
-        found = {col: c for col, c in found.items() if c}
+        csv_name = {v: k for k, v in FOREST_COLUMNS.items()}  # the factor table's own column names
+        found = {csv_name.get(col, col): c for col, c in found.items() if c}
         if not found:
             return {}
         listed = "; ".join(f"{col} for codes {c[:20]}" for col, c in found.items())
@@ -191,6 +196,7 @@ def forest_rows(
         rows.append(disturbance_row(HARVEST, harvest, "emission_factor_harvest_tc_ha"))
 
     # What the forest rows could not include, said out loud.
+    left_out: dict[str, float] = {}
     forest_like = s["transition"].isin([lu.FOREST_REMAINING_FOREST, lu.NONFOREST_TO_FOREST])
     if table is not None and inp.has_forest_codes:
         no_code = forest_like & (codes == 0)
@@ -207,9 +213,29 @@ def forest_rows(
                 f"have forest age-type-region codes without a factor row {missing_codes[:20]}; "
                 "they are left out of the forest rows — add rows for these codes to the forest factor table"
             )
+        left_out = _left_out_by_row(
+            s, forest_like & ~has_row & (s["pixels"] > 0), dist, inp.has_disturbance, px
+        )
     if moved.any():
         warnings.append(
             f"recategorise burned grassland: {s.loc[moved, 'pixels'].sum() * px:.2f} ha of burned Forest→Grassland "
             "counted as Forest Remaining Forest (fire emissions only) and removed from 'To Grassland'"
         )
-    return rows, moved
+    return ForestRows(rows, moved, left_out)
+
+
+def _left_out_by_row(
+    s: pd.DataFrame, left: pd.Series, dist: pd.Series, has_disturbance: bool, px: float
+) -> dict[str, float]:
+    """Area (ha) of forest left out of the forest rows, by the row (``type``) it would have counted in."""
+    if not left.any():
+        return {}
+    row_of = pd.Series(UNDISTURBED, index=s.index)
+    if has_disturbance:
+        row_of[dist == DIST_FIRE] = FIRE
+        row_of[dist == DIST_INSECT] = INSECT
+        row_of[dist.isin(DIST_HARVEST)] = HARVEST
+    row_of[s["transition"] == lu.NONFOREST_TO_FOREST] = REFORESTATION
+    area = (s.loc[left, "pixels"] * px).groupby(row_of[left]).sum()
+    order = [REFORESTATION, UNDISTURBED, FIRE, INSECT, HARVEST]
+    return {t: float(area[t]) for t in order if t in area.index}
