@@ -10,6 +10,7 @@ options.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +98,18 @@ def canopy_years_warning(region: Region, layers: PeriodLayers) -> str | None:
     )
 
 
+def path_for_reports(path: str | Path, catalog_dir: Path) -> str:
+    """How reports name a file the catalog points to: relative to the catalog's folder (POSIX), so that
+    shared outputs (JSON, XLSX, HTML, the API) carry no server paths; a URL as it is."""
+    text = str(path)
+    if "://" in text or text.startswith("/vsi"):
+        return text
+    try:
+        return Path(os.path.relpath(os.path.abspath(text), os.path.abspath(catalog_dir))).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return text
+
+
 def provenance_record(
     region: Region, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None
 ) -> dict[str, Any]:
@@ -106,7 +119,7 @@ def provenance_record(
     def layer_entry(name: str, path: Path, **extra: Any) -> dict[str, Any]:
         spec = region.spec.layers.get(name)
         return {
-            "path": str(path),
+            "path": path_for_reports(path, region.catalog.base_dir),
             "source": spec.source if spec else None,
             "version": spec.version if spec else None,
             **extra,
@@ -133,7 +146,7 @@ def provenance_record(
         tables[region.tof_factors.label] = region.tof_factors.sha256
     return {
         "software_version": __version__,
-        "catalog": str(region.catalog.path),
+        "catalog": region.catalog.path.name if region.catalog.path else None,
         "region": region.name,
         "synthetic": region.spec.synthetic,
         "grid": {

@@ -561,3 +561,35 @@ def test_outputs_get_the_usual_file_permissions(tmp_path: Path) -> None:
     learn.util.write_text_atomic(target, "a,b\n1,2\n")
     assert target.stat().st_mode & 0o777 == 0o666 & ~learn.util._UMASK
     assert target.read_text() == "a,b\n1,2\n"
+
+
+# ---- no server paths in shared outputs (D16) ----------------------------------------------------------------
+def test_outputs_name_files_relative_to_the_catalog_folder(
+    report: Report, demo_catalog: Path, tmp_path: Path
+) -> None:
+    prov = report.provenance
+    assert prov["catalog"] == "data_catalog.yaml"
+    assert prov["layers"]["land_cover_start"]["path"] == "data/demo/land_cover_2011.tif"
+    assert prov["layers"]["land_cover_start"]["source"] == "synthetic (learn demo)"
+    assert set(prov["factor_tables"]) == {
+        "learn/factors/demo_forest_factors_SYNTHETIC.csv",
+        "learn/factors/tof_factors_learn_defaults.csv",
+    }
+    reforestation = next(r for r in report.inventory if r.type.startswith("Reforestation"))
+    assert reforestation.factors["table"] == "learn/factors/demo_forest_factors_SYNTHETIC.csv"
+    server = str(demo_catalog.parent.resolve())
+    assert server not in report.to_json()
+    assert server not in render_html(report)
+    book = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx", "xlsx"))
+    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert not any(server in c for c in cells)
+    assert "data/demo/land_cover_2011.tif" in cells
+
+
+def test_files_outside_the_catalog_folder_are_named_relative_to_it(tmp_path: Path) -> None:
+    from learn.region_report import path_for_reports
+
+    base = tmp_path / "catalogs"
+    assert path_for_reports(base / "data" / "x.tif", base) == "data/x.tif"
+    assert path_for_reports(base / ".." / "shared" / "y.tif", base) == "../shared/y.tif"
+    assert path_for_reports("https://example.org/lc.tif", base) == "https://example.org/lc.tif"

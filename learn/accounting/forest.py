@@ -120,7 +120,9 @@ def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> 
         )
         return {"negative_factor_codes": found}
 
-    factor_info = {"table": str(table.path), "sha256": table.sha256} if table is not None else {"table": None}
+    factor_info = (
+        {"table": table.shown_path, "sha256": table.sha256} if table is not None else {"table": None}
+    )
     forest_ok = inp.has_forest_codes and table is not None
     # Nonforest → forest: removals at the code's RF (annual).
     reforest = (s["transition"] == lu.NONFOREST_TO_FOREST) & has_row
