@@ -47,7 +47,7 @@ from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, red
 from learn.raster.grid import Grid, grid_of, open_raster
 from learn.raster.zones import GeometryZones, ZoneSource
 from learn.region_layers import read_layer
-from learn.region_report import assemble_report, provenance_record
+from learn.region_report import assemble_report, path_for_reports, provenance_record
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.sources.catalog import Catalog, RegionSpec, load_catalog
@@ -130,12 +130,16 @@ class Region:
     @cached_property
     def forest_factors(self) -> ForestFactorTable | None:
         p = self.spec.factors.forest
-        return load_forest_factors(self.catalog.resolve(p)) if p else None
+        return load_forest_factors(self.catalog.resolve(p), self._shown(p)) if p else None
 
     @cached_property
     def tof_factors(self) -> TofFactorTable | None:
         p = self.spec.factors.trees_outside_forest
-        return load_tof_factors(self.catalog.resolve(p)) if p else None
+        return load_tof_factors(self.catalog.resolve(p), self._shown(p)) if p else None
+
+    def _shown(self, catalog_path: str) -> str:
+        """How reports name a file of the catalog (relative to its folder, no server paths)."""
+        return path_for_reports(self.catalog.resolve(catalog_path), self.catalog.base_dir)
 
     def with_factors(
         self, *, forest: ForestFactorTable | None = None, tof: TofFactorTable | None = None

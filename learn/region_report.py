@@ -10,12 +10,14 @@ options.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shapely
 
 from learn.report.models import BoundaryInfo, Period, Report
+from learn.sources.boundaries import REPAIR_TOLERANCE
 
 if TYPE_CHECKING:
     from learn.accounting.factors import TofSelection
@@ -41,9 +43,13 @@ def assemble_report(
             f"SYNTHETIC DATA: region '{region.name}' is generated demo data, not a real place; "
             "do not use these numbers for reporting",
         )
+    canopy_note = canopy_years_warning(region, layers)
+    if canopy_note:
+        warnings.append(canopy_note)
     if b.repaired:
         warnings.append(
-            f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid"
+            f"the geometry of boundary '{b.id}' was invalid and was repaired with shapely.make_valid "
+            f"(area kept within {100 * REPAIR_TOLERANCE:g} % of the area its rings describe)"
         )
     if acc.area_ha == 0:
         warnings.append(f"boundary '{b.id}' contains no pixel centre of the grid; all values are zero")
@@ -74,6 +80,36 @@ def assemble_report(
     )
 
 
+def canopy_years_warning(region: Region, layers: PeriodLayers) -> str | None:
+    """Say so when the canopy years used are not the inventory years (docs/method.md §1.2, §4); None if they are."""
+    if not layers.canopy or not layers.canopy_years or layers.canopy_years == (layers.start, layers.end):
+        return None
+    (c1, c2), years = layers.canopy_years, layers.end - layers.start
+    absent = [y for y in (layers.start, layers.end) if y not in region.canopy_years]
+    why = (
+        f"the region has no tree canopy layer for {' or '.join(map(str, absent))}"
+        if absent
+        else "the canopy years are chosen as docs/method.md §1.2 says"
+    )
+    return (
+        f"Trees outside forests use tree canopy {c1}→{c2} for the {layers.start}–{layers.end} inventory ({why}): "
+        f"canopy area is the mean of {c1} and {c2}, and canopy loss {c1}→{c2} is scaled by "
+        f"{years}/{c2 - c1} = {years / (c2 - c1):.4g} to the inventory's {years} years"
+    )
+
+
+def path_for_reports(path: str | Path, catalog_dir: Path) -> str:
+    """How reports name a file the catalog points to: relative to the catalog's folder (POSIX), so that
+    shared outputs (JSON, XLSX, HTML, the API) carry no server paths; a URL as it is."""
+    text = str(path)
+    if "://" in text or text.startswith("/vsi"):
+        return text
+    try:
+        return Path(os.path.relpath(os.path.abspath(text), os.path.abspath(catalog_dir))).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return text
+
+
 def provenance_record(
     region: Region, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None
 ) -> dict[str, Any]:
@@ -83,7 +119,7 @@ def provenance_record(
     def layer_entry(name: str, path: Path, **extra: Any) -> dict[str, Any]:
         spec = region.spec.layers.get(name)
         return {
-            "path": str(path),
+            "path": path_for_reports(path, region.catalog.base_dir),
             "source": spec.source if spec else None,
             "version": spec.version if spec else None,
             **extra,
@@ -110,7 +146,7 @@ def provenance_record(
         tables[region.tof_factors.label] = region.tof_factors.sha256
     return {
         "software_version": __version__,
-        "catalog": str(region.catalog.path),
+        "catalog": region.catalog.path.name if region.catalog.path else None,
         "region": region.name,
         "synthetic": region.spec.synthetic,
         "grid": {

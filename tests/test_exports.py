@@ -4,6 +4,7 @@ outputs (GeoPackage, GeoJSON, GeoParquet, CSV, Parquet, XLSX); and writes that f
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import math
@@ -308,7 +309,10 @@ def test_html_report_shows_the_report(report: Report, tmp_path: Path) -> None:
         assert cited in visible
     for warning in report.warnings:
         assert warning in visible
-    assert report.totals.complete and 'id="partial-total"' not in text  # every row estimated: no notice
+    # Alder County has forest of code 1999, which has no factor row: its totals are partial, and the page says so.
+    assert not report.totals.complete and 'id="partial-total"' in text
+    notice = between(text, 'id="partial-total"', "</div>")
+    assert all(html.escape(name) in notice for name in report.totals.not_estimated)
     assert "@media print" in text and "break-before: page" in text
 
 
@@ -415,8 +419,13 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
         "totals_complete",
         "not_estimated",
     ]
-    assert sheet["totals_complete"] == [True] * len(ids)  # the demo has every layer and factor table
-    assert "Totals" not in about
+    # Every layer and factor table, but Alder and Fenwater County have forest of a code without a factor row.
+    assert sheet["totals_complete"] == [reports[b].totals.complete for b in sheet["boundary_id"]]
+    assert {b for b, c in zip(sheet["boundary_id"], sheet["totals_complete"], strict=True) if not c} == {
+        "99001",
+        "99005",
+    }
+    assert about["Totals"].startswith("partial in 2 of 13 reports")
     for bid, net in zip(sheet["boundary_id"], sheet["net (t CO2e/yr)"], strict=True):
         assert net == pytest.approx(reports[bid].totals.net_t_co2e_per_yr, rel=XLSX_REL, abs=0)
     assert book["Totals"].cell(row=2, column=9).number_format == "#,##0.00"
@@ -555,3 +564,35 @@ def test_outputs_get_the_usual_file_permissions(tmp_path: Path) -> None:
     learn.util.write_text_atomic(target, "a,b\n1,2\n")
     assert target.stat().st_mode & 0o777 == 0o666 & ~learn.util._UMASK
     assert target.read_text() == "a,b\n1,2\n"
+
+
+# ---- no server paths in shared outputs (D16) ----------------------------------------------------------------
+def test_outputs_name_files_relative_to_the_catalog_folder(
+    report: Report, demo_catalog: Path, tmp_path: Path
+) -> None:
+    prov = report.provenance
+    assert prov["catalog"] == "data_catalog.yaml"
+    assert prov["layers"]["land_cover_start"]["path"] == "data/demo/land_cover_2011.tif"
+    assert prov["layers"]["land_cover_start"]["source"] == "synthetic (learn demo)"
+    assert set(prov["factor_tables"]) == {
+        "learn/factors/demo_forest_factors_SYNTHETIC.csv",
+        "learn/factors/tof_factors_learn_defaults.csv",
+    }
+    reforestation = next(r for r in report.inventory if r.type.startswith("Reforestation"))
+    assert reforestation.factors["table"] == "learn/factors/demo_forest_factors_SYNTHETIC.csv"
+    server = str(demo_catalog.parent.resolve())
+    assert server not in report.to_json()
+    assert server not in render_html(report)
+    book = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx", "xlsx"))
+    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert not any(server in c for c in cells)
+    assert "data/demo/land_cover_2011.tif" in cells
+
+
+def test_files_outside_the_catalog_folder_are_named_relative_to_it(tmp_path: Path) -> None:
+    from learn.region_report import path_for_reports
+
+    base = tmp_path / "catalogs"
+    assert path_for_reports(base / "data" / "x.tif", base) == "data/x.tif"
+    assert path_for_reports(base / ".." / "shared" / "y.tif", base) == "../shared/y.tif"
+    assert path_for_reports("https://example.org/lc.tif", base) == "https://example.org/lc.tif"

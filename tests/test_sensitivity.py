@@ -119,7 +119,7 @@ def test_perturbed_tables_are_named_in_the_provenance(stage: AccountingStage, ba
     tables = report.provenance["factor_tables"]
     assert scaled.sha256 != tof.sha256 and tables[scaled.label] == scaled.sha256
     assert str(tof.path) not in tables and "rf_t_c_per_ha_yr × 1.1" in scaled.label
-    assert base.provenance["factor_tables"][str(tof.path)] == tof.sha256
+    assert base.provenance["factor_tables"][tof.label] == tof.sha256
     assert report.provenance["tof_factor_rows"]["rf"]["rf_t_c_per_ha_yr"] == pytest.approx(-3.88 * 1.1)
     with pytest.raises(ValueError, match="≥ 0"):
         tof.scaled("rf_t_c_per_ha_yr", -1.0)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from learn.errors import FactorTableError
@@ -44,6 +46,10 @@ def _derived_sha256(sha256: str, change: str) -> str:
     return hashlib.sha256(f"{sha256}|{change}".encode()).hexdigest()
 
 
+def _label(shown: str, derivation: str | None) -> str:
+    return shown if derivation is None else f"{shown} [{derivation}]"
+
+
 def _check_scale(table: pd.DataFrame, column: str, factor: float, allowed: tuple[str, ...]) -> None:
     if column not in allowed or column not in table.columns:
         raise ValueError(f"cannot scale column {column!r}; factor columns: {list(allowed)}")
@@ -61,14 +67,21 @@ class ForestFactorTable:
     has_severity: bool
     #: How this table differs from the file at ``path`` (None: it is that file, unchanged).
     derivation: str | None = None
+    #: How reports name the file (e.g. relative to the catalog's folder); None: ``path`` itself.
+    shown_as: str | None = None
 
     def codes(self) -> set[int]:
         return {int(c) for c in self.table.index}
 
     @property
+    def shown_path(self) -> str:
+        """The file as reports name it (rows' ``factors.table``, provenance)."""
+        return self.shown_as or str(self.path)
+
+    @property
     def label(self) -> str:
         """The file, and the change applied to it if any (the key of provenance ``factor_tables``)."""
-        return str(self.path) if self.derivation is None else f"{self.path} [{self.derivation}]"
+        return _label(self.shown_path, self.derivation)
 
     def factor_columns(self) -> list[str]:
         """The numeric factor columns (RF t C/ha/yr, EF t C/ha), severity EFs included when present."""
@@ -99,11 +112,18 @@ class TofFactorTable:
     table: pd.DataFrame
     #: How this table differs from the file at ``path`` (None: it is that file, unchanged).
     derivation: str | None = None
+    #: How reports name the file (e.g. relative to the catalog's folder); None: ``path`` itself.
+    shown_as: str | None = None
+
+    @property
+    def shown_path(self) -> str:
+        """The file as reports name it (provenance)."""
+        return self.shown_as or str(self.path)
 
     @property
     def label(self) -> str:
         """The file, and the change applied to it if any (the key of provenance ``factor_tables``)."""
-        return str(self.path) if self.derivation is None else f"{self.path} [{self.derivation}]"
+        return _label(self.shown_path, self.derivation)
 
     def scaled(self, column: str, factor: float) -> TofFactorTable:
         """A copy with ``column`` (``ef_t_c_per_ha`` or ``rf_t_c_per_ha_yr``) of every row × ``factor``.
@@ -151,21 +171,50 @@ def _read_csv(path: Path, what: str, error: type[FactorTableError] = FactorTable
         raise error(f"{what} {path} cannot be read as CSV: {err}") from None
 
 
-def _require_numeric(df: pd.DataFrame, cols: list[str], path: Path) -> None:
+#: Largest magnitude accepted for a factor (t C/ha or t C/ha/yr): the densest forests hold ~2,000 t C/ha,
+#: so a larger value is a unit error (kg for t) or a typo, and huge values would overflow the sums to inf.
+MAX_ABS_FACTOR = 10_000.0
+
+
+def _require_numeric(
+    df: pd.DataFrame, cols: list[str], path: Path, row_label: Callable[[int], str] | None = None
+) -> None:
+    """Every value of ``cols`` must be a finite number of at most ``MAX_ABS_FACTOR``; errors name the
+    CSV line and, when ``row_label`` is given, the row's key (a forest code, a TOF level and name)."""
+
+    def rows(index: list[int]) -> str:
+        where = [f"line {int(i) + 2}" + (f" ({row_label(int(i))})" if row_label else "") for i in index[:10]]
+        return ", ".join(where)
+
     for col in cols:
         values = pd.to_numeric(df[col], errors="coerce")
         bad = df.index[values.isna()].tolist()
         if bad:
             raise FactorTableError(
                 f"factor table {path}: column '{col}' has missing or non-numeric values on data rows "
-                f"{[int(b) + 2 for b in bad[:10]]} (CSV line numbers)",
+                f"{[int(b) + 2 for b in bad[:10]]} (CSV line numbers): {rows(bad)}",
                 hint="every factor must be a number",
+            )
+        infinite = df.index[~np.isfinite(values.to_numpy(float))].tolist()
+        if infinite:
+            raise FactorTableError(
+                f"factor table {path}: column '{col}' has non-finite values (inf, -inf or too large for a "
+                f"number, e.g. 1e400) on {rows(infinite)}",
+                hint="every factor must be a finite number",
+            )
+        huge = df.index[values.abs() > MAX_ABS_FACTOR].tolist()
+        if huge:
+            raise FactorTableError(
+                f"factor table {path}: column '{col}' has values larger than {MAX_ABS_FACTOR:,.0f} in magnitude "
+                f"on {rows(huge)}",
+                hint="factors are in t C/ha (per year for removal factors); check the units",
             )
         df[col] = values.astype(float)
 
 
-def load_forest_factors(path: str | Path) -> ForestFactorTable:
-    """Read a forest factor table in LEARN's lookup layout and validate it."""
+def load_forest_factors(path: str | Path, shown_as: str | None = None) -> ForestFactorTable:
+    """Read a forest factor table in LEARN's lookup layout and validate it (``shown_as``: how reports
+    name the file, default its path)."""
     path = Path(path)
     df = _read_csv(path, "forest factor table")
     missing = [c for c in FOREST_COLUMNS if c not in df.columns]
@@ -177,7 +226,9 @@ def load_forest_factors(path: str | Path) -> ForestFactorTable:
     has_severity = all(c in df.columns for c in HARVEST_SEVERITY_COLUMNS)
     numeric = [c for c in FOREST_COLUMNS if c.endswith("Factor")]
     numeric += list(HARVEST_SEVERITY_COLUMNS) if has_severity else []
-    _require_numeric(df, ["ForestAgeTypeRegion", *numeric], path)
+    _require_numeric(df, ["ForestAgeTypeRegion"], path)
+    code_of = df["ForestAgeTypeRegion"].to_numpy(float)  # data row i is position i (read_csv's index)
+    _require_numeric(df, numeric, path, lambda i: f"ForestAgeTypeRegion {code_of[i]:g}")
     codes = df["ForestAgeTypeRegion"]
     if (codes != codes.round()).any() or (codes <= 0).any():
         raise FactorTableError(f"forest factor table {path}: ForestAgeTypeRegion must be positive integers")
@@ -198,11 +249,14 @@ def load_forest_factors(path: str | Path) -> ForestFactorTable:
     if "source" not in out.columns:
         out["source"] = f"user table {path.name} (no source column)"
     out = out.set_index("forest_age_type_region", drop=True)
-    return ForestFactorTable(path=path, sha256=sha256_file(path), table=out, has_severity=has_severity)
+    return ForestFactorTable(
+        path=path, sha256=sha256_file(path), table=out, has_severity=has_severity, shown_as=shown_as
+    )
 
 
-def load_tof_factors(path: str | Path) -> TofFactorTable:
-    """Read the trees-outside-forest factor table (``level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source``)."""
+def load_tof_factors(path: str | Path, shown_as: str | None = None) -> TofFactorTable:
+    """Read the trees-outside-forest factor table (``level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source``;
+    ``shown_as``: how reports name the file, default its path)."""
     path = Path(path)
     df = _read_csv(path, "trees-outside-forest factor table")
     missing = [c for c in TOF_COLUMNS if c not in df.columns]
@@ -216,15 +270,39 @@ def load_tof_factors(path: str | Path) -> TofFactorTable:
         raise FactorTableError(
             f"TOF factor table {path}: unknown level(s) {bad_levels}; use {list(TOF_LEVELS)}"
         )
-    _require_numeric(df, ["ef_t_c_per_ha", "rf_t_c_per_ha_yr"], path)
+    df["name"] = df["name"].fillna("").astype(str).str.strip()
+    levels, names = df["level"].astype(str).tolist(), df["name"].tolist()
+    _require_numeric(df, list(TOF_FACTOR_COLUMNS), path, lambda i: f"{levels[i]},{names[i]}")
     if (df["ef_t_c_per_ha"] < 0).any() or (df["rf_t_c_per_ha_yr"] > 0).any():
         raise FactorTableError(
             f"TOF factor table {path}: ef_t_c_per_ha must be ≥ 0 and rf_t_c_per_ha_yr ≤ 0 (removals are negative)"
         )
     if (df["level"] == "default").sum() != 1:
         raise FactorTableError(f"TOF factor table {path}: needs exactly one 'default' row")
-    df["name"] = df["name"].fillna("").astype(str).str.strip()
-    return TofFactorTable(path=path, sha256=sha256_file(path), table=df.reset_index(drop=True))
+    _refuse_duplicate_keys(df, path)
+    return TofFactorTable(
+        path=path, sha256=sha256_file(path), table=df.reset_index(drop=True), shown_as=shown_as
+    )
+
+
+def _refuse_duplicate_keys(df: pd.DataFrame, path: Path) -> None:
+    """Two rows of one level whose names match as the selection matches them (case and spacing ignored)
+    would make the choice depend on row order: refused, naming them."""
+    key = df["level"] + "|" + df["name"].map(lambda n: " ".join(n.split()).casefold())
+    repeated = df[key.duplicated(keep=False)]
+    if len(repeated):
+        groups = [
+            " and ".join(
+                f"line {int(i) + 2} ({level},{name!r})"
+                for i, level, name in g[["level", "name"]].itertuples()
+            )
+            for _, g in repeated.groupby(key[repeated.index], sort=False)
+        ]
+        raise FactorTableError(
+            f"TOF factor table {path}: rows with the same level and name (case and spaces ignored): "
+            f"{'; '.join(groups)}",
+            hint="keep one row per state and per place",
+        )
 
 
 def _row_dict(row: pd.Series) -> dict[str, object]:

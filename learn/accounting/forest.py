@@ -3,11 +3,12 @@ disturbance emissions) and reforestation (``docs/method.md``, "Forest terms").""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, NamedTuple
 
 import pandas as pd
 
 import learn.landuse as lu
+from learn.accounting.factors import FOREST_COLUMNS, HARVEST_SEVERITY_COLUMNS
 from learn.accounting.terms import (
     C_TO_CO2,
     FIRE,
@@ -41,13 +42,17 @@ DIST_NONE, DIST_INSECT, DIST_FIRE = 0, 5, 10
 DIST_HARVEST = (1, 2, 3, 4)
 
 
-def forest_rows(
-    s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]
-) -> tuple[list[InventoryRow], pd.Series]:
-    """Forest Change (stock loss), Reforestation and Forest Remaining Forest rows.
+class ForestRows(NamedTuple):
+    rows: list[InventoryRow]
+    #: Strata moved by the burned-grassland recategorisation.
+    moved: pd.Series
+    #: Forest area (ha) without a code or a factor row, left out of the forest rows, by row type.
+    left_out_ha: dict[str, float]
 
-    Returns the rows and a boolean mask of strata moved by the burned-grassland recategorisation.
-    """
+
+def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> ForestRows:
+    """Forest Change (stock loss), Reforestation and Forest Remaining Forest rows, the strata moved by
+    the burned-grassland option and the forest area the rows leave out (no code or no factor row)."""
     px, yrs = inp.pixel_area_ha, inp.years
     table = inp.forest_factors
     codes = s["forest_age_type_region"].astype(int)
@@ -93,7 +98,31 @@ def forest_rows(
         f = table.table.loc[codes[sel], column].to_numpy(float)
         return float((s.loc[sel, "pixels"].to_numpy(float) * px * f).sum())
 
-    factor_info = {"table": str(table.path), "sha256": table.sha256} if table is not None else {"table": None}
+    def negative_codes(sel: pd.Series, column: str) -> list[int]:
+        """Codes of ``sel`` (with area) whose ``column`` factor is negative."""
+        if table is None or not sel.any():
+            return []
+        used = codes[sel & (s["pixels"] > 0)]
+        f = table.table.loc[used, column].to_numpy(float)
+        return sorted({int(c) for c, v in zip(used, f, strict=True) if v < 0})
+
+    def warn_negative(type_: str, found: dict[str, list[int]]) -> dict[str, Any]:
+        """Say which codes entered a disturbance row with a negative EF; the row's ``factors`` entry."""
+        csv_name = {v: k for k, v in FOREST_COLUMNS.items()}  # the factor table's own column names
+        found = {csv_name.get(col, col): c for col, c in found.items() if c}
+        if not found:
+            return {}
+        listed = "; ".join(f"{col} for codes {c[:20]}" for col, c in found.items())
+        warnings.append(
+            f"{FOREST_REMAINING} — {type_} used negative emission factors ({listed}): LEARN publishes some "
+            "insect and low-severity harvest EFs as negative by design (the disturbed forest gains carbon over "
+            "the period); they are kept and lower this row's emissions (docs/method.md §3.3)"
+        )
+        return {"negative_factor_codes": found}
+
+    factor_info = (
+        {"table": table.shown_path, "sha256": table.sha256} if table is not None else {"table": None}
+    )
     forest_ok = inp.has_forest_codes and table is not None
     # Nonforest → forest: removals at the code's RF (annual).
     reforest = (s["transition"] == lu.NONFOREST_TO_FOREST) & has_row
@@ -136,23 +165,25 @@ def forest_rows(
         if not (forest_ok and inp.has_disturbance):
             return make_row(FOREST_REMAINING, type_, None, None, None, {**factor_info, "column": column})
         e = factor_sum(sel, column) * C_TO_CO2 / yrs
+        negative = warn_negative(type_, {column: negative_codes(sel, column)})
         return make_row(
             FOREST_REMAINING,
             type_,
             float(s.loc[sel, "pixels"].sum() * px),
             e,
             None,
-            {**factor_info, "column": column},
+            {**factor_info, "column": column, **negative},
         )
 
     rows.append(disturbance_row(FIRE, fire, "emission_factor_fire_tc_ha"))
     rows.append(disturbance_row(INSECT, insect, "emission_factor_insect_tc_ha"))
     if table is not None and table.has_severity and forest_ok and inp.has_disturbance:
         e = 0.0
-        for k, code in enumerate(DIST_HARVEST):
-            from learn.accounting.factors import HARVEST_SEVERITY_COLUMNS
-
-            e += factor_sum(harvest & (dist == code), HARVEST_SEVERITY_COLUMNS[k])
+        found: dict[str, list[int]] = {}
+        for column, code in zip(HARVEST_SEVERITY_COLUMNS, DIST_HARVEST, strict=True):
+            e += factor_sum(harvest & (dist == code), column)
+            found[column] = negative_codes(harvest & (dist == code), column)
+        negative = warn_negative(HARVEST, found)
         rows.append(
             make_row(
                 FOREST_REMAINING,
@@ -160,13 +191,14 @@ def forest_rows(
                 float(s.loc[harvest, "pixels"].sum() * px),
                 e * C_TO_CO2 / yrs,
                 None,
-                {**factor_info, "column": "Harvest_EF_<severity> for codes 1–4"},
+                {**factor_info, "column": "Harvest_EF_<severity> for codes 1–4", **negative},
             )
         )
     else:
         rows.append(disturbance_row(HARVEST, harvest, "emission_factor_harvest_tc_ha"))
 
     # What the forest rows could not include, said out loud.
+    left_out: dict[str, float] = {}
     forest_like = s["transition"].isin([lu.FOREST_REMAINING_FOREST, lu.NONFOREST_TO_FOREST])
     if table is not None and inp.has_forest_codes:
         no_code = forest_like & (codes == 0)
@@ -183,9 +215,29 @@ def forest_rows(
                 f"have forest age-type-region codes without a factor row {missing_codes[:20]}; "
                 "they are left out of the forest rows — add rows for these codes to the forest factor table"
             )
+        left_out = _left_out_by_row(
+            s, forest_like & ~has_row & (s["pixels"] > 0), dist, inp.has_disturbance, px
+        )
     if moved.any():
         warnings.append(
             f"recategorise burned grassland: {s.loc[moved, 'pixels'].sum() * px:.2f} ha of burned Forest→Grassland "
             "counted as Forest Remaining Forest (fire emissions only) and removed from 'To Grassland'"
         )
-    return rows, moved
+    return ForestRows(rows, moved, left_out)
+
+
+def _left_out_by_row(
+    s: pd.DataFrame, left: pd.Series, dist: pd.Series, has_disturbance: bool, px: float
+) -> dict[str, float]:
+    """Area (ha) of forest left out of the forest rows, by the row (``type``) it would have counted in."""
+    if not left.any():
+        return {}
+    row_of = pd.Series(UNDISTURBED, index=s.index)
+    if has_disturbance:
+        row_of[dist == DIST_FIRE] = FIRE
+        row_of[dist == DIST_INSECT] = INSECT
+        row_of[dist.isin(DIST_HARVEST)] = HARVEST
+    row_of[s["transition"] == lu.NONFOREST_TO_FOREST] = REFORESTATION
+    area = (s.loc[left, "pixels"] * px).groupby(row_of[left]).sum()
+    order = [REFORESTATION, UNDISTURBED, FIRE, INSECT, HARVEST]
+    return {t: float(area[t]) for t in order if t in area.index}

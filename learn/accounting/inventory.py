@@ -37,6 +37,7 @@ from learn.report.models import (
     SummaryRow,
     Totals,
     not_estimated_rows,
+    row_name,
 )
 
 
@@ -101,6 +102,32 @@ def _ipcc_summary(rows: list[InventoryRow]) -> list[SummaryRow]:
     return out
 
 
+#: Appended to a row's name in ``totals.not_estimated`` when only part of its area could be estimated.
+PARTLY_ESTIMATED = "(in part: forest without a forest code or factor row left out)"
+
+
+def gross_totals(rows: list[InventoryRow], warnings: list[str]) -> tuple[float, float]:
+    """Gross emissions (≥ 0) and gross removals (≤ 0) of the rows (docs/method.md §5).
+
+    A row whose emissions came out negative (negative disturbance EFs, §3.3) keeps that value in its
+    own emissions column, but it is a net removal: the totals count it in gross removals, with a
+    warning, so gross emissions stay the sum of the positive emissions. Net is the same either way.
+    """
+    gross_e, gross_r = 0.0, 0.0
+    for r in rows:
+        e, rm = r.emissions_t_co2e_per_yr, r.removals_t_co2e_per_yr
+        gross_r += rm or 0.0
+        if e is not None and e < 0:
+            gross_r += e
+            warnings.append(
+                f"{r.category} — {r.type}: its emissions are negative ({e:,.2f} t CO2e/yr, from negative "
+                "emission factors), a net removal; the totals count them in gross removals, not gross emissions"
+            )
+        else:
+            gross_e += e or 0.0
+    return float(gross_e), float(gross_r)
+
+
 def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
     """Turn the stratum table of one boundary into the report's tables."""
     if inp.end <= inp.start:
@@ -116,11 +143,10 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
             "(NLCD background/nodata) and are not counted in any row"
         )
     valid = s[s["valid"]]
-    forest, _ = forest_rows(valid, inp, warnings)
+    forest = forest_rows(valid, inp, warnings)
     trees = tof_rows(valid, inp)
-    rows = [*forest, *trees]
-    gross_e = float(sum(r.emissions_t_co2e_per_yr or 0.0 for r in rows))
-    gross_r = float(sum(r.removals_t_co2e_per_yr or 0.0 for r in rows))
+    rows = [*forest.rows, *trees]
+    gross_e, gross_r = gross_totals(rows, warnings)
     rows.append(make_row(TOTAL, TOTAL, None, gross_e, gross_r))
     if not inp.has_carbon:
         warnings.append(
@@ -155,6 +181,22 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
             f"the totals are partial: {len(missing)} inventory row(s) could not be estimated and are left out "
             f"of gross emissions, gross removals and net ({'; '.join(missing)})"
         )
+    left_out_ha = float(sum(forest.left_out_ha.values()))
+    if forest.left_out_ha:
+        # Forest without a code or factor row is in no row: the totals cover only part of the forest.
+        partly = [
+            f"{FOREST_CHANGE if t == REFORESTATION else FOREST_REMAINING} — {t}" for t in forest.left_out_ha
+        ]
+        # In report order; a row not estimated at all keeps its plain name.
+        missing = [
+            name if name in missing else f"{name} {PARTLY_ESTIMATED}"
+            for name in (row_name(r) for r in rows)
+            if name in missing or name in partly
+        ]
+        warnings.append(
+            f"the totals are partial: {left_out_ha:.2f} ha of forest without a forest age-type-region code or "
+            f"factor row are left out of the forest rows ({'; '.join(partly)})"
+        )
     return Accounting(
         inventory=rows,
         ipcc_summary=_ipcc_summary(rows),
@@ -164,6 +206,7 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
             net_t_co2e_per_yr=gross_e + gross_r,
             complete=not missing,
             not_estimated=missing,
+            forest_area_left_out_ha=left_out_ha,
         ),
         change_matrix=change_matrix(s, px),
         tree_canopy=tree_canopy_summary(valid, inp),

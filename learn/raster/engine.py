@@ -63,11 +63,15 @@ def open_job_layers(job: ReductionJob) -> RasterStack:
 
 
 def _codes(stack: RasterStack, key: str, win: Window) -> npt.NDArray[np.integer]:
-    """An integer layer in its own dtype (no widening), nodata → 0 (no code / no disturbance)."""
+    """A categorical layer (land cover, forest code, disturbance) in its own dtype (no widening), its
+    declared nodata → 0 (no class / no code / no disturbance), whatever value the file declares."""
     ds = stack.layers[key]
     arr = stack.read(key, win)
     if ds.nodata is not None:
-        arr = np.where(arr == ds.nodata, 0, arr).astype(arr.dtype)
+        nodata = arr == ds.nodata
+        if np.issubdtype(arr.dtype, np.floating) and np.isnan(ds.nodata):
+            nodata = np.isnan(arr)
+        arr = np.where(nodata, 0, arr).astype(arr.dtype)
     return arr  # type: ignore[return-value]
 
 
@@ -117,7 +121,8 @@ def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.Data
                 if job.canopy
                 else None,
             }
-            lc1, lc2 = stack.read("lc1", win), stack.read("lc2", win)
+            # A land-cover class declared nodata (even a real class, e.g. 41) is no class: 0, background.
+            lc1, lc2 = _codes(stack, "lc1", win), _codes(stack, "lc2", win)
             for zone, weight in items:
                 acc.add(zone, lc1, lc2, weight=weight, **layers)
             tables.append(acc.to_frame())

@@ -89,7 +89,8 @@ class Totals(_Model):
     """Sums of the inventory rows that were estimated (a row that could not be computed adds nothing).
 
     ``complete`` says whether that is the whole inventory; ``not_estimated`` names the rows left out
-    (IPCC notation key "NE"), so a partial total is never read as the full inventory.
+    (IPCC notation key "NE") or left out in part (forest without a code or factor row,
+    ``forest_area_left_out_ha``), so a partial total is never read as the full inventory.
     """
 
     gross_emissions_t_co2e_per_yr: float
@@ -98,13 +99,21 @@ class Totals(_Model):
     complete: bool = Field(
         default=True,
         description="true when every inventory row was estimated; false when the totals leave out rows "
-        "that could not be computed (a layer or factor table is missing; see not_estimated and warnings)",
+        "that could not be computed (a layer or factor table is missing) or forest area without a forest code "
+        "or factor row (see not_estimated, forest_area_left_out_ha and warnings)",
     )
     not_estimated: list[str] = Field(
         default_factory=list,
         description='rows left out of the totals, as "Category — Type" in report order (IPCC "NE", not '
         "estimated): net flux null because a layer or factor table is missing. A row with 0 ha does not "
-        "occur and is not listed (its flux is 0 whatever the missing layer). Empty when complete",
+        "occur and is not listed (its flux is 0 whatever the missing layer). A row only part of whose forest "
+        'could be estimated is listed with "(in part: …)" after its name. Empty when complete',
+    )
+    forest_area_left_out_ha: float | None = Field(
+        default=None,
+        description="forest area (remaining or new) without a forest age-type-region code or factor row, left "
+        "out of the forest rows (ha); when > 0 the totals are partial. null in documents written before it "
+        "was recorded",
     )
 
 

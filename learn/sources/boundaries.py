@@ -1,7 +1,8 @@
 """Boundaries: read a region's jurisdictions or a user's polygon file, validate, repair, reproject.
 
-Geometry is repaired with ``shapely.make_valid`` only when the repair keeps (almost) all of the
-area; otherwise it is refused, since a silently changed boundary would change the inventory.
+Geometry is repaired with ``shapely.make_valid`` only when the repaired area stays within
+``REPAIR_TOLERANCE`` of the area the rings describe; otherwise it is refused, since a silently
+changed boundary would change the inventory (``docs/method.md`` §1.5).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -19,6 +21,9 @@ from learn.errors import BoundaryError
 from learn.util import close_matches
 
 EQUAL_AREA_CRS = CRS.from_epsg(5070)
+#: Largest relative difference between a repaired geometry's area and its intended area (the shells'
+#: areas minus the holes', ring by ring) for the repair to be accepted: 0.1 %.
+REPAIR_TOLERANCE = 0.001
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,53 @@ def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     return frame
 
 
+def _ring_area(ring: shapely.LinearRing) -> float:
+    """Area enclosed by one ring; a self-crossing ring (a bow-tie) counts each of its lobes once."""
+    return float(shapely.make_valid(shapely.Polygon(ring)).area)
+
+
+def intended_area(geometry: shapely.Geometry) -> float:
+    """The area a polygon's rings describe: Σ over its polygons of (shell area − Σ hole areas).
+
+    Each ring is measured on its own, so this is what the author drew whether or not the rings
+    are arranged validly; a hole outside its shell or enclosing it makes it differ from any repair.
+    """
+    return sum(
+        _ring_area(p.exterior) - sum(_ring_area(h) for h in p.interiors) for p in shapely.get_parts(geometry)
+    )
+
+
+def _ring_faults(geometry: shapely.Geometry) -> list[str]:
+    """What is wrong with the arrangement of a polygon's rings, in words (empty when nothing is)."""
+    faults: list[str] = []
+    polygons = list(shapely.get_parts(geometry))
+    shells = [shapely.make_valid(shapely.Polygon(p.exterior)) for p in polygons]
+    for polygon, shell in zip(polygons, shells, strict=True):
+        holes = [shapely.make_valid(shapely.Polygon(h)) for h in polygon.interiors]
+        for hole in holes:
+            outside = hole.difference(shell).area
+            if hole.covers(shell):
+                faults.append("a hole encloses its shell")
+            elif outside >= hole.area * (1 - REPAIR_TOLERANCE):
+                faults.append("a hole lies outside its shell")
+            elif outside > REPAIR_TOLERANCE * shell.area:
+                faults.append("a hole lies partly outside its shell")
+        for i, a in enumerate(holes):
+            if any(a.intersection(b).area > 0 for b in holes[i + 1 :]):
+                faults.append("holes of one polygon overlap each other")
+    for i, a in enumerate(shells):
+        if any(a.intersection(b).area > 0 for b in shells[i + 1 :]):
+            faults.append("parts of the multipolygon overlap each other")
+    return list(dict.fromkeys(faults))
+
+
 def repair(geometry: shapely.Geometry | None, label: str) -> tuple[shapely.Geometry, bool]:
     """Return a valid polygonal geometry, repairing it with ``make_valid`` when that is safe.
 
-    Safe means the repair keeps a polygon with area (self-intersections become several polygons,
-    as GIS "fix geometries" does) and drops at most slivers: collapsed parts (lines, points) and
-    polygonal area of less than ``REPAIR_TOLERANCE`` of the whole are discarded. Otherwise refuse.
+    Safe means the repair keeps the area the rings describe (:func:`intended_area`) within
+    ``REPAIR_TOLERANCE``: self-intersections become several polygons (as GIS "fix geometries" does),
+    collapsed parts (lines, points) are dropped. A hole outside or around its shell, overlapping
+    holes or overlapping parts would change the area: refused, saying which.
     """
     if geometry is None or geometry.is_empty:
         raise BoundaryError(
@@ -79,18 +125,38 @@ def repair(geometry: shapely.Geometry | None, label: str) -> tuple[shapely.Geome
         )
     if geometry.geom_type not in ("Polygon", "MultiPolygon"):
         raise BoundaryError(f"boundary {label} is a {geometry.geom_type}, not a polygon")
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
+        raise BoundaryError(
+            f"boundary {label} has a vertex whose coordinates are not finite numbers (NaN or Infinity)",
+            hint="every vertex needs two finite coordinates",
+        )
     if geometry.is_valid:
         if geometry.area <= 0:
             raise BoundaryError(f"boundary {label} has zero area")
         return geometry, False
     reason = shapely.is_valid_reason(geometry)
-    fixed = shapely.make_valid(geometry)
+    fix_hint = "fix it in a GIS (e.g. QGIS 'Fix geometries') and check the result, then try again"
+    try:
+        fixed = shapely.make_valid(geometry)
+    except shapely.errors.GEOSException as err:
+        raise BoundaryError(
+            f"boundary {label} has invalid geometry ({reason}): {err}", hint=fix_hint
+        ) from None
     parts = [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
     polys = shapely.unary_union(parts) if parts else shapely.Polygon()
     if polys.is_empty or polys.area <= 0:
         raise BoundaryError(
-            f"boundary {label} has invalid geometry ({reason}) with no area left after repair",
-            hint="fix it in a GIS (e.g. QGIS 'Fix geometries') and try again",
+            f"boundary {label} has invalid geometry ({reason}) with no area left after repair", hint=fix_hint
+        )
+    intended = intended_area(geometry)
+    if intended <= 0 or abs(polys.area - intended) > REPAIR_TOLERANCE * intended:
+        faults = _ring_faults(geometry) or ["its rings do not describe one area"]
+        change = f"{100 * (polys.area / intended - 1):+.1f} %" if intended > 0 else "from none"
+        raise BoundaryError(
+            f"boundary {label} has invalid geometry that cannot be repaired without changing its area: "
+            f"{'; '.join(faults)} (a repair would change the area {change}, more than the "
+            f"{100 * REPAIR_TOLERANCE:g} % allowed)",
+            hint="fix the rings in a GIS (a hole must lie inside its shell; holes and parts must not overlap)",
         )
     return polys, True
 
