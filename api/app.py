@@ -33,13 +33,15 @@ def create_app(
     max_upload_bytes: int = 5 * 1024 * 1024,
     max_vertices: int = 100_000,
     tile_workers: int = 0,
+    max_pending_jobs: int = 16,
     webmap_dir: str | Path | None = WEBMAP_DIR,
 ) -> FastAPI:
     """The API for one catalog (default: ``$LEARN_CATALOG`` or ``./data_catalog.yaml``).
 
     ``cache_dir`` holds the per-region summaries (default ``outputs/api_cache``); custom polygons larger
     than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
-    and ``max_vertices``. ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
+    and ``max_vertices``; at most ``max_pending_jobs`` background jobs wait or run (more → 503).
+    ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
     serve`` uses every core); 0 renders them on the server's threads. ``webmap_dir=None`` serves the API only.
     """
     settings = Settings(
@@ -49,6 +51,7 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
         max_vertices=max_vertices,
         tile_workers=tile_workers,
+        max_pending_jobs=max_pending_jobs,
     )
     service = Service(settings)  # a broken catalog fails here, with the library's message
 

@@ -84,7 +84,7 @@ class Summary(BaseModel):
 
 
 class JobAccepted(BaseModel):
-    job_id: str = Field(description="sha256 of geometry, period, options and data version")
+    job_id: str = Field(description="random id of this request's job: the only way to read its result")
     status: Literal["queued", "running", "done", "error"]
 
 

@@ -5,7 +5,11 @@ Cases come from the reliability audit of 2026-12-01 (F6, F7, F14–F17), rebuilt
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +17,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import learn.region
 from api.app import create_app
+from learn.errors import LearnError
 
 URL = "/api/regions/demo/inventory?start=2011&end=2019"
 SQUARE = [[-75.22, 42.64], [-75.2, 42.64], [-75.2, 42.66], [-75.22, 42.66], [-75.22, 42.64]]
@@ -108,3 +114,97 @@ def test_properties_null_and_ordinary_nesting_still_work(client: TestClient) -> 
     assert client.post(URL, json={**polygon(), "properties": None}).status_code == 200
     collection = {"type": "FeatureCollection", "features": [polygon(), polygon()]}
     assert client.post(URL, json=collection).status_code == 200
+
+
+# ---- F7: a report carries the label of its own request; jobs are private -------------------------------
+def named(name: str | None) -> dict[str, Any]:
+    return {**polygon(), "properties": {"name": name} if name else {}}
+
+
+def test_polygon_report_is_labelled_by_its_own_request(client: TestClient) -> None:
+    """Client B posting client A's geometry gets B's label, not A's cached one (audit F7)."""
+    names = [client.post(URL, json=named(n)).json()["boundary"] for n in ("Alice parcel", "Bob parcel", None)]
+    assert [(b["id"], b["name"]) for b in names] == [
+        ("drawn", "Alice parcel"),
+        ("drawn", "Bob parcel"),
+        ("drawn", "Drawn area"),
+    ]
+    assert names[0]["area_ha"] == names[1]["area_ha"] == names[2]["area_ha"]
+    data = json.dumps(polygon()).encode()
+    uploads = [
+        client.post(URL, files={"file": (f, data)}).json()["boundary"] for f in ("a.geojson", "b.geojson")
+    ]
+    assert [(b["id"], b["name"]) for b in uploads] == [("upload", "a"), ("upload", "b")]
+
+
+@pytest.fixture
+def jobs_client(demo_catalog: Path, tmp_path: Path) -> Iterator[TestClient]:
+    """Every polygon is a background job (sync limit 0 ha), at most 2 runs pending."""
+    app = create_app(demo_catalog, cache_dir=tmp_path, sync_limit_ha=0.0, max_pending_jobs=2, webmap_dir=None)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
+    for _ in range(600):
+        job: dict[str, Any] = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "error"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_job_ids_are_unguessable_and_results_keep_their_label(jobs_client: TestClient) -> None:
+    ids = []
+    for name in ("Alice parcel", "Bob parcel", "Alice parcel"):
+        r = jobs_client.post(URL, json=named(name))
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["job_id"])
+    assert len(set(ids)) == 3  # the same request twice: two ids, neither derived from the geometry
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", i) for i in ids)
+    got = [wait_done(jobs_client, i) for i in ids]
+    assert [j["status"] for j in got] == ["done"] * 3, got
+    assert [j["result"]["boundary"]["name"] for j in got] == ["Alice parcel", "Bob parcel", "Alice parcel"]
+    assert "unknown job" in detail(jobs_client.get(f"/api/jobs/{hashlib.sha256(b'x').hexdigest()}"), 404)
+
+
+# ---- F14: the job queue is bounded ------------------------------------------------------------------
+def test_job_queue_is_bounded_with_503_and_retry_after(
+    jobs_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    inventory = learn.region.Region.inventory
+
+    def held(self: learn.region.Region, *args: Any, **kwargs: Any) -> Any:
+        release.wait(60)  # the run stays pending until the test lets it go
+        return inventory(self, *args, **kwargs)
+
+    monkeypatch.setattr(learn.region.Region, "inventory", held)
+    squares = [[[x + dx, y] for x, y in SQUARE] for dx in (0.0, 0.01, 0.02, 0.03)]
+    first = [jobs_client.post(URL, json=polygon(ring)) for ring in squares[:2]]
+    assert [r.status_code for r in first] == [202, 202]
+    refused = jobs_client.post(URL, json=polygon(squares[2]))
+    assert "already queued or running" in detail(refused, 503)
+    assert refused.headers["retry-after"] == "30"
+    assert jobs_client.post(URL, json=polygon(squares[0])).status_code == 202  # joins a pending run: free
+    release.set()
+    for r in first:
+        assert wait_done(jobs_client, r.json()["job_id"])["status"] == "done"
+    assert jobs_client.post(URL, json=polygon(squares[3])).status_code == 202  # room again
+
+
+def test_job_manager_forgets_old_finished_jobs_and_their_runs() -> None:
+    from api.tasks import JobManager
+
+    manager = JobManager(workers=1, max_jobs=2, max_pending=4)
+    try:
+        jobs = [manager.submit(f"k{i}", lambda progress: None) for i in range(4)]  # type: ignore[arg-type,return-value]
+        deadline = time.monotonic() + 10
+        while not all(j.finished for j in jobs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        manager.submit("k9", lambda progress: None)  # type: ignore[arg-type,return-value]
+        with pytest.raises(LearnError, match="unknown job"):
+            manager.get(jobs[0].id)
+        assert set(manager._runs) == {"k3", "k9"}  # runs no remembered job holds are dropped too
+    finally:
+        manager.close()
