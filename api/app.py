@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.render import ProcessTileRenderer
 from api.routers import inventory, jobs, regions, tiles
 from api.service import Service, Settings
+from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 from learn.sources.catalog import default_catalog_path
 

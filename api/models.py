@@ -21,7 +21,12 @@ class Health(BaseModel):
     )
     tile_workers_ready: bool = Field(
         default=True,
-        description="false while the tile processes start (tiles are drawn in the server meanwhile)",
+        description="false while the tile processes start, or restart after one died (tiles are drawn in "
+        "the server meanwhile)",
+    )
+    tile_worker_restarts: int = Field(
+        default=0,
+        description="times the tile processes were restarted after one died, since the server started",
     )
 
 

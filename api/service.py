@@ -21,8 +21,9 @@ from pydantic import ValidationError
 
 from api.cache import LruCache, SingleFlight
 from api.models import BoundaryTotals
-from api.render import ProcessTileRenderer, TileRenderer
+from api.render import TileRenderer
 from api.tasks import Job, JobManager
+from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 from learn.batch import run_batch, safe_name, totals_frame
 from learn.region import InventoryOptions, Region

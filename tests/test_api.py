@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 import learn
 from api.app import WEBMAP_DIR, create_app
-from api.render import ProcessTileRenderer
+from api.tile_workers import ProcessTileRenderer
 from learn.landuse import NLCD_COLORS
 from learn.options import InventoryOptions
 
@@ -93,6 +93,7 @@ def test_health_regions_region_and_openapi(client: TestClient) -> None:
         "version": learn.__version__,
         "tile_workers": 0,
         "tile_workers_ready": True,
+        "tile_worker_restarts": 0,
     }
     regions = client.get("/api/regions").json()
     assert [r["name"] for r in regions] == ["demo"]
