@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 
 log = logging.getLogger("api")
@@ -53,6 +54,28 @@ class BadGeometry(BoundaryError):
 
 class OutsideData(BoundaryError):
     """A polygon that does not touch the region's data → 400."""
+
+
+RESPONSE_TEXT = {
+    400: "the request cannot be answered (e.g. a polygon outside the region's data)",
+    404: "unknown region, boundary, tile layer, tile, job or download format",
+    413: "upload over the size or vertex limit",
+    422: "a parameter or body that cannot be used (bad years, bad geometry, wrong types)",
+    500: "the server's data or code is at fault (e.g. an unreadable layer file); the detail says which",
+    503: "busy: the job queue is full, or the tile processes are restarting; see Retry-After",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, with the bodies the handlers below send."""
+    return {
+        code: {"model": ValidationFailure if code == 422 else ErrorDetail, "description": RESPONSE_TEXT[code]}
+        for code in codes
+    }
+
+
+#: What any route may answer besides its success.
+COMMON_ERRORS = (400, 404, 422, 500)
 
 
 def status_for(err: LearnError) -> int:

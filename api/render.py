@@ -114,6 +114,22 @@ def tile_params(
     return {"year": y}
 
 
+def layer_title(region: Region, spec: LayerSpec, params: dict[str, int]) -> str:
+    """What a layer's tiles show for these parameters, e.g. "Canopy change 2011–2013 (nearest to 2001–2004)":
+    canopy change is drawn between the canopy years :func:`learn.layers.choose_canopy_years` picks, as the
+    report's tree-canopy rows use, which may differ from the inventory period."""
+    if "year" in params:
+        return f"{spec.title} {params['year']}"
+    start, end = params["start"], params["end"]
+    if spec.id == "canopy_change":
+        pair = choose_canopy_years(region.canopy_years, start, end)
+        if pair is None:
+            return f"{spec.title}: fewer than two canopy years, nothing drawn"
+        if pair != (start, end):
+            return f"{spec.title} {pair[0]}–{pair[1]} (nearest to {start}–{end})"
+    return f"{spec.title} {start}–{end}"
+
+
 def tile_key(region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> tuple[Any, ...]:
     """Cache key of a tile; NotFound for a tile outside the Web-Mercator pyramid."""
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):

@@ -52,6 +52,9 @@ class Settings:
     max_jobs: int = 256
     #: Distinct polygon inventories queued or running at once; more → 503 with Retry-After.
     max_pending_jobs: int = 16
+    #: Absolute URL the service is reached at (e.g. https://learn.example.org); TileJSON tile URLs start
+    #: with it. None: root-relative tile URLs.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)

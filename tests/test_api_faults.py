@@ -208,3 +208,84 @@ def test_job_manager_forgets_old_finished_jobs_and_their_runs() -> None:
         assert set(manager._runs) == {"k3", "k9"}  # runs no remembered job holds are dropped too
     finally:
         manager.close()
+
+
+# ---- F15, F16, F17: Host header, HEAD, OPTIONS, the OpenAPI document ------------------------------------
+def test_tilejson_ignores_the_host_header(client: TestClient, demo_catalog: Path, tmp_path: Path) -> None:
+    tj = client.get("/tiles/demo/land_cover/tilejson.json", headers={"host": "evil.example"}).json()
+    assert tj["tiles"] == ["/tiles/demo/land_cover/{z}/{x}/{y}.png?year=2019"]
+    app = create_app(
+        demo_catalog, cache_dir=tmp_path, public_url="https://learn.example.org/", webmap_dir=None
+    )
+    with TestClient(app) as c:
+        tiles = c.get("/tiles/demo/land_cover/tilejson.json", headers={"host": "evil.example"}).json()[
+            "tiles"
+        ]
+    assert tiles == ["https://learn.example.org/tiles/demo/land_cover/{z}/{x}/{y}.png?year=2019"]
+    with pytest.raises(LearnError, match="not an http"):
+        create_app(demo_catalog, cache_dir=tmp_path, public_url="javascript:alert(1)", webmap_dir=None)
+
+
+def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
+    for url in (
+        "/api/health",
+        "/api/regions/demo",
+        "/api/regions/demo/inventory.csv?boundary=99001&start=2011&end=2019",
+        "/tiles/demo/land_cover/11/596/755.png?year=2019",
+    ):
+        get, head = client.get(url), client.head(url)
+        assert head.status_code == get.status_code == 200, (url, head.status_code)
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"], url
+        assert head.headers["content-length"] == str(len(get.content)), url
+    assert client.head("/api/regions/nowhere").status_code == 404
+
+
+def test_options_and_unsupported_methods_list_every_method_of_the_path(client: TestClient) -> None:
+    r = client.options("/api/regions/demo/inventory")
+    assert r.status_code == 204 and r.headers["allow"] == "GET, HEAD, OPTIONS, POST", r.headers
+    r = client.delete("/api/regions/demo/inventory")
+    assert "not served" in detail(r, 405) and r.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    r = client.put("/api/health")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_openapi_documents_the_error_answers_and_the_years(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas  # FastAPI's default, which the API never sends
+    assert set(schemas["ValidationFailure"]["properties"]) == {"detail", "errors"}
+    post = doc["paths"]["/api/regions/{region}/inventory"]["post"]
+    assert {"200", "202", "400", "404", "413", "422", "500", "503"} <= set(post["responses"])
+    ref = post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/ValidationFailure")
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert {"404", "422", "500"} <= set(op["responses"]), (method, path)
+    start = next(p for p in post["parameters"] if p["name"] == "start")
+    assert [s for s in start["schema"]["anyOf"] if s.get("type") == "integer"][0]["enum"] == [
+        2001,
+        2004,
+        2006,
+        2008,
+        2011,
+        2013,
+        2016,
+        2019,
+        2021,
+    ]
+    # the 422 body matches the documented model, for both kinds of 422
+    wrong_type = client.get("/api/regions/demo/summary?start=soon").json()
+    wrong_year = client.get("/api/regions/demo/summary?start=2012").json()
+    assert set(wrong_type) == {"detail", "errors"} and wrong_type["errors"][0]["loc"] == ["query", "start"]
+    assert set(wrong_year) == {"detail"}
+
+
+# ---- D5: the map's canopy layers say which canopy years they draw ------------------------------------
+def test_tilejson_names_say_the_years_drawn(client: TestClient) -> None:
+    def name(layer: str, q: str) -> str:
+        return str(client.get(f"/tiles/demo/{layer}/tilejson.json?{q}").json()["name"])
+
+    assert name("canopy_change", "start=2001&end=2004") == "Canopy change 2011–2013 (nearest to 2001–2004)"
+    assert name("canopy_change", "start=2011&end=2019") == "Canopy change 2011–2019"
+    assert name("forest_change", "start=2001&end=2004") == "Forest change 2001–2004"
+    assert name("tree_canopy", "year=2016") == "Tree canopy (%) 2016"

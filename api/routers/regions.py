@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import PeriodDep, RegionDep, ServiceDep
+from api.errors import COMMON_ERRORS, error_responses
 from api.models import Health, RegionDetail, RegionInfo, Summary
 from api.render import tile_layers
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 
-router = APIRouter(tags=["regions"])
+router = APIRouter(tags=["regions"], responses=error_responses(*COMMON_ERRORS))
 
 
 @router.get("/api/health", response_model=Health)
