@@ -262,7 +262,7 @@ def test_openapi_documents_the_error_answers_and_the_years(client: TestClient) -
         for method, op in item.items():
             assert {"404", "422", "500"} <= set(op["responses"]), (method, path)
     start = next(p for p in post["parameters"] if p["name"] == "start")
-    assert [s for s in start["schema"]["anyOf"] if s.get("type") == "integer"][0]["enum"] == [
+    assert next(s for s in start["schema"]["anyOf"] if s.get("type") == "integer")["enum"] == [
         2001,
         2004,
         2006,
