@@ -8,21 +8,38 @@ and its npm libraries (``webmap/node_modules``) also at ``/vendor/``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
-from api.render import ProcessTileRenderer
+from api import errors, openapi
+from api.methods import MethodsMiddleware
 from api.routers import inventory, jobs, regions, tiles
 from api.service import Service, Settings
+from api.tile_workers import ProcessTileRenderer
 from learn import __version__
+from learn.errors import CatalogError
 from learn.sources.catalog import default_catalog_path
 
 WEBMAP_DIR = Path(__file__).resolve().parent.parent / "webmap"
+
+
+def _public_url(url: str | None) -> str | None:
+    """The configured public URL without a trailing slash (refused unless http(s)://host[/path])."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise CatalogError(
+            f"the public URL {url!r} is not an http(s) URL",
+            hint="e.g. LEARN_PUBLIC_URL=https://learn.example.org",
+        )
+    return url.rstrip("/")
 
 
 def create_app(
@@ -33,13 +50,17 @@ def create_app(
     max_upload_bytes: int = 5 * 1024 * 1024,
     max_vertices: int = 100_000,
     tile_workers: int = 0,
+    max_pending_jobs: int = 16,
+    public_url: str | None = None,
     webmap_dir: str | Path | None = WEBMAP_DIR,
 ) -> FastAPI:
     """The API for one catalog (default: ``$LEARN_CATALOG`` or ``./data_catalog.yaml``).
 
     ``cache_dir`` holds the per-region summaries (default ``outputs/api_cache``); custom polygons larger
     than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
-    and ``max_vertices``. ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
+    and ``max_vertices``; at most ``max_pending_jobs`` background jobs wait or run (more → 503).
+    ``public_url`` (default ``$LEARN_PUBLIC_URL``) is the absolute URL clients reach the service at, for
+    TileJSON tile URLs (root-relative without it). ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
     serve`` uses every core); 0 renders them on the server's threads. ``webmap_dir=None`` serves the API only.
     """
     settings = Settings(
@@ -49,6 +70,8 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
         max_vertices=max_vertices,
         tile_workers=tile_workers,
+        max_pending_jobs=max_pending_jobs,
+        public_url=_public_url(public_url or os.environ.get("LEARN_PUBLIC_URL")),
     )
     service = Service(settings)  # a broken catalog fails here, with the library's message
 
@@ -64,12 +87,14 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         description="Forest and tree-canopy greenhouse-gas inventories per jurisdiction (t CO2e/yr, hectares), "
-        'after the ICLEI USA / WRI LEARN method. Errors are JSON `{"detail": "..."}`.',
+        'after the ICLEI USA / WRI LEARN method. Errors are JSON `{"detail": "..."}` (a 422 adds `errors`).',
     )
     app.state.service = service
     errors.install(app)
     for module in (regions, inventory, jobs, tiles):
         app.include_router(module.router)
+    openapi.install(app, service.catalog)
+    app.add_middleware(MethodsMiddleware, routes=list(app.router.routes))  # API routes only, not the mounts
     if webmap_dir is not None and Path(webmap_dir).is_dir():
         vendor = Path(webmap_dir) / "node_modules"
         if vendor.is_dir():

@@ -2,7 +2,8 @@
 
 The library raises :class:`learn.errors.LearnError` subclasses; :func:`status_for` maps them to a status
 code (unknown region or boundary → 404, bad years or geometry → 422, polygon outside the data → 400). The
-API adds a few of its own (unknown layer or job, upload too large). Malformed query parameters also get a
+API adds a few of its own (unknown layer or job, upload too large, job queue full → 503, tile of an
+unreadable layer file → 500). Malformed query parameters also get a
 one-line ``detail`` (plus FastAPI's structured list under ``errors``).
 """
 
@@ -15,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 
 log = logging.getLogger("api")
@@ -28,6 +30,24 @@ class TooLarge(LearnError):
     """An upload above the size or vertex limit → 413."""
 
 
+class ServerBusy(LearnError):
+    """The background-job queue is full → 503 with ``Retry-After``."""
+
+    def __init__(self, message: str, hint: str | None = None, *, retry_after_s: int = 30) -> None:
+        super().__init__(message, hint)
+        self.retry_after_s = retry_after_s
+
+
+class TileUnavailable(RasterError):
+    """A tile that cannot be drawn because a layer file is missing or unreadable → 500 for that tile only.
+
+    Raised in the tile worker processes in place of GDAL's errors, which do not survive pickling
+    (an unpicklable error breaks the whole process pool)."""
+
+    def __reduce__(self) -> tuple[type[TileUnavailable], tuple[str, str | None]]:
+        return (type(self), (self.message, self.hint))
+
+
 class BadGeometry(BoundaryError):
     """A request body or upload that is not a usable polygon → 422."""
 
@@ -36,12 +56,36 @@ class OutsideData(BoundaryError):
     """A polygon that does not touch the region's data → 400."""
 
 
+RESPONSE_TEXT = {
+    400: "the request cannot be answered (e.g. a polygon outside the region's data)",
+    404: "unknown region, boundary, tile layer, tile, job or download format",
+    413: "upload over the size or vertex limit",
+    422: "a parameter or body that cannot be used (bad years, bad geometry, wrong types)",
+    500: "the server's data or code is at fault (e.g. an unreadable layer file); the detail says which",
+    503: "busy: the job queue is full, or the tile processes are restarting; see Retry-After",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, with the bodies the handlers below send."""
+    return {
+        code: {"model": ValidationFailure if code == 422 else ErrorDetail, "description": RESPONSE_TEXT[code]}
+        for code in codes
+    }
+
+
+#: What any route may answer besides its success.
+COMMON_ERRORS = (400, 404, 422, 500)
+
+
 def status_for(err: LearnError) -> int:
     """HTTP status of a library or API error."""
     if isinstance(err, NotFound | CatalogError):
         return 404  # the catalog only raises on requests for an unknown region
     if isinstance(err, TooLarge):
         return 413
+    if isinstance(err, ServerBusy):
+        return 503
     if isinstance(err, OutsideData):
         return 400
     if isinstance(err, BadGeometry | PeriodError):
@@ -74,7 +118,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LearnError)
     async def _learn_error(_: Request, err: LearnError) -> JSONResponse:
-        return JSONResponse(status_code=status_for(err), content={"detail": detail_of(err)})
+        headers = {"Retry-After": str(err.retry_after_s)} if isinstance(err, ServerBusy) else None
+        return JSONResponse(status_code=status_for(err), content={"detail": detail_of(err)}, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, err: RequestValidationError) -> JSONResponse:

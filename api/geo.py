@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 import shapely.geometry
 from pyproj import CRS
@@ -45,6 +46,9 @@ _CRS84 = re.compile(r"(?:^|[:/])CRS:?84$", re.IGNORECASE)
 SQLITE_HEADER = b"SQLite format 3\x00"
 SHP_MAGIC = b"\x00\x00\x27\x0a"
 MAX_UNZIPPED_FACTOR = 20  # a zip may expand to 20× the upload limit
+#: Deepest nesting of JSON arrays and objects accepted: a FeatureCollection of MultiPolygons is 7 deep;
+#: a deeper document is an attack or a mistake, and would exhaust the parsers' recursion.
+MAX_JSON_DEPTH = 32
 
 
 # ---- reading the request ----------------------------------------------------------------------------------
@@ -94,7 +98,8 @@ def crs_of(doc: dict[str, Any]) -> CRS:
     member = doc.get("crs")
     if member is None:
         return CRS.from_epsg(4326)
-    name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    props = member.get("properties") if isinstance(member, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
     if isinstance(name, str):
         if _CRS84.search(name.strip()):
             return CRS.from_epsg(4326)
@@ -117,6 +122,13 @@ def geometry_of(doc: Any) -> shapely.Geometry:
             "the body is not a GeoJSON object", hint="send a Feature, FeatureCollection or Geometry"
         )
     kind = doc["type"]
+    features = doc.get("features") if kind == "FeatureCollection" else [doc] if kind == "Feature" else []
+    for f in features if isinstance(features, list) else []:
+        if isinstance(f, dict) and not isinstance(f.get("properties"), dict | None):
+            raise BadGeometry(
+                "a GeoJSON Feature's 'properties' must be an object or null",
+                hint='e.g. "properties": {"name": "My area"}',
+            )
     try:
         if kind == "FeatureCollection":
             geoms = [
@@ -143,8 +155,61 @@ def geometry_of(doc: Any) -> shapely.Geometry:
 def name_of(doc: Any, default: str) -> str:
     """A label for a drawn polygon: the Feature's ``name`` property if it has one."""
     props = doc.get("properties") if isinstance(doc, dict) and doc.get("type") == "Feature" else None
-    name = (props or {}).get("name") or (props or {}).get("NAME")
+    props = props if isinstance(props, dict) else {}
+    name = props.get("name") or props.get("NAME")
     return str(name)[:200] if name else default
+
+
+def check_finite(geometry: shapely.Geometry) -> None:
+    """Refuse NaN or infinite coordinates (Python's json reads the literals NaN and Infinity; GEOS fails on them)."""
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
+        raise BadGeometry(
+            "the polygon has a coordinate that is not a finite number (NaN or Infinity)",
+            hint="every vertex needs two finite numbers, e.g. [-75.2, 42.6]",
+        )
+
+
+def json_depth(doc: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON document (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return deepest
+
+
+def parse_json(data: bytes) -> Any:
+    """The JSON document of a body, refusing NaN/Infinity literals and nesting deeper than :data:`MAX_JSON_DEPTH`."""
+
+    def refuse_constant(name: str) -> float:
+        raise BadGeometry(
+            f"the body is not valid JSON: {name} is not a JSON number",
+            hint="every vertex needs two finite numbers, e.g. [-75.2, 42.6]",
+        )
+
+    try:
+        doc = json.loads(data, parse_constant=refuse_constant)
+    except RecursionError:
+        doc = None
+        too_deep = True
+    except (ValueError, UnicodeDecodeError):
+        raise BadGeometry(
+            "the body is not valid JSON", hint="send GeoJSON with Content-Type application/json"
+        ) from None
+    else:
+        too_deep = json_depth(doc) > MAX_JSON_DEPTH
+    if too_deep:
+        raise BadGeometry(
+            f"the JSON nests arrays or objects more than {MAX_JSON_DEPTH} levels deep",
+            hint="send one GeoJSON Feature, FeatureCollection or Geometry (GeometryCollections not nested)",
+        )
+    return doc
 
 
 def check_vertices(geometry: shapely.Geometry, limit: int) -> None:
@@ -159,15 +224,11 @@ def boundary_from_geojson(
     data: bytes, grid_crs: CRS, *, max_vertices: int, id_: str = "drawn", name: str = "Drawn area"
 ) -> Boundary:
     """A GeoJSON document (bytes) as one boundary in the grid CRS."""
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise BadGeometry(
-            "the body is not valid JSON", hint="send GeoJSON with Content-Type application/json"
-        ) from None
+    doc = parse_json(data)
     geometry = geometry_of(doc)
     crs = crs_of(doc)
     check_vertices(geometry, max_vertices)
+    check_finite(geometry)
     try:
         return boundary_from_geometry(geometry, crs, grid_crs, id_=id_, name=name_of(doc, name))
     except BoundaryError as err:
@@ -197,6 +258,7 @@ def boundary_from_upload(
             except BoundaryError as err:  # say the client's file name, not the temporary path
                 raise BadGeometry(err.message.replace(str(path), filename), hint=err.hint) from None
     check_vertices(b.geometry, max_vertices)
+    check_finite(b.geometry)
     return b
 
 

@@ -13,6 +13,25 @@ from pydantic import BaseModel, Field
 from learn.report.models import Report
 
 
+class ErrorDetail(BaseModel):
+    """Every error answer: what is wrong and how to fix it, in one sentence."""
+
+    detail: str = Field(description="what is wrong and how to fix it")
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="where: 'query', 'path' or 'body', then the parameter name")
+    msg: str
+    type: str
+
+
+class ValidationFailure(ErrorDetail):
+    """A 422: a parameter or body that cannot be used. ``errors`` lists FastAPI's findings when the request
+    did not match the parameters' types (empty for checks of the data, e.g. a year the region lacks)."""
+
+    errors: list[ValidationErrorItem] = Field(default_factory=list)
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str = Field(description="version of the learn-navigator package")
@@ -21,7 +40,12 @@ class Health(BaseModel):
     )
     tile_workers_ready: bool = Field(
         default=True,
-        description="false while the tile processes start (tiles are drawn in the server meanwhile)",
+        description="false while the tile processes start, or restart after one died (tiles are drawn in "
+        "the server meanwhile)",
+    )
+    tile_worker_restarts: int = Field(
+        default=0,
+        description="times the tile processes were restarted after one died, since the server started",
     )
 
 
@@ -84,7 +108,7 @@ class Summary(BaseModel):
 
 
 class JobAccepted(BaseModel):
-    job_id: str = Field(description="sha256 of geometry, period, options and data version")
+    job_id: str = Field(description="random id of this request's job: the only way to read its result")
     status: Literal["queued", "running", "done", "error"]
 
 

@@ -4,16 +4,12 @@ Layers (see :data:`LAYERS`): ``land_cover`` and ``tree_canopy`` take a year; ``f
 ``disturbance`` and ``canopy_change`` take an inventory period and are computed per tile from two
 land-cover years (LEARN's roll-up to IPCC categories), the MAX of the disturbance periods inside the
 period, or the canopy years :func:`learn.layers.choose_canopy_years` picks. Tiles that miss the data are
-transparent.
+transparent; a layer file that is missing or unreadable makes its tiles a 500 naming the layer and file.
+Rendering in worker processes: :mod:`api.tile_workers`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,8 +22,8 @@ import rasterio.warp
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
 
-from api.cache import LeasePool, LruCache, SingleFlight
-from api.errors import NotFound
+from api.cache import LeasePool, LruCache
+from api.errors import NotFound, TileUnavailable
 from api.models import LegendEntry, TileLayer
 from learn.errors import PeriodError
 from learn.layers import choose_canopy_years
@@ -46,7 +42,6 @@ from learn.report.palettes import (
     forest_change_codes,
     palette_png,
 )
-from learn.sources.catalog import load_catalog
 
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 TILE = 256
@@ -117,6 +112,22 @@ def tile_params(
     if y not in years:
         raise PeriodError(f"no {spec.needs.replace('_', ' ')} for {y}", hint=f"available years: {years}")
     return {"year": y}
+
+
+def layer_title(region: Region, spec: LayerSpec, params: dict[str, int]) -> str:
+    """What a layer's tiles show for these parameters, e.g. "Canopy change 2011–2013 (nearest to 2001–2004)":
+    canopy change is drawn between the canopy years :func:`learn.layers.choose_canopy_years` picks, as the
+    report's tree-canopy rows use, which may differ from the inventory period."""
+    if "year" in params:
+        return f"{spec.title} {params['year']}"
+    start, end = params["start"], params["end"]
+    if spec.id == "canopy_change":
+        pair = choose_canopy_years(region.canopy_years, start, end)
+        if pair is None:
+            return f"{spec.title}: fewer than two canopy years, nothing drawn"
+        if pair != (start, end):
+            return f"{spec.title} {pair[0]}–{pair[1]} (nearest to {start}–{end})"
+    return f"{spec.title} {start}–{end}"
 
 
 def tile_key(region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> tuple[Any, ...]:
@@ -198,7 +209,11 @@ class TileRenderer:
     # ---- drawing --------------------------------------------------------------------------------------
     def _draw(self, region: Region, layer: str, z: int, x: int, y: int, p: dict[str, int]) -> bytes:
         def read(name: str, **fmt: int) -> Read | None:
-            return self.read(region.layer_path(name, **fmt), z, x, y)
+            path = region.layer_path(name, **fmt)
+            try:
+                return self.read(path, z, x, y)
+            except Exception as err:  # GDAL/rasterio/rio-tiler: missing, truncated or corrupt file
+                raise unreadable(name, fmt, path, err) from None
 
         index: npt.NDArray[np.uint8] | None = None
         palette = LAND_COVER_PALETTE
@@ -239,6 +254,16 @@ class TileRenderer:
         return palette_png(index, palette)
 
 
+def unreadable(layer: str, fmt: dict[str, int], path: Path, err: Exception) -> TileUnavailable:
+    """The error of a tile whose layer file cannot be read; it names the file, not the server's folders."""
+    what = " ".join([layer, *(f"{k}={v}" for k, v in fmt.items())])
+    cause = str(err).replace(str(path), path.name).splitlines()[0] if str(err) else type(err).__name__
+    return TileUnavailable(
+        f"cannot read layer {what} from {path.name} (missing, truncated or corrupt?): {cause}",
+        hint="the server's data file is at fault, not the request; its operator should rebuild or re-fetch it",
+    )
+
+
 def _canopy_percent(region: Region, got: Read) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
     """Canopy cover in whole percent (0–100) and where it is valid, from percent or fraction layers."""
     values, valid = got
@@ -251,81 +276,3 @@ def _canopy_percent(region: Region, got: Read) -> tuple[npt.NDArray[np.uint8], n
 def _forest_change(a: Read, b: Read) -> npt.NDArray[np.uint8]:
     """Forest change codes of a tile (:func:`learn.report.palettes.forest_change_codes`)."""
     return forest_change_codes(a[0], a[1], b[0], b[1])
-
-
-# ---- rendering in worker processes ---------------------------------------------------------------------
-# A cold tile is ~6 ms of rio-tiler, GDAL and NumPy work, much of it holding the GIL: in one process the
-# server's threads take turns, so eight map clients queue on one core. Worker processes render on every
-# core; the server process keeps the PNG cache and sends each tile to render once (single flight).
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(catalog_path: str, cache_size: int) -> None:
-    _worker.update(catalog=load_catalog(catalog_path), renderer=TileRenderer(cache_size), regions={})
-
-
-def _render_in_worker(region_name: str, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
-    regions: dict[str, Region] = _worker["regions"]
-    if region_name not in regions:
-        regions[region_name] = Region(_worker["catalog"], region_name)
-    renderer: TileRenderer = _worker["renderer"]
-    return renderer.render(regions[region_name], layer, z, x, y, params)
-
-
-def _ready() -> bool:
-    return bool(_worker)
-
-
-class ProcessTileRenderer:
-    """:class:`TileRenderer` in ``workers`` processes (spawned: forking a threaded server is unsafe),
-    each with its own readers and caches, for regions of the catalog at ``catalog_path``.
-
-    Workers take a few seconds to start (GDAL, rio-tiler, xarray imports), so :meth:`start` launches
-    them in the background and tiles are drawn in the server process until they are up.
-    """
-
-    def __init__(self, catalog_path: Path, workers: int, cache_size: int = 2048) -> None:
-        self.pngs: LruCache[tuple[Any, ...], bytes] = LruCache(cache_size)
-        self._flight: SingleFlight[tuple[Any, ...], bytes] = SingleFlight()
-        self._local = TileRenderer(cache_size=64)  # while the workers start
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(str(catalog_path), 0),  # PNGs are cached here, in the server process, not twice
-        )
-        self.workers = workers
-        self.ready = threading.Event()
-
-    def start(self) -> threading.Thread:
-        """Start the workers in a background thread; :attr:`ready` is set when all are up."""
-        thread = threading.Thread(target=self._spawn, name="tile-workers-start", daemon=True)
-        thread.start()
-        return thread
-
-    def _spawn(self) -> None:
-        # Children inherit this thread's signal mask: Ctrl+C stops the server, whose shutdown stops them,
-        # instead of interrupting them mid-import with a traceback each.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            for future in [self._pool.submit(_ready) for _ in range(self.workers)]:
-                future.result()
-        except (RuntimeError, BrokenProcessPool):  # shut down while starting
-            return
-        self.ready.set()
-
-    def render(self, region: Region, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
-        key = tile_key(region, layer, z, x, y, params)
-        png = self.pngs.get(key)
-        if png is None:
-            if not self.ready.is_set():
-                return self._local.render(region, layer, z, x, y, params)
-            job = (region.name, layer, z, x, y, params)
-            png = self._flight.run(key, lambda: self._pool.submit(_render_in_worker, *job).result())
-            self.pngs.put(key, png)
-        return png
-
-    def close(self) -> None:
-        self.ready.clear()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._local.close()

@@ -21,8 +21,9 @@ from pydantic import ValidationError
 
 from api.cache import LruCache, SingleFlight
 from api.models import BoundaryTotals
-from api.render import ProcessTileRenderer, TileRenderer
+from api.render import TileRenderer
 from api.tasks import Job, JobManager
+from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 from learn.batch import report_file_name, run_batch, totals_frame
 from learn.region import InventoryOptions, Region
@@ -47,7 +48,13 @@ class Settings:
     #: Processes rendering cold map tiles (0: in the server process, on its threads).
     tile_workers: int = 0
     job_workers: int = 1
+    #: Jobs remembered (finished ones beyond this are forgotten, oldest first).
     max_jobs: int = 256
+    #: Distinct polygon inventories queued or running at once; more → 503 with Retry-After.
+    max_pending_jobs: int = 16
+    #: Absolute URL the service is reached at (e.g. https://learn.example.org); TileJSON tile URLs start
+    #: with it. None: root-relative tile URLs.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class Service:
             if settings.tile_workers > 0
             else TileRenderer(settings.tile_cache_size)
         )
-        self.jobs = JobManager(settings.job_workers, settings.max_jobs)
+        self.jobs = JobManager(settings.job_workers, settings.max_jobs, settings.max_pending_jobs)
         self._regions: dict[str, Region] = {}
         self._display: dict[str, tuple[gpd.GeoDataFrame, str]] = {}
         self._bounds: dict[str, tuple[float, float, float, float]] = {}
@@ -203,9 +210,11 @@ class Service:
     def polygon_key(
         self, region: Region, boundary: Boundary, start: int, end: int, options: InventoryOptions
     ) -> str:
-        """sha256 of the normalized geometry (WKB, grid CRS), region, period, options and data version."""
+        """sha256 of what determines the report: the normalized geometry (WKB, grid CRS), the label the
+        client gave it (id and name: they are in the report), region, period, options and data version."""
         h = hashlib.sha256(shapely.to_wkb(shapely.normalize(boundary.geometry)))
-        h.update(repr((region.name, start, end, _options_key(options), self.data_version)).encode())
+        label = (boundary.id, boundary.name)
+        h.update(repr((label, region.name, start, end, _options_key(options), self.data_version)).encode())
         return h.hexdigest()
 
     def polygon_report(
@@ -227,8 +236,8 @@ class Service:
     def submit_polygon(
         self, region: Region, boundary: Boundary, start: int, end: int, options: InventoryOptions
     ) -> Job:
-        """Start (or find) the background job of a large custom polygon."""
-        job_id = self.polygon_key(region, boundary, start, end, options)
+        """A new background job for a large custom polygon (sharing the run of an identical request)."""
+        key = self.polygon_key(region, boundary, start, end, options)
         return self.jobs.submit(
-            job_id, lambda progress: region.inventory(boundary, (start, end), options, progress=progress)
+            key, lambda progress: region.inventory(boundary, (start, end), options, progress=progress)
         )

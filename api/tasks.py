@@ -1,18 +1,23 @@
-"""Background inventories of large custom polygons, run in a thread pool.
+"""Background inventories of large custom polygons, run in a thread pool, with a bounded queue.
 
-A job's id is deterministic (see :meth:`api.service.Service.polygon_key`): posting the same polygon,
-period and options against the same data again finds the same job instead of starting a new one.
+Each POST gets its own job id, random and unguessable (:func:`secrets.token_urlsafe`): a job's result is
+readable only by whoever holds the id. Jobs that ask for the same computation (same geometry, label,
+period, options and data: :meth:`api.service.Service.polygon_key`) share one run. At most
+``max_pending`` distinct computations wait or run at once; beyond that :class:`api.errors.ServerBusy`
+(HTTP 503 with ``Retry-After``) asks the client to come back, so a flood of polygons cannot queue hours
+of CPU.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from api.errors import NotFound, detail_of
+from api.errors import NotFound, ServerBusy, detail_of
 from learn.errors import LearnError
 from learn.report.models import Report
 
@@ -21,42 +26,101 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass
-class Job:
-    """One background inventory; ``progress`` runs from 0 to 1 (share of raster windows read)."""
+class Run:
+    """One computation, shared by the jobs that asked for it; ``progress`` runs from 0 to 1."""
 
-    id: str
+    key: str
     status: JobState = "queued"
     progress: float = 0.0
     result: Report | None = None
     error: str | None = None
-    _seq: int = field(default=0, repr=False)
 
     @property
     def finished(self) -> bool:
         return self.status in ("done", "error")
 
 
-class JobManager:
-    """Jobs by id, executed by ``workers`` threads (the raster stage itself uses every core)."""
+@dataclass
+class Job:
+    """What one client asked for: its private id and the run that answers it."""
 
-    def __init__(self, workers: int = 1, max_jobs: int = 256) -> None:
-        self.max_jobs = max_jobs
+    id: str
+    run: Run
+    _seq: int = field(default=0, repr=False)
+
+    @property
+    def status(self) -> JobState:
+        return self.run.status
+
+    @property
+    def progress(self) -> float:
+        return self.run.progress
+
+    @property
+    def result(self) -> Report | None:
+        return self.run.result
+
+    @property
+    def error(self) -> str | None:
+        return self.run.error
+
+    @property
+    def finished(self) -> bool:
+        return self.run.finished
+
+
+def new_job_id() -> str:
+    """32 URL-safe characters from 24 random bytes (192 bits): not derived from anything a client sends."""
+    return secrets.token_urlsafe(24)
+
+
+class JobManager:
+    """Jobs by id, executed by ``workers`` threads (the raster stage itself uses every core).
+
+    ``max_jobs`` bounds the jobs remembered (the oldest finished ones are forgotten first);
+    ``max_pending`` bounds the computations queued or running; ``retry_after_s`` is what a refused
+    client is told to wait.
+    """
+
+    def __init__(
+        self, workers: int = 1, max_jobs: int = 256, max_pending: int = 16, retry_after_s: int = 30
+    ) -> None:
+        self.max_jobs, self.max_pending, self.retry_after_s = max_jobs, max_pending, retry_after_s
         self._jobs: dict[str, Job] = {}
+        self._runs: dict[str, Run] = {}
         self._lock = threading.Lock()
         self._seq = 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="learn-job")
 
-    def submit(self, job_id: str, compute: Callable[[Progress], Report]) -> Job:
-        """Start ``compute(progress)`` as job ``job_id``, unless that job is already queued, running or done."""
+    def submit(self, key: str, compute: Callable[[Progress], Report]) -> Job:
+        """A new job answered by the run of ``key``: the existing one unless it failed, else ``compute(progress)``
+        started now (ServerBusy when ``max_pending`` runs are already waiting or running)."""
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is not None and job.status != "error":
-                return job
+            run = self._runs.get(key)
+            start = run is None or run.status == "error"
+            if start:
+                if self.pending >= self.max_pending:
+                    raise ServerBusy(
+                        f"{self.pending} polygon inventories are already queued or running, the most this "
+                        "server takes",
+                        hint=f"try again in {self.retry_after_s} s, or draw a smaller polygon "
+                        "(answered at once)",
+                        retry_after_s=self.retry_after_s,
+                    )
+                run = self._runs[key] = Run(key=key)
+            assert run is not None
             self._seq += 1
-            job = self._jobs[job_id] = Job(id=job_id, _seq=self._seq)
+            job = Job(id=new_job_id(), run=run, _seq=self._seq)
+            self._jobs[job.id] = job
             self._prune()
-        self._pool.submit(self._run, job, compute)
+        if start:
+            self._pool.submit(self._run, run, compute)
         return job
+
+    @property
+    def pending(self) -> int:
+        """Runs queued or running."""
+        return sum(not r.finished for r in self._runs.values())
 
     def get(self, job_id: str) -> Job:
         with self._lock:
@@ -72,26 +136,29 @@ class JobManager:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
-    def _run(job: Job, compute: Callable[[Progress], Report]) -> None:
-        job.status = "running"
+    def _run(run: Run, compute: Callable[[Progress], Report]) -> None:
+        run.status = "running"
 
         def progress(done: int, total: int) -> None:
-            job.progress = min(done / total, 1.0) if total else 1.0
+            run.progress = min(done / total, 1.0) if total else 1.0
 
         try:
-            job.result = compute(progress)
+            run.result = compute(progress)
         except LearnError as err:
-            job.error, job.status = detail_of(err), "error"
+            run.error, run.status = detail_of(err), "error"
         except Exception as err:  # reported through GET /api/jobs/{id}; the worker thread carries on
-            job.error, job.status = f"internal error ({type(err).__name__}: {err})", "error"
+            run.error, run.status = f"internal error ({type(err).__name__}: {err})", "error"
         else:
-            job.progress, job.status = 1.0, "done"
+            run.progress, run.status = 1.0, "done"
 
     def _prune(self) -> None:
-        """Forget the oldest finished jobs beyond ``max_jobs`` (running ones are kept)."""
+        """Forget the oldest finished jobs beyond ``max_jobs`` (unfinished ones are kept), and runs no job holds."""
         excess = len(self._jobs) - self.max_jobs
         if excess <= 0:
             return
         finished = sorted((j for j in self._jobs.values() if j.finished), key=lambda j: j._seq)
         for j in finished[:excess]:
             del self._jobs[j.id]
+        held = {id(j.run) for j in self._jobs.values()}
+        for key in [k for k, r in self._runs.items() if id(r) not in held]:
+            del self._runs[key]

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 import learn
 from api.app import WEBMAP_DIR, create_app
-from api.render import ProcessTileRenderer
+from api.tile_workers import ProcessTileRenderer
 from learn.landuse import NLCD_COLORS
 from learn.options import InventoryOptions
 
@@ -93,6 +93,7 @@ def test_health_regions_region_and_openapi(client: TestClient) -> None:
         "version": learn.__version__,
         "tile_workers": 0,
         "tile_workers_ready": True,
+        "tile_worker_restarts": 0,
     }
     regions = client.get("/api/regions").json()
     assert [r["name"] for r in regions] == ["demo"]
@@ -300,10 +301,13 @@ def test_post_large_polygon_is_a_job(client: TestClient, shapes: gpd.GeoDataFram
     r = client.post(f"{INVENTORY}?{PERIOD}", json=county)
     assert r.status_code == 202 and r.headers["retry-after"] == "1"
     job_id = r.json()["job_id"]
-    assert re.fullmatch(r"[0-9a-f]{64}", job_id) and r.headers["location"] == f"/api/jobs/{job_id}"
-    assert client.post(f"{INVENTORY}?{PERIOD}", json=county).json()["job_id"] == job_id  # deterministic
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", job_id) and r.headers["location"] == f"/api/jobs/{job_id}"
+    again = client.post(f"{INVENTORY}?{PERIOD}", json=county).json()["job_id"]
+    assert again != job_id  # each request its own unguessable id (the run itself is shared)
+    service = client.app.state.service  # type: ignore[attr-defined]
+    assert service.jobs.get(again).run is service.jobs.get(job_id).run
     other = client.post(f"{INVENTORY}?start=2016&end=2019", json=county).json()["job_id"]
-    assert other != job_id
+    assert service.jobs.get(other).run is not service.jobs.get(job_id).run
     deadline = time.monotonic() + 30
     while True:
         res = client.get(f"/api/jobs/{job_id}")

@@ -273,6 +273,18 @@ def test_tile_layer_loads(page):
     assert page.locator(".tiles-forest_change").evaluate("e => getComputedStyle(e).opacity") == "0.3"
 
 
+def test_canopy_change_layer_says_which_canopy_years_it_draws(page):
+    """Before 2011 the demo has no canopy years: the layer is labelled with the years it draws (audit D5)."""
+    open_map(page)
+    label = page.locator('.layer-entry[data-layer="canopy_change:period"] .layer-title')
+    expect(label).to_have_text("Canopy change 2011–2019")
+    page.select_option("#start-select", "2001")
+    page.select_option("#end-select", "2004")
+    expect(label).to_have_text("Canopy change 2011–2013 (nearest to 2001–2004)")
+    slider = page.locator('.layer-entry[data-layer="canopy_change:period"] input[type="range"]')
+    assert slider.get_attribute("aria-label") == "Opacity of Canopy change 2011–2013 (nearest to 2001–2004)"
+
+
 def test_uploaded_polygon_gets_a_report(page, server, boundaries, place, tmp_path):
     feature = next(f for f in boundaries if f["properties"]["id"] == place)
     path = tmp_path / "my_area.geojson"

@@ -60,6 +60,7 @@ export const api = {
   jsonUrl: (region, boundary, start, end) =>
     `api/regions/${enc(region)}/inventory${query({ boundary, start, end })}`,
   tileUrl: (region, layer, params) => `tiles/${enc(region)}/${enc(layer)}/{z}/{x}/{y}.png${query(params)}`,
+  tileJson: (region, layer, params) => getJSON(`tiles/${enc(region)}/${enc(layer)}/tilejson.json${query(params)}`),
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -124,6 +124,24 @@ export function createTileLayerControl(map, region, info, start, end, { online =
     addEntry("osm", "OpenStreetMap basemap (online)", osm, null, false);
   }
 
+  // A period layer's label comes from the server's TileJSON name, which says the years actually drawn
+  // (canopy change uses the canopy years nearest to the period, e.g. "Canopy change 2011–2013 (nearest to
+  // 2001–2004)"); the local label stands until it arrives, and a reply for an older period is dropped.
+  const setLabel = (row, text) => {
+    row.querySelector(".layer-title").textContent = text;
+    row.querySelector('input[type="range"]').setAttribute("aria-label", `Opacity of ${text}`);
+  };
+  const serverLabel = (entry, row, params) => {
+    if (entry.which !== "period") return;
+    const token = (row.dataset.labelToken = String(Number(row.dataset.labelToken || 0) + 1));
+    api
+      .tileJson(region, entry.layer.id, params)
+      .then((tj) => {
+        if (row.dataset.labelToken === token && tj?.name) setLabel(row, tj.name);
+      })
+      .catch(() => {}); // keep the local label: the tiles themselves report their errors
+  };
+
   const rows = [];
   entries.forEach((entry, i) => {
     const params = paramsFor(entry, info, start, end);
@@ -137,7 +155,9 @@ export function createTileLayerControl(map, region, info, start, end, { online =
       attribution: i === 0 ? "LEARN Navigator data layers" : undefined,
     });
     layers[key] = tileLayer;
-    rows.push({ entry, row: addEntry(key, labelFor(entry, params), tileLayer, entry.layer.legend, entry.defaultOn) });
+    const row = addEntry(key, labelFor(entry, params), tileLayer, entry.layer.legend, entry.defaultOn);
+    rows.push({ entry, row });
+    serverLabel(entry, row, params);
   });
 
   return {
@@ -146,8 +166,8 @@ export function createTileLayerControl(map, region, info, start, end, { online =
       for (const { entry, row } of rows) {
         const params = paramsFor(entry, info, newStart, newEnd);
         layers[`${entry.layer.id}:${entry.which}`].setUrl(api.tileUrl(region, entry.layer.id, params));
-        row.querySelector(".layer-title").textContent = labelFor(entry, params);
-        row.querySelector('input[type="range"]').setAttribute("aria-label", `Opacity of ${labelFor(entry, params)}`);
+        setLabel(row, labelFor(entry, params));
+        serverLabel(entry, row, params);
       }
     },
     remove() {

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import BoundaryQuery, OptionsDep, PeriodDep, RegionDep, ServiceDep
-from api.errors import NotFound, OutsideData
+from api.errors import COMMON_ERRORS, NotFound, OutsideData, error_responses
 from api.geo import boundary_from_geojson, boundary_from_upload, read_body, read_upload
 from api.models import JobAccepted
 from api.service import CachedReport, Service
@@ -26,7 +26,7 @@ from learn.report.models import Report
 from learn.report.xlsx import write_xlsx
 from learn.sources.boundaries import Boundary
 
-router = APIRouter(tags=["inventory"])
+router = APIRouter(tags=["inventory"], responses=error_responses(*COMMON_ERRORS))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOADS = ("csv", "xlsx", "geojson", "json", "html")
 
@@ -183,7 +183,10 @@ POLYGON_BODY: dict[str, Any] = {
     "/api/regions/{region}/inventory",
     response_model=Report,
     response_class=Response,
-    responses={202: {"model": JobAccepted, "description": "large polygon: poll /api/jobs/{job_id}"}},
+    responses={
+        202: {"model": JobAccepted, "description": "large polygon: poll /api/jobs/{job_id}"},
+        **error_responses(413, 503),
+    },
     openapi_extra=POLYGON_BODY,
 )
 async def inventory_polygon(

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from api.deps import ServiceDep
+from api.errors import COMMON_ERRORS, error_responses
 from api.models import JobStatus
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], responses=error_responses(*COMMON_ERRORS))
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobStatus)

@@ -7,20 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import PeriodDep, RegionDep, ServiceDep
+from api.errors import COMMON_ERRORS, error_responses
 from api.models import Health, RegionDetail, RegionInfo, Summary
-from api.render import ProcessTileRenderer, tile_layers
+from api.render import tile_layers
+from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 
-router = APIRouter(tags=["regions"])
+router = APIRouter(tags=["regions"], responses=error_responses(*COMMON_ERRORS))
 
 
 @router.get("/api/health", response_model=Health)
 async def health(service: ServiceDep) -> Health:
-    """Liveness, the software version and whether the tile processes are up."""
+    """Liveness, the software version and whether the tile processes are up (false while they (re)start)."""
     tiles = service.tiles
     if isinstance(tiles, ProcessTileRenderer):
         return Health(
-            version=__version__, tile_workers=tiles.workers, tile_workers_ready=tiles.ready.is_set()
+            version=__version__,
+            tile_workers=tiles.workers,
+            tile_workers_ready=tiles.ready_now(),
+            tile_worker_restarts=tiles.restarts,
         )
     return Health(version=__version__)
 

@@ -7,11 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import RegionDep, ServiceDep
+from api.errors import COMMON_ERRORS, error_responses
 from api.models import TileJson
-from api.render import layer_spec, tile_params
+from api.render import layer_spec, layer_title, tile_params
 
-router = APIRouter(tags=["tiles"])
-YearQuery = Annotated[int | None, Query(description="year of a 'year' layer (land_cover, tree_canopy)")]
+router = APIRouter(tags=["tiles"], responses=error_responses(*COMMON_ERRORS, 503))
+YearQuery = Annotated[
+    int | None, Query(description="year of a 'year' layer (land_cover, tree_canopy; default: the latest)")
+]
 StartQuery = Annotated[int | None, Query(description="first year of a 'period' layer")]
 EndQuery = Annotated[int | None, Query(description="last year of a 'period' layer")]
 
@@ -48,14 +51,18 @@ def tilejson(
     start: StartQuery = None,
     end: EndQuery = None,
 ) -> TileJson:
-    """TileJSON 3.0 of a layer: the tile URL (with the year or period filled in), bounds and legend."""
+    """TileJSON 3.0 of a layer: its name (with the years drawn), the tile URL (with the year or period
+    filled in), bounds and legend.
+
+    The tile URL starts with the server's configured public URL (``LEARN_PUBLIC_URL``) or, without one,
+    is root-relative: never built from the request's Host header, which a client chooses."""
     spec = layer_spec(region, layer)
     params = tile_params(region, spec, year, start, end)
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    base = str(request.base_url).rstrip("/")
+    base = service.settings.public_url or str(request.scope.get("root_path", ""))
     described = spec.describe()
     return TileJson(
-        name=described.title,
+        name=layer_title(region, spec, params),
         minzoom=0,
         maxzoom=18,
         bounds=service.bounds_4326(region),
