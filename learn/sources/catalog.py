@@ -28,7 +28,10 @@ class DatasetSpec(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     title: str
-    href: str = Field(description="URL or URL template; {year} / {start} / {end} are filled in")
+    href: str | list[str] = Field(
+        description="URL or URL template; {year} / {start} / {end} are filled in; a list (ArcGIS image "
+        "services only): the same service on other hosts, tried in turn when one refuses"
+    )
     kind: Literal["categorical", "continuous", "vector", "table"]
     license: str
     citation: str

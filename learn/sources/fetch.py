@@ -29,8 +29,10 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 
-from learn.layers import FOREST_LAYERS, choose_canopy_years
+from learn.layers import CARBON_LAYERS, FOREST_LAYERS, choose_canopy_years
 from learn.raster.cog import write_cog
+from learn.sources import carbon_pools as pools_sum
+from learn.sources.arcgis_image import open_image_service
 from learn.sources.boundaries import prepare, read_vector
 from learn.sources.catalog import Catalog, DatasetSpec, load_catalog
 from learn.sources.catalog_edit import upsert_region
@@ -65,6 +67,11 @@ from learn.util import sha256_file
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]
 _REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+#: Inputs clipped next to the layers (``<name>.tif``, in the manifest) for deriving a layer from them; not
+#: region layers themselves (BIGMAP forest type group and stand age → forest_age_type_region).
+INPUT_LAYERS = ("forest_type_group", "stand_age")
+#: Sources that answer for the grid's box (the request is made once the grid is known).
+_SERVICES = ("wcs", "arcgis_image")
 
 
 @dataclass(frozen=True)
@@ -116,8 +123,15 @@ class PlannedLayer:
     """One output file and the source it is clipped from."""
 
     name: str  # file name inside the data folder
-    layer: str  # land_cover | tree_canopy | one of FOREST_LAYERS
+    layer: str  # land_cover | tree_canopy | one of FOREST_LAYERS | one of INPUT_LAYERS
     source: SourceFile
+    #: The pools summed into a carbon layer (``source`` then names their sum), else empty.
+    parts: tuple[SourceFile, ...] = ()
+
+    @property
+    def reads(self) -> tuple[SourceFile, ...]:
+        """The sources read for this file."""
+        return self.parts or (self.source,)
 
 
 #: Layer → (dataset key, dataset) of every layer the plan reads.
@@ -166,6 +180,10 @@ def _plan(catalog: Catalog, req: FetchRequest) -> tuple[list[PlannedLayer], Sour
         except FetchError:
             if chosen_key is not None:
                 raise
+            pools = pools_sum.carbon_components(catalog, layer) if layer in CARBON_LAYERS else []
+            if pools:
+                sources[layer], total, parts = pools_sum.summed_source(pools)
+                plan.append(PlannedLayer(f"{layer}.tif", layer, total, parts))
             continue  # the catalog has no source for this layer: the report will say what it lacks
         if layer == "tree_canopy":
             files = [
@@ -182,6 +200,10 @@ def _plan(catalog: Catalog, req: FetchRequest) -> tuple[list[PlannedLayer], Sour
         if files:
             sources[layer] = (key, spec)
             plan += files
+    for layer in INPUT_LAYERS:  # inputs only: not in `sources`, so not region layers
+        with contextlib.suppress(FetchError):
+            key, spec = dataset_for_layer(catalog, layer)
+            plan.append(PlannedLayer(f"{layer}.tif", layer, source_file(key, spec, None)))
     return plan, sources
 
 
@@ -240,7 +262,10 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
         # Open every needed source first: unreachable URLs and boundaries outside the data fail before
         # anything is written.
         opened = {
-            p.name: stack.enter_context(open_source(p.source)) for p in todo if p.source.protocol != "wcs"
+            (p.name, i): stack.enter_context(open_source(s))
+            for p in todo
+            for i, s in enumerate(p.reads)
+            if s.protocol not in _SERVICES
         }
         if old_files and old_grid is not None:
             ox, oy = old_grid["snapped_to_origin"]
@@ -249,17 +274,26 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             origin = wcs_grid_origin(plan[0].source)
             grid = snapped_grid(bounds, req.margin_m, origin)
         else:
-            first = opened.get(plan[0].name) or stack.enter_context(open_source(plan[0].source))
+            first = opened.get((plan[0].name, 0)) or stack.enter_context(open_source(plan[0].source))
             origin = grid_origin(first)
             grid = snapped_grid(bounds, req.margin_m, origin)
+        asked: dict[tuple[str, int], list[str]] = {}  # the exportImage requests per source (manifest)
         for p in todo:
-            if p.source.protocol == "wcs":  # a coverage service answers for the grid's box: ask it now
-                tag = f"{p.layer} {p.source.when} (coverage service)".strip()
-                opened[p.name] = stack.enter_context(
-                    open_wcs(p.source, grid, progress=_rows_progress(progress, tag))
-                )
-            else:
-                _check_extent(opened[p.name], bounds, p.source, label)
+            for i, s in enumerate(p.reads):
+                tag = f"{p.layer} {s.when} ({s.dataset})".replace("  ", " ")
+                if s.protocol == "wcs":  # a coverage service answers for the grid's box: ask it now
+                    opened[p.name, i] = stack.enter_context(
+                        open_wcs(s, grid, progress=_rows_progress(progress, tag))
+                    )
+                elif s.protocol == "arcgis_image":
+                    asked[p.name, i] = []
+                    opened[p.name, i] = stack.enter_context(
+                        open_image_service(
+                            s, grid, requests=asked[p.name, i], progress=_rows_progress(progress, tag)
+                        )
+                    )
+                else:
+                    _check_extent(opened[p.name, i], bounds, s, label)
 
         manifest = _new_manifest(
             old, req.region, req.years, catalog, census, id_field, name_field, state, grid, origin, grid_key
@@ -276,19 +310,21 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
                     FileResult(p.name, p.layer, p.source.when, "skipped", entry["bytes"], entry["how"])
                 )
                 continue
-            ds = opened[p.name]
             categorical = p.source.kind == "categorical"
-            fill = _fill_value(ds, categorical)
-            tag = f"{p.layer} {p.source.when}".strip()
-            array, how = read_onto_grid(
-                ds,
-                grid,
-                categorical=categorical,
-                fill=fill,
-                progress=_rows_progress(progress, tag),
-            )
-            if p.source.protocol == "wcs":
-                how = "wcs"  # the service's answer was already on the grid
+            read = []
+            for i, s in enumerate(p.reads):
+                ds = opened[p.name, i]
+                fill = _fill_value(ds, categorical)
+                tag = f"{p.layer} {s.when}".strip()
+                array, how = read_onto_grid(
+                    ds, grid, categorical=categorical, fill=fill, progress=_rows_progress(progress, tag)
+                )
+                if s.protocol in _SERVICES:
+                    how = s.protocol  # the service's answer was already on the grid
+                read.append((array, fill))
+            if p.parts:  # a carbon layer: the sum of its pools
+                array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
+                how = f"sum of {len(p.parts)}: {how}"
             cmap = _colormap(ds) if categorical else None
             tags = {
                 "SOURCE_URL": p.source.url,
@@ -301,11 +337,19 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             size = (data_dir / p.name).stat().st_size
             manifest["files"][p.name] = {
                 "layer": p.layer,
-                **p.source.as_manifest(),
-                # The zip member actually found (when the catalog's was elsewhere) or the GetCoverage request.
+                **(
+                    p.source.as_manifest()
+                    if not p.parts
+                    else pools_sum.sum_manifest(
+                        p.source, p.parts, [asked.get((p.name, i), []) for i in range(len(p.parts))]
+                    )
+                ),
+                # The zip member actually found (when the catalog's was elsewhere) or the service's requests.
                 "read_as": coverage_url(p.source, grid.bounds, grid.transform.a, grid.crs.to_string())
                 if p.source.protocol == "wcs"
-                else ds.name,
+                else asked.get((p.name, 0), ds.name)
+                if not p.parts
+                else [],
                 "how": how,
                 "bytes": size,
                 "sha256": sha256_file(data_dir / p.name),

@@ -23,6 +23,7 @@ from rasterio.errors import RasterioIOError
 
 from learn.errors import LearnError
 from learn.sources.catalog import Catalog, DatasetSpec
+from learn.sources.image_request import ImageRequest, image_request
 
 
 class FetchError(LearnError):
@@ -93,10 +94,13 @@ class SourceFile:
     #: GDAL configuration the source needs (e.g. {"AWS_REQUEST_PAYER": "requester"}), from the catalog.
     gdal_options: tuple[tuple[str, str], ...] = ()
     member: str | None = None  # the file inside a zip bundle, as the catalog names it
-    protocol: str = "gdal"  # "gdal": a file GDAL opens; "wcs": a coverage service (learn.sources.wcs)
+    #: "gdal": a file GDAL opens; "wcs": a coverage service (learn.sources.wcs); "arcgis_image": an
+    #: ArcGIS ImageServer (learn.sources.arcgis_image); the last two answer for the grid's box.
+    protocol: str = "gdal"
     wcs_coverage: str | None = None
     wcs_time: str | None = None  # the time instant asked for (WCS ``time``), from the dataset's template
     grid_origin: tuple[float, float] | None = None  # a pixel corner of the coverage (WCS sources)
+    image: ImageRequest | None = None  # the exportImage parameters (arcgis_image sources)
 
     def with_member(self, member: str) -> SourceFile:
         """The same source with another file inside its zip (the catalog's ``member`` sits elsewhere)."""
@@ -125,6 +129,7 @@ class SourceFile:
                 if self.protocol == "wcs"
                 else {}
             ),
+            **(self.image.as_manifest() if self.image is not None else {}),
             **({"gdal_options": dict(self.gdal_options)} if self.gdal_options else {}),
         }
 
@@ -193,6 +198,13 @@ def source_file(
     values: dict[str, Any] = {"year": year, **fmt}
     if period is not None:
         values.update(start=period[0], end=period[1])
+    if extra(spec, "protocol") == "arcgis_image":
+        return _image_source(key, spec, year, period, values)
+    if not isinstance(spec.href, str):
+        raise FetchError(
+            f"dataset '{key}': only an ArcGIS image service (protocol: arcgis_image) may list several hrefs",
+            hint="give one URL or path as href",
+        )
     try:
         url = spec.href.format(**values)
         member_t = extra(spec, "member")
@@ -206,7 +218,7 @@ def source_file(
             hint="add `member: <file inside the zip>` (may contain {year}) to its catalog entry",
         )
     if extra(spec, "protocol") == "wcs":
-        return _wcs_source(key, spec, year, values)
+        return _wcs_source(key, spec, year, values, url)
     options = extra(spec, "gdal_options") or {}
     if not isinstance(options, dict):
         raise FetchError(
@@ -229,7 +241,9 @@ def source_file(
     )
 
 
-def _wcs_source(key: str, spec: DatasetSpec, year: int | None, values: dict[str, Any]) -> SourceFile:
+def _wcs_source(
+    key: str, spec: DatasetSpec, year: int | None, values: dict[str, Any], url: str
+) -> SourceFile:
     """A coverage-service source: ``href`` is the service URL, ``coverage`` its id, ``time`` a template."""
     coverage, time_t, origin = extra(spec, "coverage"), extra(spec, "time"), extra(spec, "grid_origin")
     if not coverage:
@@ -237,8 +251,8 @@ def _wcs_source(key: str, spec: DatasetSpec, year: int | None, values: dict[str,
     return SourceFile(
         dataset=key,
         year=year,
-        url=spec.href,
-        path=spec.href,
+        url=url,
+        path=url,
         kind=spec.kind,
         version=str(extra(spec, "version")) if extra(spec, "version") is not None else None,
         citation=spec.citation,
@@ -248,6 +262,32 @@ def _wcs_source(key: str, spec: DatasetSpec, year: int | None, values: dict[str,
         wcs_coverage=str(coverage),
         wcs_time=str(time_t).format(**values) if time_t else None,
         grid_origin=(float(origin[0]), float(origin[1])) if origin else None,
+    )
+
+
+def _image_source(
+    key: str, spec: DatasetSpec, year: int | None, period: tuple[int, int] | None, values: dict[str, Any]
+) -> SourceFile:
+    """An ArcGIS ImageServer source: ``href`` is the service URL (or a list: other hosts of the same service)."""
+    request = image_request(key, spec, values)
+    rules = "&".join(
+        f"{n}={v}"
+        for n, v in (("renderingRule", request.rendering_rule), ("mosaicRule", request.mosaic_rule))
+        if v
+    )
+    return SourceFile(
+        dataset=key,
+        year=year,
+        url=f"{request.hosts[0]}/exportImage" + (f"?{rules}" if rules else ""),  # names the product
+        path=request.hosts[0],
+        kind=spec.kind,
+        version=str(extra(spec, "version")) if extra(spec, "version") is not None else None,
+        citation=spec.citation,
+        license=spec.license,
+        is_cog=False,
+        period=period,
+        protocol="arcgis_image",
+        image=request,
     )
 
 
