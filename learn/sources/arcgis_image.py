@@ -222,10 +222,15 @@ def _scaled(values: np.ndarray, nodata: float | None, scale: float) -> np.ndarra
     """``values`` × ``scale`` as float32, nodata pixels kept as they are."""
     if scale == 1.0:
         return values
-    out = values.astype(np.float32) * np.float32(scale)
-    if nodata is not None:
-        keep = np.isnan(values) if math.isnan(nodata) else values == nodata
-        out[keep] = nodata
+    out = values.astype(np.float32)
+    keep = (
+        np.zeros(out.shape, dtype=bool)
+        if nodata is None
+        else np.isnan(out)
+        if math.isnan(nodata)
+        else out == nodata
+    )
+    np.multiply(out, np.float32(scale), out=out, where=~keep)  # nodata stays as it is (no overflow)
     return out
 
 
