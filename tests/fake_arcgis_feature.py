@@ -177,7 +177,9 @@ def make_app(layer: FakeFeatureLayer) -> Starlette:
                 "geometryType": "esriGeometryPolygon",
                 "spatialReference": {"wkid": 4326, "latestWkid": 4326},
                 "fields": [{"name": n, "type": t} for n, t in FIELDS if "*" in out_fields or n in out_fields],
-                "features": [{"attributes": props(oid, a), "geometry": _esri_geometry(g)} for oid, g, a in page],
+                "features": [
+                    {"attributes": props(oid, a), "geometry": _esri_geometry(g)} for oid, g, a in page
+                ],
                 **({"exceededTransferLimit": True} if more else {}),
             }
         return JSONResponse(doc)

@@ -28,7 +28,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from pyogrio.errors import DataSourceError
+from pyogrio.errors import DataSourceError, FeatureError
 
 from learn.sources.remote import FetchError
 from learn.sources.wcs import USER_AGENT
@@ -94,7 +94,9 @@ def _arcgis_error(doc: Any, url: str) -> FetchError | None:
     )
 
 
-def get_json(url: str, policy: HttpPolicy = HttpPolicy(), *, sleep: Callable[[float], None] = time.sleep) -> Any:
+def get_json(
+    url: str, policy: HttpPolicy = HttpPolicy(), *, sleep: Callable[[float], None] = time.sleep
+) -> Any:
     """GET ``url`` and parse its JSON, retrying what may pass; a FetchError naming the fault otherwise."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
     delay = policy.backoff_s
@@ -107,7 +109,9 @@ def get_json(url: str, policy: HttpPolicy = HttpPolicy(), *, sleep: Callable[[fl
         except urllib.error.HTTPError as err:
             body = err.read() or b""
             with contextlib.suppress(ValueError):  # an error page that is not JSON is no ArcGIS error
-                if (fault := _arcgis_error(json.loads(body), url)) is not None and err.code not in RETRY_STATUSES:
+                if (
+                    fault := _arcgis_error(json.loads(body), url)
+                ) is not None and err.code not in RETRY_STATUSES:
                     raise fault from None
             if err.code in RETRY_STATUSES and not last:
                 sleep(delay)
@@ -199,9 +203,11 @@ def _page_frame(doc: dict[str, Any]) -> gpd.GeoDataFrame:
     """One page (GeoJSON or Esri JSON, GDAL tells them apart) as a GeoDataFrame in EPSG:4326."""
     if not doc.get("features"):
         return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    # Without the paging flags: GDAL would otherwise try to fetch the next page itself (from no URL).
+    page = {k: v for k, v in doc.items() if k not in ("exceededTransferLimit", "properties")}
     try:
-        frame = pyogrio.read_dataframe(io.BytesIO(json.dumps(doc).encode()))
-    except DataSourceError as err:
+        frame = pyogrio.read_dataframe(io.BytesIO(json.dumps(page).encode()))
+    except (DataSourceError, FeatureError) as err:
         raise FetchError(
             f"the ArcGIS service's answer holds features GDAL cannot read: {err}",
             hint="ask the service's owner; the answer must be GeoJSON or Esri JSON",
@@ -211,7 +217,9 @@ def _page_frame(doc: dict[str, Any]) -> gpd.GeoDataFrame:
 
 def _exceeded(doc: dict[str, Any]) -> bool:
     """More features wait: Esri JSON says so at the top, GeoJSON under ``properties``."""
-    return bool(doc.get("exceededTransferLimit") or (doc.get("properties") or {}).get("exceededTransferLimit"))
+    return bool(
+        doc.get("exceededTransferLimit") or (doc.get("properties") or {}).get("exceededTransferLimit")
+    )
 
 
 def query_features(
@@ -250,7 +258,9 @@ def query_features(
                 hint="fetch a smaller boundary, or use the bulk download documented in docs/fetch.md",
             )
     else:
-        raise FetchError(f"layer '{layer.name}': more than {MAX_PAGES} pages", hint="fetch a smaller boundary")
+        raise FetchError(
+            f"layer '{layer.name}': more than {MAX_PAGES} pages", hint="fetch a smaller boundary"
+        )
     non_empty = [f for f in frames if len(f)]
     features = (
         gpd.GeoDataFrame(pd.concat(non_empty, ignore_index=True), crs="EPSG:4326")

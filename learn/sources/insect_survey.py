@@ -104,7 +104,9 @@ def where_clause(src: SurveySource, layer: FeatureLayer, years: list[int]) -> st
 
 def grid_bbox_4326(grid: Grid) -> tuple[float, float, float, float]:
     """The grid's box in lon/lat (edges densified, so the box covers the whole grid)."""
-    west, south, east, north = rasterio.warp.transform_bounds(grid.crs, "EPSG:4326", *grid.bounds, densify_pts=21)
+    west, south, east, north = rasterio.warp.transform_bounds(
+        grid.crs, "EPSG:4326", *grid.bounds, densify_pts=21
+    )
     return (west, south, east, north)
 
 
