@@ -143,7 +143,9 @@ def _catalog_copy(dest: Path, base_url: str | None) -> Path:
             text = text.replace(host, base_url)
     # The BIGMAP image services (forest inputs, carbon pools) are tested in test_arcgis_image.py against a fake
     # ImageServer; here they are unmarked so these land-cover/canopy tests need only the file server.
-    text = re.sub(r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age))", "", text)
+    text = re.sub(
+        r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age))", "", text
+    )
     published = f"years: {_DATASETS['nlcd_tree_canopy']['years']}"
     assert text.count(published) == 1, "the canopy years must be written on one line, in flow style"
     text = text.replace(published, f"years: {list(TC_YEARS)}")
