@@ -68,6 +68,11 @@ def survey_source(key: str, spec: DatasetSpec) -> SurveySource:
         )
     if not spec.years:
         raise FetchError(f"dataset '{key}' lists no survey 'years'", hint="add the published survey years")
+    if not isinstance(spec.href, str):
+        raise FetchError(
+            f"dataset '{key}' lists several hrefs; a feature layer takes one",
+            hint="give the layer's URL as one href (alternative hosts are for image services)",
+        )
     names = {n: extra(spec, n) for n in ("year_field", "damage_type_field", "damage_type")}
     return SurveySource(
         dataset=key,
