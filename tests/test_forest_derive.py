@@ -8,14 +8,16 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
-from conftest import REALDATA
+from conftest import REALDATA, forest_table, write_tif
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from rasterio.crs import CRS
 
+import learn
 from learn.errors import LearnError
 from learn.raster.grid import Grid, grid_of
+from learn.raster.kernel import MAX_DISTINCT_CODES, StratumAccumulator
 from learn.sources import forest_derive as fd
 from learn.sources.census import state_fips_on_grid
 
@@ -196,3 +198,51 @@ def test_period_layers_combine_into_exclusive_classes(mtbs, insect, c1, c2, fore
     harvested = (fire == 0) & (insect == 0) & forest & (loss > 0)
     assert np.array_equal(combined[harvested], np.ceil(loss[harvested] / 25).astype(U8))
     assert not combined[~harvested & (fire == 0) & (insect == 0)].any()
+
+
+# --- contract codes through the raster stage --------------------------------------------------------------------
+def test_stratum_kernel_keeps_uint32_codes():
+    """Before the code dictionary the kernel refused codes above 65535 (ValueError)."""
+    codes = np.array([0, 2508002, 2508002, 9909993, 4294967295, 65535], np.uint32)
+    n = codes.size
+    acc = StratumAccumulator()
+    acc.add(np.zeros(n, np.int32), np.full(n, 41, U8), np.full(n, 41, U8), code=codes)
+    acc.add(np.zeros(2, np.int32), np.full(2, 41, U8), np.full(2, 42, U8), code=codes[:2][::-1].copy())
+    frame = acc.to_frame()
+    got = {(int(r.lc2), int(r.forest_age_type_region)): r.pixels for r in frame.itertuples()}
+    assert got == {
+        (41, 0): 1,
+        (41, 65535): 1,
+        (41, 2508002): 2,
+        (41, 9909993): 1,
+        (41, 4294967295): 1,
+        (42, 0): 1,
+        (42, 2508002): 1,
+    }
+
+
+def test_stratum_kernel_refuses_negative_codes_and_too_many_distinct_codes():
+    acc = StratumAccumulator()
+    with pytest.raises(ValueError, match="must be 0"):
+        acc.add(np.zeros(1, np.int32), np.full(1, 41, U8), np.full(1, 41, U8), code=np.array([-1]))
+    n = MAX_DISTINCT_CODES + 1
+    with pytest.raises(ValueError, match="distinct forest codes"):
+        acc.add(
+            np.zeros(n, np.int32), np.full(n, 41, U8), np.full(n, 41, U8), code=np.arange(n, dtype=np.uint32)
+        )
+
+
+def test_region_with_contract_codes_gets_forest_remaining_forest_removals(make_region, tmp_path):
+    """A forest code layer built by forest_code (uint32) is accounted like any other code layer."""
+    state = np.full((2, 3), 25, U8)
+    group = np.array([[800, 800, 800], [500, 0, 800]], np.uint16)
+    age = np.array([[10, 45, 45], [150, 45, 45]], np.float32)
+    codes = fd.forest_code(state, group, age)  # [[2508001, 2508002, 2508002], [2505003, 0, 2508002]]
+    lc = np.full((2, 3), 41, U8)
+    rows = forest_table((2508001, -1, -2, 0, 0, 0), (2508002, -1, -3, 0, 0, 0), (2505003, -1, -4, 0, 0, 0))
+    cat = make_region({2011: lc, 2019: lc}, codes=np.zeros((2, 3)), forest_rows=rows)
+    write_tif(cat.parent / "codes.tif", codes)  # the fixture writes uint16; the contract needs uint32
+    rep = learn.open_region("t", catalog=cat).inventory("A", (2011, 2019))
+    row = next(r for r in rep.inventory if r.type == "Undisturbed")
+    assert row.area_ha == pytest.approx(5 * 0.09)
+    assert row.removals_t_co2e_per_yr == pytest.approx((-2 - 3 * 3 - 4) * 0.09 * 44 / 12)
