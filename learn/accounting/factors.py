@@ -174,10 +174,18 @@ def _read_csv(path: Path, what: str, error: type[FactorTableError] = FactorTable
 #: Largest magnitude accepted for a factor (t C/ha or t C/ha/yr): the densest forests hold ~2,000 t C/ha,
 #: so a larger value is a unit error (kg for t) or a typo, and huge values would overflow the sums to inf.
 MAX_ABS_FACTOR = 10_000.0
+#: Largest ForestAgeTypeRegion key: the raster stage reads uint32 codes (the contract of docs/method.md §1.6
+#: reaches 9,909,993), so the key is no factor and MAX_ABS_FACTOR does not bound it.
+MAX_FOREST_CODE = 2**32 - 1
 
 
 def _require_numeric(
-    df: pd.DataFrame, cols: list[str], path: Path, row_label: Callable[[int], str] | None = None
+    df: pd.DataFrame,
+    cols: list[str],
+    path: Path,
+    row_label: Callable[[int], str] | None = None,
+    limit: float = MAX_ABS_FACTOR,
+    limit_hint: str = "factors are in t C/ha (per year for removal factors); check the units",
 ) -> None:
     """Every value of ``cols`` must be a finite number of at most ``MAX_ABS_FACTOR``; errors name the
     CSV line and, when ``row_label`` is given, the row's key (a forest code, a TOF level and name)."""
@@ -202,12 +210,12 @@ def _require_numeric(
                 f"number, e.g. 1e400) on {rows(infinite)}",
                 hint="every factor must be a finite number",
             )
-        huge = df.index[values.abs() > MAX_ABS_FACTOR].tolist()
+        huge = df.index[values.abs() > limit].tolist()
         if huge:
             raise FactorTableError(
-                f"factor table {path}: column '{col}' has values larger than {MAX_ABS_FACTOR:,.0f} in magnitude "
+                f"factor table {path}: column '{col}' has values larger than {limit:,.0f} in magnitude "
                 f"on {rows(huge)}",
-                hint="factors are in t C/ha (per year for removal factors); check the units",
+                hint=limit_hint,
             )
         df[col] = values.astype(float)
 
@@ -226,7 +234,13 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
     has_severity = all(c in df.columns for c in HARVEST_SEVERITY_COLUMNS)
     numeric = [c for c in FOREST_COLUMNS if c.endswith("Factor")]
     numeric += list(HARVEST_SEVERITY_COLUMNS) if has_severity else []
-    _require_numeric(df, ["ForestAgeTypeRegion"], path)
+    _require_numeric(
+        df,
+        ["ForestAgeTypeRegion"],
+        path,
+        limit=MAX_FOREST_CODE,
+        limit_hint="ForestAgeTypeRegion is the raster's code, an integer of at most 32 bits",
+    )
     code_of = df["ForestAgeTypeRegion"].to_numpy(float)  # data row i is position i (read_csv's index)
     _require_numeric(df, numeric, path, lambda i: f"ForestAgeTypeRegion {code_of[i]:g}")
     codes = df["ForestAgeTypeRegion"]

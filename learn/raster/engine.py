@@ -24,7 +24,7 @@ from rasterio.windows import Window
 from learn.layers import CARBON_LAYERS
 from learn.raster.grid import Grid, RasterStack, iter_windows
 from learn.raster.kernel import StratumAccumulator
-from learn.raster.strata import combine
+from learn.raster.strata import combine, combine_disturbance
 from learn.raster.zones import ZoneSource
 
 Progress = Callable[[int, int], None]
@@ -107,7 +107,7 @@ def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.Data
             dist = None
             if job.disturbance:
                 # Periods inside the inventory combine by per-pixel MAX: fire > insect > harvest.
-                dist = np.maximum.reduce(
+                dist = combine_disturbance(
                     [_codes(stack, f"dist{i}", win) for i in range(len(job.disturbance))]
                 )
             layers: dict[str, Any] = {

@@ -1,9 +1,12 @@
 """Compiled stratum kernel (numba): one pass over pixels into an open-addressing hash table.
 
-Stratum key (int64): zone (23 bits) | forest age-type-region code (16) | lc1 (8) | lc2 (8) |
-disturbance (8). Each stratum accumulates :data:`SUMS` (see :mod:`learn.raster.strata` for units). The
-kernel releases the GIL, so windows can be reduced on several threads, each with its own table;
-tables from windows, threads or dask workers add up.
+Stratum key (int64): zone (23 bits) | forest code index (16) | lc1 (8) | lc2 (8) | disturbance (8).
+Forest age-type-region codes are uint32 (the contract of docs/method.md §1.6 reaches 9,909,993);
+each accumulator numbers the distinct codes it sees (index 0 = code 0) and keeps the index in the key,
+so up to :data:`MAX_DISTINCT_CODES` distinct codes fit per accumulator (a county has a few hundred).
+Each stratum accumulates :data:`SUMS` (see :mod:`learn.raster.strata` for units). The kernel releases
+the GIL, so windows can be reduced on several threads, each with its own table; tables from windows,
+threads or dask workers add up (they hold decoded codes).
 """
 
 from __future__ import annotations
@@ -29,7 +32,37 @@ SUMS: Final = (
 NSUM: Final = len(SUMS)
 EMPTY: Final = -1
 MAX_ZONE: Final = (1 << 23) - 1
-MAX_CODE: Final = (1 << 16) - 1
+MAX_CODE: Final = (1 << 32) - 1
+#: Distinct forest codes one accumulator can hold (the 16-bit code index of the key).
+MAX_DISTINCT_CODES: Final = 1 << 16
+_CODE_SLOTS: Final = 1 << 17  # hash table of the code dictionary: at most half full
+
+
+@numba.njit(nogil=True, cache=True)
+def _encode_codes(code, slots, index_of_slot, values, count, out):  # pragma: no cover - compiled
+    """Write each pixel's code index into ``out``, adding new codes to the dictionary
+    (``values[index]`` = code); return the new count, or -1 when a new code finds no free index."""
+    mask = slots.shape[0] - 1
+    shift = 64 - _log2(slots.shape[0])
+    last_code, last_index = np.int64(-1), np.int64(0)
+    for i in range(code.shape[0]):
+        c = np.int64(code[i])
+        if c == last_code:  # neighbouring pixels mostly share a code
+            out[i] = last_index
+            continue
+        s = _slot(c, shift)
+        while slots[s] != EMPTY and slots[s] != c:
+            s = (s + 1) & mask
+        if slots[s] == EMPTY:
+            if count >= values.shape[0]:
+                return -1
+            slots[s] = c
+            index_of_slot[s] = count
+            values[count] = c
+            count += 1
+        last_code, last_index = c, np.int64(index_of_slot[s])
+        out[i] = last_index
+    return count
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -153,6 +186,11 @@ class StratumAccumulator:
         self.count = 0
         self.has_carbon = False
         self.has_canopy = False
+        # The code dictionary, made on the first window with a code layer; index 0 = code 0 (no code).
+        self._code_slots: npt.NDArray[np.int64] | None = None
+        self._code_index = np.zeros(_CODE_SLOTS, np.int32)
+        self._code_values = np.zeros(MAX_DISTINCT_CODES, np.int64)
+        self._code_count = 1
 
     def _grow(self) -> None:
         keys = np.full(self.keys.shape[0] * 2, EMPTY, np.int64)
@@ -177,19 +215,13 @@ class StratumAccumulator:
 
         ``zone``: zone index per item (-1 = none); ``weight``: coverage per item (default 1);
         ``index``: pixel of each item in the layer arrays (default: item i is pixel i).
-        Layers: NLCD codes (uint8), forest code (≤ 65535), disturbance (uint8), carbon pools
+        Layers: NLCD codes (uint8), forest code (0…2³²−1), disturbance (uint8), carbon pools
         (t C/ha, NaN = nodata), canopy (NaN = nodata).
         """
         z = np.ascontiguousarray(zone, dtype=np.int32).ravel()
         if z.size and (int(z.max()) > MAX_ZONE):
             raise ValueError(f"zone index above {MAX_ZONE}")
-        c = (
-            _flat(code, np.uint16, _NONE_U16)
-            if code is None or int(np.max(code, initial=0)) <= MAX_CODE
-            else None
-        )
-        if c is None:
-            raise ValueError(f"forest age-type-region codes above {MAX_CODE} are not supported")
+        c = _NONE_U16 if code is None else self._encode(code)
         self.has_carbon |= carbon is not None
         self.has_canopy |= canopy is not None
         args: tuple[Any, ...] = (
@@ -209,6 +241,23 @@ class StratumAccumulator:
             if pos < z.shape[0]:
                 self._grow()
 
+    def _encode(self, code: npt.NDArray[Any]) -> npt.NDArray[np.uint16]:
+        """The code layer as indices into this accumulator's code dictionary (grown as needed)."""
+        flat = np.ascontiguousarray(code).ravel()
+        if flat.size and (int(flat.min()) < 0 or int(flat.max()) > MAX_CODE):
+            raise ValueError(f"forest age-type-region codes must be 0…{MAX_CODE}")
+        if self._code_slots is None:
+            self._code_slots = np.full(_CODE_SLOTS, EMPTY, np.int64)
+            self._code_slots[0] = 0  # code 0 hashes to slot 0 and keeps index 0
+        out = np.empty(flat.shape[0], np.uint16)
+        count = _encode_codes(
+            flat, self._code_slots, self._code_index, self._code_values, self._code_count, out
+        )
+        if count < 0:
+            raise ValueError(f"more than {MAX_DISTINCT_CODES - 1} distinct forest codes in one window")
+        self._code_count = count
+        return out
+
     def to_frame(self) -> pd.DataFrame:
         """The stratum table (columns: learn.raster.strata.KEY_COLUMNS + SUMS), sorted by key."""
         used = self.keys != EMPTY
@@ -220,7 +269,7 @@ class StratumAccumulator:
                 "zone": keys >> 40,
                 "lc1": (keys >> 16) & 0xFF,
                 "lc2": (keys >> 8) & 0xFF,
-                "forest_age_type_region": (keys >> 24) & 0xFFFF,
+                "forest_age_type_region": self._code_values[(keys >> 24) & 0xFFFF],
                 "disturbance": keys & 0xFF,
             }
         )

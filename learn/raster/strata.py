@@ -25,7 +25,7 @@ accounting live elsewhere. Partial tables from different windows, threads or wor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +86,13 @@ def reduce_window(a: WindowArrays, acc: StratumAccumulator | None = None) -> pd.
         canopy=canopy,
     )
     return acc.to_frame()
+
+
+def combine_disturbance(periods: Sequence[npt.NDArray[np.integer]]) -> npt.NDArray[np.integer]:
+    """Combined disturbance code per pixel: the MAX over the period rasters, so fire (10) wins over
+    insect (5) and insect over harvest (1–4), and each pixel is in one class (LEARN's CellStatistics
+    MAXIMUM)."""
+    return np.maximum.reduce(list(periods))
 
 
 def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import pyogrio
+import rasterio.features
+import rasterio.warp
 import shapely
 
+from learn.raster.grid import Grid
 from learn.sources.catalog import Catalog
 from learn.sources.remote import FetchError, dataset_for_layer, gdal_http_env, source_file
 from learn.util import close_matches
@@ -56,6 +61,31 @@ def _read_census(name: str) -> gpd.GeoDataFrame:
 def states() -> gpd.GeoDataFrame:
     """U.S. states (cb_2016_us_state_500k): STATEFP, STUSPS, NAME, geometry (EPSG:4269)."""
     return _read_census("cb_2016_us_state_500k")
+
+
+def state_fips_on_grid(grid: Grid) -> npt.NDArray[np.uint8]:
+    """Census state FIPS code of each pixel of ``grid`` (uint8; 0 = outside every state), offline.
+
+    From the shipped county file (cb_2016_us_county_500k): a pixel takes the state of the county
+    its centre lies in (the pixel-centre rule of the raster stage). The counties of a state tile it,
+    so burning each county with its STATEFP gives the dissolved states without computing the union.
+    The file is generalised (1:500,000) and clipped to the shoreline: a pixel on the coast or a
+    border can fall outside every county (0) or in the neighbouring state.
+    """
+    west, south, east, north = rasterio.warp.transform_bounds(grid.crs, NAD83, *grid.bounds, densify_pts=21)
+    counties = gpd.read_file(
+        plotly_geo_dir() / "cb_2016_us_county_500k.shp",
+        engine="pyogrio",
+        bbox=(west, south, east, north),
+        columns=["STATEFP"],
+    ).set_crs(NAD83, allow_override=True)
+    out = np.zeros((grid.height, grid.width), np.uint8)
+    if counties.empty:
+        return out
+    counties = counties.to_crs(grid.crs)
+    shapes = ((g, int(fp)) for g, fp in zip(counties.geometry, counties["STATEFP"], strict=True))
+    rasterio.features.rasterize(shapes, out=out, transform=grid.transform, all_touched=False)
+    return out
 
 
 def state_postal(statefp: str) -> str | None:
