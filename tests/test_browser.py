@@ -241,7 +241,9 @@ def test_click_shows_the_api_numbers_and_period_change_updates_them(page, server
     text2, _ = net_card(page)
     assert text2 == flux(other["totals"]["net_t_co2e_per_yr"])
     assert other["totals"]["net_t_co2e_per_yr"] != report["totals"]["net_t_co2e_per_yr"]
-    expect(page.locator(".map-legend")).to_contain_text(f"Net flux {new_start}–{end}")
+    # The legend follows the choropleth, whose new period is one batch over every boundary: seconds on a busy
+    # 2-core machine, so wait for it longer than expect()'s 5 s default.
+    expect(page.locator(".map-legend")).to_contain_text(f"Net flux {new_start}–{end}", timeout=60_000)
     assert f"start={new_start}" in page.url
 
 
