@@ -44,6 +44,7 @@ def test_inventory_json_to_stdout_matches_library(tiny, monkeypatch, capsys):
         "boundary",
         "period",
         "inventory",
+        "harvest_by_severity",
         "ipcc_summary",
         "totals",
         "change_matrix",

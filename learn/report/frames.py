@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "change_matrix_dataarray",
     "change_matrix_frame",
+    "harvest_severity_frame",
     "inventory_frame",
     "summary_frame",
     "tree_canopy_frame",
@@ -100,6 +101,21 @@ def inventory_frame(report: Report) -> pd.DataFrame:
         for r in report.inventory
     ]
     return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+
+
+#: Columns of the harvest-by-severity table (a breakdown of Forest Remaining Forest — Harvest/Other).
+HARVEST_SEVERITY_COLUMNS = ("severity", "canopy_loss_points", "area_ha", "emissions_t_co2e_per_yr", "column")
+
+
+def harvest_severity_frame(report: Report) -> pd.DataFrame:
+    """Forest Remaining Forest — Harvest/Other by severity class (code 1–4), with the factor column each
+    used; empty for reports written before the breakdown was recorded. Its rows add up to the Harvest/Other
+    row, so a sum over the inventory must never include them."""
+    rows = [
+        {**r.model_dump(exclude={"factors"}), "column": r.factors.get("column")}
+        for r in report.harvest_by_severity
+    ]
+    return pd.DataFrame(rows, columns=list(HARVEST_SEVERITY_COLUMNS))
 
 
 def tidy_frame(reports: Iterable[Report]) -> pd.DataFrame:
