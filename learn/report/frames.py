@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from learn.landuse import NLCD_NAMES
+from learn.report.labels import with_unit_headers
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -116,6 +117,14 @@ def harvest_severity_frame(report: Report) -> pd.DataFrame:
         for r in report.harvest_by_severity
     ]
     return pd.DataFrame(rows, columns=list(HARVEST_SEVERITY_COLUMNS))
+
+
+def harvest_severity_table(report: Report) -> pd.DataFrame:
+    """:func:`harvest_severity_frame` for people: unit headers (area (ha), emissions (t CO2e/yr)) and the
+    factor column named as such; the CSV's Table 5 and the workbook's "Harvest by severity" sheet."""
+    return with_unit_headers(harvest_severity_frame(report)).rename(
+        columns={"canopy_loss_points": "canopy loss (percentage points)", "column": "emission factor column"}
+    )
 
 
 def tidy_frame(reports: Iterable[Report]) -> pd.DataFrame:
