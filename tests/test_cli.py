@@ -113,6 +113,7 @@ def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
         "Tree canopy",
         "Warnings",
         "Provenance",
+        "Harvest by severity",
     ]
     ws = wb["GHG inventory"]
     header = [c.value for c in ws[1]]
