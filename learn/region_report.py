@@ -71,6 +71,7 @@ def assemble_report(
         ),
         period=Period(start=layers.start, end=layers.end, years=layers.end - layers.start),
         inventory=acc.inventory,
+        harvest_by_severity=acc.harvest_by_severity,
         ipcc_summary=acc.ipcc_summary,
         totals=acc.totals,
         change_matrix=acc.change_matrix,

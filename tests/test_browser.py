@@ -229,6 +229,24 @@ def test_click_shows_the_api_numbers_and_period_change_updates_them(page, server
     for row in report["inventory"]:
         if row["category"] != "Total":
             assert row["type"] in table
+    # Harvest/Other is followed by its four severity classes, with the JSON's numbers and no net of their own
+    classes = page.locator("table.inventory tr.breakdown")
+    assert classes.count() == len(report["harvest_by_severity"]) == 4
+    harvest_index = page.eval_on_selector_all(
+        "table.inventory tbody tr",
+        "trs => trs.findIndex(t => t.querySelector('th')?.textContent === 'Harvest/Other')",
+    )
+    for k, s in enumerate(report["harvest_by_severity"]):
+        tr = classes.nth(k)
+        assert tr.get_attribute("data-severity") == str(s["severity"])
+        assert (
+            f"of which severity {s['severity']} ({s['canopy_loss_points']} points canopy loss)"
+            in tr.text_content()
+        )
+        cells = tr.locator("td")
+        assert float(cells.nth(1).get_attribute("data-value")) == s["emissions_t_co2e_per_yr"]
+        assert cells.nth(3).text_content() == ""
+        assert tr.evaluate("(t, i) => t.sectionRowIndex === i", harvest_index + 1 + k)
     assert page.locator("#report canvas").evaluate("c => c.width > 0 && c.height > 0")
     for warning in report["warnings"]:
         assert warning[:40] in page.locator("#report .warnings").text_content()

@@ -44,6 +44,7 @@ def test_inventory_json_to_stdout_matches_library(tiny, monkeypatch, capsys):
         "boundary",
         "period",
         "inventory",
+        "harvest_by_severity",
         "ipcc_summary",
         "totals",
         "change_matrix",
@@ -112,6 +113,7 @@ def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
         "Tree canopy",
         "Warnings",
         "Provenance",
+        "Harvest by severity",
     ]
     ws = wb["GHG inventory"]
     header = [c.value for c in ws[1]]

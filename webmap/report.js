@@ -1,6 +1,6 @@
 // Renders one inventory report (the API's report JSON) as HTML: headline cards (and a note when the totals are
-// partial), the GHG inventory table (the method's row names), a bar chart, the land-use change matrix, tree
-// canopy, warnings, provenance.
+// partial), the GHG inventory table (the method's row names; Harvest/Other followed by its severity classes), a
+// bar chart, the land-use change matrix, tree canopy, warnings, provenance.
 // Shared by the map's side panel (app.js) and the printable page (report-page.js).
 
 import { esc, fmtArea, fmtFlux, fmtPct, numCell } from "./format.js";
@@ -65,8 +65,12 @@ function partialNote(totals) {
     <span class="partial-why">Left out of the totals above (a layer or factor table is missing; see warnings).</span></p>`;
 }
 
-function inventoryTable(rows) {
-  // LEARN's layout: a header row per category, then its rows; the Total row last.
+/** A severity class of Harvest/Other, named as the Python reports name it (learn/report/labels.py). */
+export const severityLabel = (s) => `of which severity ${s.severity} (${s.canopy_loss_points} points canopy loss)`;
+
+function inventoryTable(rows, severity) {
+  // LEARN's layout: a header row per category, then its rows; the Total row last. Harvest/Other is followed by
+  // its severity classes ("of which" rows, class "breakdown"): part of that row, never added to a total.
   let body = "";
   let category = null;
   for (const r of rows || []) {
@@ -78,6 +82,12 @@ function inventoryTable(rows) {
     body += `<tr class="${total ? "total" : ""}"><th scope="row">${esc(total ? "Total" : r.type)}</th>
       ${numCell(r.area_ha, fmtArea)}${numCell(r.emissions_t_co2e_per_yr)}
       ${numCell(r.removals_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_yr)}</tr>`;
+    if (r.category === "Forest Remaining Forest" && r.type === "Harvest/Other") {
+      for (const s of severity || []) {
+        body += `<tr class="breakdown" data-severity="${esc(s.severity)}"><th scope="row">${esc(severityLabel(s))}</th>
+          ${numCell(s.area_ha, fmtArea)}${numCell(s.emissions_t_co2e_per_yr)}<td></td><td></td></tr>`;
+      }
+    }
   }
   return `<table class="data inventory" aria-label="GHG inventory">
     <caption>GHG inventory (t CO<sub>2</sub>e/yr; emissions +, removals −)</caption>
@@ -263,7 +273,7 @@ export function renderReport(el, report, options = {}) {
     ${partialNote(report.totals)}
     ${warningsList(report.warnings)}
     ${links || print ? `<nav class="downloads" aria-label="Downloads">${links}${print}</nav>` : ""}
-    <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory)}</section>
+    <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory, report.harvest_by_severity)}</section>
     <section class="chart-box" aria-label="Emissions and removals by row">
       <h3>Emissions and removals by row</h3>
       <div class="chart-wrap"><canvas role="img" aria-label="Bar chart of emissions and removals by inventory row"></canvas></div>

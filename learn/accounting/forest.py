@@ -16,13 +16,14 @@ from learn.accounting.terms import (
     FOREST_CHANGE_TYPES,
     FOREST_REMAINING,
     HARVEST,
+    HARVEST_SEVERITY_POINTS,
     INSECT,
     REFORESTATION,
     UNDISTURBED,
     AccountingInputs,
     make_row,
 )
-from learn.report.models import InventoryRow
+from learn.report.models import HarvestSeverityRow, InventoryRow
 
 #: Share of each pool lost when forest becomes the end category (live, dead organic matter, soil).
 #: erin-glen/learn_analysis lookups.py carbonStockLoss @ 8095dd4b; docs/method.md §3.1.
@@ -37,13 +38,24 @@ STOCK_LOSS_SOURCE: Final = (
     "erin-glen/learn_analysis lookups.py carbonStockLoss @ 8095dd4b (docs/method.md §3.1)"
 )
 
+#: The factor table's own (CSV) column names of the internal factor columns.
+CSV_COLUMN_NAME: Final = {v: k for k, v in FOREST_COLUMNS.items()}
+
 # Disturbance codes (docs/method.md §1.2, §3.3).
 DIST_NONE, DIST_INSECT, DIST_FIRE = 0, 5, 10
-DIST_HARVEST = (1, 2, 3, 4)
+DIST_HARVEST = tuple(HARVEST_SEVERITY_POINTS)  # 1, 2, 3, 4
+#: What the severity classes mean when the factor table has no Harvest_EF_* columns (docs/method.md §3.3).
+SINGLE_HARVEST_EF_NOTE: Final = (
+    "the factor table has no Harvest_EF_* severity columns: every class uses its code's Harvest Emissions "
+    "Factor, so the classes split the row's area and emissions by code; a binary harvest layer (code 1 = any "
+    "harvest) puts all harvest in class 1"
+)
 
 
 class ForestRows(NamedTuple):
     rows: list[InventoryRow]
+    #: The Harvest/Other row by severity class 1–4: a breakdown of that row, never added to the totals.
+    harvest_by_severity: list[HarvestSeverityRow]
     #: Strata moved by the burned-grassland recategorisation.
     moved: pd.Series
     #: Forest area (ha) without a code or a factor row, left out of the forest rows, by row type.
@@ -108,8 +120,7 @@ def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> 
 
     def warn_negative(type_: str, found: dict[str, list[int]]) -> dict[str, Any]:
         """Say which codes entered a disturbance row with a negative EF; the row's ``factors`` entry."""
-        csv_name = {v: k for k, v in FOREST_COLUMNS.items()}  # the factor table's own column names
-        found = {csv_name.get(col, col): c for col, c in found.items() if c}
+        found = {CSV_COLUMN_NAME.get(col, col): c for col, c in found.items() if c}
         if not found:
             return {}
         listed = "; ".join(f"{col} for codes {c[:20]}" for col, c in found.items())
@@ -197,6 +208,32 @@ def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> 
     else:
         rows.append(disturbance_row(HARVEST, harvest, "emission_factor_harvest_tc_ha"))
 
+    def severity_row(code: int) -> HarvestSeverityRow:
+        """One severity class of Harvest/Other, with that row's factor rule (and nullness)."""
+        severity_table = table is not None and table.has_severity
+        column = HARVEST_SEVERITY_COLUMNS[code - 1] if severity_table else "emission_factor_harvest_tc_ha"
+        shown = CSV_COLUMN_NAME.get(column, column)
+        info: dict[str, Any] = {**factor_info, "column": shown}
+        if not severity_table:
+            info["note"] = SINGLE_HARVEST_EF_NOTE
+        area = emissions = None
+        if forest_ok and inp.has_disturbance:
+            sel = harvest & (dist == code)
+            area = float(s.loc[sel, "pixels"].sum() * px)
+            emissions = factor_sum(sel, column) * C_TO_CO2 / yrs
+            negative = negative_codes(sel, column)  # already named in the Harvest/Other row's warning
+            if negative:
+                info["negative_factor_codes"] = {shown: negative}
+        return HarvestSeverityRow(
+            severity=code,
+            canopy_loss_points=HARVEST_SEVERITY_POINTS[code],
+            area_ha=area,
+            emissions_t_co2e_per_yr=emissions,
+            factors=info,
+        )
+
+    by_severity = [severity_row(code) for code in DIST_HARVEST]
+
     # What the forest rows could not include, said out loud.
     left_out: dict[str, float] = {}
     forest_like = s["transition"].isin([lu.FOREST_REMAINING_FOREST, lu.NONFOREST_TO_FOREST])
@@ -223,7 +260,7 @@ def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> 
             f"recategorise burned grassland: {s.loc[moved, 'pixels'].sum() * px:.2f} ha of burned Forest→Grassland "
             "counted as Forest Remaining Forest (fire emissions only) and removed from 'To Grassland'"
         )
-    return ForestRows(rows, moved, left_out)
+    return ForestRows(rows, by_severity, moved, left_out)
 
 
 def _left_out_by_row(

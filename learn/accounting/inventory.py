@@ -33,6 +33,7 @@ from learn.accounting.trees_outside_forest import tof_rows, tree_canopy_summary
 from learn.report.models import (
     CanopyRow,
     ChangeMatrix,
+    HarvestSeverityRow,
     InventoryRow,
     SummaryRow,
     Totals,
@@ -50,6 +51,8 @@ class Accounting:
     tree_canopy: list[CanopyRow]
     warnings: list[str] = field(default_factory=list)
     area_ha: float = 0.0
+    #: Forest Remaining Forest — Harvest/Other by severity class: a breakdown of that row, outside the totals.
+    harvest_by_severity: list[HarvestSeverityRow] = field(default_factory=list)
     nodata_area_ha: float = 0.0
 
 
@@ -213,4 +216,5 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
         warnings=warnings,
         area_ha=area_ha,
         nodata_area_ha=nodata_ha,
+        harvest_by_severity=forest.harvest_by_severity,
     )

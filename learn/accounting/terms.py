@@ -26,6 +26,8 @@ FOREST_CHANGE_TYPES: Final = {
 }
 REFORESTATION = "Reforestation (Non-Forest to Forest)"
 UNDISTURBED, FIRE, INSECT, HARVEST = "Undisturbed", "Fire", "Insect/Disease", "Harvest/Other"
+#: Harvest severity classes: disturbance code → tree canopy cover loss in percentage points (docs/method.md §3.3).
+HARVEST_SEVERITY_POINTS: Final = {1: "1–25", 2: "26–50", 3: "51–75", 4: "76–100"}
 CANOPY_LOSS, CANOPY_KEPT = "Tree canopy loss", "Canopy maintained/gained"
 IPCC_FRF, IPCC_F2NF, IPCC_NF2F, IPCC_TOF, IPCC_TOTAL = (
     "Forest remaining forest",

@@ -1,4 +1,6 @@
-"""A report as CSV in LEARN's 4-table layout (change matrix, canopy summary, GHG inventory, IPCC summary)."""
+"""A report as CSV in LEARN's 4-table layout (change matrix, canopy summary, GHG inventory, IPCC summary),
+then Table 5, Harvest/Other by severity (the 2026 LEARN update), kept out of Table 3 so that a sum over
+Table 3's rows never counts harvest twice."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from learn.report.frames import (
     TIDY_COLUMNS,
     canopy_frame,
     change_matrix_frame,
+    harvest_severity_table,
     inventory_frame,
     summary_frame,
 )
+from learn.report.labels import HARVEST_SEVERITY_TITLE
 from learn.report.models import Report
 
 
@@ -64,4 +68,8 @@ def learn_csv(report: Report) -> str:
             ),
         ),
     ]
+    if report.harvest_by_severity:  # absent from reports written before it was recorded
+        severity = harvest_severity_table(report)
+        severity.columns = [c[:1].upper() + c[1:] for c in severity.columns]
+        blocks.append(_csv_block(f"Table 5. {HARVEST_SEVERITY_TITLE}", severity))
     return "\n".join(blocks)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from learn.landuse import NLCD_NAMES
+from learn.report.labels import with_unit_headers
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "change_matrix_dataarray",
     "change_matrix_frame",
+    "harvest_severity_frame",
     "inventory_frame",
     "summary_frame",
     "tree_canopy_frame",
@@ -100,6 +102,29 @@ def inventory_frame(report: Report) -> pd.DataFrame:
         for r in report.inventory
     ]
     return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+
+
+#: Columns of the harvest-by-severity table (a breakdown of Forest Remaining Forest — Harvest/Other).
+HARVEST_SEVERITY_COLUMNS = ("severity", "canopy_loss_points", "area_ha", "emissions_t_co2e_per_yr", "column")
+
+
+def harvest_severity_frame(report: Report) -> pd.DataFrame:
+    """Forest Remaining Forest — Harvest/Other by severity class (code 1–4), with the factor column each
+    used; empty for reports written before the breakdown was recorded. Its rows add up to the Harvest/Other
+    row, so a sum over the inventory must never include them."""
+    rows = [
+        {**r.model_dump(exclude={"factors"}), "column": r.factors.get("column")}
+        for r in report.harvest_by_severity
+    ]
+    return pd.DataFrame(rows, columns=list(HARVEST_SEVERITY_COLUMNS))
+
+
+def harvest_severity_table(report: Report) -> pd.DataFrame:
+    """:func:`harvest_severity_frame` for people: unit headers (area (ha), emissions (t CO2e/yr)) and the
+    factor column named as such; the CSV's Table 5 and the workbook's "Harvest by severity" sheet."""
+    return with_unit_headers(harvest_severity_frame(report)).rename(
+        columns={"canopy_loss_points": "canopy loss (percentage points)", "column": "emission factor column"}
+    )
 
 
 def tidy_frame(reports: Iterable[Report]) -> pd.DataFrame:

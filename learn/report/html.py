@@ -11,7 +11,7 @@ import base64
 import functools
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ CITATIONS = (
     'Appendix J "Forest Land and Trees"',
     "erin-glen/learn_analysis: LEARN analysis code (MIT licence), GitHub",
 )
+#: The inventory row the harvest severity classes break down.
+HARVEST_ROW = ("Forest Remaining Forest", "Harvest/Other")
 # Provenance keys shown in their own tables; the rest go to the "Run" table.
 _OWN_TABLES = ("layers", "factor_tables", "tof_factor_rows", "method")
 
@@ -51,6 +53,8 @@ class HtmlTable:
     rows: list[list[str]]
     numeric: list[bool]
     total_last: bool = False
+    #: CSS class of each row ("" for none); shorter than ``rows`` when the last rows have none.
+    row_classes: list[str] = field(default_factory=list)
 
 
 def fmt_number(value: Any, digits: int) -> str:
@@ -87,11 +91,38 @@ def frame_table(frame: pd.DataFrame, caption: str, *, total_last: bool = False) 
 
 
 def inventory_table(report: Report) -> HtmlTable:
+    """The GHG inventory; Harvest/Other is followed by its severity classes, shown as "of which" rows
+    (class ``breakdown``) that the Total row does not add again."""
     frame = labels.with_unit_headers(
         frames.inventory_frame(report).drop(columns=["boundary_id", "boundary_name", "start", "end"])
     )
-    return frame_table(
+    table = frame_table(
         frame, "GHG inventory (t CO2e/yr; emissions positive, removals negative)", total_last=True
+    )
+    names = [(r.category, r.type) for r in report.inventory]
+    if HARVEST_ROW not in names or not report.harvest_by_severity:
+        return table
+    at = names.index(HARVEST_ROW) + 1
+    area_digits, flux_digits = decimals("area (ha)"), decimals("emissions (t CO2e/yr)")
+    breakdown = [  # area and emissions only: the classes have no removals, and their net is the row's
+        [
+            HARVEST_ROW[0],
+            labels.harvest_severity_type(s.severity, s.canopy_loss_points),
+            _cell(s.area_ha, area_digits),
+            _cell(s.emissions_t_co2e_per_yr, flux_digits),
+            "",
+            "",
+        ]
+        for s in report.harvest_by_severity
+    ]
+    rows = [*table.rows[:at], *breakdown, *table.rows[at:]]
+    return HtmlTable(
+        caption=f"{table.caption}; the “of which” rows break Harvest/Other down by severity and are not added again",
+        headers=table.headers,
+        rows=rows,
+        numeric=table.numeric,
+        total_last=True,
+        row_classes=[""] * at + ["breakdown"] * len(breakdown),
     )
 
 

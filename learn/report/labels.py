@@ -30,6 +30,19 @@ SYNTHETIC_WARNING = (
 )
 
 
+#: Title of the harvest-by-severity table wherever it is shown apart from the GHG inventory (CSV, XLSX).
+HARVEST_SEVERITY_TITLE = (
+    "Forest Remaining Forest — Harvest/Other by severity (a breakdown of the Harvest/Other row, already in it: "
+    "do not add these rows to the inventory)"
+)
+
+
+def harvest_severity_type(severity: int, canopy_loss_points: str) -> str:
+    """How a severity class is named under the Harvest/Other row: "of which severity 1 (1–25 points canopy
+    loss)" — "of which" says it is part of that row, not a row to add."""
+    return f"of which severity {severity} ({canopy_loss_points} points canopy loss)"
+
+
 #: Joins the rows of ``Totals.not_estimated`` in one text cell (tables, GeoPackage, GeoJSON properties).
 NOT_ESTIMATED_SEPARATOR = "; "
 

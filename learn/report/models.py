@@ -56,6 +56,20 @@ class InventoryRow(_Model):
     factors: dict[str, Any] = Field(default_factory=dict, description="factors and inputs this row used")
 
 
+class HarvestSeverityRow(_Model):
+    """One harvest severity class of the Forest Remaining Forest — Harvest/Other row: a breakdown of that
+    row, not a row of its own. Its area and emissions are already in Harvest/Other (the four classes add up
+    to it), so the totals never count them; it has no removals (disturbed forest earns none)."""
+
+    severity: int = Field(description="harvest severity class: the disturbance layer's code 1–4")
+    canopy_loss_points: str = Field(
+        description='tree canopy cover loss of the class, percentage points ("1–25", "26–50", "51–75", "76–100")'
+    )
+    area_ha: float | None
+    emissions_t_co2e_per_yr: float | None
+    factors: dict[str, Any] = Field(default_factory=dict, description="factors and inputs this class used")
+
+
 class SummaryRow(_Model):
     category: str
     net_t_co2e_per_yr: float | None
@@ -137,6 +151,12 @@ class Report(_Model):
     boundary: BoundaryInfo
     period: Period
     inventory: list[InventoryRow]
+    harvest_by_severity: list[HarvestSeverityRow] = Field(
+        default_factory=list,
+        description="Forest Remaining Forest — Harvest/Other by severity class 1–4 (2026 LEARN update): a "
+        "breakdown of that inventory row, which stays the sum of the classes; no total adds these. Empty in "
+        "documents written before it was recorded",
+    )
     ipcc_summary: list[SummaryRow]
     totals: Totals
     change_matrix: ChangeMatrix
@@ -164,6 +184,14 @@ class Report(_Model):
         from learn.report.frames import inventory_frame
 
         return inventory_frame(self)
+
+    def harvest_severity_frame(self) -> pd.DataFrame:
+        """Forest Remaining Forest — Harvest/Other by severity class: ``severity`` (1–4),
+        ``canopy_loss_points``, ``area_ha`` (ha), ``emissions_t_co2e_per_yr`` (t CO2e/yr) and the factor
+        ``column`` used; a breakdown of the Harvest/Other inventory row (not to be added to it)."""
+        from learn.report.frames import harvest_severity_frame
+
+        return harvest_severity_frame(self)
 
     def summary_frame(self) -> pd.DataFrame:
         """IPCC summary rows, then gross emissions, gross removals and net: ``category``,

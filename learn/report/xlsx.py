@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from learn.report.frames import (
     canopy_frame,
     change_matrix_frame,
+    harvest_severity_table,
     inventory_frame,
     provenance_frame,
     summary_frame,
@@ -65,6 +66,9 @@ def report_sheets(report: Report) -> dict[str, Sheet]:
         "Tree canopy": (with_unit_headers(canopy_frame(report)), False),
         "Warnings": (pd.DataFrame({"warning": report.warnings}), False),
         "Provenance": (provenance_frame(report), False),
+        # Added last (the 2026 LEARN update): the sheets before it keep their places. Not in "GHG inventory",
+        # so a sum over that sheet never counts harvest twice.
+        "Harvest by severity": (harvest_severity_table(report), False),
     }
 
 
