@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 #: Folder (inside each ``START_END`` folder) of the inputs keys, one per report file.
 KEYS_DIR = "keys"
+#: Bumped whenever the report gains or changes content within one software version (2: harvest_by_severity),
+#: so a rerun never reuses a report written in an older layout.
+REPORT_LAYOUT = 2
 
 ReuseStatus = Literal["reused", "inputs_changed", "missing"]
 
@@ -83,6 +86,7 @@ def period_inputs(region: Region, layers: PeriodLayers, options: InventoryOption
     }
     return {
         "software_version": __version__,
+        "report_layout": REPORT_LAYOUT,
         "catalog": str(region.catalog.path),
         "region": region.name,
         # The description never reaches a report; every other field of the entry may.

@@ -151,6 +151,8 @@ def test_options_and_software_version_are_part_of_the_key(region, tmp_path, monk
     assert "0 reports computed, 3 reused" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
     monkeypatch.setattr("learn.batch_reuse.__version__", "99.0")
     assert "3 reports computed (3 of them" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
+    monkeypatch.setattr("learn.batch_reuse.REPORT_LAYOUT", 99)  # a report layout change within one version
+    assert "3 reports computed (3 of them" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
 
 
 def test_a_description_edit_keeps_the_reports(region, tmp_path, monkeypatch, capsys):
