@@ -157,7 +157,9 @@ def test_fetch_sums_the_bigmap_pools_into_learn_carbon_layers(
     assert s1.traffic.requests and not s2.traffic.requests
 
     region = yaml.safe_load(cat.read_text())["regions"]["noho"]
-    assert set(region["layers"]) == {"land_cover", "carbon_live", "carbon_dead_litter", "carbon_soil"}
+    # No canopy and no insect source here: no disturbance layer; the forest code is derived from the two inputs.
+    assert set(region["layers"]) == {"land_cover", "carbon_live", "carbon_dead_litter", "carbon_soil",
+                                     "forest_age_type_region"}  # fmt: skip
     assert region["layers"]["carbon_live"]["units"] == "t C/ha"
     report = learn.open_region("noho", cat).inventory("46330", (2011, 2019))
     assert not [w for w in report.warnings if "no carbon pool layers" in w]

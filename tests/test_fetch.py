@@ -33,6 +33,7 @@ from range_server import RangeServer, free_port, serve_directory
 
 import learn
 from learn.sources.census import county
+from learn.sources.forest_derive import harvest_codes
 from learn.sources.region_entry import TOF_DEFAULTS
 
 NOHO = REALDATA / "nlcd_northampton_ma"
@@ -144,7 +145,9 @@ def _catalog_copy(dest: Path, base_url: str | None) -> Path:
     # The BIGMAP image services (forest inputs, carbon pools) are tested in test_arcgis_image.py against a fake
     # ImageServer; here they are unmarked so these land-cover/canopy tests need only the file server.
     text = re.sub(
-        r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age))", "", text
+        r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age|insect_disease))",
+        "",
+        text,
     )
     published = f"years: {_DATASETS['nlcd_tree_canopy']['years']}"
     assert text.count(published) == 1, "the canopy years must be written on one line, in flow style"
@@ -153,6 +156,25 @@ def _catalog_copy(dest: Path, base_url: str | None) -> Path:
     out = dest / "catalog.yaml"
     out.write_text(text, encoding="utf-8")
     return out
+
+
+def _reference_harvest(dest: Path) -> Path:
+    """The 2011-2019 disturbance fetch derives, computed on the real files directly: canopy loss 2011→2016
+    on the NLCD 2011 forest classes (no insect source in these catalogs, no fire source at all)."""
+    with (
+        rasterio.open(NOHO / "nlcd_2011_land_cover.tif") as lc,
+        rasterio.open(NOHO / "nlcd_2011_tree_canopy.tif") as c1,
+        rasterio.open(NOHO / "nlcd_2016_tree_canopy.tif") as c2,
+    ):
+        zero = np.zeros(lc.shape, np.uint8)
+        codes = harvest_codes(c1.read(1), c2.read(1), np.isin(lc.read(1), (41, 42, 43, 90)), zero, zero,
+                              canopy_nodata=c1.nodata)  # fmt: skip
+        profile = {**lc.profile, "dtype": "uint8", "nodata": None}
+    dest.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(dest / "disturbance_2011_2019.tif", "w", **profile) as out:
+        out.write(codes, 1)
+    assert codes.any()  # the real canopy does fall somewhere in Northampton
+    return dest / "disturbance_{start}_{end}.tif"
 
 
 def _reference_catalog(dest: Path) -> Path:
@@ -167,6 +189,7 @@ def _reference_catalog(dest: Path) -> Path:
                 "years": list(TC_YEARS),
                 "units": "percent",
             },
+            "disturbance": {"path": str(_reference_harvest(dest)), "periods": [list(LC_YEARS)]},
         },
         "boundaries": {"path": str(OUTLINE), "id_field": "COUSUBFP10", "name_field": "TOWN2"},
         "factors": {"trees_outside_forest": str(TOF_DEFAULTS)},
@@ -235,8 +258,13 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     data = tmp_path / "project" / "data" / "noho"
     manifest = json.loads((data / "manifest.json").read_text())
     names = {"land_cover_2011.tif", "land_cover_2019.tif", "tree_canopy_2011.tif", "tree_canopy_2016.tif"}
-    assert set(manifest["files"]) == names
-    for name, entry in manifest["files"].items():
+    assert set(manifest["files"]) == names | {"disturbance_2011_2019.tif"}  # derived: harvest from canopy
+    assert manifest["files"]["disturbance_2011_2019.tif"]["inputs"] == {
+        n: manifest["files"][n]["sha256"]
+        for n in ("land_cover_2011.tif", "tree_canopy_2011.tif", "tree_canopy_2016.tif")
+    }
+    for name in names:
+        entry = manifest["files"][name]
         assert entry["sha256"] == learn.util.sha256_file(data / name)
         assert entry["bytes"] == (data / name).stat().st_size
         assert entry["url"].startswith(f"{srv.url}/e2e/") and entry["how"] == "window"
@@ -273,7 +301,7 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     assert code == 0, err
     assert _raster_paths(srv.traffic.since(before)) == {}
     skipped = " ".join(err.split()).count("already there, sha256 matches the manifest")
-    assert skipped == 5  # 4 rasters + the boundary
+    assert skipped == 6  # 4 rasters, the disturbance derived from them, the boundary
     assert {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.name != "manifest.json"} == {
         k: v for k, v in stamps.items() if k != "manifest.json"
     }

@@ -38,6 +38,7 @@ from learn.sources.catalog import Catalog, DatasetSpec, load_catalog
 from learn.sources.catalog_edit import upsert_region
 from learn.sources.census import CensusBoundary, check_conus, county, place
 from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds
+from learn.sources.forest_layers import derive_forest_layers
 from learn.sources.manifest import (
     BOUNDARY_FILE,
     MANIFEST,
@@ -358,21 +359,16 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
             _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
             results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
 
+    # The layers derived from the clips (forest code, disturbance periods): learn.sources.forest_layers.
+    derived = derive_forest_layers(catalog, req.years, set(sources), data_dir, grid, manifest, _now)
+    sources |= derived.sources
+    results += [FileResult(n, layer, when, status, manifest["files"][n]["bytes"], "derived")  # type: ignore[arg-type]
+                for n, (layer, when, status) in derived.files.items()]  # fmt: skip
     status, size = _write_boundary(data_dir, frame, manifest)
     results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
     _write_manifest(data_dir, manifest)
-    entry = _region_entry(
-        req.years,
-        req.forest_factors,
-        catalog,
-        manifest,
-        sources,
-        data_dir,
-        id_field,
-        name_field,
-        state,
-        census,
-    )
+    entry = _region_entry(req.years, req.forest_factors, catalog, manifest, sources, data_dir, id_field,
+                          name_field, state, census, derived.notes)  # fmt: skip
     changed = upsert_region(catalog.path, req.region, entry)
     default_catalog = catalog.path == (Path.cwd() / "data_catalog.yaml").resolve()
     start, end = req.years

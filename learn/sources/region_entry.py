@@ -68,6 +68,7 @@ def _region_entry(
     name_field: str,
     state: str | None,
     census: CensusBoundary,
+    notes: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The catalog entry of the fetched region (paths relative to the catalog when below it)."""
     assert catalog.path is not None
@@ -114,7 +115,7 @@ def _region_entry(
         factors = {"forest": rel(Path(forest_factors)), **factors}
     region: dict[str, Any] = {
         "description": f"REAL public data fetched by `learn fetch` on {manifest['created'][:10]} — "
-        f"{'; '.join(described)}. Boundary: {census.source}. {lacking} Manifest: {rel(data_dir / MANIFEST)}",
+        f"{'; '.join(described)}. Boundary: {census.source}. {lacking} {''.join(n + '. ' for n in notes)}Manifest: {rel(data_dir / MANIFEST)}",
         "synthetic": False,
         "layers": layers,
         "boundaries": {"path": rel(data_dir / BOUNDARY_FILE), "id_field": id_field, "name_field": name_field},

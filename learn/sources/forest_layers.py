@@ -1,0 +1,205 @@
+"""The forest layers ``learn fetch`` derives from what it clipped: age-type-region codes and disturbance.
+
+Run after the clips (:mod:`learn.sources.fetch`), on the region's grid, from the files in its data folder:
+
+* ``forest_age_type_region.tif`` = :func:`~learn.sources.forest_derive.forest_code` of the Census state
+  of each pixel, the clipped BIGMAP forest type group and stand age (when both were clipped and the
+  catalog has no ready ``forest_age_type_region`` source);
+* ``disturbance_{start}_{end}.tif`` for each adjacent pair of the region's land-cover years inside the
+  inventory years (as LEARN's periods follow the NLCD years): insect/disease from the IDS survey (when the
+  catalog has it), harvest from the region's own tree canopy loss on forest, fire from MTBS (no adapter
+  yet: 0, and the region says so), combined by per-pixel MAX.
+
+Each derived file gets a manifest entry naming its inputs (file names and sha256) and sources.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import rasterio
+
+from learn.layers import choose_canopy_years
+from learn.raster.cog import write_cog
+from learn.raster.grid import Grid
+from learn.sources.catalog import Catalog, DatasetSpec
+from learn.sources.census import state_fips_on_grid
+from learn.sources.forest_derive import combine_disturbance, forest_code, harvest_codes
+from learn.sources.insect_survey import SurveySource, read_insect_disease, survey_source
+from learn.sources.manifest import _is_current
+from learn.sources.remote import FetchError, dataset_for_layer
+from learn.util import sha256_file
+
+#: NLCD forest classes (deciduous, evergreen, mixed, woody wetlands): where canopy loss counts as harvest.
+NLCD_FOREST = (41, 42, 43, 90)
+FOREST_CODE_FILE = "forest_age_type_region.tif"
+NO_FIRE_NOTE = "fire not fetched: no MTBS source (disturbance holds insect/disease and harvest only)"
+
+
+@dataclass
+class Derived:
+    """What :func:`derive_forest_layers` made: files, notes and sources for the region entry."""
+
+    files: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # name → (layer, when, status)
+    notes: list[str] = field(default_factory=list)
+    sources: dict[str, tuple[str, DatasetSpec]] = field(default_factory=dict)
+
+
+def _read(path: Path) -> tuple[npt.NDArray[Any], float | None]:
+    with rasterio.open(path) as ds:
+        return ds.read(1), ds.nodata
+
+
+def _year_files(manifest: dict[str, Any], layer: str) -> dict[int, str]:
+    return {
+        int(v["year"]): k for k, v in manifest["files"].items() if v.get("layer") == layer and v.get("year")
+    }
+
+
+def disturbance_periods(land_cover_years: list[int], start: int, end: int) -> list[tuple[int, int]]:
+    """Adjacent pairs of the land-cover years inside ``[start, end]`` (e.g. 2011, 2013, 2016 → two periods)."""
+    years = sorted(y for y in set(land_cover_years) if start <= y <= end)
+    return list(itertools.pairwise(years))
+
+
+def _derived_spec(title: str, citation: str) -> DatasetSpec:
+    return DatasetSpec(
+        title=title, href="derived", kind="categorical", license="see inputs", citation=citation
+    )
+
+
+class _Writer:
+    """Writes derived layers (uint COG, 0 = no code) with manifest entries naming their inputs; skips a
+    file whose inputs and sha256 match the manifest (a re-run reads and asks nothing again)."""
+
+    def __init__(self, data_dir: Path, grid: Grid, manifest: dict[str, Any], now: Callable[[], str]) -> None:
+        self.data_dir, self.grid, self.manifest, self.now = data_dir, grid, manifest, now
+
+    def current(self, name: str, inputs: dict[str, str]) -> bool:
+        old = self.manifest["files"].get(name)
+        return (
+            bool(old)
+            and old.get("inputs") == inputs
+            and _is_current(self.data_dir, name, old, f"derived:{name}")
+        )
+
+    def write(self, name: str, layer: str, array: npt.NDArray[Any], inputs: dict[str, str], how: str,
+              period: tuple[int, int] | None = None, **more: Any) -> None:  # fmt: skip
+        path = self.data_dir / name
+        write_cog(path, array, self.grid, nodata=None, categorical=True, tags={"HOW": how})
+        self.manifest["files"][name] = {
+            "layer": layer,
+            "dataset": "derived",
+            "year": None,
+            "period": list(period) if period else None,
+            "url": f"derived:{name}",
+            "inputs": inputs,  # file → sha256, or source → what was asked of it
+            "how": how,
+            **more,
+            "bytes": path.stat().st_size,
+            "sha256": sha256_file(path),
+            "written": self.now(),
+        }
+
+
+def _forest_code(ready: set[str], w: _Writer, out: Derived) -> None:
+    files = w.manifest["files"]
+    names = ("forest_type_group.tif", "stand_age.tif")
+    if "forest_age_type_region" in ready or not set(names) <= set(files):
+        return
+    inputs = {n: files[n]["sha256"] for n in names}
+    inputs["state FIPS"] = "Census cb_2016_us_county_500k (plotly-geo), pixel centres"
+    how = "state FIPS x 100000 + forest type group x 10 + age class (docs/method.md 1.6)"
+    status = "skipped"
+    if not w.current(FOREST_CODE_FILE, inputs):
+        (group, group_nodata), (age, age_nodata) = (_read(w.data_dir / n) for n in names)
+        fips = state_fips_on_grid(w.grid)
+        code = forest_code(fips, group, age, type_group_nodata=group_nodata, age_nodata=age_nodata)
+        w.write(FOREST_CODE_FILE, "forest_age_type_region", code, inputs, how)
+        status = "written"
+    out.files[FOREST_CODE_FILE] = ("forest_age_type_region", "", status)
+    keys = [str(files[n].get("dataset")) for n in names]
+    out.sources["forest_age_type_region"] = (
+        " + ".join(keys),
+        _derived_spec(f"forest type group x stand age x state, derived from {' and '.join(keys)}", how),
+    )
+
+
+def _insect_source(catalog: Catalog) -> SurveySource | None:
+    try:
+        key, spec = dataset_for_layer(catalog, "insect_disease")
+    except FetchError:
+        return None
+    return survey_source(key, spec)
+
+
+def derive_forest_layers(
+    catalog: Catalog,
+    years: tuple[int, int],
+    ready: set[str],
+    data_dir: Path,
+    grid: Grid,
+    manifest: dict[str, Any],
+    now: Callable[[], str],
+) -> Derived:
+    """Write the derived forest layers into ``data_dir`` and ``manifest``; ``ready``: layers the catalog
+    already serves (not derived again)."""
+    out = Derived()
+    w = _Writer(data_dir, grid, manifest, now)
+    _forest_code(ready, w, out)
+    land_cover = _year_files(manifest, "land_cover")
+    periods = disturbance_periods(list(land_cover), *years)
+    if "disturbance" in ready or not periods:
+        return out
+    insect_src = _insect_source(catalog)
+    canopy = _year_files(manifest, "tree_canopy")
+    if insect_src is None and len(canopy) < 2:
+        return out  # nothing measured: no layer (an all-0 one would claim "no disturbance")
+    out.notes.append(NO_FIRE_NOTE)
+    if insect_src is None:
+        out.notes.append("insect/disease not fetched: no IDS source in the catalog")
+    files = manifest["files"]
+    for a, b in periods:
+        name = f"disturbance_{a}_{b}.tif"
+        pair = choose_canopy_years(list(canopy), a, b)
+        inputs = {land_cover[a]: files[land_cover[a]]["sha256"]}
+        inputs |= {canopy[y]: files[canopy[y]]["sha256"] for y in pair or ()}
+        if insect_src is not None:
+            inputs[insect_src.dataset] = f"{insect_src.url} {insect_src.damage_type!r} {a}-{b}"
+        if pair is None:
+            out.notes.append(f"harvest {a}-{b} not derived: the region has fewer than two tree canopy years")
+        if w.current(name, inputs):
+            out.files[name] = ("disturbance", f"{a}-{b}", "skipped")
+            continue
+        none = np.zeros((grid.height, grid.width), np.uint8)
+        fire, insect, harvest, requests = none, none, none, []
+        how = ["fire: 0 (no MTBS source)"]
+        if insect_src is not None:
+            survey = read_insect_disease(grid, (a, b), insect_src)
+            insect, requests = survey.codes, survey.requests
+            how.append(
+                f"insect/disease: {survey.features} IDS damage areas, survey years {survey.survey_years}"
+            )
+        if pair is not None:
+            lc, _ = _read(data_dir / land_cover[a])
+            (c1, nodata), (c2, _) = (_read(data_dir / canopy[y]) for y in pair)
+            harvest = harvest_codes(c1, c2, np.isin(lc, NLCD_FOREST), fire, insect, canopy_nodata=nodata)
+            how.append(f"harvest: tree canopy loss {pair[0]}-{pair[1]} on NLCD {a} forest (41/42/43/90)")
+        combined = combine_disturbance(fire, insect, harvest)
+        w.write(name, "disturbance", combined, inputs, "; ".join(how), (a, b), requests=requests)
+        out.files[name] = ("disturbance", f"{a}-{b}", "written")
+    used = [insect_src.dataset] if insect_src is not None else []
+    used += sorted({str(files[n].get("dataset")) for n in canopy.values()})
+    out.sources["disturbance"] = (
+        "derived from " + " + ".join(used),
+        _derived_spec(
+            "disturbance: IDS insect/disease, harvest from tree canopy loss on forest, no fire", NO_FIRE_NOTE
+        ),
+    )
+    return out
