@@ -110,24 +110,23 @@ PARTLY_ESTIMATED = "(in part: forest without a forest code or factor row left ou
 
 
 def gross_totals(rows: list[InventoryRow], warnings: list[str]) -> tuple[float, float]:
-    """Gross emissions (≥ 0) and gross removals (≤ 0) of the rows (docs/method.md §5).
+    """Gross emissions (Σ of the emissions column) and gross removals (Σ of removals) of the rows (docs/method.md §5).
 
-    A row whose emissions came out negative (negative disturbance EFs, §3.3) keeps that value in its
-    own emissions column, but it is a net removal: the totals count it in gross removals, with a
-    warning, so gross emissions stay the sum of the positive emissions. Net is the same either way.
+    A row whose emissions came out negative (negative disturbance EFs, §3.3) keeps that value in its own
+    emissions column and lowers gross emissions by it, as in LEARN: so the totals of parts add up to the
+    totals of the whole (towns to their county), which a sign rule per boundary would break. A warning names
+    the row and the amount, so it is never silent.
     """
     gross_e, gross_r = 0.0, 0.0
     for r in rows:
         e, rm = r.emissions_t_co2e_per_yr, r.removals_t_co2e_per_yr
         gross_r += rm or 0.0
+        gross_e += e or 0.0
         if e is not None and e < 0:
-            gross_r += e
             warnings.append(
                 f"{r.category} — {r.type}: its emissions are negative ({e:,.2f} t CO2e/yr, from negative "
-                "emission factors), a net removal; the totals count them in gross removals, not gross emissions"
+                "emission factors); they are kept in gross emissions, which they lower (LEARN's convention)"
             )
-        else:
-            gross_e += e or 0.0
     return float(gross_e), float(gross_r)
 
 
