@@ -127,8 +127,9 @@ class RasterStack(contextlib.ExitStack):
             raise RasterError(f"cannot read {ds.name} (corrupt or truncated?): {err}") from None
 
 
-def iter_windows(window: Window, block: int = 1024) -> Iterator[Window]:
-    """Split ``window`` into blocks of at most ``block`` × ``block`` pixels (bounded memory)."""
+def iter_windows(window: Window, block: int = 1024, block_width: int | None = None) -> Iterator[Window]:
+    """Split ``window`` into blocks of at most ``block`` rows × ``block_width`` (default ``block``) columns."""
+    bw = block if block_width is None else block_width
     col0, row0, width, height = (
         int(window.col_off),
         int(window.row_off),
@@ -136,8 +137,17 @@ def iter_windows(window: Window, block: int = 1024) -> Iterator[Window]:
         int(window.height),
     )
     for r in range(row0, row0 + height, block):
-        for c in range(col0, col0 + width, block):
-            yield Window(c, r, min(block, col0 + width - c), min(block, row0 + height - r))
+        for c in range(col0, col0 + width, bw):
+            yield Window(c, r, min(bw, col0 + width - c), min(block, row0 + height - r))
+
+
+def grid_blocks(grid: Grid, block_height: int, block_width: int) -> list[tuple[int, int, int, int]]:
+    """(row, col, height, width) of the blocks that tile ``grid``, row by row: one remote request each."""
+    whole = Window(0, 0, grid.width, grid.height)
+    return [
+        (int(w.row_off), int(w.col_off), int(w.height), int(w.width))
+        for w in iter_windows(whole, block_height, block_width)
+    ]
 
 
 def zone_weights(

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from rasterio.io import MemoryFile
 
-from learn.raster.grid import Grid
+from learn.raster.grid import Grid, grid_blocks
 from learn.sources.remote import FetchError, ImageRequest, SourceFile
 from learn.sources.wcs import JITTER_M, TIFF_MAGIC, USER_AGENT
 
@@ -186,11 +186,7 @@ def _read_blocks(
     if epsg is None:
         raise FetchError(f"grid CRS {grid.crs} has no EPSG code", hint="fetched regions use EPSG:5070")
     bw, bh = limit
-    blocks = [
-        (r, c, min(bh, grid.height - r), min(bw, grid.width - c))
-        for r in range(0, grid.height, bh)
-        for c in range(0, grid.width, bw)
-    ]
+    blocks = grid_blocks(grid, bh, bw)
     out: np.ndarray | None = None
     nodata: float | None = None
     for i, (r0, c0, h, w) in enumerate(blocks):

@@ -22,7 +22,7 @@ import numpy as np
 from rasterio.io import MemoryFile
 
 from learn._version import __version__
-from learn.raster.grid import Grid
+from learn.raster.grid import Grid, grid_blocks
 from learn.sources.remote import FetchError, SourceFile
 
 #: Sub-millimetre shifts of the answer's geotransform (GeoServer's float arithmetic) are snapped away.
@@ -80,11 +80,7 @@ def open_wcs(
     t = grid.transform
     res = t.a
     crs = grid.crs.to_string()
-    blocks = [
-        (r, c, min(block_px, grid.height - r), min(block_px, grid.width - c))
-        for r in range(0, grid.height, block_px)
-        for c in range(0, grid.width, block_px)
-    ]
+    blocks = grid_blocks(grid, block_px, block_px)
     out: np.ndarray | None = None
     nodata: float | None = None
     colormap: dict[int, tuple[int, ...]] | None = None
