@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, openapi
 from api.methods import MethodsMiddleware
-from api.routers import inventory, jobs, regions, tiles
+from api.routers import inventory, jobs, prepare, regions, tiles
 from api.service import Service, Settings
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
@@ -91,7 +91,7 @@ def create_app(
     )
     app.state.service = service
     errors.install(app)
-    for module in (regions, inventory, jobs, tiles):
+    for module in (regions, inventory, jobs, prepare, tiles):
         app.include_router(module.router)
     openapi.install(app, service.catalog)
     app.add_middleware(MethodsMiddleware, routes=list(app.router.routes))  # API routes only, not the mounts

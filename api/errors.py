@@ -58,7 +58,7 @@ class OutsideData(BoundaryError):
 
 RESPONSE_TEXT = {
     400: "the request cannot be answered (e.g. a polygon outside the region's data)",
-    404: "unknown region, boundary, tile layer, tile, job or download format",
+    404: "unknown region, boundary, county, tile layer, tile, job or download format",
     413: "upload over the size or vertex limit",
     422: "a parameter or body that cannot be used (bad years, bad geometry, wrong types)",
     500: "the server's data or code is at fault (e.g. an unreadable layer file); the detail says which",

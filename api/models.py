@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from learn.report.models import Report
 
@@ -128,3 +128,39 @@ class TileJson(BaseModel):
     bounds: tuple[float, float, float, float]
     tiles: list[str]
     legend: list[LegendEntry]
+
+
+class CountyInfo(BaseModel):
+    """A county of the conterminous US the server can prepare (offline Census 2016 list)."""
+
+    geoid: str = Field(description="5-digit Census GEOID (state FIPS + county FIPS)")
+    name: str = Field(description='e.g. "Hampshire County"')
+    state: str = Field(description="postal code, e.g. MA")
+    region: str | None = Field(default=None, description="the catalog region when already prepared")
+
+
+class PrepareRequest(BaseModel):
+    """A county and two inventory years: all a client may ask (never a URL or a path)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    county: str = Field(pattern=r"^\d{5}$", description="5-digit Census GEOID, e.g. 25015")
+    start: int = Field(ge=1985, le=2100)
+    end: int = Field(ge=1985, le=2100)
+
+
+class PrepareStatus(BaseModel):
+    """A county being prepared: ``region`` once done (then open it like any other region)."""
+
+    job_id: str | None = Field(default=None, description="null when the county was ready at once")
+    county: str
+    label: str = Field(description='e.g. "Hampshire County, MA"')
+    status: Literal["queued", "running", "done", "error"]
+    progress: float = Field(
+        ge=0, le=1, description="share of the steps done (clips, derived layers, inventory)"
+    )
+    step: str | None = Field(default=None, description='the step running, e.g. "land_cover 2011: 40 %"')
+    region: str | None = None
+    start: int
+    end: int
+    error: str | None = Field(default=None, description="why it failed (e.g. a public source unreachable)")

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from api.cache import LruCache, SingleFlight
 from api.models import BoundaryTotals
+from api.prepare import CountyPreparer
 from api.render import TileRenderer
 from api.tasks import Job, JobManager
 from api.tile_workers import ProcessTileRenderer
@@ -52,6 +53,8 @@ class Settings:
     max_jobs: int = 256
     #: Distinct polygon inventories queued or running at once; more → 503 with Retry-After.
     max_pending_jobs: int = 16
+    #: Counties queued or being prepared on request (POST /api/prepare); more → 503. 0 turns the route off.
+    max_pending_prepare: int = 4
     #: Absolute URL the service is reached at (e.g. https://learn.example.org); TileJSON tile URLs start
     #: with it. None: root-relative tile URLs.
     public_url: str | None = None
@@ -90,7 +93,10 @@ class Service:
             if settings.tile_workers > 0
             else TileRenderer(settings.tile_cache_size)
         )
-        self.jobs = JobManager(settings.job_workers, settings.max_jobs, settings.max_pending_jobs)
+        self.jobs: JobManager[Report] = JobManager(
+            settings.job_workers, settings.max_jobs, settings.max_pending_jobs
+        )
+        self.preparer = CountyPreparer(self, max_pending=settings.max_pending_prepare)
         self._regions: dict[str, Region] = {}
         self._display: dict[str, tuple[gpd.GeoDataFrame, str]] = {}
         self._bounds: dict[str, tuple[float, float, float, float]] = {}
@@ -99,7 +105,14 @@ class Service:
         self._flight: SingleFlight[tuple[Any, ...], CachedReport] = SingleFlight()
         self._lock = threading.Lock()
 
+    def reload_catalog(self) -> None:
+        """Read the catalog file again after a region was added to it (:mod:`api.prepare`). The data
+        version stays: the regions already served did not change, so their cached summaries hold."""
+        with self._lock:
+            self.catalog = load_catalog(self.settings.catalog_path)
+
     def close(self) -> None:
+        self.preparer.jobs.close()
         self.jobs.close()
         self.tiles.close()
 
@@ -235,7 +248,7 @@ class Service:
 
     def submit_polygon(
         self, region: Region, boundary: Boundary, start: int, end: int, options: InventoryOptions
-    ) -> Job:
+    ) -> Job[Report]:
         """A new background job for a large custom polygon (sharing the run of an identical request)."""
         key = self.polygon_key(region, boundary, start, end, options)
         return self.jobs.submit(

@@ -15,24 +15,30 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Generic, Literal, Protocol, TypeVar
 
 from api.errors import NotFound, ServerBusy, detail_of
 from learn.errors import LearnError
-from learn.report.models import Report
 
 JobState = Literal["queued", "running", "done", "error"]
-Progress = Callable[[int, int], None]
+T = TypeVar("T")
+
+
+class Progress(Protocol):
+    """What a computation reports: ``done`` of ``total`` (0…1 overall) and, optionally, the step it is on."""
+
+    def __call__(self, done: int, total: int, step: str | None = None) -> None: ...
 
 
 @dataclass
-class Run:
+class Run(Generic[T]):
     """One computation, shared by the jobs that asked for it; ``progress`` runs from 0 to 1."""
 
     key: str
     status: JobState = "queued"
     progress: float = 0.0
-    result: Report | None = None
+    step: str | None = None  # e.g. "land cover 2011: 40 %"
+    result: T | None = None
     error: str | None = None
 
     @property
@@ -41,11 +47,11 @@ class Run:
 
 
 @dataclass
-class Job:
+class Job(Generic[T]):
     """What one client asked for: its private id and the run that answers it."""
 
     id: str
-    run: Run
+    run: Run[T]
     _seq: int = field(default=0, repr=False)
 
     @property
@@ -57,7 +63,11 @@ class Job:
         return self.run.progress
 
     @property
-    def result(self) -> Report | None:
+    def step(self) -> str | None:
+        return self.run.step
+
+    @property
+    def result(self) -> T | None:
         return self.run.result
 
     @property
@@ -74,7 +84,7 @@ def new_job_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-class JobManager:
+class JobManager(Generic[T]):
     """Jobs by id, executed by ``workers`` threads (the raster stage itself uses every core).
 
     ``max_jobs`` bounds the jobs remembered (the oldest finished ones are forgotten first);
@@ -83,16 +93,24 @@ class JobManager:
     """
 
     def __init__(
-        self, workers: int = 1, max_jobs: int = 256, max_pending: int = 16, retry_after_s: int = 30
+        self,
+        workers: int = 1,
+        max_jobs: int = 256,
+        max_pending: int = 16,
+        retry_after_s: int = 30,
+        busy_text: str = "polygon inventories are already queued or running, the most this server takes",
+        busy_hint: str = "draw a smaller polygon (answered at once)",
+        missing_hint: str = "jobs live in server memory; POST the polygon to /api/regions/{region}/inventory again",
     ) -> None:
         self.max_jobs, self.max_pending, self.retry_after_s = max_jobs, max_pending, retry_after_s
-        self._jobs: dict[str, Job] = {}
-        self._runs: dict[str, Run] = {}
+        self.busy_text, self.busy_hint, self.missing_hint = busy_text, busy_hint, missing_hint
+        self._jobs: dict[str, Job[T]] = {}
+        self._runs: dict[str, Run[T]] = {}
         self._lock = threading.Lock()
         self._seq = 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="learn-job")
 
-    def submit(self, key: str, compute: Callable[[Progress], Report]) -> Job:
+    def submit(self, key: str, compute: Callable[[Progress], T]) -> Job[T]:
         """A new job answered by the run of ``key``: the existing one unless it failed, else ``compute(progress)``
         started now (ServerBusy when ``max_pending`` runs are already waiting or running)."""
         with self._lock:
@@ -101,16 +119,14 @@ class JobManager:
             if start:
                 if self.pending >= self.max_pending:
                     raise ServerBusy(
-                        f"{self.pending} polygon inventories are already queued or running, the most this "
-                        "server takes",
-                        hint=f"try again in {self.retry_after_s} s, or draw a smaller polygon "
-                        "(answered at once)",
+                        f"{self.pending} {self.busy_text}",
+                        hint=f"try again in {self.retry_after_s} s, or {self.busy_hint}",
                         retry_after_s=self.retry_after_s,
                     )
-                run = self._runs[key] = Run(key=key)
+                run = self._runs[key] = Run[T](key=key)
             assert run is not None
             self._seq += 1
-            job = Job(id=new_job_id(), run=run, _seq=self._seq)
+            job = Job[T](id=new_job_id(), run=run, _seq=self._seq)
             self._jobs[job.id] = job
             self._prune()
         if start:
@@ -122,13 +138,13 @@ class JobManager:
         """Runs queued or running."""
         return sum(not r.finished for r in self._runs.values())
 
-    def get(self, job_id: str) -> Job:
+    def get(self, job_id: str) -> Job[T]:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
             raise NotFound(
                 f"unknown job '{job_id}'",
-                hint="jobs live in server memory; POST the polygon to /api/regions/{region}/inventory again",
+                hint=self.missing_hint,
             )
         return job
 
@@ -136,11 +152,13 @@ class JobManager:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
-    def _run(run: Run, compute: Callable[[Progress], Report]) -> None:
+    def _run(run: Run[T], compute: Callable[[Progress], T]) -> None:
         run.status = "running"
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int, step: str | None = None) -> None:
             run.progress = min(done / total, 1.0) if total else 1.0
+            if step is not None:
+                run.step = step
 
         try:
             run.result = compute(progress)

@@ -54,13 +54,20 @@ def _exit_when_orphaned(parent_pid: int) -> None:
 
 def _init_worker(catalog_path: str, cache_size: int, parent_pid: int) -> None:
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), name="orphan-watch", daemon=True).start()
-    _worker.update(catalog=load_catalog(catalog_path), renderer=TileRenderer(cache_size), regions={})
+    _worker.update(
+        catalog=load_catalog(catalog_path),
+        catalog_path=catalog_path,
+        renderer=TileRenderer(cache_size),
+        regions={},
+    )
 
 
 def _render_in_worker(region_name: str, layer: str, z: int, x: int, y: int, params: dict[str, int]) -> bytes:
     try:
         regions: dict[str, Region] = _worker["regions"]
         if region_name not in regions:
+            if region_name not in _worker["catalog"].regions:  # added since (a county prepared on request)
+                _worker["catalog"] = load_catalog(_worker["catalog_path"])
             regions[region_name] = Region(_worker["catalog"], region_name)
         renderer: TileRenderer = _worker["renderer"]
         return renderer.render(regions[region_name], layer, z, x, y, params)

@@ -47,7 +47,13 @@ PERIOD = (2011, 2019)  # what the tests fetch and inventory
 TC_YEARS = (2011, 2016)  # the real clips have canopy for these two years only
 PAD = 5  # canvas = PAD × PAD copies of the clip, the real one in the middle
 FETCH_ARGS = ["--years", "2011", "2019", "--id-field", "COUSUBFP10", "--name-field", "TOWN2"]
-SITES = ("e2e", "place", "nb", "errors")  # one URL prefix per test: GDAL caches blocks per URL in-process
+SITES = (
+    "e2e",
+    "place",
+    "nb",
+    "errors",
+    "prepare",
+)  # one URL prefix per test: GDAL caches blocks per URL in-process
 
 
 def _padded_cog(src: Path, dst: Path, nodata: int) -> int:

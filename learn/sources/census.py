@@ -8,6 +8,7 @@ Counties and states come from the Census cartographic boundary files that the Py
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from dataclasses import dataclass
@@ -147,6 +148,31 @@ def county(geoid: str) -> CensusBoundary:
         + geoid,
         state=state_postal(geoid[:2]),
     )
+
+
+#: Census LSAD codes of county-equivalents → the word a name takes ("Hampshire County").
+_LSAD_WORD = {"06": "County", "15": "Parish", "04": "Borough", "05": "Census Area", "03": "City and Borough",
+              "12": "Municipality", "25": "city", "07": "District"}  # fmt: skip
+
+
+@functools.cache
+def conus_counties() -> tuple[tuple[str, str, str], ...]:
+    """Every county of the conterminous US (what ``learn fetch`` reads): (GEOID, "Hampshire County", "MA"),
+    sorted by state and name, from the offline Census file (attributes only: no geometry is read)."""
+    import pyogrio
+
+    df = pyogrio.read_dataframe(
+        plotly_geo_dir() / "cb_2016_us_county_500k.shp",
+        read_geometry=False,
+        columns=["GEOID", "NAME", "LSAD", "STATEFP"],
+    )
+    postal = dict(zip(states()["STATEFP"], states()["STUSPS"], strict=True))
+    rows = [
+        (g, f"{n} {_LSAD_WORD[lsad]}" if lsad in _LSAD_WORD else n, postal.get(fp, fp))
+        for g, n, lsad, fp in zip(df["GEOID"], df["NAME"], df["LSAD"], df["STATEFP"], strict=True)
+        if fp not in NON_CONUS_FIPS
+    ]
+    return tuple(sorted(rows, key=lambda r: (r[2], r[1])))
 
 
 def place(geoid: str, catalog: Catalog, year: int | None = None) -> CensusBoundary:

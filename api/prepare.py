@@ -1,0 +1,131 @@
+"""Any US county on request: ``learn fetch`` and the county's inventory as a background job of the API.
+
+A client names a county (its 5-digit Census GEOID) and two years, never a URL or a path. The server fetches the
+public layers through the catalog's own sources (:mod:`learn.sources.fetch`), adds the region
+``county_<GEOID>`` to its catalog, computes the summary the map shows, and reports each step while it runs
+("land_cover 2011: 40 %"). One fetch runs at a time (a fetch saturates the network and the disk); at most
+``max_pending`` wait (more → 503 with Retry-After). A county already prepared for those years is answered at once:
+the next visitor gets it from the catalog and the summary cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from api.errors import NotFound
+from api.tasks import Job, JobManager, Progress
+from learn.errors import PeriodError
+from learn.sources.census import conus_counties
+from learn.sources.fetch import FetchRequest, fetch
+from learn.sources.fetch_plan import plan_layers
+from learn.sources.remote import FetchError, dataset_for_layer, published_years
+
+if TYPE_CHECKING:
+    from api.service import Service
+
+
+def county_region_name(geoid: str) -> str:
+    """The catalog region of a county prepared on request."""
+    return f"county_{geoid}"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A prepared region: its name in the catalog and the years asked."""
+
+    region: str
+    start: int
+    end: int
+
+
+class CountyPreparer:
+    """Background ``learn fetch`` + summary of counties, one at a time, ``max_pending`` at most queued."""
+
+    def __init__(self, service: Service, max_pending: int = 4, retry_after_s: int = 60) -> None:
+        self.service = service
+        self.jobs: JobManager[Prepared] = JobManager(
+            workers=1,
+            max_jobs=256,
+            max_pending=max_pending,
+            retry_after_s=retry_after_s,
+            busy_text="counties are already being prepared, the most this server queues",
+            busy_hint="pick a county that is already on the map",
+            missing_hint="jobs live in server memory; POST /api/prepare again (a prepared county answers at once)",
+        )
+        self._names = {g: (n, st) for g, n, st in conus_counties()}
+        self._lock = threading.Lock()
+
+    def label(self, geoid: str) -> str:
+        name, state = self._names[geoid]
+        return f"{name}, {state}"
+
+    def check(self, geoid: str, start: int, end: int) -> None:
+        """Refuse (400) an unknown county or years the land-cover source does not publish."""
+        if self.jobs.max_pending == 0:
+            raise NotFound(
+                "this server does not prepare counties on request", hint="pick a region on the map"
+            )
+        if geoid not in self._names:
+            raise NotFound(
+                f"'{geoid}' is not a county of the conterminous US",
+                hint="pick a county from the list (5-digit Census GEOID, e.g. 25015 for Hampshire County, MA)",
+            )
+        if not start < end:
+            raise PeriodError(
+                f"the start year {start} must be before the end year {end}", hint="e.g. 2011 and 2019"
+            )
+        try:
+            key, spec = dataset_for_layer(self.service.catalog, "land_cover")
+        except FetchError:
+            raise NotFound(
+                "this server's catalog has no land-cover source to fetch from",
+                hint="pick a region on the map",
+            ) from None
+        published = published_years(key, spec)
+        missing = [y for y in (start, end) if y not in published]
+        if missing:
+            raise PeriodError(
+                f"no land cover for {', '.join(map(str, missing))}",
+                hint=f"years with land cover: {published[0]}–{published[-1]}",
+            )
+
+    def ready(self, geoid: str, start: int, end: int) -> bool:
+        """Whether the catalog already holds the county with land cover for both years."""
+        name = county_region_name(geoid)
+        if name not in self.service.catalog.regions:
+            return False
+        years = self.service.region(name).land_cover_years
+        return start in years and end in years
+
+    def submit(self, geoid: str, start: int, end: int) -> Job[Prepared]:
+        self.check(geoid, start, end)
+        return self.jobs.submit(
+            f"{geoid} {start} {end}", lambda progress: self._prepare(geoid, start, end, progress)
+        )
+
+    def _prepare(self, geoid: str, start: int, end: int, progress: Progress) -> Prepared:
+        name = county_region_name(geoid)
+        service = self.service
+        if not self.ready(geoid, start, end):
+            req = FetchRequest(
+                catalog_path=service.settings.catalog_path, region=name, years=(start, end), county=geoid
+            )
+            plan, _ = plan_layers(service.catalog, req)
+            steps = len(plan) + 2  # the clips, the derived layers, the inventory
+            seen: list[str] = []
+
+            def on_rows(label: str, done: int, total: int) -> None:
+                if label not in seen:
+                    seen.append(label)
+                pct = 100 * done // total if total else 100
+                progress(len(seen) - 1, steps, f"{label.strip()}: {pct} %")
+
+            progress(0, steps, "starting")
+            fetch(req, progress=on_rows)
+            progress(steps - 1, steps, "inventory")
+            service.reload_catalog()
+        region = service.region(name)
+        service.summary(region, start, end)  # computed once, then cached for every visitor
+        return Prepared(region=name, start=start, end=end)
