@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,17 @@ class BatchResult:
     reused: int = 0
     #: Of ``computed``: reports found on disk but computed from other inputs (catalog, layers, factors, ...).
     inputs_changed: int = 0
+    #: Wall seconds per stage over all periods: zones, raster_pass, accounting, report_json, tables
+    #: (what ``benchmarks/batch.py`` reports; not part of any output).
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - t0
 
 
 @contextlib.contextmanager
@@ -126,31 +138,35 @@ def run_batch(
         todo = [bid for bid, r in reports.items() if r is None]
         if todo:
             sub = bset.frame[bset.frame["id"].isin(todo)]
-            zones = zone_source(region, bset, options)
+            with result.timing("zones"):
+                zones = zone_source(region, bset, options)
             job = region.reduction_job(layers, zones)
             region.check_layers(job)
             window = region.grid.window_for_bounds(tuple(shapely.total_bounds(sub.geometry.to_numpy())))
             windows = grid_windows(region.grid, window, options.block_size) if window is not None else []
-            strata = reduce(
-                job,
-                windows,
-                workers=options.workers,
-                client=client,
-                progress=_labelled(progress, f"{start}–{end} raster pass"),
-            )
+            with result.timing("raster_pass"):
+                strata = reduce(
+                    job,
+                    windows,
+                    workers=options.workers,
+                    client=client,
+                    progress=_labelled(progress, f"{start}–{end} raster pass"),
+                )
             index = {bid: k for k, bid in enumerate(zones.ids)}
             by_zone = dict(tuple(strata.groupby("zone")))
             empty = strata.iloc[0:0]
             for k, bid in enumerate(todo, start=1):
                 b: Boundary = bset.get(bid)
-                report = region.report_from_strata(b, layers, by_zone.get(index[bid], empty), options)
-                text = report.to_json()
-                # The report first, then the key vouching for it (by its sha256): a kill in between
-                # leaves a report without a key, which the next run recomputes.
-                with _writing(files.report(bid)):
-                    write_text_atomic(files.report(bid), text)
-                with _writing(files.key(bid)):
-                    write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
+                with result.timing("accounting"):
+                    report = region.report_from_strata(b, layers, by_zone.get(index[bid], empty), options)
+                with result.timing("report_json"):
+                    text = report.to_json()
+                    # The report first, then the key vouching for it (by its sha256): a kill in between
+                    # leaves a report without a key, which the next run recomputes.
+                    with _writing(files.report(bid)):
+                        write_text_atomic(files.report(bid), text)
+                    with _writing(files.key(bid)):
+                        write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
                 reports[bid] = report
                 result.computed += 1
                 if progress:
@@ -161,7 +177,8 @@ def run_batch(
             "reports": {bid: report_file_name(bid) for bid in ids},
             "inputs": inputs,
         }
-    _write_tables(result.reports, bset, out)
+    with result.timing("tables"):
+        _write_tables(result.reports, bset, out)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
