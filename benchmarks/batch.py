@@ -139,7 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         warm_cache = tmp / "warm_cache"
         learn_cmd = [str(BIN / "learn"), "batch", "--catalog", str(catalog), "--region", "bench"]
         learn_cmd += ["--years", str(YEARS[0]), str(YEARS[1])]
-        ee_cmd = [sys.executable, "-c", EXACTEXTRACT_SCRIPT, str(region.path("combined")), str(region.zones_file)]
+        ee_cmd = [
+            sys.executable,
+            "-c",
+            EXACTEXTRACT_SCRIPT,
+            str(region.path("combined")),
+            str(region.zones_file),
+        ]
         # Untimed warm-up: the OS file cache, numba's kernel cache, the warm zone cache.
         timed([*learn_cmd, "--out", str(tmp / "warmup")], dict(base_env, LEARN_CACHE_DIR=str(warm_cache)))
         for i in range(args.repeat):
@@ -147,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             runs["learn_batch"].append(timed([*learn_cmd, "--out", str(tmp / f"cold_{i}")], cold))
             runs["exactextract"].append(timed([*ee_cmd, str(tmp / f"ee_{i}.csv")], base_env))
             warm = dict(base_env, LEARN_CACHE_DIR=str(warm_cache))
-            runs["learn_batch_cached_zones"].append(timed([*learn_cmd, "--out", str(tmp / f"warm_{i}")], warm))
+            runs["learn_batch_cached_zones"].append(
+                timed([*learn_cmd, "--out", str(tmp / f"warm_{i}")], warm)
+            )
             loads.append(round(os.getloadavg()[0], 2))
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()), flush=True)
         stages = stage_breakdown(catalog, tmp / "stages", tmp / "stage_cache")
@@ -173,9 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "stages_s": stages,
         "accounting_and_outputs_s": round(accounting_outputs, 3),
-        "accounting_and_outputs_share_of_batch": round(
-            accounting_outputs / stages["total_in_process"], 3
-        )
+        "accounting_and_outputs_share_of_batch": round(accounting_outputs / stages["total_in_process"], 3)
         if stages.get("total_in_process")
         else None,
         "loadavg_1min": loads,

@@ -153,12 +153,12 @@ def run_batch(
                     progress=_labelled(progress, f"{start}–{end} raster pass"),
                 )
             index = {bid: k for k, bid in enumerate(zones.ids)}
-            by_zone = dict(tuple(strata.groupby("zone")))
-            empty = strata.iloc[0:0]
-            for k, bid in enumerate(todo, start=1):
-                b: Boundary = bset.get(bid)
-                with result.timing("accounting"):
-                    report = region.report_from_strata(b, layers, by_zone.get(index[bid], empty), options)
+            with result.timing("accounting"):
+                todo_boundaries: list[Boundary] = [bset.get(bid) for bid in todo]
+                computed = region.reports_from_strata(
+                    todo_boundaries, layers, strata, options, [index[bid] for bid in todo]
+                )
+            for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
                 with result.timing("report_json"):
                     text = report.to_json()
                     # The report first, then the key vouching for it (by its sha256): a kill in between
