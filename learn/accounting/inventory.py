@@ -22,7 +22,8 @@ import pandas as pd
 
 import learn.landuse as lu
 from learn.accounting.factors import TofSelection
-from learn.accounting.forest import ForestRows, ForestStrata, forest_rows
+from learn.accounting.forest import ForestRows, forest_rows
+from learn.accounting.forest_strata import ForestStrata
 from learn.accounting.terms import (
     FOREST_CHANGE,
     FOREST_REMAINING,
