@@ -211,6 +211,16 @@ def disturbance_rows(
             f"{' and '.join(stock)} emissions are this tool's stock-based estimate, not LEARN factors: the carbon "
             "on the disturbed pixels × the rules of learn/factors/disturbance_stock_rules.csv (docs/method.md §3.5)"
         )
+    unestimated = [
+        t
+        for t in (FIRE, HARVEST)
+        if inp.has_disturbance and not (_stock_method(s, inp, t) or _table_method(s, inp, t))
+    ]
+    if unestimated:
+        warnings.every(
+            f"{' and '.join(unestimated)} emissions not computed: the forest factor table gives no emission "
+            "factor and the region has no carbon pool layers to estimate them from"
+        )
     if inp.has_disturbance and not _table_method(s, inp, INSECT):
         warnings.every(
             "Insect/Disease emissions not estimated: the forest factor table gives no insect emission factor, "

@@ -149,14 +149,14 @@ def _input_warnings(inp: AccountingInputs) -> list[str]:
             "Forest Change emissions not computed: the region has no carbon pool layers "
             "(carbon_live, carbon_dead_litter, carbon_soil)"
         )
+    # Disturbance emissions may still be estimated from the carbon pools (learn.accounting.disturbance).
     if inp.forest_factors is None:
         out.append(
-            "forest removals and disturbance emissions not computed: the region has no forest factor table"
+            "forest removals not computed: the region has no forest factor table (their areas are given)"
         )
     elif not inp.has_forest_codes:
         out.append(
-            "forest removals and disturbance emissions not computed: the region has no "
-            "forest_age_type_region layer"
+            "forest removals not computed: the region has no forest_age_type_region layer (their areas are given)"
         )
     if not inp.has_disturbance:
         out.append(
