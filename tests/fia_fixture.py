@@ -47,7 +47,9 @@ BG_SHARE = 0.25
 PLOTS: tuple[FixturePlot, ...] = (
     FixturePlot("P01", 801, 15, (("SURVIVOR", 6.0, 100.0, 125.0, 150.0), ("INGROWTH", 75.0, 0.0, 5.0, 10.0))),
     FixturePlot("P02", 802, 60, (("SURVIVOR", 6.0, 400.0, 450.0, 500.0),)),
-    FixturePlot("P03", 805, 70, (("SURVIVOR", 6.0, 800.0, 860.0, 920.0), ("MORTALITY1", 6.0, 200.0, 210.0, 0.0))),
+    FixturePlot(
+        "P03", 805, 70, (("SURVIVOR", 6.0, 800.0, 860.0, 920.0), ("MORTALITY1", 6.0, 200.0, 210.0, 0.0))
+    ),
     FixturePlot("P04", 503, 45, (("SURVIVOR", 6.0, 600.0, 640.0, 680.0),)),
     FixturePlot("P05", 503, 120, (("SURVIVOR", 6.0, 1500.0, 1530.0, 1560.0),)),
     FixturePlot("P06", 103, 10, (("SURVIVOR", 6.0, 50.0, 80.0, 110.0),)),
@@ -74,7 +76,9 @@ TABLES = (
 )
 
 
-def tree_contribution_lb_per_acre_yr(component: str, tpa: float, begin: float, mid: float, end: float) -> float:
+def tree_contribution_lb_per_acre_yr(
+    component: str, tpa: float, begin: float, mid: float, end: float
+) -> float:
     """One tree's annual net growth of (AG + BG) biomass, lb/acre/yr, by EVALIDator's begin/end rule."""
     total = 1.0 + BG_SHARE
     if component in ("SURVIVOR",):
@@ -251,7 +255,12 @@ def tables(statecd: int, plots: tuple[FixturePlot, ...] = PLOTS) -> dict[str, li
 
 
 def write_datamart(
-    root: Path, state: str, statecd: int, *, skip: tuple[str, ...] = (), plots: tuple[FixturePlot, ...] = PLOTS
+    root: Path,
+    state: str,
+    statecd: int,
+    *,
+    skip: tuple[str, ...] = (),
+    plots: tuple[FixturePlot, ...] = PLOTS,
 ) -> Path:
     """Write the fixture as ``<root>/<ST>_<TABLE>.zip`` files (``skip``: tables left out); returns ``root``."""
     root.mkdir(parents=True, exist_ok=True)

@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli
+from conftest import TOF_DEFAULT, RegionFactory, run_cli, write_tif
 from fia_fixture import EXPNS_ACRES, PLOTS, FixturePlot, tree_contribution_lb_per_acre_yr, write_datamart
 from range_server import RangeServer, free_port, serve_directory
 
+import learn
 from learn.accounting.factors import load_forest_factors
 from learn.errors import FactorTableError
 from learn.sources.fia_download import FiaDownloadError, download_file, download_state_tables, state_fips
@@ -29,12 +31,19 @@ STATES = {"ZZ": 99, "YY": 98}  # made-up states (FIPS 99, 98)
 C_FRACTION = 0.47
 GROUP_OF = {801: 800, 802: 800, 805: 800, 503: 500, 520: 500, 103: 100}
 #: State YY: the same plots with every biomass doubled (so its rates are twice ZZ's).
-PLOTS_YY = tuple(replace(p, trees=tuple((c, t, 2 * b, 2 * m, 2 * e) for c, t, b, m, e in p.trees)) for p in PLOTS)
+PLOTS_YY = tuple(
+    replace(p, trees=tuple((c, t, 2 * b, 2 * m, 2 * e) for c, t, b, m, e in p.trees)) for p in PLOTS
+)
 
 
 #: State XL: plot P03's dead tree is ten times larger, so its 21–100 yr forest loses carbon on net.
 PLOTS_LOSS = tuple(
-    replace(p, trees=tuple((c, t, 10 * b, m, e) if c == "MORTALITY1" else (c, t, b, m, e) for c, t, b, m, e in p.trees))
+    replace(
+        p,
+        trees=tuple(
+            (c, t, 10 * b, m, e) if c == "MORTALITY1" else (c, t, b, m, e) for c, t, b, m, e in p.trees
+        ),
+    )
     for p in PLOTS
 )
 
@@ -90,14 +99,19 @@ def datamart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RangeServer]:
 def derive(srv: RangeServer, tmp_path: Path, **kw: object) -> tuple[pd.DataFrame, object]:
     out = tmp_path / "zz_forest.csv"
     result = derive_fia_factors(
-        "ZZ", out, cache_dir=tmp_path / "cache", base_url=srv.url + CSV_PATH, states=STATES, **kw  # type: ignore[arg-type]
+        "ZZ",
+        out,
+        cache_dir=tmp_path / "cache",
+        base_url=srv.url + CSV_PATH,
+        states=STATES,
+        **kw,  # type: ignore[arg-type]
     )
     return pd.read_csv(out).set_index("ForestAgeTypeRegion"), result
 
 
 def test_units_short_tons_per_acre_to_t_c_per_ha() -> None:
-    assert SHORT_TON_T == pytest.approx(2000 * 0.45359237 / 1000, rel=1e-15)  # 1 lb = 0.45359237 kg (exact)
-    assert ACRE_HA == pytest.approx(4046.8564224 / 10_000, rel=1e-15)  # international acre, m² (exact)
+    assert math.isclose(SHORT_TON_T, 2000 * 0.45359237 / 1000, rel_tol=1e-15)  # 1 lb = 0.45359237 kg (exact)
+    assert math.isclose(ACRE_HA, 4046.8564224 / 10_000, rel_tol=1e-15)  # international acre, m² (exact)
     # 1 short ton of biomass per acre = 2.2417 t/ha; × 0.47 = 1.0536 t C/ha
     assert rate_t_c_per_ha_yr(1.0, 1.0) == pytest.approx(2.241702, rel=1e-6)
     assert rate_t_c_per_ha_yr(1.0, C_FRACTION) == pytest.approx(1.0536, rel=1e-4)
@@ -115,12 +129,20 @@ def test_every_rate_is_the_hand_computed_net_growth(datamart: RangeServer, tmp_p
         plots = group or in_group(PLOTS, None, age)
         assert row["fallback_forest_remaining"] == level, code
         assert row["Forests Remaining Forest Removal Factor"] == pytest.approx(-hand_rate(plots), rel=1e-9)
-        assert row["removal_factor_forest_remaining_se_tc_ha_yr"] == pytest.approx(hand_se(plots, PLOTS), rel=1e-6)
+        assert row["removal_factor_forest_remaining_se_tc_ha_yr"] == pytest.approx(
+            hand_se(plots, PLOTS), rel=1e-6
+        )
         assert row["plots_forest_remaining"] == len(plots)
         young = in_group(PLOTS, tg, 1) or in_group(PLOTS, None, 1)
         assert row["Nonforest to Forest Removal Factor"] == pytest.approx(-hand_rate(young), rel=1e-9)
-        assert row["fallback_nonforest_to_forest"] == ("type_group" if in_group(PLOTS, tg, 1) else "state_age_class")
-        assert str(row["evalid"]) == "992303" and row["fia_end_invyr"] == 2023 and row["pyfia_version"] == "1.7.0"
+        assert row["fallback_nonforest_to_forest"] == (
+            "type_group" if in_group(PLOTS, tg, 1) else "state_age_class"
+        )
+        assert (
+            str(row["evalid"]) == "992303"
+            and row["fia_end_invyr"] == 2023
+            and row["pyfia_version"] == "1.7.0"
+        )
         assert row["Region"] == "ZZ" and str(row["derived_on"])[:4].isdigit()
     # Maple/beech/birch 21–100 yr: plots P02, P03 (a tree died), P10, all written out by hand:
     # (6·100 + 6·120 − 6·200 + 6·80) · 1.25 / 5 lb/acre/yr over 3 plots = 50 lb = 0.025 short tons/acre/yr.
@@ -160,8 +182,9 @@ def test_a_net_loss_is_no_removal_factor(datamart: RangeServer, tmp_path: Path) 
     result = derive_fia_factors("XL", out, cache_dir=tmp_path, base_url=base, states={"XL": 96}, min_plots=1)
     table = pd.read_csv(out).set_index("ForestAgeTypeRegion")
     # Maple/beech/birch 21–100 yr: (150 + 180 − 3000 + 120) lb/acre/yr < 0, and all 21–100 yr stands
-    # (+ P04 120, P08 270) too: no level gives a removal, so the code is left out, never given 0.
-    assert sorted(result.left_out) == [9608002]
+    # (+ P04 120, P08 270) too: no level gives a removal, so the code is left out, never given 0; so is
+    # white/red/jack pine 21–100 yr, which has no plots of its own and falls back to that net loss.
+    assert sorted(result.left_out) == [9601002, 9608002]
     assert "net gain" in result.left_out[9608002] and 9608002 not in table.index
     assert table.loc[9605002, "fallback_forest_remaining"] == "type_group"  # oak/hickory: P04 + P08 > 0
     assert table.loc[9605002, "Forests Remaining Forest Removal Factor"] == pytest.approx(
@@ -231,7 +254,9 @@ def test_cli_writes_the_table_and_says_what_is_wrong(
 ) -> None:
     out = tmp_path / "factors" / "ri_forest.csv"
     args = ["factors", "fia", "--state", "ri", "--out", str(out), "--cache", str(tmp_path / "c")]
-    code, stdout, stderr = run_cli([*args, "--datamart-url", datamart.url + CSV_PATH, "--min-plots", "1"], monkeypatch, capsys)
+    code, stdout, stderr = run_cli(
+        [*args, "--datamart-url", datamart.url + CSV_PATH, "--min-plots", "1"], monkeypatch, capsys
+    )
     assert code == 0, stderr
     assert "wrote" in stdout and "EVALID 442303" in stderr
     table = load_forest_factors(out).table
@@ -242,5 +267,43 @@ def test_cli_writes_the_table_and_says_what_is_wrong(
     code, _, stderr = run_cli(["factors", "fia", "--state", "QQ", "--out", str(out)], monkeypatch, capsys)
     assert code == 2 and "unknown state 'QQ'" in stderr and "MA" in stderr
     down = f"http://127.0.0.1:{free_port()}/CSV/"
-    code, _, stderr = run_cli([*args, "--datamart-url", down, "--cache", str(tmp_path / "d")], monkeypatch, capsys)
+    code, _, stderr = run_cli(
+        [*args, "--datamart-url", down, "--cache", str(tmp_path / "d")], monkeypatch, capsys
+    )
     assert code == 2 and "cannot reach the FIA DataMart" in stderr and "Traceback" not in stderr
+
+
+def test_an_inventory_uses_the_derived_table(
+    datamart: RangeServer, tmp_path: Path, make_region: RegionFactory
+) -> None:
+    """The derived table as a region's forest table: removals = ha × RF × 44/12; disturbance rows stay
+    "not estimated" (the table has no EFs), never NaN or 0."""
+    derive(datamart, tmp_path, min_plots=1)
+    lc1 = np.full((3, 3), 41, dtype=np.uint8)
+    lc1[0, :] = 81  # 3 pixels of pasture become forest
+    codes = np.full((3, 3), 9908002, dtype=np.uint32)
+    dist = np.zeros((3, 3), dtype=np.uint8)
+    dist[2, 2] = 10  # one burned pixel
+    cat = make_region(
+        {2011: lc1, 2019: np.full((3, 3), 41, dtype=np.uint8)},
+        codes=np.ones((3, 3)),
+        disturbance={(2011, 2019): dist},
+        forest_rows=(tmp_path / "zz_forest.csv").read_text(),
+        tof_rows=TOF_DEFAULT,
+    )
+    write_tif(cat.parent / "codes.tif", codes)
+    report = learn.open_region("t", catalog=cat).inventory("A", (2011, 2019))
+    rows = {r.type: r for r in report.inventory}
+    table = pd.read_csv(tmp_path / "zz_forest.csv").set_index("ForestAgeTypeRegion")
+    px = 0.09
+    assert rows["Undisturbed"].area_ha == pytest.approx(5 * px)
+    assert rows["Undisturbed"].removals_t_co2e_per_yr == pytest.approx(
+        5 * px * table.loc[9908002, "Forests Remaining Forest Removal Factor"] * 44 / 12
+    )
+    assert rows["Reforestation (Non-Forest to Forest)"].removals_t_co2e_per_yr == pytest.approx(
+        3 * px * table.loc[9908002, "Nonforest to Forest Removal Factor"] * 44 / 12
+    )
+    assert rows["Fire"].net_t_co2e_per_yr is None and rows["Insect/Disease"].net_t_co2e_per_yr == 0.0
+    assert "Forest Remaining Forest — Fire" in report.totals.not_estimated
+    assert any("no disturbance emission factors" in w for w in report.warnings)
+    assert math.isfinite(report.totals.net_t_co2e_per_yr or math.nan)

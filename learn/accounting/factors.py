@@ -248,7 +248,9 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
             hint=f"LEARN's lookup layout needs: {list(FOREST_COLUMNS)} (+ optional {list(HARVEST_SEVERITY_COLUMNS)})",
         )
     has_severity = all(c in df.columns for c in HARVEST_SEVERITY_COLUMNS)
-    numeric = [c for c in FOREST_COLUMNS if c.endswith("Factor") and (has_efs or c not in EMISSION_FACTOR_COLUMNS)]
+    numeric = [
+        c for c in FOREST_COLUMNS if c.endswith("Factor") and (has_efs or c not in EMISSION_FACTOR_COLUMNS)
+    ]
     numeric += list(HARVEST_SEVERITY_COLUMNS) if has_severity else []
     se_cols = [c for c in FOREST_SE_COLUMNS.values() if c in df.columns]
     _require_numeric(

@@ -172,8 +172,17 @@ def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> 
         )
     )
 
+    # A table without EF columns (an FIA-derived one, docs/factors.md): disturbance not estimated, never NaN.
+    efs_ok = table is None or table.has_emission_factors
+    if forest_ok and inp.has_disturbance and not efs_ok and (fire | insect | harvest).any():
+        warnings.append(
+            f"the forest factor table {table.shown_path if table else ''} has no disturbance emission factors "
+            "(an FIA-derived table gives removal factors only): Fire, Insect/Disease and Harvest/Other are not "
+            "estimated"
+        )
+
     def disturbance_row(type_: str, sel: pd.Series, column: str) -> InventoryRow:
-        if not (forest_ok and inp.has_disturbance):
+        if not (forest_ok and inp.has_disturbance and (efs_ok or not sel.any())):
             return make_row(FOREST_REMAINING, type_, None, None, None, {**factor_info, "column": column})
         e = factor_sum(sel, column) * C_TO_CO2 / yrs
         negative = warn_negative(type_, {column: negative_codes(sel, column)})
@@ -217,7 +226,7 @@ def forest_rows(s: pd.DataFrame, inp: AccountingInputs, warnings: list[str]) -> 
         if not severity_table:
             info["note"] = SINGLE_HARVEST_EF_NOTE
         area = emissions = None
-        if forest_ok and inp.has_disturbance:
+        if forest_ok and inp.has_disturbance and (efs_ok or not harvest.any()):
             sel = harvest & (dist == code)
             area = float(s.loc[sel, "pixels"].sum() * px)
             emissions = factor_sum(sel, column) * C_TO_CO2 / yrs

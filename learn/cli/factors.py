@@ -20,18 +20,23 @@ def fia_cmd(
     out_path: Annotated[Path, typer.Option("--out", help="CSV to write, e.g. factors/ma_forest.csv")],
     cache: Annotated[
         Path | None,
-        typer.Option("--cache", help="download cache folder (default: $LEARN_CACHE_DIR or ~/.cache/learn-navigator)"),
+        typer.Option(
+            "--cache", help="download cache folder (default: $LEARN_CACHE_DIR or ~/.cache/learn-navigator)"
+        ),
     ] = None,
     region_state: Annotated[
         list[str] | None,
         typer.Option("--region-state", help="another state pooled for the region fallback level; repeatable"),
     ] = None,
     min_plots: Annotated[
-        int, typer.Option("--min-plots", min=1, help="fewer plots with forest land than this: fall back a level")
+        int,
+        typer.Option("--min-plots", min=1, help="fewer plots with forest land than this: fall back a level"),
     ] = 10,
     datamart_url: Annotated[
         str | None,
-        typer.Option("--datamart-url", help="FIA DataMart CSV folder (default: apps.fs.usda.gov/fia/datamart/CSV/)"),
+        typer.Option(
+            "--datamart-url", help="FIA DataMart CSV folder (default: apps.fs.usda.gov/fia/datamart/CSV/)"
+        ),
     ] = None,
 ) -> None:
     """Download a state's FIA tables (cached, resumable) and write its forest factor table.

@@ -107,7 +107,9 @@ def _open(url: str, offset: int, policy: HttpPolicy, sleep: Callable[[float], No
     for attempt in range(policy.retries + 1):
         last = attempt == policy.retries
         try:
-            return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=policy.timeout_s)
+            return urllib.request.urlopen(
+                urllib.request.Request(url, headers=headers), timeout=policy.timeout_s
+            )
         except urllib.error.HTTPError as err:
             if err.code == 416 and offset:  # the .part is already the whole file (or longer): start over
                 return None
