@@ -92,6 +92,9 @@ def datamart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RangeServer]:
     write_datamart(csv_dir, "RI", 44)  # the CLI knows real states only: made-up rows under a real code
     write_datamart(csv_dir, "WW", 97, skip=("POP_STRATUM",))
     write_datamart(csv_dir, "XL", 96, plots=PLOTS_LOSS)
+    write_datamart(csv_dir, "VV", 95)
+    with zipfile.ZipFile(csv_dir / "VV_TREE.zip", "w") as zf:  # a TREE table without DRYBIO_BG
+        zf.writestr("VV_TREE.csv", "CN,PLT_CN,CONDID,DRYBIO_AG\nT1,P01,1,5.0\n")
     with serve_directory(root) as srv:
         yield srv
 
@@ -238,6 +241,13 @@ def test_errors_unknown_state_missing_table_server_down(datamart: RangeServer, t
     with pytest.raises(FiaDownloadError, match=r"no file .*WW_POP_STRATUM\.zip \(HTTP 404\)"):
         download_state_tables("WW", tmp_path, base_url=datamart.url + CSV_PATH, states={"WW": 97})
     assert not (tmp_path / "fia" / "WW" / "WW_POP_STRATUM.zip").exists()
+    with pytest.raises(FiaDownloadError, match=r"the FIA tables of VV .* cannot be loaded: .*DRYBIO_BG"):
+        derive_fia_factors(
+            "VV", tmp_path / "v.csv", cache_dir=tmp_path, base_url=datamart.url + CSV_PATH, states={"VV": 95}
+        )
+    assert not (tmp_path / "v.csv").exists() and not list((tmp_path / "fia" / "VV").glob("*.duckdb"))
+    with pytest.raises(FiaDownloadError, match="a state is named twice"):
+        derive_fia_factors("ZZ", tmp_path / "z.csv", region_states=("zz",), states=STATES)
     down = f"http://127.0.0.1:{free_port()}/CSV/"
     with pytest.raises(FiaDownloadError, match="cannot reach the FIA DataMart"):
         download_file(down + "ZZ_PLOT.zip", tmp_path / "x.zip", policy=replace_policy())

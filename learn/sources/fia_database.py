@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from learn.sources.fia_download import StateTables
+from learn.sources.fia_download import FiaDownloadError, StateTables
 from learn.sources.forest_derive import AGE_CLASS_BOUNDS
 from learn.util import atomic_path, sha256_file
 
@@ -86,6 +86,7 @@ def build_database(tables: StateTables) -> Path:
     """The state's estimation database (rebuilt only when a table or the derivation changed)."""
     import duckdb
     from pyfia.downloader import _convert_csvs_to_duckdb
+    from pyfia.downloader.exceptions import DownloadError
 
     target = database_path(tables)
     stamp_file = target.with_suffix(".json")
@@ -107,15 +108,21 @@ def build_database(tables: StateTables) -> Path:
                             shutil.copyfileobj(src, dst)
         with atomic_path(target) as out:
             out.unlink()  # DuckDB creates its own file
-            _convert_csvs_to_duckdb(
-                csv_dir, out, state_code=tables.statecd, state=tables.state, show_progress=False
-            )
-            con = duckdb.connect(str(out))
             try:
-                _add_learn_columns(con)
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
+                _convert_csvs_to_duckdb(
+                    csv_dir, out, state_code=tables.statecd, state=tables.state, show_progress=False
+                )
+                con = duckdb.connect(str(out))
+                try:
+                    _add_learn_columns(con)
+                    con.execute("CHECKPOINT")
+                finally:
+                    con.close()
+            except (DownloadError, duckdb.Error) as err:
+                raise FiaDownloadError(
+                    f"the FIA tables of {tables.state} in {tables.folder} cannot be loaded: {err}",
+                    hint="a table may be damaged or of another FIADB version: delete that folder and run again",
+                ) from None
     with atomic_path(stamp_file) as tmp_stamp:
         tmp_stamp.write_text(json.dumps(stamp, indent=1))
     return target

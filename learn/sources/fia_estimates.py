@@ -108,6 +108,8 @@ def _grouped(growth: Any, area: Any, keys: list[str], evalid: int) -> dict[tuple
 
 def estimate_state(db_path: Path, state: str, statecd: int) -> StateEstimates:
     """Run pyfia's growth and area estimators on the state's current GRM evaluation."""
+    import duckdb
+    import polars as pl
     import pyfia
     from pyfia.core.exceptions import PyFIAError
 
@@ -133,7 +135,7 @@ def estimate_state(db_path: Path, state: str, statecd: int) -> StateEstimates:
                 )
                 area = pyfia.area(db, grp_by=keys, land_type="forest", variance=False)
                 results[name] = _grouped(growth, area, keys, evalid)
-    except PyFIAError as err:
+    except (PyFIAError, pl.exceptions.PolarsError, duckdb.Error, KeyError, ValueError) as err:
         raise FiaDownloadError(
             f"pyfia cannot estimate from the FIA tables of {state}: {err}",
             hint="a table may be incomplete: delete the state's cache folder and run again",

@@ -222,9 +222,15 @@ def derive_fia_factors(
     import pyfia
     from pyfia.constants.forest_types import FOREST_TYPE_GROUP_NAMES
 
+    codes = [c.strip().upper() for c in (state, *region_states)]
+    if len(set(codes)) < len(codes):
+        raise FiaDownloadError(
+            f"a state is named twice ({', '.join(codes)}): it would count twice in the region level",
+            hint="give each --region-state once and not the --state itself",
+        )
     estimates: list[StateEstimates] = []
     downloaded: list[str] = []
-    for code in (state, *region_states):
+    for code in codes:
         tables = download_state_tables(
             code, cache_dir, base_url=base_url, states=states, on_progress=on_progress
         )
