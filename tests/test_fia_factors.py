@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TOF_DEFAULT, RegionFactory, run_cli, write_tif
+import yaml
+from conftest import REPO, TOF_DEFAULT, RegionFactory, run_cli, write_tif
 from fia_fixture import EXPNS_ACRES, PLOTS, FixturePlot, tree_contribution_lb_per_acre_yr, write_datamart
 from range_server import RangeServer, free_port, serve_directory
 
@@ -264,8 +265,13 @@ def test_cli_writes_the_table_and_says_what_is_wrong(
 ) -> None:
     out = tmp_path / "factors" / "ri_forest.csv"
     args = ["factors", "fia", "--state", "ri", "--out", str(out), "--cache", str(tmp_path / "c")]
+    # The DataMart's URL comes from the catalog's fia_datamart dataset (a mirror is a catalog change).
+    doc = yaml.safe_load((REPO / "data_catalog.yaml").read_text())
+    doc["datasets"]["fia_datamart"]["href"] = datamart.url + CSV_PATH
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump(doc))
     code, stdout, stderr = run_cli(
-        [*args, "--datamart-url", datamart.url + CSV_PATH, "--min-plots", "1"], monkeypatch, capsys
+        [*args, "--catalog", str(catalog), "--min-plots", "1"], monkeypatch, capsys
     )
     assert code == 0, stderr
     assert "wrote" in stdout and "EVALID 442303" in stderr

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from learn.cli.app import app, err, out
+from learn.cli.app import CatalogOpt, app, err, out
 
 factors_app = typer.Typer(help="Derive factor tables from public data.", no_args_is_help=True)
 app.add_typer(factors_app, name="factors")
@@ -35,16 +35,19 @@ def fia_cmd(
     datamart_url: Annotated[
         str | None,
         typer.Option(
-            "--datamart-url", help="FIA DataMart CSV folder (default: apps.fs.usda.gov/fia/datamart/CSV/)"
+            "--datamart-url",
+            help="FIA DataMart CSV folder (default: the catalog's fia_datamart href, "
+            "https://apps.fs.usda.gov/fia/datamart/CSV/)",
         ),
     ] = None,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Download a state's FIA tables (cached, resumable) and write its forest factor table.
 
     Removal factors (t C/ha/yr, negative) by forest type group × stand-age class from pyfia's net
     growth and forest area estimates of the state's current growth evaluation, keyed by the forest
     code of fetched regions (docs/factors.md)."""
-    from learn.sources.fia_download import DATAMART_CSV_URL
+    from learn.sources.fia_download import datamart_url_of
     from learn.sources.fia_factors import derive_fia_factors
 
     progress = Progress(
@@ -68,7 +71,7 @@ def fia_cmd(
             state,
             out_path,
             cache_dir=cache,
-            base_url=datamart_url or DATAMART_CSV_URL,
+            base_url=datamart_url or datamart_url_of(catalog),
             region_states=tuple(region_state or ()),
             min_plots=min_plots,
             on_progress=on_bytes,

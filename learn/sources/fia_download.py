@@ -74,6 +74,18 @@ def state_fips(state: str, states: dict[str, int] | None = None) -> tuple[str, i
     return code, known[code]
 
 
+def datamart_url_of(catalog_path: Path | None) -> str:
+    """The ``href`` of the catalog's ``fia_datamart`` dataset (the default catalog when None), else the
+    DataMart's own URL: a mirror is a catalog change, as for every other source."""
+    from learn.sources.catalog import default_catalog_path, load_catalog
+
+    path = catalog_path or default_catalog_path()
+    if catalog_path is None and not path.exists():
+        return DATAMART_CSV_URL
+    spec = load_catalog(path).datasets.get("fia_datamart")
+    return str(spec.href) if spec is not None and isinstance(spec.href, str) else DATAMART_CSV_URL
+
+
 def default_cache_dir() -> Path:
     """``$LEARN_CACHE_DIR``, else ``$XDG_CACHE_HOME/learn-navigator``, else ``~/.cache/learn-navigator``."""
     if os.environ.get("LEARN_CACHE_DIR"):
