@@ -22,7 +22,7 @@ from range_server import RangeServer, free_port, serve_directory
 
 import learn
 from learn.accounting.factors import load_forest_factors
-from learn.errors import FactorTableError
+from learn.errors import FactorTableError, OutputError
 from learn.sources.fia_download import FiaDownloadError, download_file, download_state_tables, state_fips
 from learn.sources.fia_estimates import ACRE_HA, SHORT_TON_T, rate_t_c_per_ha_yr
 from learn.sources.fia_factors import derive_fia_factors
@@ -239,6 +239,9 @@ def test_downloads_are_cached_and_resumed(datamart: RangeServer, tmp_path: Path)
 def test_errors_unknown_state_missing_table_server_down(datamart: RangeServer, tmp_path: Path) -> None:
     with pytest.raises(FiaDownloadError, match="unknown state 'QQ'"):
         state_fips("QQ", STATES)
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(OutputError, match="file"):
+        download_state_tables("ZZ", tmp_path / "file", base_url=datamart.url + CSV_PATH, states=STATES)
     with pytest.raises(FiaDownloadError, match=r"no file .*WW_POP_STRATUM\.zip \(HTTP 404\)"):
         download_state_tables("WW", tmp_path, base_url=datamart.url + CSV_PATH, states={"WW": 97})
     assert not (tmp_path / "fia" / "WW" / "WW_POP_STRATUM.zip").exists()

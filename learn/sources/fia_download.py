@@ -27,6 +27,7 @@ from typing import Any
 from learn.sources.arcgis_feature import RETRY_STATUSES, HttpPolicy
 from learn.sources.remote import FetchError
 from learn.sources.wcs import USER_AGENT
+from learn.util import output_error
 
 #: The FIA DataMart's CSV folder (pyfia 1.7 ``DATAMART_CSV_BASE``).
 DATAMART_CSV_URL = "https://apps.fs.usda.gov/fia/datamart/CSV/"
@@ -215,6 +216,13 @@ def download_state_tables(
     """Every table of ``tables`` for ``state`` in ``<cache>/fia/<ST>/`` (cached files are not fetched again)."""
     code, statecd = state_fips(state, states)
     folder = (cache_dir or default_cache_dir()) / "fia" / code
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as err:
+        raise output_error(folder, err) from None
     zips: dict[str, Path] = {}
     fetched: list[str] = []
     for table in tables:
