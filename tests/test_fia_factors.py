@@ -25,7 +25,7 @@ from learn.accounting.factors import load_forest_factors
 from learn.errors import FactorTableError, OutputError
 from learn.sources.fia_download import FiaDownloadError, download_file, download_state_tables, state_fips
 from learn.sources.fia_estimates import ACRE_HA, SHORT_TON_T, rate_t_c_per_ha_yr
-from learn.sources.fia_factors import derive_fia_factors
+from learn.sources.fia_factors import derive_fia_factors, derive_fia_factors_for_states
 
 CSV_PATH = "/fia/datamart/CSV/"
 STATES = {"ZZ": 99, "YY": 98}  # made-up states (FIPS 99, 98)
@@ -178,6 +178,27 @@ def test_rows_with_too_few_plots_fall_back_to_the_age_class_then_the_region(
     # Without the region, no level has 3 plots of 0–20 yr, which every row needs (its NF→F rate).
     with pytest.raises(FiaDownloadError, match="no forest factor row could be derived for ZZ: 9901001"):
         derive(datamart, tmp_path, min_plots=3)
+
+
+def test_one_table_for_several_states(datamart: RangeServer, tmp_path: Path) -> None:
+    out = tmp_path / "two.csv"
+    base = datamart.url + CSV_PATH
+    results = derive_fia_factors_for_states(
+        ("ZZ", "yy"), out, cache_dir=tmp_path / "c", base_url=base, states=STATES, min_plots=3
+    )
+    table = load_forest_factors(out).table
+    assert [r.state for r in results] == ["ZZ", "YY"] and all(r.out == out for r in results)
+    assert {c // 100000 for c in table.index} == {99, 98}
+    # 0–20 yr: 2 plots in each state (< 3), so both use the pooled region (the same rate, 4 plots).
+    zz, yy = table.loc[9908001], table.loc[9808001]
+    assert zz["fallback_forest_remaining"] == yy["fallback_forest_remaining"] == "region_age_class"
+    pooled = in_group(PLOTS, None, 1) + in_group(PLOTS_YY, None, 1)
+    assert zz["removal_factor_forest_remaining_tc_ha_yr"] == pytest.approx(-hand_rate(pooled), rel=1e-9)
+    assert yy["removal_factor_forest_remaining_tc_ha_yr"] == pytest.approx(-hand_rate(pooled), rel=1e-9)
+    # 21–100 yr maple/beech/birch: 3 plots in each state, their own rates (YY's biomass is doubled).
+    assert table.loc[9808002, "removal_factor_forest_remaining_tc_ha_yr"] == pytest.approx(
+        2 * table.loc[9908002, "removal_factor_forest_remaining_tc_ha_yr"], rel=1e-9
+    )
 
 
 def test_a_net_loss_is_no_removal_factor(datamart: RangeServer, tmp_path: Path) -> None:

@@ -21,8 +21,10 @@ the date. The disturbance emission factor columns are absent: FIA growth gives n
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -266,3 +268,28 @@ def derive_fia_factors(
         downloaded=tuple(downloaded),
         left_out=table.left_out,
     )
+
+
+def derive_fia_factors_for_states(
+    states_wanted: tuple[str, ...], out: Path, **kw: Any
+) -> list[FiaFactorResult]:
+    """One table for a boundary spanning several states (e.g. from ``census.states_overlapping``): each
+    state's rows, the other states pooled as its region level (codes are state-prefixed, so rows never
+    collide). ``kw``: as :func:`derive_fia_factors` (``cache_dir``, ``base_url``, ``min_plots``, …)."""
+    wanted = tuple(dict.fromkeys(s.strip().upper() for s in states_wanted))
+    if not wanted:
+        raise FiaDownloadError("no state given for the FIA factor table", hint="name at least one state")
+    results: list[FiaFactorResult] = []
+    frames: list[pd.DataFrame] = []
+    with tempfile.TemporaryDirectory(prefix="learn-fia-") as tmp:
+        for st in wanted:
+            part = Path(tmp) / f"{st}.csv"
+            others = tuple(s for s in wanted if s != st)
+            results.append(derive_fia_factors(st, part, region_states=others, **kw))
+            frames.append(pd.read_csv(part, dtype={"evalid": str}))
+    try:
+        with atomic_path(out) as tmp_out:
+            pd.concat(frames, ignore_index=True).to_csv(tmp_out, index=False, float_format="%.10g")
+    except OSError as err:
+        raise output_error(out, err) from None
+    return [replace(r, out=out) for r in results]
