@@ -4,7 +4,8 @@ It answers what the public USFS image services answer, in the same shapes: ``<pa
 (the service's metadata: ``maxImageWidth``/``maxImageHeight``, ``pixelSizeX``, ``rasterFunctionInfos`` whose
 descriptions state the units, as the BIGMAP carbon pools service does) and ``<path>/ImageServer/exportImage``
 (``bbox``/``bboxSR``/``imageSR``/``size``/``format=tiff``/``pixelType``/``interpolation``/``renderingRule``/
-``f=image``): the chosen raster function's GeoTIFF cropped to the bbox. Faults as ArcGIS gives them: a JSON
+``f=image``): the chosen raster function's GeoTIFF cropped to the bbox — or, for a service of several rasters
+(MTBS: one a year), the raster the ``mosaicRule``'s ``where`` names (``name='mtbs_CONUS_2015'``). Faults as ArcGIS gives them: a JSON
 ``{"error": …}`` with HTTP 200 (unknown function, an image over the size limit), or, per :attr:`FakeService.mode`,
 a refusal (403), an HTML page, an answer off the requested grid, a slow answer, or 503 a few times first.
 """
@@ -12,6 +13,7 @@ a refusal (403), an HTML page, an answer off the requested grid, a slow answer, 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ class FakeService:
     """One image service: raster function name → GeoTIFF on EPSG:5070 (``"None"``: the raw raster)."""
 
     rasters: dict[str, Path]
+    #: Raster name → GeoTIFF, for a service holding one raster per year picked by ``mosaicRule`` (MTBS).
+    mosaic: dict[str, Path] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)  # raster function → its description
     description: str = ""
     max_image: int = 15000  # the metadata's maxImageWidth/Height
@@ -97,7 +101,14 @@ def _export(svc: FakeService, q: dict[str, str]) -> Response:
     if max(w, h) > (svc.accept_max or svc.max_image):
         return _error(400, "Unable to complete operation.", "Requested image exceeds the size limit.")
     x0, y0, x1, y1 = (float(v) for v in q["bbox"].split(","))
-    with rasterio.open(svc.rasters[name]) as ds:
+    path = svc.rasters[name]
+    if svc.mosaic:
+        rule = json.loads(q.get("mosaicRule") or "{}")
+        picked = re.fullmatch(r"\s*name\s*=\s*'([^']*)'\s*", str(rule.get("where", "")))
+        if rule.get("mosaicMethod") != "esriMosaicNone" or not picked or picked[1] not in svc.mosaic:
+            return _error(400, "Unable to complete operation.", f"no raster matches mosaicRule {rule}")
+        path = svc.mosaic[picked[1]]
+    with rasterio.open(path) as ds:
         win = from_bounds(x0, y0, x1, y1, ds.transform)
         arr = ds.read(1, window=win, boundless=True, fill_value=ds.nodata or 0)
         crs, nodata = ds.crs, ds.nodata

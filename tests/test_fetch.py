@@ -11,6 +11,7 @@ the files on disk are all real.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -41,7 +42,8 @@ pytestmark = pytest.mark.skipif(
     not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO} (shared/ is beside the repo in CI)"
 )
 OUTLINE = NOHO / "northampton_ma_outline.gpkg"
-LC_YEARS = (2011, 2019)
+LC_YEARS = (2011, 2013, 2016, 2019)  # the inventory years inside 2011-2019 (catalog inventory_years)
+PERIOD = (2011, 2019)  # what the tests fetch and inventory
 TC_YEARS = (2011, 2016)  # the real clips have canopy for these two years only
 PAD = 5  # canvas = PAD × PAD copies of the clip, the real one in the middle
 FETCH_ARGS = ["--years", "2011", "2019", "--id-field", "COUSUBFP10", "--name-field", "TOWN2"]
@@ -142,10 +144,10 @@ def _catalog_copy(dest: Path, base_url: str | None) -> Path:
     if base_url is not None:
         for host in PUBLIC_HOSTS:
             text = text.replace(host, base_url)
-    # The BIGMAP image services (forest inputs, carbon pools) are tested in test_arcgis_image.py against a fake
-    # ImageServer; here they are unmarked so these land-cover/canopy tests need only the file server.
+    # The BIGMAP and MTBS image services (forest inputs, carbon pools, fire) are tested in test_arcgis_image.py
+    # and test_fire_and_periods.py against a fake ImageServer; here they are unmarked so these land-cover/canopy tests need only the file server.
     text = re.sub(
-        r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age|insect_disease))",
+        r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age|insect_disease|fire_severity))",
         "",
         text,
     )
@@ -159,21 +161,27 @@ def _catalog_copy(dest: Path, base_url: str | None) -> Path:
 
 
 def _reference_harvest(dest: Path) -> Path:
-    """The 2011-2019 disturbance fetch derives, computed on the real files directly: canopy loss 2011→2016
-    on the NLCD 2011 forest classes (no insect source in these catalogs, no fire source at all)."""
+    """The disturbance periods fetch derives for 2011-2019, computed on the real files directly: one per
+    adjacent pair of land-cover years; harvest = canopy loss 2011→2016 (the only canopy pair around the
+    first two periods, none around 2016-2019) on the period's start-year NLCD forest classes (no insect
+    source in these catalogs, no fire source)."""
     with (
-        rasterio.open(NOHO / "nlcd_2011_land_cover.tif") as lc,
         rasterio.open(NOHO / "nlcd_2011_tree_canopy.tif") as c1,
         rasterio.open(NOHO / "nlcd_2016_tree_canopy.tif") as c2,
     ):
-        zero = np.zeros(lc.shape, np.uint8)
-        codes = harvest_codes(c1.read(1), c2.read(1), np.isin(lc.read(1), (41, 42, 43, 90)), zero, zero,
-                              canopy_nodata=c1.nodata)  # fmt: skip
-        profile = {**lc.profile, "dtype": "uint8", "nodata": None}
+        loss = (c1.read(1), c2.read(1), c1.nodata)
     dest.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(dest / "disturbance_2011_2019.tif", "w", **profile) as out:
-        out.write(codes, 1)
-    assert codes.any()  # the real canopy does fall somewhere in Northampton
+    for a, b in itertools.pairwise(LC_YEARS):
+        with rasterio.open(NOHO / f"nlcd_{a}_land_cover.tif") as lc:
+            zero = np.zeros(lc.shape, np.uint8)
+            forest = np.isin(lc.read(1), (41, 42, 43, 90))
+            profile = {**lc.profile, "dtype": "uint8", "nodata": None}
+        codes = (
+            harvest_codes(loss[0], loss[1], forest, zero, zero, canopy_nodata=loss[2]) if b <= 2016 else zero
+        )
+        with rasterio.open(dest / f"disturbance_{a}_{b}.tif", "w", **profile) as out:
+            out.write(codes, 1)
+        assert codes.any() == (b <= 2016)  # the real canopy does fall somewhere in Northampton
     return dest / "disturbance_{start}_{end}.tif"
 
 
@@ -189,7 +197,10 @@ def _reference_catalog(dest: Path) -> Path:
                 "years": list(TC_YEARS),
                 "units": "percent",
             },
-            "disturbance": {"path": str(_reference_harvest(dest)), "periods": [list(LC_YEARS)]},
+            "disturbance": {
+                "path": str(_reference_harvest(dest)),
+                "periods": [list(p) for p in itertools.pairwise(LC_YEARS)],
+            },
         },
         "boundaries": {"path": str(OUTLINE), "id_field": "COUSUBFP10", "name_field": "TOWN2"},
         "factors": {"trees_outside_forest": str(TOF_DEFAULTS)},
@@ -220,8 +231,8 @@ def _fetch_outline(
 
 def _assert_report_equals_direct(cat: Path, region: str, tmp_path: Path) -> None:
     """The fetched region's Northampton report equals the one on the real files read directly."""
-    fetched = learn.open_region(region, cat).inventory("46330", LC_YEARS)
-    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    fetched = learn.open_region(region, cat).inventory("46330", PERIOD)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", PERIOD)
     assert _comparable(fetched) == _comparable(direct)
 
 
@@ -257,11 +268,15 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     # The files, the manifest and the region entry.
     data = tmp_path / "project" / "data" / "noho"
     manifest = json.loads((data / "manifest.json").read_text())
-    names = {"land_cover_2011.tif", "land_cover_2019.tif", "tree_canopy_2011.tif", "tree_canopy_2016.tif"}
-    assert set(manifest["files"]) == names | {"disturbance_2011_2019.tif"}  # derived: harvest from canopy
-    assert manifest["files"]["disturbance_2011_2019.tif"]["inputs"] == {
+    names = {f"land_cover_{y}.tif" for y in LC_YEARS} | {"tree_canopy_2011.tif", "tree_canopy_2016.tif"}
+    periods = {"disturbance_2011_2013.tif", "disturbance_2013_2016.tif", "disturbance_2016_2019.tif"}
+    assert set(manifest["files"]) == names | periods  # derived: harvest from canopy, a period per year pair
+    assert manifest["files"]["disturbance_2013_2016.tif"]["inputs"] == {
         n: manifest["files"][n]["sha256"]
-        for n in ("land_cover_2011.tif", "tree_canopy_2011.tif", "tree_canopy_2016.tif")
+        for n in ("land_cover_2013.tif", "tree_canopy_2011.tif", "tree_canopy_2016.tif")
+    }
+    assert manifest["files"]["disturbance_2016_2019.tif"]["inputs"] == {
+        "land_cover_2016.tif": manifest["files"]["land_cover_2016.tif"]["sha256"]  # no canopy pair around it
     }
     for name in names:
         entry = manifest["files"][name]
@@ -282,8 +297,8 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     assert "forest" not in region["factors"]
 
     # (a) the report of the fetched region equals the one computed on the original files.
-    fetched = learn.open_region("noho", cat).inventory("46330", LC_YEARS)
-    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    fetched = learn.open_region("noho", cat).inventory("46330", PERIOD)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", PERIOD)
     assert _comparable(fetched) == _comparable(direct)
     assert fetched.boundary.area_ha == pytest.approx(102_881 * 0.09)  # SOURCE.md pixel count
     assert fetched.provenance["layers"]["land_cover_start"]["source"] == "annual_nlcd_land_cover"
@@ -301,7 +316,7 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     assert code == 0, err
     assert _raster_paths(srv.traffic.since(before)) == {}
     skipped = " ".join(err.split()).count("already there, sha256 matches the manifest")
-    assert skipped == 6  # 4 rasters, the disturbance derived from them, the boundary
+    assert skipped == 10  # 6 rasters, the 3 disturbance periods derived from them, the boundary
     assert {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.name != "manifest.json"} == {
         k: v for k, v in stamps.items() if k != "manifest.json"
     }
@@ -313,7 +328,7 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
     code, _, err = run_cli(args, monkeypatch, capsys)
     assert code == 0, err
     assert "wrote land_cover_2019.tif" in " ".join(err.split())
-    again = learn.open_region("noho", cat).inventory("46330", LC_YEARS)
+    again = learn.open_region("noho", cat).inventory("46330", PERIOD)
     assert _comparable(again) == _comparable(direct)
 
 
@@ -445,7 +460,7 @@ def test_place_from_a_tiger_zip_over_http(
     assert region["state"] == "MA"
     assert region["boundaries"]["id_field"] == "GEOID" and region["boundaries"]["name_field"] == "NAME"
     assert f"TIGER/Line {TIGER_YEAR} places" in region["description"]
-    report = learn.open_region("noho_place", cat).inventory("2546330", LC_YEARS)
+    report = learn.open_region("noho_place", cat).inventory("2546330", PERIOD)
     assert report.boundary.name == "Northampton"
     assert report.boundary.area_ha == pytest.approx(102_881 * 0.09, rel=1e-3)
 
@@ -547,7 +562,7 @@ def test_notebook_03_fetches_reports_and_maps(
     }
     nb = execute_notebook(NOTEBOOK, env=env)
     text = output_text(nb)
-    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", LC_YEARS)
+    direct = learn.open_region("noho", _reference_catalog(tmp_path / "ref")).inventory("46330", PERIOD)
     assert "written  land_cover_2011.tif" in text and "written  tree_canopy_2016.tif" in text
     assert f"{direct.boundary.name} (46330), {direct.boundary.area_ha:,.1f} ha, 2011–2019" in text
     assert f"net flux: {direct.totals.net_t_co2e_per_yr:,.1f} t CO2e/yr" in text
@@ -694,7 +709,7 @@ def test_fetch_forest_layers_reproduces_the_source_region(
     periods = ["disturbance_2011_2013.tif", "disturbance_2013_2016.tif", "disturbance_2016_2019.tif"]
     static = ["forest_age_type_region.tif", "carbon_live.tif", "carbon_dead_litter.tif", "carbon_soil.tif"]
     assert set(manifest["files"]) == {
-        "land_cover_2011.tif", "land_cover_2019.tif", "tree_canopy_2011.tif", "tree_canopy_2019.tif",
+        *(f"{layer}_{y}.tif" for layer in ("land_cover", "tree_canopy") for y in (2011, 2013, 2016, 2019)),
         *static, *periods,
     }  # fmt: skip
     assert manifest["files"]["disturbance_2013_2016.tif"]["period"] == [2013, 2016]
@@ -914,7 +929,7 @@ def test_usgs_coverage_service_source_reads_only_the_clip(
         manifest = _fetch_outline(cat, "noho_wcs", monkeypatch, capsys, *dataset)
         sent = sum(wcs.traffic.bytes_sent.values())
 
-        assert sorted(q["time"] for q in requests) == ["2011-01-01T00:00:00.000Z", "2019-01-01T00:00:00.000Z"]
+        assert sorted(q["time"] for q in requests) == [f"{y}-01-01T00:00:00.000Z" for y in LC_YEARS]
         entry = manifest["files"]["land_cover_2011.tif"]
         assert (
             entry["how"] == "wcs" and entry["protocol"] == "wcs" and "request=GetCoverage" in entry["read_as"]

@@ -107,7 +107,8 @@ def _check_function(info: dict[str, Any], host: str, src: SourceFile) -> None:
     functions = {
         str(f.get("name")): str(f.get("description", "")) for f in info.get("rasterFunctionInfos") or []
     }
-    if name is not None and functions and name not in functions:
+    # "None" is ArcGIS's no-op function (the raw values), offered by every image service.
+    if name not in (None, "None") and functions and name not in functions:
         raise FetchError(
             f"{src.dataset}: {host} has no raster function '{name}'",
             hint=f"set the dataset's rendering_rule to one of: {', '.join(sorted(functions))}",

@@ -3,10 +3,10 @@
 Pipeline (each step in its own module):
 
 1. the boundary: a file, a Census county (offline) or place (TIGER, online) — :mod:`learn.sources.census`;
-2. the sources: catalog ``datasets`` marked ``fetch_layer`` — :mod:`learn.sources.remote`: land cover (the two
-   inventory years), tree canopy (the canopy years around them) and, when the catalog has sources for
-   them, the forest layers (:data:`FOREST_LAYERS`: age-type-region codes, the three carbon pools, and
-   the disturbance periods inside the inventory years);
+2. the plan (:mod:`learn.sources.fetch_plan`) of the catalog ``datasets`` marked ``fetch_layer`` —
+   :mod:`learn.sources.remote`: land cover (every inventory year from start to end), tree canopy (each
+   period's canopy years) and, when the catalog has sources for them, the forest layers and the inputs
+   they are derived from (BIGMAP type group and age, MTBS burn severity per year);
 3. one EPSG:5070 30 m grid (boundary box + margin, snapped to the land-cover source's pixels), each
    layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.sources.clip`;
 4. ``manifest.json`` (sources, versions, sizes, sha256, grid, boundary, time) and the boundary GeoPackage next
@@ -29,15 +29,16 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 
-from learn.layers import CARBON_LAYERS, FOREST_LAYERS, choose_canopy_years
 from learn.raster.cog import write_cog
 from learn.sources import carbon_pools as pools_sum
 from learn.sources.arcgis_image import open_image_service
 from learn.sources.boundaries import prepare, read_vector
-from learn.sources.catalog import Catalog, DatasetSpec, load_catalog
+from learn.sources.catalog import Catalog, load_catalog
 from learn.sources.catalog_edit import upsert_region
 from learn.sources.census import CensusBoundary, check_conus, county, place
 from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds
+from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
+from learn.sources.fetch_plan import plan_layers
 from learn.sources.forest_layers import derive_forest_layers
 from learn.sources.manifest import (
     BOUNDARY_FILE,
@@ -54,13 +55,8 @@ from learn.sources.region_entry import _region_entry, pick_fields
 from learn.sources.remote import (
     FetchError,
     SourceFile,
-    check_published,
-    dataset_for_layer,
     gdal_http_env,
     open_source,
-    periods_within,
-    published_years,
-    source_file,
 )
 from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.util import sha256_file
@@ -68,33 +64,8 @@ from learn.util import sha256_file
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]
 _REGION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-#: Inputs clipped next to the layers (``<name>.tif``, in the manifest) for deriving a layer from them; not
-#: region layers themselves (BIGMAP forest type group and stand age → forest_age_type_region).
-INPUT_LAYERS = ("forest_type_group", "stand_age")
 #: Sources that answer for the grid's box (the request is made once the grid is known).
 _SERVICES = ("wcs", "arcgis_image")
-
-
-@dataclass(frozen=True)
-class FetchRequest:
-    """What to fetch. Exactly one of ``boundary_file``, ``county`` (5-digit GEOID), ``place`` (7-digit)."""
-
-    catalog_path: Path
-    region: str
-    years: tuple[int, int]
-    boundary_file: Path | None = None
-    county: str | None = None
-    place: str | None = None
-    place_year: int | None = None
-    data_dir: Path | None = None  # default: <catalog folder>/data/<region>
-    margin_m: float = 1000.0  # metres added around the boundary's bounding box
-    id_field: str | None = None
-    name_field: str | None = None
-    forest_factors: Path | None = None
-    land_cover_dataset: str | None = None  # default: the dataset marked fetch_layer: land_cover
-    canopy_dataset: str | None = None  # default: the dataset marked fetch_layer: tree_canopy
-    #: Forest layer → catalog dataset key, overriding the ``fetch_layer`` marks (:data:`FOREST_LAYERS`).
-    datasets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,26 +90,6 @@ class FetchResult:
     state: str | None = None
 
 
-@dataclass(frozen=True)
-class PlannedLayer:
-    """One output file and the source it is clipped from."""
-
-    name: str  # file name inside the data folder
-    layer: str  # land_cover | tree_canopy | one of FOREST_LAYERS | one of INPUT_LAYERS
-    source: SourceFile
-    #: The pools summed into a carbon layer (``source`` then names their sum), else empty.
-    parts: tuple[SourceFile, ...] = ()
-
-    @property
-    def reads(self) -> tuple[SourceFile, ...]:
-        """The sources read for this file."""
-        return self.parts or (self.source,)
-
-
-#: Layer → (dataset key, dataset) of every layer the plan reads.
-Sources = dict[str, tuple[str, DatasetSpec]]
-
-
 # ---- boundary ---------------------------------------------------------------------------------------------
 def _boundary(req: FetchRequest, catalog: Catalog) -> CensusBoundary:
     given = [x for x in (req.boundary_file, req.county, req.place) if x is not None]
@@ -158,56 +109,6 @@ def _boundary(req: FetchRequest, catalog: Catalog) -> CensusBoundary:
 
 
 # ---- the pipeline -----------------------------------------------------------------------------------------
-def _plan(catalog: Catalog, req: FetchRequest) -> tuple[list[PlannedLayer], Sources]:
-    start, end = req.years
-    if start >= end:
-        raise FetchError(f"start year {start} must be before end year {end}", hint="e.g. --years 2011 2019")
-    unknown = sorted(set(req.datasets) - set(FOREST_LAYERS))
-    if unknown:
-        raise FetchError(
-            f"cannot choose a dataset for layer(s) {unknown}",
-            hint=f"--dataset takes LAYER=KEY with LAYER one of {', '.join(FOREST_LAYERS)}",
-        )
-    sources: Sources = {}
-    lc_key, lc = sources["land_cover"] = dataset_for_layer(catalog, "land_cover", req.land_cover_dataset)
-    check_published(lc_key, lc, [start, end])
-    plan = [
-        PlannedLayer(f"land_cover_{y}.tif", "land_cover", source_file(lc_key, lc, y)) for y in (start, end)
-    ]
-    optional = {"tree_canopy": req.canopy_dataset} | {k: req.datasets.get(k) for k in FOREST_LAYERS}
-    for layer, chosen_key in optional.items():
-        try:
-            key, spec = dataset_for_layer(catalog, layer, chosen_key)
-        except FetchError:
-            if chosen_key is not None:
-                raise
-            pools = pools_sum.carbon_components(catalog, layer) if layer in CARBON_LAYERS else []
-            if pools:
-                sources[layer], total, parts = pools_sum.summed_source(pools)
-                plan.append(PlannedLayer(f"{layer}.tif", layer, total, parts))
-            continue  # the catalog has no source for this layer: the report will say what it lacks
-        if layer == "tree_canopy":
-            files = [
-                PlannedLayer(f"tree_canopy_{y}.tif", layer, source_file(key, spec, y))
-                for y in choose_canopy_years(published_years(key, spec), start, end) or ()
-            ]
-        elif layer == "disturbance":
-            files = [
-                PlannedLayer(f"disturbance_{a}_{b}.tif", layer, source_file(key, spec, None, period=(a, b)))
-                for a, b in periods_within(key, spec, start, end)
-            ]
-        else:
-            files = [PlannedLayer(f"{layer}.tif", layer, source_file(key, spec, None))]
-        if files:
-            sources[layer] = (key, spec)
-            plan += files
-    for layer in INPUT_LAYERS:  # inputs only: not in `sources`, so not region layers
-        with contextlib.suppress(FetchError):
-            key, spec = dataset_for_layer(catalog, layer)
-            plan.append(PlannedLayer(f"{layer}.tif", layer, source_file(key, spec, None)))
-    return plan, sources
-
-
 def _fill_value(ds: Any, categorical: bool) -> float:
     """Value for grid pixels the source does not cover: its nodata, else 0 for classes (no class, no
     code, no disturbance), NaN for floats, the type's maximum for other numbers (TCC's 255)."""
@@ -232,7 +133,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
         )
     catalog = load_catalog(req.catalog_path)
     assert catalog.path is not None
-    plan, sources = _plan(catalog, req)  # no network, no file yet: bad years fail here
+    plan, sources = plan_layers(catalog, req)  # no network, no file yet: bad years fail here
 
     census = _boundary(req, catalog)
     label = req.county or req.place or str(req.boundary_file)

@@ -7,8 +7,10 @@ Run after the clips (:mod:`learn.sources.fetch`), on the region's grid, from the
   catalog has no ready ``forest_age_type_region`` source);
 * ``disturbance_{start}_{end}.tif`` for each adjacent pair of the region's land-cover years inside the
   inventory years (as LEARN's periods follow the NLCD years): insect/disease from the IDS survey (when the
-  catalog has it), harvest from the region's own tree canopy loss on forest, fire from MTBS (no adapter
-  yet: 0, and the region says so), combined by per-pixel MAX.
+  catalog has it), fire from the MTBS annual burn severity mosaics clipped for each year of the period
+  (``fire_severity_{year}.tif``; classes 3–4 → 10, the years' MAX), harvest from the region's own tree
+  canopy loss on forest where there is no fire or insect, combined by per-pixel MAX. A source the catalog
+  lacks gives 0 for its type, and the region says so in a note.
 
 Each derived file gets a manifest entry naming its inputs (file names and sha256) and sources.
 """
@@ -30,7 +32,7 @@ from learn.raster.cog import write_cog
 from learn.raster.grid import Grid
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.census import state_fips_on_grid
-from learn.sources.forest_derive import combine_disturbance, forest_code, harvest_codes
+from learn.sources.forest_derive import combine_disturbance, fire_codes, forest_code, harvest_codes
 from learn.sources.insect_survey import SurveySource, read_insect_disease, survey_source
 from learn.sources.manifest import _is_current
 from learn.sources.remote import FetchError, dataset_for_layer
@@ -40,6 +42,8 @@ from learn.util import sha256_file
 NLCD_FOREST = (41, 42, 43, 90)
 FOREST_CODE_FILE = "forest_age_type_region.tif"
 NO_FIRE_NOTE = "fire not fetched: no MTBS source (disturbance holds insect/disease and harvest only)"
+#: The input layer of the fire code (one file per year, :data:`learn.sources.fetch_plan.YEARLY_INPUT_LAYERS`).
+FIRE_INPUT = "fire_severity"
 
 
 @dataclass
@@ -66,6 +70,13 @@ def disturbance_periods(land_cover_years: list[int], start: int, end: int) -> li
     """Adjacent pairs of the land-cover years inside ``[start, end]`` (e.g. 2011, 2013, 2016 → two periods)."""
     years = sorted(y for y in set(land_cover_years) if start <= y <= end)
     return list(itertools.pairwise(years))
+
+
+def harvest_canopy_pair(canopy_years: list[int], period: tuple[int, int]) -> tuple[int, int] | None:
+    """The canopy years whose loss is a period's harvest: :func:`choose_canopy_years`, kept only when the
+    pair overlaps the period (a loss measured wholly before or after it is another period's harvest)."""
+    pair = choose_canopy_years(canopy_years, *period)
+    return pair if pair is not None and pair[0] < period[1] and pair[1] > period[0] else None
 
 
 def _derived_spec(title: str, citation: str) -> DatasetSpec:
@@ -139,6 +150,40 @@ def _insect_source(catalog: Catalog) -> SurveySource | None:
     return survey_source(key, spec)
 
 
+def _fire_dataset(catalog: Catalog) -> str | None:
+    try:
+        return dataset_for_layer(catalog, FIRE_INPUT)[0]
+    except FetchError:
+        return None
+
+
+def period_fire(
+    data_dir: Path, files: dict[int, str], period: tuple[int, int]
+) -> tuple[npt.NDArray[np.uint8] | None, list[int]]:
+    """The period's fire code: MAX over the MTBS mosaics of its years (start and end included, as LEARN's
+    periods list them), each reclassed by :func:`fire_codes`; None when no year of the period was clipped."""
+    years = [y for y in sorted(files) if period[0] <= y <= period[1]]
+    fire: npt.NDArray[np.uint8] | None = None
+    for y in years:
+        code = fire_codes(*_read(data_dir / files[y]))
+        fire = code if fire is None else np.maximum(fire, code)
+    return fire, years
+
+
+def _fire_notes(dataset: str | None, files: dict[int, str], periods: list[tuple[int, int]]) -> list[str]:
+    if dataset is None:
+        return [NO_FIRE_NOTE]
+    notes = []
+    for a, b in periods:
+        missing = [y for y in range(a, b + 1) if y not in files]
+        if missing:
+            notes.append(
+                f"fire {a}-{b}: no MTBS mosaic for {', '.join(map(str, missing))} in '{dataset}' "
+                "(not published yet, or outside its years): those years count as no fire"
+            )
+    return notes
+
+
 def derive_forest_layers(
     catalog: Catalog,
     years: tuple[int, int],
@@ -158,28 +203,36 @@ def derive_forest_layers(
     if "disturbance" in ready or not periods:
         return out
     insect_src = _insect_source(catalog)
+    fire_dataset, fire_files = _fire_dataset(catalog), _year_files(manifest, FIRE_INPUT)
     canopy = _year_files(manifest, "tree_canopy")
-    if insect_src is None and len(canopy) < 2:
+    if insect_src is None and fire_dataset is None and len(canopy) < 2:
         return out  # nothing measured: no layer (an all-0 one would claim "no disturbance")
-    out.notes.append(NO_FIRE_NOTE)
+    out.notes += _fire_notes(fire_dataset, fire_files, periods)
     if insect_src is None:
         out.notes.append("insect/disease not fetched: no IDS source in the catalog")
     files = manifest["files"]
     for a, b in periods:
         name = f"disturbance_{a}_{b}.tif"
-        pair = choose_canopy_years(list(canopy), a, b)
+        pair = harvest_canopy_pair(list(canopy), (a, b))
         inputs = {land_cover[a]: files[land_cover[a]]["sha256"]}
         inputs |= {canopy[y]: files[canopy[y]]["sha256"] for y in pair or ()}
+        inputs |= {f: files[f]["sha256"] for y, f in fire_files.items() if a <= y <= b}
         if insect_src is not None:
             inputs[insect_src.dataset] = f"{insect_src.url} {insect_src.damage_type!r} {a}-{b}"
         if pair is None:
-            out.notes.append(f"harvest {a}-{b} not derived: the region has fewer than two tree canopy years")
+            out.notes.append(f"harvest {a}-{b} not derived: no two tree canopy years around the period")
         if w.current(name, inputs):
             out.files[name] = ("disturbance", f"{a}-{b}", "skipped")
             continue
         none = np.zeros((grid.height, grid.width), np.uint8)
-        fire, insect, harvest, requests = none, none, none, []
-        how = ["fire: 0 (no MTBS source)"]
+        insect, harvest, requests = none, none, []
+        fire, fire_years = period_fire(data_dir, fire_files, (a, b))
+        how = [
+            f"fire: MTBS classes 3-4 of {', '.join(map(str, fire_years))}"
+            if fire_years
+            else "fire: 0 (no MTBS mosaic)"
+        ]
+        fire = none if fire is None else fire
         if insect_src is not None:
             survey = read_insect_disease(grid, (a, b), insect_src)
             insect, requests = survey.codes, survey.requests
@@ -194,12 +247,15 @@ def derive_forest_layers(
         combined = combine_disturbance(fire, insect, harvest)
         w.write(name, "disturbance", combined, inputs, "; ".join(how), (a, b), requests=requests)
         out.files[name] = ("disturbance", f"{a}-{b}", "written")
-    used = [insect_src.dataset] if insect_src is not None else []
+    used = [d for d in (fire_dataset, insect_src.dataset if insect_src else None) if d is not None]
     used += sorted({str(files[n].get("dataset")) for n in canopy.values()})
+    kinds = ["MTBS fire" if fire_dataset else "no fire", "IDS insect/disease" if insect_src else "no insect"]
     out.sources["disturbance"] = (
         "derived from " + " + ".join(used),
         _derived_spec(
-            "disturbance: IDS insect/disease, harvest from tree canopy loss on forest, no fire", NO_FIRE_NOTE
+            f"disturbance: {', '.join(kinds)}, harvest from tree canopy loss on forest",
+            "LEARN's disturbance rules (docs/method.md): fire = MTBS classes 3-4 -> 10, insect = IDS "
+            "'Mortality - Previously Undocumented' -> 5, harvest = canopy loss classes 1-4, per-pixel MAX",
         ),
     )
     return out
