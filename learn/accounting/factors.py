@@ -31,6 +31,15 @@ FOREST_COLUMNS = {
     "Insect Emissions Factor": "emission_factor_insect_tc_ha",
     "Harvest Emissions Factor": "emission_factor_harvest_tc_ha",
 }
+#: The disturbance EF columns: a table may leave out all three (an FIA-derived table, docs/factors.md);
+#: its rows then hold NaN there and ``has_emission_factors`` is False.
+EMISSION_FACTOR_COLUMNS = ("Fire Emissions Factor", "Insect Emissions Factor", "Harvest Emissions Factor")
+#: Optional standard errors (t C/ha/yr, ≥ 0) of the removal factors, keyed by the factor's name in this
+#: package (``learn factors fia`` writes them; the uncertainty of a report is drawn from them).
+FOREST_SE_COLUMNS = {
+    "removal_factor_nonforest_to_forest_tc_ha_yr": "removal_factor_nonforest_to_forest_se_tc_ha_yr",
+    "removal_factor_forest_remaining_tc_ha_yr": "removal_factor_forest_remaining_se_tc_ha_yr",
+}
 #: Optional per-severity harvest EFs; disturbance codes 1..4 use them in this order.
 HARVEST_SEVERITY_COLUMNS = ("Harvest_EF_0_25", "Harvest_EF_25_50", "Harvest_EF_50_75", "Harvest_EF_75_100")
 PLANTATION_ALIASES = ("Plantation", "plantation", "PlantationFlag", "Plantation Flag", "plantation_flag")
@@ -69,6 +78,8 @@ class ForestFactorTable:
     derivation: str | None = None
     #: How reports name the file (e.g. relative to the catalog's folder); None: ``path`` itself.
     shown_as: str | None = None
+    #: False when the file has no disturbance EF columns (they are NaN in ``table``).
+    has_emission_factors: bool = True
 
     def codes(self) -> set[int]:
         return {int(c) for c in self.table.index}
@@ -225,6 +236,11 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
     name the file, default its path)."""
     path = Path(path)
     df = _read_csv(path, "forest factor table")
+    present_efs = [c for c in EMISSION_FACTOR_COLUMNS if c in df.columns]
+    has_efs = bool(present_efs)
+    if not has_efs:
+        for c in EMISSION_FACTOR_COLUMNS:
+            df[c] = np.nan
     missing = [c for c in FOREST_COLUMNS if c not in df.columns]
     if missing:
         raise FactorTableError(
@@ -232,8 +248,11 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
             hint=f"LEARN's lookup layout needs: {list(FOREST_COLUMNS)} (+ optional {list(HARVEST_SEVERITY_COLUMNS)})",
         )
     has_severity = all(c in df.columns for c in HARVEST_SEVERITY_COLUMNS)
-    numeric = [c for c in FOREST_COLUMNS if c.endswith("Factor")]
+    numeric = [
+        c for c in FOREST_COLUMNS if c.endswith("Factor") and (has_efs or c not in EMISSION_FACTOR_COLUMNS)
+    ]
     numeric += list(HARVEST_SEVERITY_COLUMNS) if has_severity else []
+    se_cols = [c for c in FOREST_SE_COLUMNS.values() if c in df.columns]
     _require_numeric(
         df,
         ["ForestAgeTypeRegion"],
@@ -242,7 +261,10 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
         limit_hint="ForestAgeTypeRegion is the raster's code, an integer of at most 32 bits",
     )
     code_of = df["ForestAgeTypeRegion"].to_numpy(float)  # data row i is position i (read_csv's index)
-    _require_numeric(df, numeric, path, lambda i: f"ForestAgeTypeRegion {code_of[i]:g}")
+    _require_numeric(df, numeric + se_cols, path, lambda i: f"ForestAgeTypeRegion {code_of[i]:g}")
+    negative_se = [c for c in se_cols if (df[c] < 0).any()]
+    if negative_se:
+        raise FactorTableError(f"forest factor table {path}: standard errors must be ≥ 0 ({negative_se})")
     codes = df["ForestAgeTypeRegion"]
     if (codes != codes.round()).any() or (codes <= 0).any():
         raise FactorTableError(f"forest factor table {path}: ForestAgeTypeRegion must be positive integers")
@@ -264,7 +286,12 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
         out["source"] = f"user table {path.name} (no source column)"
     out = out.set_index("forest_age_type_region", drop=True)
     return ForestFactorTable(
-        path=path, sha256=sha256_file(path), table=out, has_severity=has_severity, shown_as=shown_as
+        path=path,
+        sha256=sha256_file(path),
+        table=out,
+        has_severity=has_severity,
+        shown_as=shown_as,
+        has_emission_factors=has_efs,
     )
 
 
