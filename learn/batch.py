@@ -191,8 +191,9 @@ def _labelled(progress: Progress | None, label: str) -> Callable[[int, int], Non
 def totals_frame(reports: list[Report]) -> pd.DataFrame:
     """One row per report: area (ha), gross emissions, gross removals, net (t CO2e/yr), net per ha
     (t CO2e/ha/yr), ``totals_complete`` (False when rows could not be estimated and are left out of the
-    totals) and ``not_estimated`` (those rows, "; "-joined; empty when complete)."""
-    return pd.DataFrame(
+    totals) and ``not_estimated`` (those rows, "; "-joined; empty when complete); ``net_p05``/``net_p95``
+    (the 90 % interval) when a report has one."""
+    frame = pd.DataFrame(
         [
             {
                 "boundary_id": r.boundary.id,
@@ -203,6 +204,8 @@ def totals_frame(reports: list[Report]) -> pd.DataFrame:
                 "gross_emissions_t_co2e_per_yr": r.totals.gross_emissions_t_co2e_per_yr,
                 "gross_removals_t_co2e_per_yr": r.totals.gross_removals_t_co2e_per_yr,
                 "net_t_co2e_per_yr": r.totals.net_t_co2e_per_yr,
+                "net_p05_t_co2e_per_yr": r.totals.net_p05_t_co2e_per_yr,
+                "net_p95_t_co2e_per_yr": r.totals.net_p95_t_co2e_per_yr,
                 "net_t_co2e_per_ha_yr": r.totals.net_t_co2e_per_yr / r.boundary.area_ha
                 if r.boundary.area_ha
                 else None,
@@ -211,6 +214,10 @@ def totals_frame(reports: list[Report]) -> pd.DataFrame:
             for r in reports
         ]
     )
+    empty = [
+        c for c in ("net_p05_t_co2e_per_yr", "net_p95_t_co2e_per_yr") if c in frame and frame[c].isna().all()
+    ]
+    return frame.drop(columns=empty)
 
 
 def totals_geoframe(reports: list[Report], bset: BoundarySet) -> gpd.GeoDataFrame:

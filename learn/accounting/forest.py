@@ -34,6 +34,7 @@ from learn.accounting.terms import (
     UNDISTURBED,
     AccountingInputs,
 )
+from learn.accounting.uncertainty import Interval, has_standard_errors, removal_hectares, removal_interval
 from learn.accounting.zone_table import BoolArray, RowSums, ZoneWarnings
 from learn.report.models import HarvestSeverityRow
 
@@ -60,6 +61,8 @@ class ForestRows(NamedTuple):
     harvest_by_severity: list[list[HarvestSeverityRow]]
     #: Forest area (ha) without a code or a factor row, left out of the forest rows, by row type, per zone.
     left_out_ha: list[dict[str, float]]
+    #: The 90 % interval the removal factors' standard errors give (None: the table has no SEs).
+    interval: Interval | None = None
 
 
 def forest_rows(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarnings) -> ForestRows:
@@ -80,7 +83,20 @@ def forest_rows(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarnings) 
             "counted as Forest Remaining Forest (fire emissions only) and removed from 'To Grassland'"
         ),
     )
-    return ForestRows(rows, by_severity, left_out)
+    interval = None
+    if forest_ok(s, inp) and s.table is not None and has_standard_errors(s.table):
+        reforest = s.t.is_transition(lu.NONFOREST_TO_FOREST) & s.counted
+        hectares = removal_hectares(
+            s.t.zone,
+            s.position,
+            s.pixels * s.px,
+            masks["undisturbed"],
+            reforest,
+            s.t.n_zones,
+            len(s.table.table),
+        )
+        interval = removal_interval(s.table, hectares)
+    return ForestRows(rows, by_severity, left_out, interval)
 
 
 def stock_loss_rows(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarnings) -> list[RowSums]:

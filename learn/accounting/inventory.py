@@ -39,6 +39,7 @@ from learn.accounting.terms import (
     make_row,
 )
 from learn.accounting.trees_outside_forest import tof_rows, tree_canopy_summary
+from learn.accounting.uncertainty import Interval
 from learn.accounting.zone_table import RowSums, ZoneTable, ZoneWarnings
 from learn.report.models import (
     CanopyRow,
@@ -234,10 +235,13 @@ def account_zones(
         ]
         zone_warnings = warnings.by_zone[z]
         totals = _totals(inventory, zone_warnings, shared_warnings, forest.left_out_ha[z])
+        summary = _ipcc_summary(inventory)
+        if forest.interval is not None:
+            totals, summary = _with_interval(totals, summary, forest.interval, z)
         out.append(
             Accounting(
                 inventory=inventory,
-                ipcc_summary=_ipcc_summary(inventory),
+                ipcc_summary=summary,
                 totals=totals,
                 change_matrix=matrices[z],
                 tree_canopy=canopy[z],
@@ -248,6 +252,38 @@ def account_zones(
             )
         )
     return out
+
+
+def _with_interval(
+    totals: Totals, summary: list[SummaryRow], iv: Interval, z: int
+) -> tuple[Totals, list[SummaryRow]]:
+    """Zone ``z``'s totals and IPCC summary with their 90 % interval: point + the percentiles of the change
+    the factor draws make to the rows in them (:mod:`learn.accounting.uncertainty`)."""
+    both = (float(iv.both[0][z]), float(iv.both[1][z]))
+    totals = totals.model_copy(
+        update={
+            "net_p05_t_co2e_per_yr": totals.net_t_co2e_per_yr + both[0],
+            "net_p95_t_co2e_per_yr": totals.net_t_co2e_per_yr + both[1],
+            "gross_removals_p05_t_co2e_per_yr": totals.gross_removals_t_co2e_per_yr + both[0],
+            "gross_removals_p95_t_co2e_per_yr": totals.gross_removals_t_co2e_per_yr + both[1],
+            "uncertainty": iv.method,
+        }
+    )
+    varied = {IPCC_FRF: iv.undisturbed, IPCC_NF2F: iv.reforestation, IPCC_TOTAL: iv.both}
+    out = []
+    for row in summary:
+        lo_hi = varied.get(row.category)
+        d = (float(lo_hi[0][z]), float(lo_hi[1][z])) if lo_hi is not None else (0.0, 0.0)
+        net = row.net_t_co2e_per_yr
+        out.append(
+            row.model_copy(
+                update={
+                    "net_p05_t_co2e_per_yr": None if net is None else net + d[0],
+                    "net_p95_t_co2e_per_yr": None if net is None else net + d[1],
+                }
+            )
+        )
+    return totals, out
 
 
 def _totals(

@@ -52,12 +52,13 @@ class RemovalHectares:
 
 @dataclass(frozen=True)
 class Interval:
-    """Per zone: the 5th/95th percentiles of the net flux and of the rows that carry removal factors."""
+    """Per zone, the 5th/95th percentiles of the change the draws make (t CO2e/yr) to the Undisturbed row
+    (``undisturbed``), the Reforestation row (``reforestation``) and their sum (``both``): an aggregate holding
+    those rows has the interval point + these (the other rows are not varied)."""
 
-    net: tuple[F64, F64]
-    gross_removals: tuple[F64, F64]
     undisturbed: tuple[F64, F64]
     reforestation: tuple[F64, F64]
+    both: tuple[F64, F64]
     method: dict[str, Any]
 
 
@@ -92,33 +93,25 @@ def has_standard_errors(table: ForestFactorTable | None) -> bool:
 
 
 def removal_interval(
-    table: ForestFactorTable,
-    hectares: RemovalHectares,
-    net: F64,
-    gross_removals: F64,
-    undisturbed: F64,
-    reforestation: F64,
-    draws: int = DRAWS,
-    seed: int = SEED,
+    table: ForestFactorTable, hectares: RemovalHectares, draws: int = DRAWS, seed: int = SEED
 ) -> Interval:
-    """The percentiles of each zone's net flux, gross removals and the two removal rows (t CO2e/yr) over
-    ``draws`` factor tables drawn around ``table``; the point values are the report's."""
+    """The percentiles of each zone's change in the two removal rows over ``draws`` factor tables drawn
+    around ``table`` (one raster pass: only hectares × rates)."""
     df = table.table
     se = [df[FOREST_SE_COLUMNS[rate]].to_numpy(np.float64) for rate in RATES]
     deviates = np.random.default_rng(seed).standard_normal((draws, len(df)))
-    # t CO2e/yr change of each zone's row in each draw: (draws × rows) @ (rows × zones).
+    # t CO2e/yr change of each zone's row in each draw: (draws × table rows) @ (table rows × zones).
     d_frf = (deviates * se[0]) @ hectares.undisturbed.T * C_TO_CO2
     d_nf = (deviates * se[1]) @ hectares.reforestation.T * C_TO_CO2
 
-    def pct(point: F64, delta: F64) -> tuple[F64, F64]:
-        lo, hi = np.percentile(point[None, :] + delta, PERCENTILES, axis=0)
+    def pct(delta: F64) -> tuple[F64, F64]:
+        lo, hi = np.percentile(delta, PERCENTILES, axis=0)
         return np.asarray(lo, np.float64), np.asarray(hi, np.float64)
 
     return Interval(
-        net=pct(net, d_frf + d_nf),
-        gross_removals=pct(gross_removals, d_frf + d_nf),
-        undisturbed=pct(undisturbed, d_frf),
-        reforestation=pct(reforestation, d_nf),
+        undisturbed=pct(d_frf),
+        reforestation=pct(d_nf),
+        both=pct(d_frf + d_nf),
         method={
             "method": "Monte Carlo over the forest factor table's standard errors (docs/method.md §5.1)",
             "interval": "90 % (5th-95th percentile)",

@@ -172,10 +172,23 @@ def summary_frame(report: Report) -> pd.DataFrame:
     t = report.totals
     rows += [
         {"category": "Gross emissions", "net_t_co2e_per_yr": t.gross_emissions_t_co2e_per_yr},
-        {"category": "Gross removals", "net_t_co2e_per_yr": t.gross_removals_t_co2e_per_yr},
-        {"category": "Net", "net_t_co2e_per_yr": t.net_t_co2e_per_yr},
+        {
+            "category": "Gross removals",
+            "net_t_co2e_per_yr": t.gross_removals_t_co2e_per_yr,
+            "net_p05_t_co2e_per_yr": t.gross_removals_p05_t_co2e_per_yr,
+            "net_p95_t_co2e_per_yr": t.gross_removals_p95_t_co2e_per_yr,
+        },
+        {
+            "category": "Net",
+            "net_t_co2e_per_yr": t.net_t_co2e_per_yr,
+            "net_p05_t_co2e_per_yr": t.net_p05_t_co2e_per_yr,
+            "net_p95_t_co2e_per_yr": t.net_p95_t_co2e_per_yr,
+        },
     ]
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # The interval columns only when there is an interval (a table with standard errors).
+    empty = [c for c in ("net_p05_t_co2e_per_yr", "net_p95_t_co2e_per_yr") if frame[c].isna().all()]
+    return frame.drop(columns=empty)
 
 
 def provenance_frame(report: Report) -> pd.DataFrame:

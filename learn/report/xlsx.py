@@ -29,6 +29,7 @@ from learn.report.labels import (
     SYNTHETIC_WARNING,
     UNITS_CONVENTION,
     generated_by,
+    net_text,
     number_format,
     partial_total_text,
     with_unit_headers,
@@ -79,7 +80,7 @@ def about_rows(report: Report) -> list[tuple[str, str]]:
         ("Region", str(prov.get("region", ""))),
         ("Period", f"{p.start}–{p.end} ({p.years} years)"),
         ("Area", f"{b.area_ha:,.1f} ha counted"),
-        ("Net", f"{report.totals.net_t_co2e_per_yr:,.0f} t CO2e/yr"),
+        ("Net", net_text(report.totals)),
     ]
     partial = partial_total_text(report)
     if partial:
