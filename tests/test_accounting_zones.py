@@ -165,3 +165,17 @@ def test_demo_batch_reports_equal_per_boundary_reports_row_by_row(demo_catalog):
         assert report.model_dump() == alone.model_dump()
         assert report.to_json() == alone.to_json()
     assert sum(r.totals.net_t_co2e_per_yr != 0 for r in batch) == len(batch)
+
+
+def test_batch_geojson_holds_what_geopandas_writes(demo_catalog, tmp_path):
+    """boundaries.geojson (geometries by GEOS) parses to what GeoDataFrame.to_json gives: same properties,
+    nulls for NaN, and every coordinate the same float."""
+    import json
+
+    from learn.batch import geojson_text, totals_geoframe
+
+    region = learn.open_region("demo", demo_catalog)
+    run = region.batch((2011, 2019))
+    frame = totals_geoframe(run.reports, region.boundaries)
+    frame.loc[frame.index[0], "net_t_co2e_per_ha_yr"] = float("nan")
+    assert json.loads(geojson_text(frame)) == json.loads(frame.to_json(drop_id=True))
