@@ -15,7 +15,7 @@ from conftest import FOREST_HEADER
 import learn
 import learn.landuse as lu
 from learn.accounting.factors import TofSelection, load_forest_factors
-from learn.accounting.inventory import Accounting, account, account_zones
+from learn.accounting.inventory import Accounting, account, account_zones, zone_totals
 from learn.accounting.terms import AccountingInputs
 from learn.accounting.zone_table import TRANSITION_INDEX, ZoneTable
 from learn.options import InventoryOptions
@@ -136,6 +136,9 @@ def test_a_prepared_table_accounts_again_under_a_scaled_factor_table(tmp_path):
     fresh = account_zones(strata, dataclasses.replace(inp, forest_factors=scaled), [0, 1, 2])
     assert [as_dict(a) for a in again] == [as_dict(a) for a in fresh]
     base = account_zones(t, inp)
+    gross_e, gross_r = zone_totals(t, dataclasses.replace(inp, forest_factors=scaled))  # no report built
+    assert gross_e.tolist() == [a.totals.gross_emissions_t_co2e_per_yr for a in fresh]
+    assert gross_r.tolist() == [a.totals.gross_removals_t_co2e_per_yr for a in fresh]
     fire = [
         next(r for r in a.inventory if r.type == "Fire").emissions_t_co2e_per_yr for a in (base[0], again[0])
     ]
