@@ -17,11 +17,18 @@ time measured from outside, imports, reading the polygons and writing the answer
   polygons, ["count", "unique", "frac"], output="pandas")`` on the precomputed ``lc1*256+lc2`` raster
   and writing the per-zone (code, fraction) table to CSV.
 
-Runs alternate between contenders (learn, exactextract, learn cached, then again) so that the load of a
+``--baseline DIR`` also times the ``learn`` of another checkout of this repository (e.g. a ``git worktree``
+of an older commit) in the same runs, as ``baseline_*``: before/after figures measured side by side.
+
+Runs alternate between contenders (learn, baseline, exactextract, then again) so that the load of a
 shared machine falls on all of them; the best and the median of ``--repeat`` runs are kept. Then one
-more ``learn batch`` in-process with its stages timed (:class:`learn.batch.BatchResult` ``stage_seconds``):
-zone rasterization, raster pass, accounting, report JSON, tables (CSV/Parquet/GeoPackage/GeoJSON/
-GeoParquet/XLSX).
+more ``learn batch`` in-process per checkout with its stages timed (:class:`learn.batch.BatchResult`
+``stage_seconds``): zone rasterization, raster pass, accounting, report JSON, tables (CSV/Parquet/
+GeoPackage/GeoJSON/GeoParquet/XLSX).
+
+Every child process may cache its bytecode (``PYTHONPYCACHEPREFIX`` under the data folder, even where
+``PYTHONDONTWRITEBYTECODE`` is set), as an installed package has it: otherwise each run would compile every
+module it imports (seconds, for pandas, geopandas and their dependencies) and time that instead.
 """
 
 from __future__ import annotations
@@ -41,7 +48,6 @@ from benchmarks.run import machine
 from benchmarks.synthetic import DATA_DIR, Region, ensure_region
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 YEARS = (2001, 2011)
 
 EXACTEXTRACT_SCRIPT = """
@@ -81,17 +87,17 @@ def write_catalog(region: Region, folder: Path) -> Path:
     return path
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed: {(done.stderr or done.stdout).strip()[-2000:]}")
+        raise RuntimeError(f"{cmd[:3]} failed: {(done.stderr or done.stdout).strip()[-2000:]}")
     return seconds
 
 
-def stage_breakdown(catalog: Path, out: Path, cache: Path) -> dict[str, Any]:
-    """One in-process ``run_batch`` (zone cache fresh) with its stages' seconds."""
+def stage_breakdown(root: Path, catalog: Path, out: Path, cache: Path, env: dict[str, str]) -> dict[str, Any]:
+    """One in-process ``run_batch`` of the checkout ``root`` (zone cache fresh) with its stages' seconds."""
     code = (
         "import json, os, sys, time\n"
         "t0 = time.perf_counter()\n"
@@ -103,8 +109,8 @@ def stage_breakdown(catalog: Path, out: Path, cache: Path) -> dict[str, Any]:
         "stages['total_in_process'] = time.perf_counter() - t0\n"
         "print(json.dumps(stages))\n"
     )
-    env = dict(os.environ, LEARN_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    env = dict(env, LEARN_CACHE_DIR=str(cache), PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-2000:])
     stages: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -126,19 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=3, help="runs per contender (default 3)")
     p.add_argument("--data", type=Path, default=DATA_DIR, help="cache folder for generated regions")
+    p.add_argument("--baseline", type=Path, help="another checkout of this repository to time alongside")
     p.add_argument("--json", type=Path, help="write the report here")
     args = p.parse_args(argv)
 
     region = ensure_region(args.size, args.zones, args.seed, args.data)
-    base_env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(args.data / "pycache")
+    roots = {"": ROOT, **({"baseline_": args.baseline.resolve()} if args.baseline else {})}
     loads = [round(os.getloadavg()[0], 2)]
-    runs: dict[str, list[float]] = {"learn_batch": [], "learn_batch_cached_zones": [], "exactextract": []}
+    runs: dict[str, list[float]] = {"exactextract": []}
+    stages: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="learn-bench-batch-") as tmpdir:
         tmp = Path(tmpdir)
         catalog = write_catalog(region, tmp / "catalog")
-        warm_cache = tmp / "warm_cache"
-        learn_cmd = [str(BIN / "learn"), "batch", "--catalog", str(catalog), "--region", "bench"]
-        learn_cmd += ["--years", str(YEARS[0]), str(YEARS[1])]
         ee_cmd = [
             sys.executable,
             "-c",
@@ -146,48 +153,83 @@ def main(argv: list[str] | None = None) -> int:
             str(region.path("combined")),
             str(region.zones_file),
         ]
-        # Untimed warm-up: the OS file cache, numba's kernel cache, the warm zone cache.
-        timed([*learn_cmd, "--out", str(tmp / "warmup")], dict(base_env, LEARN_CACHE_DIR=str(warm_cache)))
+        learn_args = [
+            "batch",
+            "--catalog",
+            str(catalog),
+            "--region",
+            "bench",
+            "--years",
+            str(YEARS[0]),
+            str(YEARS[1]),
+        ]
+        learn_cmd = [sys.executable, "-m", "learn.cli", *learn_args]
+        # Untimed warm-up: the OS file cache, the bytecode and numba caches, each checkout's warm zone cache.
+        timed([*ee_cmd, str(tmp / "ee_warmup.csv")], env)
+        for prefix, root in roots.items():
+            warm_env = dict(env, PYTHONPATH=str(root), LEARN_CACHE_DIR=str(tmp / f"{prefix}warm_cache"))
+            timed([*learn_cmd, "--out", str(tmp / f"{prefix}warmup")], warm_env, root)
+            runs[f"{prefix}learn_batch"], runs[f"{prefix}learn_batch_cached_zones"] = [], []
         for i in range(args.repeat):
-            cold = dict(base_env, LEARN_CACHE_DIR=str(tmp / f"cold_cache_{i}"))
-            runs["learn_batch"].append(timed([*learn_cmd, "--out", str(tmp / f"cold_{i}")], cold))
-            runs["exactextract"].append(timed([*ee_cmd, str(tmp / f"ee_{i}.csv")], base_env))
-            warm = dict(base_env, LEARN_CACHE_DIR=str(warm_cache))
-            runs["learn_batch_cached_zones"].append(
-                timed([*learn_cmd, "--out", str(tmp / f"warm_{i}")], warm)
-            )
+            for prefix, root in roots.items():
+                child = dict(env, PYTHONPATH=str(root))
+                cold = dict(child, LEARN_CACHE_DIR=str(tmp / f"{prefix}cold_cache_{i}"))
+                runs[f"{prefix}learn_batch"].append(
+                    timed([*learn_cmd, "--out", str(tmp / f"{prefix}cold_{i}")], cold, root)
+                )
+                runs["exactextract"].append(timed([*ee_cmd, str(tmp / f"ee_{i}.csv")], env))
+                warm = dict(child, LEARN_CACHE_DIR=str(tmp / f"{prefix}warm_cache"))
+                runs[f"{prefix}learn_batch_cached_zones"].append(
+                    timed([*learn_cmd, "--out", str(tmp / f"{prefix}warm_{i}")], warm, root)
+                )
             loads.append(round(os.getloadavg()[0], 2))
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()), flush=True)
-        stages = stage_breakdown(catalog, tmp / "stages", tmp / "stage_cache")
+        for prefix, root in roots.items():
+            stages[prefix.rstrip("_") or "learn"] = stage_breakdown(
+                root, catalog, tmp / f"{prefix}stages", tmp / f"{prefix}stage_cache", env
+            )
         loads.append(round(os.getloadavg()[0], 2))
 
     results = {k: summary(v) for k, v in runs.items()}
-    ee = results["exactextract"]["best_s"]
-    accounting_outputs = sum(v for k, v in stages.items() if k in ("accounting", "report_json", "tables"))
+    ee = results["exactextract"]
+    ratios = {}
+    for prefix in roots:
+        for kind in ("learn_batch", "learn_batch_cached_zones"):
+            ratios[f"exactextract_over_{prefix}{kind}"] = round(
+                ee["best_s"] / results[f"{prefix}{kind}"]["best_s"], 3
+            )
+            ratios[f"exactextract_over_{prefix}{kind}_median"] = round(
+                ee["median_s"] / results[f"{prefix}{kind}"]["median_s"], 3
+            )
+    shares = {}
+    for name, st in stages.items():
+        accounting_outputs = sum(v for k, v in st.items() if k in ("accounting", "report_json", "tables"))
+        shares[name] = {
+            "accounting_and_outputs_s": round(accounting_outputs, 3),
+            "share_of_batch": round(accounting_outputs / st["total_in_process"], 3),
+        }
     report = {
         "size": args.size,
         "pixels": args.size * args.size,
         "zones": args.zones,
         "repeat": args.repeat,
+        "baseline": str(args.baseline) if args.baseline else None,
         "results": results,
-        "ratios": {
-            "exactextract_over_learn_batch": round(ee / results["learn_batch"]["best_s"], 3),
-            "exactextract_over_learn_batch_cached_zones": round(
-                ee / results["learn_batch_cached_zones"]["best_s"], 3
-            ),
-            "exactextract_over_learn_batch_median": round(
-                results["exactextract"]["median_s"] / results["learn_batch"]["median_s"], 3
-            ),
-        },
+        "ratios": ratios,
         "stages_s": stages,
-        "accounting_and_outputs_s": round(accounting_outputs, 3),
-        "accounting_and_outputs_share_of_batch": round(accounting_outputs / stages["total_in_process"], 3)
-        if stages.get("total_in_process")
-        else None,
+        "accounting_and_outputs": shares,
         "loadavg_1min": loads,
         "machine": machine(),
     }
-    print(json.dumps({k: report[k] for k in ("results", "ratios", "stages_s", "loadavg_1min")}, indent=1))
+    print(
+        json.dumps(
+            {
+                k: report[k]
+                for k in ("results", "ratios", "stages_s", "accounting_and_outputs", "loadavg_1min")
+            },
+            indent=1,
+        )
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1))

@@ -52,7 +52,7 @@ from learn.region_report import (
     assemble_reports,
     path_for_reports,
     provenance_record,
-    tof_selection,
+    tof_selections,
 )
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
@@ -350,7 +350,7 @@ class Region:
         for the boundary (e.g. another place's row, :meth:`TofFactorTable.row_selection`); the report's
         provenance names the rows used either way.
         """
-        tof = tof if tof is not None else tof_selection(self, b)
+        tof = tof if tof is not None else tof_selections(self, [b])[0]
         acc = account(strata, accounting_inputs(self, layers, options, tof))
         return assemble_report(self, b, layers, acc, options, tof)
 
@@ -364,7 +364,7 @@ class Region:
     ) -> list[Report]:
         """Accounting stage + provenance for many boundaries at once: ``strata`` holds every zone
         (its ``zone`` column), ``zones[i]`` is the zone of ``boundaries[i]`` (:func:`account_zones`)."""
-        tofs = [tof_selection(self, b) for b in boundaries]
+        tofs = tof_selections(self, boundaries)
         inp = accounting_inputs(self, layers, options, None)
         accounts = account_zones(strata, inp, zones, tofs)
         return assemble_reports(self, boundaries, layers, accounts, options, tofs)

@@ -88,13 +88,14 @@ def accounting_inputs(
     )
 
 
-def tof_selection(region: Region, b: Boundary) -> TofSelection | None:
-    """The trees-outside-forest factors LEARN picks for boundary ``b`` (None: the region has no table)."""
-    from learn.accounting.factors import select_tof_factors
+def tof_selections(region: Region, boundaries: Sequence[Boundary]) -> list[TofSelection | None]:
+    """The trees-outside-forest factors LEARN picks for each boundary (None: the region has no table)."""
+    from learn.accounting.factors import TofSelector
 
     if region.tof_factors is None:
-        return None
-    return select_tof_factors(region.tof_factors, place_name=b.name, states_by_overlap=region.states_for(b))
+        return [None] * len(boundaries)
+    selector = TofSelector(region.tof_factors)
+    return [selector.select(place_name=b.name, states_by_overlap=region.states_for(b)) for b in boundaries]
 
 
 def assemble_reports(

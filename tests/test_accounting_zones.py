@@ -15,7 +15,7 @@ from conftest import FOREST_HEADER
 import learn
 import learn.landuse as lu
 from learn.accounting.factors import TofSelection, load_forest_factors
-from learn.accounting.inventory import Accounting, account, account_zones
+from learn.accounting.inventory import Accounting, account, account_zones, zone_totals
 from learn.accounting.terms import AccountingInputs
 from learn.accounting.zone_table import TRANSITION_INDEX, ZoneTable
 from learn.options import InventoryOptions
@@ -136,6 +136,9 @@ def test_a_prepared_table_accounts_again_under_a_scaled_factor_table(tmp_path):
     fresh = account_zones(strata, dataclasses.replace(inp, forest_factors=scaled), [0, 1, 2])
     assert [as_dict(a) for a in again] == [as_dict(a) for a in fresh]
     base = account_zones(t, inp)
+    gross_e, gross_r = zone_totals(t, dataclasses.replace(inp, forest_factors=scaled))  # no report built
+    assert gross_e.tolist() == [a.totals.gross_emissions_t_co2e_per_yr for a in fresh]
+    assert gross_r.tolist() == [a.totals.gross_removals_t_co2e_per_yr for a in fresh]
     fire = [
         next(r for r in a.inventory if r.type == "Fire").emissions_t_co2e_per_yr for a in (base[0], again[0])
     ]
@@ -165,3 +168,17 @@ def test_demo_batch_reports_equal_per_boundary_reports_row_by_row(demo_catalog):
         assert report.model_dump() == alone.model_dump()
         assert report.to_json() == alone.to_json()
     assert sum(r.totals.net_t_co2e_per_yr != 0 for r in batch) == len(batch)
+
+
+def test_batch_geojson_holds_what_geopandas_writes(demo_catalog, tmp_path):
+    """boundaries.geojson (geometries by GEOS) parses to what GeoDataFrame.to_json gives: same properties,
+    nulls for NaN, and every coordinate the same float."""
+    import json
+
+    from learn.batch import geojson_text, totals_geoframe
+
+    region = learn.open_region("demo", demo_catalog)
+    run = region.batch((2011, 2019))
+    frame = totals_geoframe(run.reports, region.boundaries)
+    frame.loc[frame.index[0], "net_t_co2e_per_ha_yr"] = float("nan")
+    assert json.loads(geojson_text(frame)) == json.loads(frame.to_json(drop_id=True))

@@ -179,6 +179,23 @@ def term_rows(
     return [*forest.rows, *tof_rows(t, inp, tof)], forest
 
 
+def zone_totals(
+    strata: ZoneTable, inp: AccountingInputs, tof: Sequence[TofSelection | None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gross emissions and gross removals (t CO2e/yr) of every zone of ``strata``, as the reports' totals
+    (:func:`gross_totals`: the same additions in the same order), without building any report: the cheap path
+    for re-running the accounting many times under other factors (Monte Carlo, sensitivity)."""
+    tofs = list(tof) if tof is not None else [inp.tof] * strata.n_zones
+    rows, _ = term_rows(strata, inp, tofs, ZoneWarnings(strata.n_zones))
+    gross_e, gross_r = np.zeros(strata.n_zones), np.zeros(strata.n_zones)
+    for r in rows:
+        if r.removals is not None:
+            gross_r = gross_r + r.removals
+        if r.emissions is not None:
+            gross_e = gross_e + r.emissions
+    return gross_e, gross_r
+
+
 def _value(a: np.ndarray | None, z: int) -> float | None:
     return None if a is None else float(a[z])
 
@@ -217,7 +234,7 @@ def account_zones(
         ),
     )
     rows, forest = term_rows(t, inp, tofs, warnings)
-    matrices = change_matrices(t, px)
+    matrices = t.cached(("change_matrices", px), lambda: change_matrices(t, px))  # no factor in them
     canopy = tree_canopy_summary(t, inp)
     shared_warnings = _input_warnings(inp)
     out = []

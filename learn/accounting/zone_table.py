@@ -13,7 +13,7 @@ other factor values on the same strata (sensitivity, Monte Carlo) is then arithm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,7 @@ class ZoneTable:
     cat2: npt.NDArray[np.int8]
     transition: npt.NDArray[np.int8]
     _positions: dict[int, tuple[pd.Index, IntArray]] = field(default_factory=dict, repr=False)
+    _results: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def prepare(cls, strata: pd.DataFrame, zones: Sequence[int] | None = None) -> ZoneTable:
@@ -109,6 +110,12 @@ class ZoneTable:
             cat2=_CATEGORY_LUT[lc2],
             transition=_TRANSITION_LUT[lc1, lc2],
         )
+
+    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A result that depends on the strata only (not on factors), computed once per table."""
+        if key not in self._results:
+            self._results[key] = compute()
+        return self._results[key]
 
     def __len__(self) -> int:
         return len(self.zone)
