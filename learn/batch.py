@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,17 @@ class BatchResult:
     reused: int = 0
     #: Of ``computed``: reports found on disk but computed from other inputs (catalog, layers, factors, ...).
     inputs_changed: int = 0
+    #: Wall seconds per stage over all periods: zones, raster_pass, accounting, report_json, tables
+    #: (what ``benchmarks/batch.py`` reports; not part of any output).
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - t0
 
 
 @contextlib.contextmanager
@@ -126,31 +138,35 @@ def run_batch(
         todo = [bid for bid, r in reports.items() if r is None]
         if todo:
             sub = bset.frame[bset.frame["id"].isin(todo)]
-            zones = zone_source(region, bset, options)
+            with result.timing("zones"):
+                zones = zone_source(region, bset, options)
             job = region.reduction_job(layers, zones)
             region.check_layers(job)
             window = region.grid.window_for_bounds(tuple(shapely.total_bounds(sub.geometry.to_numpy())))
             windows = grid_windows(region.grid, window, options.block_size) if window is not None else []
-            strata = reduce(
-                job,
-                windows,
-                workers=options.workers,
-                client=client,
-                progress=_labelled(progress, f"{start}–{end} raster pass"),
-            )
+            with result.timing("raster_pass"):
+                strata = reduce(
+                    job,
+                    windows,
+                    workers=options.workers,
+                    client=client,
+                    progress=_labelled(progress, f"{start}–{end} raster pass"),
+                )
             index = {bid: k for k, bid in enumerate(zones.ids)}
-            by_zone = dict(tuple(strata.groupby("zone")))
-            empty = strata.iloc[0:0]
-            for k, bid in enumerate(todo, start=1):
-                b: Boundary = bset.get(bid)
-                report = region.report_from_strata(b, layers, by_zone.get(index[bid], empty), options)
-                text = report.to_json()
-                # The report first, then the key vouching for it (by its sha256): a kill in between
-                # leaves a report without a key, which the next run recomputes.
-                with _writing(files.report(bid)):
-                    write_text_atomic(files.report(bid), text)
-                with _writing(files.key(bid)):
-                    write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
+            with result.timing("accounting"):
+                todo_boundaries: list[Boundary] = bset.get_many(todo)
+                computed = region.reports_from_strata(
+                    todo_boundaries, layers, strata, options, [index[bid] for bid in todo]
+                )
+            for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
+                with result.timing("report_json"):
+                    text = report.to_json()
+                    # The report first, then the key vouching for it (by its sha256): a kill in between
+                    # leaves a report without a key, which the next run recomputes.
+                    with _writing(files.report(bid)):
+                        write_text_atomic(files.report(bid), text)
+                    with _writing(files.key(bid)):
+                        write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
                 reports[bid] = report
                 result.computed += 1
                 if progress:
@@ -161,7 +177,8 @@ def run_batch(
             "reports": {bid: report_file_name(bid) for bid in ids},
             "inputs": inputs,
         }
-    _write_tables(result.reports, bset, out)
+    with result.timing("tables"):
+        _write_tables(result.reports, bset, out)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
@@ -174,8 +191,9 @@ def _labelled(progress: Progress | None, label: str) -> Callable[[int, int], Non
 def totals_frame(reports: list[Report]) -> pd.DataFrame:
     """One row per report: area (ha), gross emissions, gross removals, net (t CO2e/yr), net per ha
     (t CO2e/ha/yr), ``totals_complete`` (False when rows could not be estimated and are left out of the
-    totals) and ``not_estimated`` (those rows, "; "-joined; empty when complete)."""
-    return pd.DataFrame(
+    totals) and ``not_estimated`` (those rows, "; "-joined; empty when complete); ``net_p05``/``net_p95``
+    (the 90 % interval) when a report has one."""
+    frame = pd.DataFrame(
         [
             {
                 "boundary_id": r.boundary.id,
@@ -186,6 +204,8 @@ def totals_frame(reports: list[Report]) -> pd.DataFrame:
                 "gross_emissions_t_co2e_per_yr": r.totals.gross_emissions_t_co2e_per_yr,
                 "gross_removals_t_co2e_per_yr": r.totals.gross_removals_t_co2e_per_yr,
                 "net_t_co2e_per_yr": r.totals.net_t_co2e_per_yr,
+                "net_p05_t_co2e_per_yr": r.totals.net_p05_t_co2e_per_yr,
+                "net_p95_t_co2e_per_yr": r.totals.net_p95_t_co2e_per_yr,
                 "net_t_co2e_per_ha_yr": r.totals.net_t_co2e_per_yr / r.boundary.area_ha
                 if r.boundary.area_ha
                 else None,
@@ -194,6 +214,10 @@ def totals_frame(reports: list[Report]) -> pd.DataFrame:
             for r in reports
         ]
     )
+    empty = [
+        c for c in ("net_p05_t_co2e_per_yr", "net_p95_t_co2e_per_yr") if c in frame and frame[c].isna().all()
+    ]
+    return frame.drop(columns=empty)
 
 
 def totals_geoframe(reports: list[Report], bset: BoundarySet) -> gpd.GeoDataFrame:
@@ -249,13 +273,27 @@ def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
     joined = totals_geoframe(reports, bset)
     with _writing(out / "boundaries.gpkg"), atomic_path(out / "boundaries.gpkg") as tmp:
         joined.to_file(tmp, driver="GPKG", layer="boundaries")
-    # Python's float repr, not GDAL's writer: GDAL keeps only 15 significant digits in properties.
     with _writing(out / "boundaries.geojson"):
-        write_text_atomic(out / "boundaries.geojson", joined.to_json(drop_id=True))
+        write_text_atomic(out / "boundaries.geojson", geojson_text(joined))
     with _writing(out / "boundaries.parquet"), atomic_path(out / "boundaries.parquet") as tmp:
         joined.to_parquet(tmp, index=False)  # GeoParquet
     with _writing(out / "inventory.xlsx"):
         write_batch_xlsx(reports, tidy, totals, out / "inventory.xlsx")
+
+
+def geojson_text(frame: gpd.GeoDataFrame) -> str:
+    """``frame`` as a GeoJSON FeatureCollection: what ``frame.to_json(drop_id=True)`` holds, with the
+    geometries written by GEOS (``shapely.to_geojson``, several times faster than Python's json on
+    coordinates, and exact: every coordinate reads back to the same float). Properties keep Python's
+    float repr, not GDAL's writer: GDAL keeps only 15 significant digits in properties."""
+    geometries = shapely.to_geojson(frame.geometry.to_numpy())
+    props = frame.drop(columns=frame.geometry.name)
+    records = props.astype(object).where(props.notna(), None).to_dict("records")
+    features = ", ".join(
+        f'{{"type": "Feature", "properties": {json.dumps(r)}, "geometry": {"null" if g is None else g}}}'
+        for r, g in zip(records, geometries, strict=True)
+    )
+    return f'{{"type": "FeatureCollection", "features": [{features}]}}'
 
 
 def load_boundaries_file(path: Path, region: Region, *, id_field: str, name_field: str) -> BoundarySet:

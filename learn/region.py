@@ -37,9 +37,8 @@ from learn.accounting.factors import (
     TofSelection,
     load_forest_factors,
     load_tof_factors,
-    select_tof_factors,
 )
-from learn.accounting.inventory import AccountingInputs, account
+from learn.accounting.inventory import account, account_zones
 from learn.errors import BoundaryError, PeriodError, RasterError
 from learn.layers import CARBON_LAYERS, choose_canopy_years
 from learn.options import InventoryOptions
@@ -47,7 +46,14 @@ from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, red
 from learn.raster.grid import Grid, grid_of, open_raster
 from learn.raster.zones import GeometryZones, ZoneSource
 from learn.region_layers import read_layer
-from learn.region_report import assemble_report, path_for_reports, provenance_record
+from learn.region_report import (
+    accounting_inputs,
+    assemble_report,
+    assemble_reports,
+    path_for_reports,
+    provenance_record,
+    tof_selections,
+)
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.sources.catalog import Catalog, RegionSpec, load_catalog
@@ -338,34 +344,30 @@ class Region:
         *,
         tof: TofSelection | None = None,
     ) -> Report:
-        """Accounting stage + provenance for one boundary.
+        """Accounting stage + provenance for one boundary (:meth:`reports_from_strata` with one zone).
 
-        ``tof``: trees-outside-forest factors to use instead of those :func:`select_tof_factors` picks
+        ``tof``: trees-outside-forest factors to use instead of those :func:`learn.accounting.factors.select_tof_factors` picks
         for the boundary (e.g. another place's row, :meth:`TofFactorTable.row_selection`); the report's
         provenance names the rows used either way.
         """
-        if tof is None and self.tof_factors is not None:
-            tof = select_tof_factors(
-                self.tof_factors, place_name=b.name, states_by_overlap=self.states_for(b)
-            )
-        canopy_spec = self.spec.layers.get("tree_canopy")
-        inp = AccountingInputs(
-            start=layers.start,
-            end=layers.end,
-            pixel_area_ha=self.grid.pixel_area_ha,
-            forest_factors=self.forest_factors,
-            tof=tof,
-            canopy_unit=(0.01 if canopy_spec and canopy_spec.units == "percent" else 1.0)
-            if layers.canopy
-            else None,
-            canopy_years=layers.canopy_years,
-            has_carbon=layers.carbon is not None,
-            has_disturbance=bool(layers.disturbance),
-            has_forest_codes=layers.forest_age_type_region is not None,
-            recategorize_burned_grassland=options.recategorize_burned_grassland,
-        )
-        acc = account(strata, inp)
+        tof = tof if tof is not None else tof_selections(self, [b])[0]
+        acc = account(strata, accounting_inputs(self, layers, options, tof))
         return assemble_report(self, b, layers, acc, options, tof)
+
+    def reports_from_strata(
+        self,
+        boundaries: Sequence[Boundary],
+        layers: PeriodLayers,
+        strata: pd.DataFrame,
+        options: InventoryOptions,
+        zones: Sequence[int],
+    ) -> list[Report]:
+        """Accounting stage + provenance for many boundaries at once: ``strata`` holds every zone
+        (its ``zone`` column), ``zones[i]`` is the zone of ``boundaries[i]`` (:func:`account_zones`)."""
+        tofs = tof_selections(self, boundaries)
+        inp = accounting_inputs(self, layers, options, None)
+        accounts = account_zones(strata, inp, zones, tofs)
+        return assemble_reports(self, boundaries, layers, accounts, options, tofs)
 
     def provenance(
         self, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None

@@ -11,9 +11,12 @@ options.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shapely
 
 from learn.report.models import BoundaryInfo, Period, Report
@@ -22,9 +25,100 @@ from learn.sources.boundaries import REPAIR_TOLERANCE
 if TYPE_CHECKING:
     from learn.accounting.factors import TofSelection
     from learn.accounting.inventory import Accounting
+    from learn.accounting.terms import AccountingInputs
     from learn.options import InventoryOptions
     from learn.region import PeriodLayers, Region
     from learn.sources.boundaries import Boundary
+
+
+@dataclass(frozen=True)
+class BoundaryFacts:
+    """What a report says about its boundary's polygon: its area (ha, EPSG:5070) and the share of it on
+    the region's grid (computed for many boundaries at once by :func:`boundary_facts`)."""
+
+    polygon_area_ha: float
+    inside_share: float
+
+
+def boundary_facts(region: Region, boundaries: Sequence[Boundary]) -> list[BoundaryFacts]:
+    """:class:`BoundaryFacts` of every boundary, with one reprojection and one intersection over them all."""
+    import geopandas as gpd
+
+    from learn.sources.boundaries import EQUAL_AREA_CRS
+
+    out: list[BoundaryFacts] = []
+    by_crs: dict[int, list[int]] = {}  # boundaries of one set share one CRS object
+    for i, b in enumerate(boundaries):
+        by_crs.setdefault(id(b.crs), []).append(i)
+    areas = np.zeros(len(boundaries))
+    for idx in by_crs.values():
+        crs = boundaries[idx[0]].crs
+        geoms = gpd.GeoSeries([boundaries[i].geometry for i in idx], crs=crs).to_crs(EQUAL_AREA_CRS)
+        areas[idx] = geoms.area.to_numpy() / 10_000.0
+    geoms = np.array([b.geometry for b in boundaries], dtype=object)
+    inside = shapely.area(shapely.intersection(geoms, shapely.box(*region.grid.bounds))) / np.maximum(
+        shapely.area(geoms), 1e-9
+    )
+    for area, share in zip(areas.tolist(), inside.tolist(), strict=True):
+        out.append(BoundaryFacts(polygon_area_ha=float(area), inside_share=float(share)))
+    return out
+
+
+def accounting_inputs(
+    region: Region, layers: PeriodLayers, options: InventoryOptions, tof: TofSelection | None
+) -> AccountingInputs:
+    """What the accounting needs besides the stratum table, for ``region`` in the period of ``layers``."""
+    from learn.accounting.terms import AccountingInputs
+
+    canopy_spec = region.spec.layers.get("tree_canopy")
+    return AccountingInputs(
+        start=layers.start,
+        end=layers.end,
+        pixel_area_ha=region.grid.pixel_area_ha,
+        forest_factors=region.forest_factors,
+        tof=tof,
+        canopy_unit=(0.01 if canopy_spec and canopy_spec.units == "percent" else 1.0)
+        if layers.canopy
+        else None,
+        canopy_years=layers.canopy_years,
+        has_carbon=layers.carbon is not None,
+        has_disturbance=bool(layers.disturbance),
+        has_forest_codes=layers.forest_age_type_region is not None,
+        recategorize_burned_grassland=options.recategorize_burned_grassland,
+    )
+
+
+def tof_selections(region: Region, boundaries: Sequence[Boundary]) -> list[TofSelection | None]:
+    """The trees-outside-forest factors LEARN picks for each boundary (None: the region has no table)."""
+    from learn.accounting.factors import TofSelector
+
+    if region.tof_factors is None:
+        return [None] * len(boundaries)
+    selector = TofSelector(region.tof_factors)
+    return [selector.select(place_name=b.name, states_by_overlap=region.states_for(b)) for b in boundaries]
+
+
+def assemble_reports(
+    region: Region,
+    boundaries: Sequence[Boundary],
+    layers: PeriodLayers,
+    accounts: Sequence[Accounting],
+    options: InventoryOptions,
+    tofs: Sequence[TofSelection | None],
+) -> list[Report]:
+    """The reports of ``boundaries`` from their accountings: :func:`assemble_report` for each, with the
+    parts they share (provenance but the TOF rows, the polygons' areas) computed once."""
+    shared = region.provenance(layers, options, None)
+    facts = boundary_facts(region, boundaries)
+    out = []
+    for b, acc, tof, fact in zip(boundaries, accounts, tofs, facts, strict=True):
+        provenance = {**shared, "tof_factor_rows": _tof_rows(tof)}
+        out.append(assemble_report(region, b, layers, acc, options, tof, provenance=provenance, facts=fact))
+    return out
+
+
+def _tof_rows(tof: TofSelection | None) -> dict[str, Any] | None:
+    return {"ef": tof.ef_row, "rf": tof.rf_row} if tof else None
 
 
 def assemble_report(
@@ -34,8 +128,12 @@ def assemble_report(
     acc: Accounting,
     options: InventoryOptions,
     tof: TofSelection | None,
+    *,
+    provenance: dict[str, Any] | None = None,
+    facts: BoundaryFacts | None = None,
 ) -> Report:
-    """The report of boundary ``b`` of ``region`` from its accounting ``acc``, with warnings and provenance."""
+    """The report of boundary ``b`` of ``region`` from its accounting ``acc``, with warnings and provenance
+    (``provenance``, ``facts``: already computed, see :func:`assemble_reports`)."""
     warnings = list(acc.warnings)
     if region.spec.synthetic:
         warnings.insert(
@@ -53,20 +151,18 @@ def assemble_report(
         )
     if acc.area_ha == 0:
         warnings.append(f"boundary '{b.id}' contains no pixel centre of the grid; all values are zero")
-    polygon_area = b.polygon_area_ha
-    inside = shapely.intersection(b.geometry, shapely.box(*region.grid.bounds)).area / max(
-        b.geometry.area, 1e-9
-    )
-    if inside < 0.999:
+    facts = facts or boundary_facts(region, [b])[0]
+    if facts.inside_share < 0.999:
         warnings.append(
-            f"{100 * (1 - inside):.1f} % of boundary '{b.id}' lies outside the region's data and is not counted"
+            f"{100 * (1 - facts.inside_share):.1f} % of boundary '{b.id}' lies outside the region's data and is "
+            "not counted"
         )
     return Report(
         boundary=BoundaryInfo(
             id=b.id,
             name=b.name,
             area_ha=acc.area_ha,
-            polygon_area_ha=polygon_area,
+            polygon_area_ha=facts.polygon_area_ha,
             nodata_area_ha=acc.nodata_area_ha,
         ),
         period=Period(start=layers.start, end=layers.end, years=layers.end - layers.start),
@@ -77,7 +173,7 @@ def assemble_report(
         change_matrix=acc.change_matrix,
         tree_canopy=acc.tree_canopy,
         warnings=warnings,
-        provenance=region.provenance(layers, options, tof),
+        provenance=provenance if provenance is not None else region.provenance(layers, options, tof),
     )
 
 
@@ -159,7 +255,7 @@ def provenance_record(
         },
         "layers": used,
         "factor_tables": tables,
-        "tof_factor_rows": {"ef": tof.ef_row, "rf": tof.rf_row} if tof else None,
+        "tof_factor_rows": _tof_rows(tof),
         "method": "ICLEI USA / WRI LEARN (IPCC gain-loss): Glen, Harris & Birdsey 2024, WRI Technical Note "
         "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
         "options": options.as_dict(),

@@ -350,14 +350,17 @@ def test_totals_of_a_fetched_region_are_partial_and_name_what_is_missing(make_re
     assert rep.totals.not_estimated == [
         "Forest Change — To Cropland",
         "Forest Change — To Settlement",
-        "Forest Change — Reforestation (Non-Forest to Forest)",
         f"{FRF} — Undisturbed",
         FIRE_ROW,
         INSECT_ROW,
         HARVEST_ROW,
     ]
-    # Forest→Grassland/Wetland/Other are null too, but 0 ha: they do not occur, so the totals lack nothing there.
+    # Forest→Grassland/Wetland/Other and Reforestation are null too, but 0 ha: they do not occur, so the totals
+    # lack nothing there. Rows without a factor still give their area (no disturbance layer: its rows' is unknown).
     r = rows(rep)
+    assert r[("Forest Change", "Reforestation (Non-Forest to Forest)")].area_ha == 0.0
+    assert r[(FRF, "Undisturbed")].area_ha == pytest.approx(PX)  # the one forest pixel that stays forest
+    assert r[(FRF, "Fire")].area_ha is None
     for type_ in ("To Grassland", "To Wetland", "To Other"):
         assert r[("Forest Change", type_)].area_ha == 0.0
         assert r[("Forest Change", type_)].net_t_co2e_per_yr is None
@@ -369,23 +372,16 @@ def test_totals_of_a_fetched_region_are_partial_and_name_what_is_missing(make_re
     assert rep.totals.net_t_co2e_per_yr == pytest.approx(net)
     assert r[("Total", "Total")].net_t_co2e_per_yr == pytest.approx(net)
     assert {s.category: s.net_t_co2e_per_yr for s in rep.ipcc_summary}["Total"] == pytest.approx(net)
-    assert any("totals are partial: 7 inventory row(s)" in w for w in rep.warnings)
+    assert any("totals are partial: 6 inventory row(s)" in w for w in rep.warnings)
 
 
 @pytest.mark.parametrize(
     ("missing", "expected"),
     [
         ("carbon", ["Forest Change — To Cropland", "Forest Change — To Settlement"]),
-        (
-            "forest factor table",
-            [
-                "Forest Change — Reforestation (Non-Forest to Forest)",
-                f"{FRF} — Undisturbed",
-                FIRE_ROW,
-                INSECT_ROW,
-                HARVEST_ROW,
-            ],
-        ),
+        # Without a factor table only the removals are not estimated: every row has its area (no
+        # reforestation, no disturbance: 0 ha, so not missing) and fire/harvest would be stock-based.
+        ("forest factor table", [f"{FRF} — Undisturbed"]),
     ],
 )
 def test_not_estimated_names_the_rows_of_the_missing_layer(make_region, missing, expected):

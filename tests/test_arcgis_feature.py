@@ -23,7 +23,7 @@ from conftest import ORIGIN, PIXEL, REALDATA, REPO, pixel_box
 from fake_arcgis_feature import LAYER_PATH, FakeFeatureLayer, make_app
 from range_server import serve_app
 
-from learn.accounting.forest import DIST_INSECT
+from learn.accounting.forest_strata import DIST_INSECT
 from learn.raster.grid import Grid
 from learn.sources.arcgis_feature import HttpPolicy, layer_info
 from learn.sources.catalog import load_catalog

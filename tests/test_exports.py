@@ -613,7 +613,7 @@ def test_a_failure_mid_write_leaves_the_old_file(report: Report, tmp_path: Path,
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")  # after the workbook has started being written
 
-    monkeypatch.setattr(xlsx_mod, "_style_table", broken)
+    monkeypatch.setattr(xlsx_mod, "_write_table", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         write_report(report, target, "xlsx")
     assert target.read_bytes() == b"previous"

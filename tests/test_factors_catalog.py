@@ -86,6 +86,7 @@ def test_repo_catalog_is_valid_and_describes_public_sources():
         "insect_disease_survey",
         "bigmap_carbon",
         "fia_forest_type_group",
+        "fia_datamart",
         "tiger_counties",
         "tiger_places",
     ):

@@ -48,10 +48,11 @@ FORBIDDEN_LIBRARIES = {
         "geopandas",
         "pyogrio",
         "openpyxl",
+        "xlsxwriter",
         "matplotlib",
     },
     "report": {"numba", "exactextract", "distributed"},
-    "raster": {"openpyxl", "matplotlib", "jinja2"},
+    "raster": {"openpyxl", "xlsxwriter", "matplotlib", "jinja2"},
 }
 
 

@@ -31,6 +31,15 @@ FOREST_COLUMNS = {
     "Insect Emissions Factor": "emission_factor_insect_tc_ha",
     "Harvest Emissions Factor": "emission_factor_harvest_tc_ha",
 }
+#: The disturbance EF columns: a table may leave out all three (an FIA-derived table, docs/factors.md);
+#: its rows then hold NaN there and ``has_emission_factors`` is False.
+EMISSION_FACTOR_COLUMNS = ("Fire Emissions Factor", "Insect Emissions Factor", "Harvest Emissions Factor")
+#: Optional standard errors (t C/ha/yr, ≥ 0) of the removal factors, keyed by the factor's name in this
+#: package (``learn factors fia`` writes them; the uncertainty of a report is drawn from them).
+FOREST_SE_COLUMNS = {
+    "removal_factor_nonforest_to_forest_tc_ha_yr": "removal_factor_nonforest_to_forest_se_tc_ha_yr",
+    "removal_factor_forest_remaining_tc_ha_yr": "removal_factor_forest_remaining_se_tc_ha_yr",
+}
 #: Optional per-severity harvest EFs; disturbance codes 1..4 use them in this order.
 HARVEST_SEVERITY_COLUMNS = ("Harvest_EF_0_25", "Harvest_EF_25_50", "Harvest_EF_50_75", "Harvest_EF_75_100")
 PLANTATION_ALIASES = ("Plantation", "plantation", "PlantationFlag", "Plantation Flag", "plantation_flag")
@@ -69,6 +78,8 @@ class ForestFactorTable:
     derivation: str | None = None
     #: How reports name the file (e.g. relative to the catalog's folder); None: ``path`` itself.
     shown_as: str | None = None
+    #: False when the file has no disturbance EF columns (they are NaN in ``table``).
+    has_emission_factors: bool = True
 
     def codes(self) -> set[int]:
         return {int(c) for c in self.table.index}
@@ -225,6 +236,11 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
     name the file, default its path)."""
     path = Path(path)
     df = _read_csv(path, "forest factor table")
+    present_efs = [c for c in EMISSION_FACTOR_COLUMNS if c in df.columns]
+    has_efs = bool(present_efs)
+    if not has_efs:
+        for c in EMISSION_FACTOR_COLUMNS:
+            df[c] = np.nan
     missing = [c for c in FOREST_COLUMNS if c not in df.columns]
     if missing:
         raise FactorTableError(
@@ -232,8 +248,11 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
             hint=f"LEARN's lookup layout needs: {list(FOREST_COLUMNS)} (+ optional {list(HARVEST_SEVERITY_COLUMNS)})",
         )
     has_severity = all(c in df.columns for c in HARVEST_SEVERITY_COLUMNS)
-    numeric = [c for c in FOREST_COLUMNS if c.endswith("Factor")]
+    numeric = [
+        c for c in FOREST_COLUMNS if c.endswith("Factor") and (has_efs or c not in EMISSION_FACTOR_COLUMNS)
+    ]
     numeric += list(HARVEST_SEVERITY_COLUMNS) if has_severity else []
+    se_cols = [c for c in FOREST_SE_COLUMNS.values() if c in df.columns]
     _require_numeric(
         df,
         ["ForestAgeTypeRegion"],
@@ -242,7 +261,10 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
         limit_hint="ForestAgeTypeRegion is the raster's code, an integer of at most 32 bits",
     )
     code_of = df["ForestAgeTypeRegion"].to_numpy(float)  # data row i is position i (read_csv's index)
-    _require_numeric(df, numeric, path, lambda i: f"ForestAgeTypeRegion {code_of[i]:g}")
+    _require_numeric(df, numeric + se_cols, path, lambda i: f"ForestAgeTypeRegion {code_of[i]:g}")
+    negative_se = [c for c in se_cols if (df[c] < 0).any()]
+    if negative_se:
+        raise FactorTableError(f"forest factor table {path}: standard errors must be ≥ 0 ({negative_se})")
     codes = df["ForestAgeTypeRegion"]
     if (codes != codes.round()).any() or (codes <= 0).any():
         raise FactorTableError(f"forest factor table {path}: ForestAgeTypeRegion must be positive integers")
@@ -264,7 +286,12 @@ def load_forest_factors(path: str | Path, shown_as: str | None = None) -> Forest
         out["source"] = f"user table {path.name} (no source column)"
     out = out.set_index("forest_age_type_region", drop=True)
     return ForestFactorTable(
-        path=path, sha256=sha256_file(path), table=out, has_severity=has_severity, shown_as=shown_as
+        path=path,
+        sha256=sha256_file(path),
+        table=out,
+        has_severity=has_severity,
+        shown_as=shown_as,
+        has_emission_factors=has_efs,
     )
 
 
@@ -336,6 +363,44 @@ def place_names(name: str) -> list[str]:
     return names
 
 
+class TofSelector:
+    """:func:`select_tof_factors` for many boundaries: the table's state and place rows looked up by
+    name (case-insensitively) instead of scanned for each boundary; each row's dict made once."""
+
+    def __init__(self, table: TofFactorTable) -> None:
+        df = table.table
+        self._rows: dict[int, dict[str, object]] = {}
+        self._values = df[["ef_t_c_per_ha", "rf_t_c_per_ha_yr"]].to_numpy(float)
+        self._df = df
+        levels, names = df["level"].tolist(), df["name"].tolist()
+        self._default = levels.index("default")
+        self._by_name: dict[str, dict[str, int]] = {"state": {}, "place": {}}
+        for i, (level, name) in enumerate(zip(levels, names, strict=True)):
+            if level in self._by_name:
+                self._by_name[level].setdefault(str(name).lower(), i)  # the first row of a name, as a scan
+
+    def _first(self, level: str, names: list[str]) -> int | None:
+        rows = self._by_name[level]
+        return next((rows[n.lower()] for n in names if n.lower() in rows), None)
+
+    def _row(self, i: int) -> dict[str, object]:
+        if i not in self._rows:
+            self._rows[i] = _row_dict(self._df.iloc[i])
+        return self._rows[i]
+
+    def select(self, *, place_name: str | None, states_by_overlap: list[str]) -> TofSelection:
+        state = self._first("state", states_by_overlap)
+        place = self._first("place", place_names(place_name)) if place_name else None
+        ef = place if place is not None else (state if state is not None else self._default)
+        rf = state if state is not None else self._default
+        return TofSelection(
+            ef_t_c_per_ha=float(self._values[ef, 0]),
+            rf_t_c_per_ha_yr=float(self._values[rf, 1]),
+            ef_row=self._row(ef),
+            rf_row=self._row(rf),
+        )
+
+
 def select_tof_factors(
     table: TofFactorTable, *, place_name: str | None, states_by_overlap: list[str]
 ) -> TofSelection:
@@ -344,26 +409,6 @@ def select_tof_factors(
     RF: the row of the state overlapping the boundary most (``states_by_overlap`` is ordered by
     overlap), else ``default``. EF: the row of the place with the boundary's name (with or without a
     "County"/"city"/... suffix), else the state row, else ``default``. Names match case-insensitively.
+    Many boundaries: :class:`TofSelector`.
     """
-    df = table.table
-    default = df[df["level"] == "default"].iloc[0]
-
-    def first(level: str, names: list[str]) -> pd.Series | None:
-        rows = df[df["level"] == level]
-        lower = rows["name"].str.lower()
-        for n in names:
-            hit = rows[lower == n.lower()]
-            if len(hit):
-                return hit.iloc[0]
-        return None
-
-    state_row = first("state", states_by_overlap)
-    place_row = first("place", place_names(place_name)) if place_name else None
-    ef_row = place_row if place_row is not None else (state_row if state_row is not None else default)
-    rf_row = state_row if state_row is not None else default
-    return TofSelection(
-        ef_t_c_per_ha=float(ef_row["ef_t_c_per_ha"]),
-        rf_t_c_per_ha_yr=float(rf_row["rf_t_c_per_ha_yr"]),
-        ef_row=_row_dict(ef_row),
-        rf_row=_row_dict(rf_row),
-    )
+    return TofSelector(table).select(place_name=place_name, states_by_overlap=states_by_overlap)

@@ -1,20 +1,29 @@
-"""The accounting stage: stratum table → LEARN report rows (IPCC gain–loss).
+"""The accounting stage: stratum table → LEARN report rows (IPCC gain–loss), for every zone at once.
 
 Implements ``docs/method.md`` (ICLEI USA / WRI LEARN; Glen, Harris & Birdsey 2024,
-doi:10.46830/writn.20.00011; analysis code erin-glen/learn_analysis). Works on a few hundred rows, so
-it stays readable and hand-checkable. Fluxes in t CO2e/yr, emissions positive, removals negative.
+doi:10.46830/writn.20.00011; analysis code erin-glen/learn_analysis). Fluxes in t CO2e/yr, emissions
+positive, removals negative.
+
+:func:`account_zones` takes the stratum table of all zones and returns each zone's :class:`Accounting`:
+every term sums its strata by zone (:mod:`learn.accounting.zone_table`), then each zone's rows, totals
+and warnings are put together. :func:`account` is the same for one boundary (one zone). A new term is
+one function returning :class:`~learn.accounting.zone_table.RowSums` (one row, every zone), added to
+:func:`term_rows`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import learn.landuse as lu
-from learn.accounting.forest import forest_rows
+from learn.accounting.factors import TofSelection
+from learn.accounting.forest import ForestRows, forest_rows
+from learn.accounting.forest_strata import ForestStrata
 from learn.accounting.terms import (
     FOREST_CHANGE,
     FOREST_REMAINING,
@@ -30,6 +39,8 @@ from learn.accounting.terms import (
     make_row,
 )
 from learn.accounting.trees_outside_forest import tof_rows, tree_canopy_summary
+from learn.accounting.uncertainty import Interval
+from learn.accounting.zone_table import RowSums, ZoneTable, ZoneWarnings
 from learn.report.models import (
     CanopyRow,
     ChangeMatrix,
@@ -56,36 +67,37 @@ class Accounting:
     nodata_area_ha: float = 0.0
 
 
-def classify_strata(strata: pd.DataFrame) -> pd.DataFrame:
-    """Add ``valid``, ``cat1``, ``cat2`` and ``transition`` columns to a stratum table."""
-    out = strata.copy()
-    valid = lu.valid_class_lut()
-    out["valid"] = valid[out["lc1"].to_numpy(int)] & valid[out["lc2"].to_numpy(int)]
-    out["cat1"] = out["lc1"].map(lu.NLCD_TO_CATEGORY)
-    out["cat2"] = out["lc2"].map(lu.NLCD_TO_CATEGORY)
-    out["transition"] = [lu.transition_of(a, b) for a, b in zip(out["lc1"], out["lc2"], strict=True)]
+def change_matrices(t: ZoneTable, pixel_area_ha: float) -> list[ChangeMatrix]:
+    """Area (ha) of each (start class, end class) pair in LEARN's class order (rows = start year), per
+    zone; classes outside that order are added (sorted) in the zones that have them."""
+    v = t.valid
+    lc1, lc2, zone = t.codes("lc1")[v], t.codes("lc2")[v], t.zone[v]
+    key = (zone * 256 + lc1) * 256 + lc2
+    keys, inverse = np.unique(key, return_inverse=True)
+    pixels = np.bincount(inverse, weights=t.col("pixels")[v], minlength=len(keys))
+    z_of, a_of, b_of = keys // 65536, keys // 256 % 256, keys % 256
+    starts = np.searchsorted(z_of, np.arange(t.n_zones + 1))
+    order = lu.LEARN_MATRIX_ORDER
+    out = []
+    for z in range(t.n_zones):
+        lo, hi = starts[z], starts[z + 1]
+        a, b, px = a_of[lo:hi].tolist(), b_of[lo:hi].tolist(), pixels[lo:hi].tolist()
+        extra = sorted((set(a) | set(b)) - set(order))
+        classes = [*order, *(int(c) for c in extra)]
+        index = {c: i for i, c in enumerate(classes)}
+        m = np.zeros((len(classes), len(classes)))
+        for i, j, p in zip(a, b, px, strict=True):
+            m[index[i], index[j]] += p * pixel_area_ha
+        out.append(
+            ChangeMatrix(
+                classes=classes,
+                hectares=m.tolist(),
+                row_totals_ha=m.sum(axis=1).tolist(),
+                column_totals_ha=m.sum(axis=0).tolist(),
+                total_ha=float(m.sum()),
+            )
+        )
     return out
-
-
-def change_matrix(strata: pd.DataFrame, pixel_area_ha: float) -> ChangeMatrix:
-    """Area (ha) of each (start class, end class) pair in LEARN's class order (rows = start year)."""
-    valid = strata[strata["valid"]]
-    extra = sorted((set(valid["lc1"]) | set(valid["lc2"])) - set(lu.LEARN_MATRIX_ORDER))
-    classes = [*lu.LEARN_MATRIX_ORDER, *(int(c) for c in extra)]
-    index = {c: i for i, c in enumerate(classes)}
-    m = np.zeros((len(classes), len(classes)))
-    pairs = valid.groupby(["lc1", "lc2"])["pixels"].sum()
-    for a, b, px in zip(
-        pairs.index.get_level_values(0), pairs.index.get_level_values(1), pairs.to_numpy(), strict=True
-    ):
-        m[index[int(a)], index[int(b)]] += float(px) * pixel_area_ha
-    return ChangeMatrix(
-        classes=classes,
-        hectares=m.tolist(),
-        row_totals_ha=m.sum(axis=1).tolist(),
-        column_totals_ha=m.sum(axis=0).tolist(),
-        total_ha=float(m.sum()),
-    )
 
 
 def _ipcc_summary(rows: list[InventoryRow]) -> list[SummaryRow]:
@@ -130,65 +142,184 @@ def gross_totals(rows: list[InventoryRow], warnings: list[str]) -> tuple[float, 
     return float(gross_e), float(gross_r)
 
 
-def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
-    """Turn the stratum table of one boundary into the report's tables."""
-    if inp.end <= inp.start:
-        raise ValueError("end year must be after start year")
-    s = classify_strata(strata)
-    warnings: list[str] = []
-    px = inp.pixel_area_ha
-    area_ha = float(s["pixels"].sum() * px)
-    nodata_ha = float(s.loc[~s["valid"], "pixels"].sum() * px)
-    if nodata_ha > 0:
-        warnings.append(
-            f"{nodata_ha:.2f} ha inside the boundary have no valid land-cover class in {inp.start} or {inp.end} "
-            "(NLCD background/nodata) and are not counted in any row"
-        )
-    valid = s[s["valid"]]
-    forest = forest_rows(valid, inp, warnings)
-    trees = tof_rows(valid, inp)
-    rows = [*forest.rows, *trees]
-    gross_e, gross_r = gross_totals(rows, warnings)
-    rows.append(make_row(TOTAL, TOTAL, None, gross_e, gross_r))
+def _input_warnings(inp: AccountingInputs) -> list[str]:
+    """What the region lacks (a layer or a factor table), the same for every zone."""
+    out = []
     if not inp.has_carbon:
-        warnings.append(
+        out.append(
             "Forest Change emissions not computed: the region has no carbon pool layers "
             "(carbon_live, carbon_dead_litter, carbon_soil)"
         )
+    # Disturbance emissions may still be estimated from the carbon pools (learn.accounting.disturbance).
     if inp.forest_factors is None:
-        warnings.append(
-            "forest removals and disturbance emissions not computed: the region has no forest factor table"
+        out.append(
+            "forest removals not computed: the region has no forest factor table (their areas are given)"
         )
     elif not inp.has_forest_codes:
-        warnings.append(
-            "forest removals and disturbance emissions not computed: the region has no "
-            "forest_age_type_region layer"
+        out.append(
+            "forest removals not computed: the region has no forest_age_type_region layer (their areas are given)"
         )
     if not inp.has_disturbance:
-        warnings.append(
+        out.append(
             f"disturbance (fire, insect/disease, harvest) not computed: no disturbance raster covers "
             f"a period inside {inp.start}–{inp.end}; all forest remaining forest counted as undisturbed"
         )
     if inp.canopy_unit is None:
-        warnings.append(
-            "Trees Outside Forest not computed: the region has no tree canopy layer for this period"
-        )
+        out.append("Trees Outside Forest not computed: the region has no tree canopy layer for this period")
     elif inp.tof is None:
-        warnings.append(
-            "Trees Outside Forest not computed: the region has no trees-outside-forest factor table"
+        out.append("Trees Outside Forest not computed: the region has no trees-outside-forest factor table")
+    return out
+
+
+def term_rows(
+    t: ZoneTable, inp: AccountingInputs, tof: Sequence[TofSelection | None], warnings: ZoneWarnings
+) -> tuple[list[RowSums], ForestRows]:
+    """Every inventory row (but the total) of every zone, in report order, and the forest rows' extras."""
+    forest = forest_rows(ForestStrata.of(t, inp), inp, warnings)
+    return [*forest.rows, *tof_rows(t, inp, tof)], forest
+
+
+def zone_totals(
+    strata: ZoneTable, inp: AccountingInputs, tof: Sequence[TofSelection | None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gross emissions and gross removals (t CO2e/yr) of every zone of ``strata``, as the reports' totals
+    (:func:`gross_totals`: the same additions in the same order), without building any report: the cheap path
+    for re-running the accounting many times under other factors (Monte Carlo, sensitivity)."""
+    tofs = list(tof) if tof is not None else [inp.tof] * strata.n_zones
+    rows, _ = term_rows(strata, inp, tofs, ZoneWarnings(strata.n_zones))
+    gross_e, gross_r = np.zeros(strata.n_zones), np.zeros(strata.n_zones)
+    for r in rows:
+        if r.removals is not None:
+            gross_r = gross_r + r.removals
+        if r.emissions is not None:
+            gross_e = gross_e + r.emissions
+    return gross_e, gross_r
+
+
+def _value(a: np.ndarray | None, z: int) -> float | None:
+    return None if a is None else float(a[z])
+
+
+def account_zones(
+    strata: pd.DataFrame | ZoneTable,
+    inp: AccountingInputs,
+    zones: Sequence[int] | None = None,
+    tof: Sequence[TofSelection | None] | None = None,
+) -> list[Accounting]:
+    """Turn the stratum table of many zones into each zone's report tables, in the order of ``zones``.
+
+    ``strata``: a stratum table with a ``zone`` column (or a :class:`ZoneTable` already prepared for
+    ``zones``, to account the same strata again under other factors); ``zones``: the zone values to
+    account (a zone without strata gets an empty accounting); ``tof``: each zone's trees-outside-forest
+    factors (default ``inp.tof`` for every zone).
+    """
+    if inp.end <= inp.start:
+        raise ValueError("end year must be after start year")
+    t = strata if isinstance(strata, ZoneTable) else ZoneTable.prepare(strata, zones)
+    n = t.n_zones
+    tofs = list(tof) if tof is not None else [inp.tof] * n
+    if len(tofs) != n:
+        raise ValueError(f"{len(tofs)} trees-outside-forest selections for {n} zones")
+    if tof is not None:  # the input warnings say "no TOF table" only when no zone has factors
+        inp = replace(inp, tof=next((s for s in tofs if s is not None), None))
+    px = inp.pixel_area_ha
+    area_ha = t.by_zone(np.ones(len(t), bool), t.col("pixels")) * px
+    nodata_ha = t.by_zone(~t.valid, t.col("pixels")) * px
+    warnings = ZoneWarnings(n)
+    warnings.where(
+        nodata_ha > 0,
+        lambda z: (
+            f"{nodata_ha[z]:.2f} ha inside the boundary have no valid land-cover class in {inp.start} or "
+            f"{inp.end} (NLCD background/nodata) and are not counted in any row"
+        ),
+    )
+    rows, forest = term_rows(t, inp, tofs, warnings)
+    matrices = t.cached(("change_matrices", px), lambda: change_matrices(t, px))  # no factor in them
+    canopy = tree_canopy_summary(t, inp)
+    shared_warnings = _input_warnings(inp)
+    out = []
+    for z in range(n):
+        inventory = [
+            make_row(
+                r.category,
+                r.type,
+                _value(r.area_ha, z),
+                _value(r.emissions, z),
+                _value(r.removals, z),
+                r.factors_of(z),
+            )
+            for r in rows
+        ]
+        zone_warnings = warnings.by_zone[z]
+        totals = _totals(inventory, zone_warnings, shared_warnings, forest.left_out_ha[z])
+        summary = _ipcc_summary(inventory)
+        if forest.interval is not None:
+            totals, summary = _with_interval(totals, summary, forest.interval, z)
+        out.append(
+            Accounting(
+                inventory=inventory,
+                ipcc_summary=summary,
+                totals=totals,
+                change_matrix=matrices[z],
+                tree_canopy=canopy[z],
+                warnings=zone_warnings,
+                area_ha=float(area_ha[z]),
+                nodata_area_ha=float(nodata_ha[z]),
+                harvest_by_severity=forest.harvest_by_severity[z],
+            )
         )
+    return out
+
+
+def _with_interval(
+    totals: Totals, summary: list[SummaryRow], iv: Interval, z: int
+) -> tuple[Totals, list[SummaryRow]]:
+    """Zone ``z``'s totals and IPCC summary with their 90 % interval: point + the percentiles of the change
+    the factor draws make to the rows in them (:mod:`learn.accounting.uncertainty`)."""
+    both = (float(iv.both[0][z]), float(iv.both[1][z]))
+    totals = totals.model_copy(
+        update={
+            "net_p05_t_co2e_per_yr": totals.net_t_co2e_per_yr + both[0],
+            "net_p95_t_co2e_per_yr": totals.net_t_co2e_per_yr + both[1],
+            "gross_removals_p05_t_co2e_per_yr": totals.gross_removals_t_co2e_per_yr + both[0],
+            "gross_removals_p95_t_co2e_per_yr": totals.gross_removals_t_co2e_per_yr + both[1],
+            "uncertainty": iv.method,
+        }
+    )
+    varied = {IPCC_FRF: iv.undisturbed, IPCC_NF2F: iv.reforestation, IPCC_TOTAL: iv.both}
+    out = []
+    for row in summary:
+        lo_hi = varied.get(row.category)
+        d = (float(lo_hi[0][z]), float(lo_hi[1][z])) if lo_hi is not None else (0.0, 0.0)
+        net = row.net_t_co2e_per_yr
+        out.append(
+            row.model_copy(
+                update={
+                    "net_p05_t_co2e_per_yr": None if net is None else net + d[0],
+                    "net_p95_t_co2e_per_yr": None if net is None else net + d[1],
+                }
+            )
+        )
+    return totals, out
+
+
+def _totals(
+    rows: list[InventoryRow], warnings: list[str], shared_warnings: list[str], left_out: dict[str, float]
+) -> Totals:
+    """One zone's totals; appends the Total row to ``rows`` and the totals' warnings to ``warnings``."""
+    gross_e, gross_r = gross_totals(rows, warnings)
+    rows.append(make_row(TOTAL, TOTAL, None, gross_e, gross_r))
+    warnings.extend(shared_warnings)
     missing = not_estimated_rows(rows)
     if missing:
         warnings.append(
             f"the totals are partial: {len(missing)} inventory row(s) could not be estimated and are left out "
             f"of gross emissions, gross removals and net ({'; '.join(missing)})"
         )
-    left_out_ha = float(sum(forest.left_out_ha.values()))
-    if forest.left_out_ha:
+    left_out_ha = float(sum(left_out.values()))
+    if left_out:
         # Forest without a code or factor row is in no row: the totals cover only part of the forest.
-        partly = [
-            f"{FOREST_CHANGE if t == REFORESTATION else FOREST_REMAINING} — {t}" for t in forest.left_out_ha
-        ]
+        partly = [f"{FOREST_CHANGE if t == REFORESTATION else FOREST_REMAINING} — {t}" for t in left_out]
         # In report order; a row not estimated at all keeps its plain name.
         missing = [
             name if name in missing else f"{name} {PARTLY_ESTIMATED}"
@@ -199,21 +330,16 @@ def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
             f"the totals are partial: {left_out_ha:.2f} ha of forest without a forest age-type-region code or "
             f"factor row are left out of the forest rows ({'; '.join(partly)})"
         )
-    return Accounting(
-        inventory=rows,
-        ipcc_summary=_ipcc_summary(rows),
-        totals=Totals(
-            gross_emissions_t_co2e_per_yr=gross_e,
-            gross_removals_t_co2e_per_yr=gross_r,
-            net_t_co2e_per_yr=gross_e + gross_r,
-            complete=not missing,
-            not_estimated=missing,
-            forest_area_left_out_ha=left_out_ha,
-        ),
-        change_matrix=change_matrix(s, px),
-        tree_canopy=tree_canopy_summary(valid, inp),
-        warnings=warnings,
-        area_ha=area_ha,
-        nodata_area_ha=nodata_ha,
-        harvest_by_severity=forest.harvest_by_severity,
+    return Totals(
+        gross_emissions_t_co2e_per_yr=gross_e,
+        gross_removals_t_co2e_per_yr=gross_r,
+        net_t_co2e_per_yr=gross_e + gross_r,
+        complete=not missing,
+        not_estimated=missing,
+        forest_area_left_out_ha=left_out_ha,
     )
+
+
+def account(strata: pd.DataFrame, inp: AccountingInputs) -> Accounting:
+    """Turn the stratum table of one boundary into the report's tables (:func:`account_zones`, one zone)."""
+    return account_zones(strata, inp)[0]

@@ -2,7 +2,7 @@
 
 LEARN's disturbance emission factors (t C/ha per event, by forest code) are not public. A region whose forest
 table has no EF columns (e.g. one derived from FIA by ``learn factors fia``) still has the carbon pools on every
-pixel, summed per stratum by the raster stage. This tool then estimates (docs/method.md §5.4):
+pixel, summed per stratum by the raster stage. This tool then estimates (docs/method.md §3.5):
 
 * **fire**: the IPCC Tier-1 biomass-burning equation as the WRI forest carbon flux model codes it for a
   temperate wildfire: t CO2 = 2 t dry matter per t C × above-ground carbon × combustion factor × CO2 emission
@@ -29,7 +29,7 @@ from learn.util import sha256_file
 
 RULES_PATH: Final = Path(__file__).resolve().parents[1] / "factors" / "disturbance_stock_rules.csv"
 #: What a report row computed with these rules says it is.
-METHOD: Final = "stock-based estimate of this tool (docs/method.md §5.4): carbon on the disturbed pixels"
+METHOD: Final = "stock-based estimate of this tool (docs/method.md §3.5): carbon on the disturbed pixels"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,14 @@
 """Trees outside forests: canopy loss and canopy kept on non-forest → non-forest pixels, and the tree-canopy
-summary by end-year category (``docs/method.md``, "Trees outside forests")."""
+summary by end-year category (``docs/method.md``, "Trees outside forests"), for every zone at once."""
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Sequence
+
+import numpy as np
 
 import learn.landuse as lu
+from learn.accounting.factors import TofSelection
 from learn.accounting.terms import (
     C_TO_CO2,
     CANOPY_CATEGORIES,
@@ -13,70 +16,95 @@ from learn.accounting.terms import (
     CANOPY_LOSS,
     TREES_OUTSIDE,
     AccountingInputs,
-    make_row,
 )
-from learn.report.models import CanopyRow, InventoryRow
+from learn.accounting.zone_table import CATEGORIES, F64, BoolArray, RowSums, ZoneTable
+from learn.report.models import CanopyRow
 
 
-def tof_rows(s: pd.DataFrame, inp: AccountingInputs) -> list[InventoryRow]:
-    """Trees Outside Forest rows: canopy on Nonforest→Nonforest pixels (docs/method.md §4)."""
-    if inp.canopy_unit is None or inp.tof is None:
+def _canopy_sums(t: ZoneTable, sel: BoolArray, inp: AccountingInputs) -> tuple[F64, F64]:
+    """Canopy area (mean of the two years) and canopy loss (scaled to the inventory years), ha per zone."""
+    unit, px = inp.canopy_unit or 0.0, inp.pixel_area_ha
+    canopy = t.by_zone(sel, t.col("canopy1_sum") + t.col("canopy2_sum")) / 2 * unit * px
+    loss = t.by_zone(sel, t.col("canopy_loss_sum")) * unit * px * inp.canopy_loss_scale
+    return canopy, loss
+
+
+def tof_rows(t: ZoneTable, inp: AccountingInputs, tof: Sequence[TofSelection | None]) -> list[RowSums]:
+    """Trees Outside Forest rows of every zone: canopy on Nonforest→Nonforest pixels (docs/method.md §4).
+
+    ``tof``: each zone's factors (all None when the region has no TOF table)."""
+    if inp.canopy_unit is None or any(s is None for s in tof):
+        if any(s is not None for s in tof) and inp.canopy_unit is not None:
+            raise ValueError("trees-outside-forest factors are needed for every zone or for none")
         return [
-            make_row(TREES_OUTSIDE, CANOPY_LOSS, None, None, None),
-            make_row(TREES_OUTSIDE, CANOPY_KEPT, None, None, None),
+            RowSums(TREES_OUTSIDE, CANOPY_LOSS, None, None, None),
+            RowSums(TREES_OUTSIDE, CANOPY_KEPT, None, None, None),
         ]
-    px, unit = inp.pixel_area_ha, inp.canopy_unit
-    sel = s["transition"] == lu.NONFOREST_TO_NONFOREST
-    canopy_ha = float((s.loc[sel, "canopy1_sum"] + s.loc[sel, "canopy2_sum"]).sum() / 2 * unit * px)
-    loss_ha = float(s.loc[sel, "canopy_loss_sum"].sum() * unit * px * inp.canopy_loss_scale)
+    chosen: list[TofSelection] = [s for s in tof if s is not None]
+    sel = t.valid & t.is_transition(lu.NONFOREST_TO_NONFOREST)
+    canopy_ha, loss_ha = _canopy_sums(t, sel, inp)
+    ef = np.array([s.ef_t_c_per_ha for s in chosen], np.float64)
+    rf = np.array([s.rf_t_c_per_ha_yr for s in chosen], np.float64)
     info = {"canopy_years": list(inp.canopy_years or ()), "canopy_loss_scale": inp.canopy_loss_scale}
     return [
-        make_row(
+        RowSums(
             TREES_OUTSIDE,
             CANOPY_LOSS,
             loss_ha,
-            loss_ha * inp.tof.ef_t_c_per_ha * C_TO_CO2 / inp.years,
+            loss_ha * ef * C_TO_CO2 / inp.years,
             None,
-            {**info, "ef_t_c_per_ha": inp.tof.ef_t_c_per_ha, "row": inp.tof.ef_row},
+            info,
+            lambda z: {"ef_t_c_per_ha": chosen[z].ef_t_c_per_ha, "row": chosen[z].ef_row},
         ),
-        make_row(
+        RowSums(
             TREES_OUTSIDE,
             CANOPY_KEPT,
             canopy_ha,
             None,
-            canopy_ha * inp.tof.rf_t_c_per_ha_yr * C_TO_CO2,
-            {**info, "rf_t_c_per_ha_yr": inp.tof.rf_t_c_per_ha_yr, "row": inp.tof.rf_row},
+            canopy_ha * rf * C_TO_CO2,
+            info,
+            lambda z: {"rf_t_c_per_ha_yr": chosen[z].rf_t_c_per_ha_yr, "row": chosen[z].rf_row},
         ),
     ]
 
 
-def tree_canopy_summary(s: pd.DataFrame, inp: AccountingInputs) -> list[CanopyRow]:
-    """Canopy ha, canopy-loss ha and % tree cover of trees outside forests by end-year category (docs/method.md §4).
+def tree_canopy_summary(t: ZoneTable, inp: AccountingInputs) -> list[list[CanopyRow]]:
+    """Canopy ha, canopy-loss ha and % tree cover of trees outside forests by end-year category, per zone
+    (docs/method.md §4).
 
     Like LEARN, over Nonforest→Nonforest pixels (the pixels of the Trees Outside Forest rows), so the
     rows add up to those rows' areas; % tree cover = canopy ha ÷ the category's area.
     """
-    px = inp.pixel_area_ha
-    out = []
-    nn = s["transition"] == lu.NONFOREST_TO_NONFOREST
+    nn = t.valid & t.is_transition(lu.NONFOREST_TO_NONFOREST)
+    sums = []
     for cat in CANOPY_CATEGORIES:
-        sel = nn & (s["cat2"] == cat)
-        area = float(s.loc[sel, "pixels"].sum() * px)
-        if inp.canopy_unit is None:
-            out.append(
+        sel = nn & (t.cat2 == CATEGORIES.index(cat))
+        area = t.by_zone(sel, t.col("pixels")) * inp.pixel_area_ha
+        canopy = loss = None
+        if inp.canopy_unit is not None:
+            canopy, loss = _canopy_sums(t, sel, inp)
+        sums.append((cat, area, canopy, loss))
+    out = []
+    for z in range(t.n_zones):
+        rows = []
+        for cat, area, canopy, loss in sums:
+            a = float(area[z])
+            if canopy is None or loss is None:
+                rows.append(
+                    CanopyRow(
+                        category=cat, canopy_ha=None, canopy_loss_ha=None, percent_tree_cover=None, area_ha=a
+                    )
+                )
+                continue
+            c = float(canopy[z])
+            rows.append(
                 CanopyRow(
-                    category=cat, canopy_ha=None, canopy_loss_ha=None, percent_tree_cover=None, area_ha=area
+                    category=cat,
+                    canopy_ha=c,
+                    canopy_loss_ha=float(loss[z]),
+                    percent_tree_cover=100.0 * c / a if a > 0 else None,
+                    area_ha=a,
                 )
             )
-            continue
-        canopy = float(
-            (s.loc[sel, "canopy1_sum"] + s.loc[sel, "canopy2_sum"]).sum() / 2 * inp.canopy_unit * px
-        )
-        loss = float(s.loc[sel, "canopy_loss_sum"].sum() * inp.canopy_unit * px * inp.canopy_loss_scale)
-        pct = 100.0 * canopy / area if area > 0 else None
-        out.append(
-            CanopyRow(
-                category=cat, canopy_ha=canopy, canopy_loss_ha=loss, percent_tree_cover=pct, area_ha=area
-            )
-        )
+        out.append(rows)
     return out

@@ -61,6 +61,10 @@ def print_report_table(report: Any, console: Console = out) -> None:
             total_cell(report, r.net_t_co2e_per_yr) if total else fmt_number(r.net_t_co2e_per_yr),
         )
     console.print(t)
+    from learn.report.labels import net_text
+
+    if report.totals.net_p05_t_co2e_per_yr is not None:
+        console.print(f"Net: {net_text(report.totals)} — the factor uncertainty (totals.uncertainty)")
     note = partial_note(report)
     if note:
         console.print(f"[bold yellow]{note}[/bold yellow]")

@@ -64,7 +64,12 @@ def learn_csv(report: Report) -> str:
         _csv_block(
             "Table 4. IPCC summary (t CO2e/yr)",
             summary_frame(report).rename(
-                columns={"category": "Category", "net_t_co2e_per_yr": "Net (t CO2e/yr)"}
+                columns={
+                    "category": "Category",
+                    "net_t_co2e_per_yr": "Net (t CO2e/yr)",
+                    "net_p05_t_co2e_per_yr": "Net 5th percentile (t CO2e/yr)",
+                    "net_p95_t_co2e_per_yr": "Net 95th percentile (t CO2e/yr)",
+                }
             ),
         ),
     ]

@@ -128,8 +128,26 @@ def harvest_severity_table(report: Report) -> pd.DataFrame:
 
 
 def tidy_frame(reports: Iterable[Report]) -> pd.DataFrame:
-    frames = [inventory_frame(r) for r in reports]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TIDY_COLUMNS))
+    """Every report's :func:`inventory_frame`, one after the other, built as one table (not one per report)."""
+    columns: dict[str, list[Any]] = {c: [] for c in TIDY_COLUMNS}
+    for report in reports:
+        b, p = report.boundary, report.period
+        for r in report.inventory:
+            values = (
+                b.id,
+                b.name,
+                p.start,
+                p.end,
+                r.category,
+                r.type,
+                r.area_ha,
+                r.emissions_t_co2e_per_yr,
+                r.removals_t_co2e_per_yr,
+                r.net_t_co2e_per_yr,
+            )
+            for column, value in zip(TIDY_COLUMNS, values, strict=True):
+                columns[column].append(value)
+    return pd.DataFrame(columns, columns=list(TIDY_COLUMNS))
 
 
 def change_matrix_frame(report: Report) -> pd.DataFrame:
@@ -154,10 +172,23 @@ def summary_frame(report: Report) -> pd.DataFrame:
     t = report.totals
     rows += [
         {"category": "Gross emissions", "net_t_co2e_per_yr": t.gross_emissions_t_co2e_per_yr},
-        {"category": "Gross removals", "net_t_co2e_per_yr": t.gross_removals_t_co2e_per_yr},
-        {"category": "Net", "net_t_co2e_per_yr": t.net_t_co2e_per_yr},
+        {
+            "category": "Gross removals",
+            "net_t_co2e_per_yr": t.gross_removals_t_co2e_per_yr,
+            "net_p05_t_co2e_per_yr": t.gross_removals_p05_t_co2e_per_yr,
+            "net_p95_t_co2e_per_yr": t.gross_removals_p95_t_co2e_per_yr,
+        },
+        {
+            "category": "Net",
+            "net_t_co2e_per_yr": t.net_t_co2e_per_yr,
+            "net_p05_t_co2e_per_yr": t.net_p05_t_co2e_per_yr,
+            "net_p95_t_co2e_per_yr": t.net_p95_t_co2e_per_yr,
+        },
     ]
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # The interval columns only when there is an interval (a table with standard errors).
+    empty = [c for c in ("net_p05_t_co2e_per_yr", "net_p95_t_co2e_per_yr") if frame[c].isna().all()]
+    return frame.drop(columns=empty)
 
 
 def provenance_frame(report: Report) -> pd.DataFrame:

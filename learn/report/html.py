@@ -266,7 +266,10 @@ def headline(report: Report) -> list[tuple[str, str]]:
     t, area = report.totals, report.boundary.area_ha
     per_ha = t.net_t_co2e_per_yr / area if area else None
     return [
-        ("Net (t CO2e/yr)", fmt_number(t.net_t_co2e_per_yr, 0)),
+        (
+            "Net (t CO2e/yr)",
+            fmt_number(t.net_t_co2e_per_yr, 0) + (f" ({iv})" if (iv := labels.interval_text(t)) else ""),
+        ),
         ("Gross emissions (t CO2e/yr)", fmt_number(t.gross_emissions_t_co2e_per_yr, 0)),
         ("Gross removals (t CO2e/yr)", fmt_number(t.gross_removals_t_co2e_per_yr, 0)),
         ("Area counted (ha)", fmt_number(area, 1)),

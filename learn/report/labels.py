@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from learn.report.models import Report
+    from learn.report.models import Report, Totals
 
 
 METHOD_CITATION = (
@@ -55,6 +55,21 @@ def totals_flags(report: Report) -> dict[str, Any]:
         "totals_complete": report.totals.complete,
         "not_estimated": NOT_ESTIMATED_SEPARATOR.join(report.totals.not_estimated),
     }
+
+
+def interval_text(totals: Totals) -> str | None:
+    """ "90 %: −240,000 to −175,000" — the net's interval, as every display shows it; None without one."""
+    lo, hi = totals.net_p05_t_co2e_per_yr, totals.net_p95_t_co2e_per_yr
+    if lo is None or hi is None:
+        return None
+    return f"90 %: {lo:,.0f} to {hi:,.0f}".replace("-", "−")
+
+
+def net_text(totals: Totals) -> str:
+    """ "−206,429 t CO2e/yr (90 %: −240,000 to −175,000)": the net and, when known, its interval."""
+    net = f"{totals.net_t_co2e_per_yr:,.0f}".replace("-", "−") + " t CO2e/yr"
+    iv = interval_text(totals)
+    return f"{net} ({iv})" if iv else net
 
 
 def not_estimated_text(report: Report) -> str:

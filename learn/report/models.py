@@ -73,6 +73,11 @@ class HarvestSeverityRow(_Model):
 class SummaryRow(_Model):
     category: str
     net_t_co2e_per_yr: float | None
+    net_p05_t_co2e_per_yr: float | None = Field(
+        default=None,
+        description="5th percentile of the net over the factor uncertainty (see totals.uncertainty)",
+    )
+    net_p95_t_co2e_per_yr: float | None = Field(default=None, description="95th percentile, as net_p05")
 
 
 #: Category (and type) of the inventory's last row, the sum of the others.
@@ -122,6 +127,22 @@ class Totals(_Model):
         "estimated): net flux null because a layer or factor table is missing. A row with 0 ha does not "
         "occur and is not listed (its flux is 0 whatever the missing layer). A row only part of whose forest "
         'could be estimated is listed with "(in part: …)" after its name. Empty when complete',
+    )
+    net_p05_t_co2e_per_yr: float | None = Field(
+        default=None,
+        description="5th percentile of the net flux over the factor uncertainty (90 % interval with net_p95); "
+        "null when the forest factor table gives no standard errors. What is varied: uncertainty",
+    )
+    net_p95_t_co2e_per_yr: float | None = Field(default=None, description="95th percentile, as net_p05")
+    gross_removals_p05_t_co2e_per_yr: float | None = Field(
+        default=None, description="as net_p05, gross removals"
+    )
+    gross_removals_p95_t_co2e_per_yr: float | None = Field(
+        default=None, description="as net_p95, gross removals"
+    )
+    uncertainty: dict[str, Any] | None = Field(
+        default=None,
+        description="how the interval was computed: method, draws, seed, what is varied and what is not",
     )
     forest_area_left_out_ha: float | None = Field(
         default=None,

@@ -1,17 +1,20 @@
-"""Reports as formatted workbooks (openpyxl): an About sheet, then one sheet per table, units in headers.
+"""Reports as formatted workbooks (XlsxWriter): an About sheet, then one sheet per table, units in headers.
 
 Cells hold full-precision numbers; only the display is formatted.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from learn.report.frames import (
     canopy_frame,
@@ -26,6 +29,7 @@ from learn.report.labels import (
     SYNTHETIC_WARNING,
     UNITS_CONVENTION,
     generated_by,
+    net_text,
     number_format,
     partial_total_text,
     with_unit_headers,
@@ -37,13 +41,8 @@ from learn.util import atomic_path
 EXCEL_MAX_ROWS = 1_048_576
 
 
-_HEADER_FONT = Font(bold=True)
-
-
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-_WARNING_FONT = Font(bold=True, color="C00000")
+HEADER_FILL = "#DDEBF7"
+WARNING_COLOR = "#C00000"
 
 
 # A sheet to write: its frame and whether the frame's index is written as the first column.
@@ -81,7 +80,7 @@ def about_rows(report: Report) -> list[tuple[str, str]]:
         ("Region", str(prov.get("region", ""))),
         ("Period", f"{p.start}–{p.end} ({p.years} years)"),
         ("Area", f"{b.area_ha:,.1f} ha counted"),
-        ("Net", f"{report.totals.net_t_co2e_per_yr:,.0f} t CO2e/yr"),
+        ("Net", net_text(report.totals)),
     ]
     partial = partial_total_text(report)
     if partial:
@@ -103,14 +102,19 @@ def write_tables_xlsx(path: str | Path, about: list[tuple[str, str]], sheets: di
     """A workbook with a first About sheet and formatted table sheets, written atomically.
 
     Cells hold the full-precision numbers; only the display is formatted (units are in the headers).
+    Written by XlsxWriter in constant-memory mode: row by row, so a batch of many boundaries costs
+    time in proportion to its cells and memory for one row.
     """
     about = [*about, ("Sheets", ", ".join(sheets))]
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        pd.DataFrame(about, columns=["Item", "Value"]).to_excel(xl, sheet_name="About", index=False)
-        _style_about(xl.sheets["About"])
-        for name, (frame, index) in sheets.items():
-            frame.to_excel(xl, sheet_name=name, index=index)
-            _style_table(xl.sheets[name], frame, index=index)
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+        try:
+            styles = _Styles(book)
+            _write_about(book.add_worksheet("About"), about, styles)
+            for name, (frame, index) in sheets.items():
+                _write_table(book.add_worksheet(name), frame, styles, index=index)
+        finally:
+            book.close()
 
 
 def fits_excel(frame: pd.DataFrame) -> bool:
@@ -163,41 +167,75 @@ def write_batch_xlsx(reports: Sequence[Report], tidy: pd.DataFrame, totals: pd.D
     write_tables_xlsx(path, about, sheets)
 
 
-def _style_header(ws: Worksheet) -> None:
-    for cell in ws[1]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+class _Styles:
+    """The workbook's cell formats: header, row labels, the About sheet's items, number formats by unit."""
 
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.header = book.add_format(
+            {"bold": True, "bg_color": HEADER_FILL, "text_wrap": True, "valign": "top"}
+        )
+        self.label = book.add_format({"bold": True})
+        self.warning = book.add_format({"bold": True, "font_color": WARNING_COLOR})
+        self.text = book.add_format({"text_wrap": True, "valign": "top"})
+        self.warning_text = book.add_format(
+            {"bold": True, "font_color": WARNING_COLOR, "text_wrap": True, "valign": "top"}
+        )
+        self._numbers: dict[str, Format] = {}
 
-def _style_about(ws: Worksheet) -> None:
-    _style_header(ws)
-    for item, value in ws.iter_rows(min_row=2):
-        item.font = _WARNING_FONT if item.value == "WARNING" else _HEADER_FONT
-        value.alignment = Alignment(wrap_text=True, vertical="top")
-        if item.value == "WARNING":
-            value.font = _WARNING_FONT
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 100
-    ws.freeze_panes = "A2"
-
-
-def _style_table(ws: Worksheet, frame: pd.DataFrame, *, index: bool) -> None:
-    """Bold filled header, number formats from the headers' units, widths, frozen header, autofilter."""
-    _style_header(ws)
-    first = 2 if index else 1  # first data column (1-based)
-    for j, header in enumerate(frame.columns, start=first):
-        fmt = number_format(str(header))
+    def number(self, header: str) -> Format | None:
+        """The display format of a column from the unit in its header (None: text, ids, years)."""
+        fmt = number_format(header)
         if fmt is None:
-            continue
-        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-            cell.number_format = fmt
+            return None
+        if fmt not in self._numbers:
+            self._numbers[fmt] = self.book.add_format({"num_format": fmt})
+        return self._numbers[fmt]
+
+
+def _write_cell(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None) -> None:
+    """One cell by the value's type; an empty cell keeps the column's format (a later entry shows it)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if fmt is not None:
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool | np.bool_):
+        ws.write_boolean(row, col, bool(value), fmt)
+    elif isinstance(value, int | float | np.integer | np.floating):
+        ws.write_number(row, col, float(value) if isinstance(value, np.floating) else value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _write_about(ws: Worksheet, about: list[tuple[str, str]], styles: _Styles) -> None:
+    ws.write_string(0, 0, "Item", styles.header)
+    ws.write_string(0, 1, "Value", styles.header)
+    for r, (item, value) in enumerate(about, start=1):
+        warning = item == "WARNING"
+        ws.write_string(r, 0, item, styles.warning if warning else styles.label)
+        ws.write_string(r, 1, value, styles.warning_text if warning else styles.text)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 100)
+    ws.freeze_panes(1, 0)
+
+
+def _write_table(ws: Worksheet, frame: pd.DataFrame, styles: _Styles, *, index: bool) -> None:
+    """Bold filled header, number formats from the headers' units, widths, frozen header, autofilter."""
+    headers = [str(c) for c in frame.columns]
+    columns = [frame[c].tolist() for c in frame.columns]
+    formats = [styles.number(h) for h in headers]
     if index:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=1, max_col=1):
-            cell.font = _HEADER_FONT
-    _set_widths(ws)
-    ws.freeze_panes = "B2" if index else "A2"
-    ws.auto_filter.ref = ws.dimensions
+        headers = ["" if frame.index.name is None else str(frame.index.name), *headers]
+        columns = [frame.index.tolist(), *columns]
+        formats = [styles.label, *formats]
+    for c, header in enumerate(headers):
+        ws.write_string(0, c, header, styles.header)
+    for r, row in enumerate(zip(*columns, strict=True), start=1):
+        for c, value in enumerate(row):
+            _write_cell(ws, r, c, value, formats[c])
+    for c, (header, column) in enumerate(zip(headers, columns, strict=True)):
+        ws.set_column(c, c, min(max(10, _column_width(header, column) + 3), 60))
+    ws.freeze_panes(1, 1 if index else 0)
+    ws.autofilter(0, 0, len(frame), len(headers) - 1)
 
 
 def _display_width(value: Any) -> int:
@@ -209,7 +247,11 @@ def _display_width(value: Any) -> int:
     return len(str(value))
 
 
-def _set_widths(ws: Worksheet) -> None:
-    for col in ws.iter_cols():
-        width = max(_display_width(c.value) for c in col)
-        ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 3), 60)
+def _column_width(header: str, values: list[Any]) -> int:
+    """The widest cell of a column: of numbers, the largest and the smallest (the longest once formatted)."""
+    numbers = [v for v in values if isinstance(v, float | int) and not isinstance(v, bool) and v == v]
+    others = [v for v in values if not (isinstance(v, float | int) and not isinstance(v, bool))]
+    widths = [_display_width(header), *(_display_width(v) for v in others)]
+    if numbers:
+        widths += [_display_width(max(numbers)), _display_width(min(numbers))]
+    return max(widths)

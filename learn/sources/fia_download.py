@@ -1,0 +1,236 @@
+"""Download a state's FIA tables from the FIA DataMart into a local cache (resumable, atomic).
+
+The DataMart serves one zip per state and table, ``<base>/<ST>_<TABLE>.zip`` holding
+``<ST>_<TABLE>.csv`` (base ``https://apps.fs.usda.gov/fia/datamart/CSV/``; the same URLs pyfia's
+``DataMartClient`` builds, ``pyfia/downloader/client.py``). pyfia's client has its base URL as a
+module constant, so this module downloads with the project's own HTTP rules (User-Agent, timeout,
+retries with backoff for 429/5xx and dropped connections, as :mod:`learn.sources.arcgis_feature`)
+and hands pyfia the files in the layout its DuckDB converter reads (:mod:`learn.sources.fia_database`).
+
+A partial download is kept as ``<file>.part`` and resumed with an HTTP ``Range`` request; a file is
+renamed into place only once complete and readable as a zip, so the cache never holds half a table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from learn.sources.arcgis_feature import RETRY_STATUSES, HttpPolicy
+from learn.sources.remote import FetchError
+from learn.sources.wcs import USER_AGENT
+from learn.util import output_error
+
+#: The FIA DataMart's CSV folder (pyfia 1.7 ``DATAMART_CSV_BASE``).
+DATAMART_CSV_URL = "https://apps.fs.usda.gov/fia/datamart/CSV/"
+#: The tables pyfia's area and growth estimators read (growth–removal–mortality and population tables).
+FIA_TABLES: tuple[str, ...] = (
+    "PLOT",
+    "COND",
+    "TREE",
+    "TREE_GRM_COMPONENT",
+    "TREE_GRM_MIDPT",
+    "TREE_GRM_BEGIN",
+    "POP_EVAL",
+    "POP_EVAL_TYP",
+    "POP_EVAL_GRP",
+    "POP_ESTN_UNIT",
+    "POP_STRATUM",
+    "POP_PLOT_STRATUM_ASSGN",
+)
+CHUNK_BYTES = 1 << 20
+
+#: Progress callback: (table, bytes done, total bytes or None).
+OnProgress = Callable[[str, int, int | None], None]
+
+
+class FiaDownloadError(FetchError):
+    """An FIA table cannot be downloaded (unknown state, server unreachable, table not published)."""
+
+
+def state_codes() -> dict[str, int]:
+    """Postal code → state FIPS of the states and territories the DataMart publishes (pyfia's table)."""
+    from pyfia.downloader.tables import STATE_FIPS_CODES
+
+    return {str(k).upper(): int(v) for k, v in STATE_FIPS_CODES.items()}
+
+
+def state_fips(state: str, states: dict[str, int] | None = None) -> tuple[str, int]:
+    """``("MA", 25)`` for ``"ma"``; a FiaDownloadError naming the known codes for anything else."""
+    known = states if states is not None else state_codes()
+    code = state.strip().upper()
+    if code not in known:
+        raise FiaDownloadError(
+            f"unknown state {state!r}: FIA DataMart tables are published per state postal code",
+            hint=f"use one of: {', '.join(sorted(known))}",
+        )
+    return code, known[code]
+
+
+def datamart_url_of(catalog_path: Path | None) -> str:
+    """The ``href`` of the catalog's ``fia_datamart`` dataset (the default catalog when None), else the
+    DataMart's own URL: a mirror is a catalog change, as for every other source."""
+    from learn.sources.catalog import default_catalog_path, load_catalog
+
+    path = catalog_path or default_catalog_path()
+    if catalog_path is None and not path.exists():
+        return DATAMART_CSV_URL
+    spec = load_catalog(path).datasets.get("fia_datamart")
+    return str(spec.href) if spec is not None and isinstance(spec.href, str) else DATAMART_CSV_URL
+
+
+def default_cache_dir() -> Path:
+    """``$LEARN_CACHE_DIR``, else ``$XDG_CACHE_HOME/learn-navigator``, else ``~/.cache/learn-navigator``."""
+    if os.environ.get("LEARN_CACHE_DIR"):
+        return Path(os.environ["LEARN_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "learn-navigator"
+
+
+@dataclass(frozen=True)
+class StateTables:
+    """A state's downloaded tables: the zip of each table in the cache, and where they came from."""
+
+    state: str
+    statecd: int
+    folder: Path
+    zips: dict[str, Path]
+    base_url: str
+    downloaded: tuple[str, ...]  # tables fetched now (the others were already cached)
+
+
+def table_url(base_url: str, state: str, table: str) -> str:
+    return f"{base_url.rstrip('/')}/{state}_{table}.zip"
+
+
+def _open(url: str, offset: int, policy: HttpPolicy, sleep: Callable[[float], None]) -> Any:
+    """The HTTP response for ``url`` from byte ``offset`` (retrying what may pass)."""
+    headers = {"User-Agent": USER_AGENT}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    delay = policy.backoff_s
+    for attempt in range(policy.retries + 1):
+        last = attempt == policy.retries
+        try:
+            return urllib.request.urlopen(
+                urllib.request.Request(url, headers=headers), timeout=policy.timeout_s
+            )
+        except urllib.error.HTTPError as err:
+            if err.code == 416 and offset:  # the .part is already the whole file (or longer): start over
+                return None
+            if err.code in RETRY_STATUSES and not last:
+                sleep(delay)
+                delay *= 2
+                continue
+            if err.code == 404:
+                raise FiaDownloadError(
+                    f"the FIA DataMart has no file {url} (HTTP 404)",
+                    hint="the table is not published for this state, or --datamart-url is not the DataMart's "
+                    "CSV folder",
+                ) from None
+            raise FiaDownloadError(
+                f"the FIA DataMart refused {url}: HTTP {err.code} {err.reason}",
+                hint="403: the host blocks this network; 429/5xx: the server is busy, try again later",
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as err:
+            if not last:
+                sleep(delay)
+                delay *= 2
+                continue
+            reason = getattr(err, "reason", err)
+            raise FiaDownloadError(
+                f"cannot reach the FIA DataMart at {url}: {reason} (after {attempt + 1} tries)",
+                hint="check the network connection (or --datamart-url); a partial download is kept and resumed",
+            ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def download_file(
+    url: str,
+    target: Path,
+    *,
+    policy: HttpPolicy = HttpPolicy(timeout_s=120.0),
+    on_progress: OnProgress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Download ``url`` to ``target`` via ``target.part`` (resumed from its size), then rename it."""
+    part = target.with_name(target.name + ".part")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    offset = part.stat().st_size if part.exists() else 0
+    response = _open(url, offset, policy, sleep)
+    if response is None:
+        part.unlink()
+        offset = 0
+        response = _open(url, 0, policy, sleep)
+    with response:
+        resumed = offset > 0 and response.status == 206
+        if not resumed:
+            offset = 0  # the server sent the whole file: overwrite the partial one
+        length = response.headers.get("Content-Length")
+        total = offset + int(length) if length is not None else None
+        done = offset
+        try:
+            with open(part, "ab" if resumed else "wb") as f:
+                while chunk := response.read(CHUNK_BYTES):
+                    f.write(chunk)
+                    done += len(chunk)
+                    if on_progress:
+                        on_progress(target.stem, done, total)
+        except (TimeoutError, OSError) as err:
+            raise FiaDownloadError(
+                f"the download of {url} broke off after {done:,} bytes: {err}",
+                hint="run the command again: the download resumes where it stopped",
+            ) from None
+    if total is not None and done != total:
+        raise FiaDownloadError(
+            f"the download of {url} ended after {done:,} of {total:,} bytes",
+            hint="run the command again: the download resumes where it stopped",
+        )
+    if not zipfile.is_zipfile(part):
+        part.unlink()
+        raise FiaDownloadError(
+            f"{url} is not a zip file (the server answered something else, e.g. an error page)",
+            hint="check --datamart-url: it must be the DataMart's CSV folder",
+        )
+    os.replace(part, target)
+
+
+def download_state_tables(
+    state: str,
+    cache_dir: Path | None = None,
+    *,
+    base_url: str = DATAMART_CSV_URL,
+    tables: tuple[str, ...] = FIA_TABLES,
+    states: dict[str, int] | None = None,
+    on_progress: OnProgress | None = None,
+    policy: HttpPolicy = HttpPolicy(timeout_s=120.0),
+) -> StateTables:
+    """Every table of ``tables`` for ``state`` in ``<cache>/fia/<ST>/`` (cached files are not fetched again)."""
+    code, statecd = state_fips(state, states)
+    folder = (cache_dir or default_cache_dir()) / "fia" / code
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as err:
+        raise output_error(folder, err) from None
+    zips: dict[str, Path] = {}
+    fetched: list[str] = []
+    for table in tables:
+        target = folder / f"{code}_{table}.zip"
+        if not (target.exists() and zipfile.is_zipfile(target)):
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()  # a cached file that is no zip (should not happen: writes are atomic)
+            download_file(table_url(base_url, code, table), target, policy=policy, on_progress=on_progress)
+            fetched.append(table)
+        zips[table] = target
+    return StateTables(code, statecd, folder, zips, base_url, tuple(fetched))
