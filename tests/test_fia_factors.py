@@ -316,8 +316,8 @@ def test_cli_writes_the_table_and_says_what_is_wrong(
 def test_an_inventory_uses_the_derived_table(
     datamart: RangeServer, tmp_path: Path, make_region: RegionFactory
 ) -> None:
-    """The derived table as a region's forest table: removals = ha × RF × 44/12; disturbance rows stay
-    "not estimated" (the table has no EFs), never NaN or 0."""
+    """The derived table as a region's forest table: removals = ha × RF × 44/12; disturbance rows without
+    EFs or carbon pools stay "not estimated" (never NaN), with their areas."""
     derive(datamart, tmp_path, min_plots=1)
     lc1 = np.full((3, 3), 41, dtype=np.uint8)
     lc1[0, :] = 81  # 3 pixels of pasture become forest
@@ -343,7 +343,10 @@ def test_an_inventory_uses_the_derived_table(
     assert rows["Reforestation (Non-Forest to Forest)"].removals_t_co2e_per_yr == pytest.approx(
         3 * px * table.loc[9908002, "Nonforest to Forest Removal Factor"] * 44 / 12
     )
-    assert rows["Fire"].net_t_co2e_per_yr is None and rows["Insect/Disease"].net_t_co2e_per_yr == 0.0
+    # No EFs and no carbon pools here: fire (0.09 ha) is not estimated; insect has no area, so it is not missing.
+    assert rows["Fire"].net_t_co2e_per_yr is None and rows["Fire"].area_ha == pytest.approx(px)
+    assert rows["Insect/Disease"].area_ha == 0.0
     assert "Forest Remaining Forest — Fire" in report.totals.not_estimated
-    assert any("no disturbance emission factors" in w for w in report.warnings)
+    assert "Forest Remaining Forest — Insect/Disease" not in report.totals.not_estimated
+    assert any("gives no emission factor and the region has no carbon pool" in w for w in report.warnings)
     assert math.isfinite(report.totals.net_t_co2e_per_yr or math.nan)
