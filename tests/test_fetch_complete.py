@@ -80,6 +80,8 @@ def test_boundary_file_to_a_complete_inventory_with_a_90_percent_interval(
     rows = {(r["category"], r["type"]): r for r in report["inventory"]}
     frf = rows[("Forest Remaining Forest", "Undisturbed")]
     assert frf["removals_t_co2e_per_yr"] < 0 and frf["factors"]["table"] == "data/noho/forest_factors_fia.csv"
+    fia = report["provenance"]["forest_factors_fia"]
+    assert fia["evalids"] == [str(entry["evalids"]["MA"])] and fia["pyfia_version"] == ["1.7.0"]
     fire = rows[("Forest Remaining Forest", "Fire")]
     assert (
         fire["emissions_t_co2e_per_yr"] > 0
