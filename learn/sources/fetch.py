@@ -29,7 +29,8 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 
-from learn.raster.cog import write_cog
+from learn.layers import CARBON_LAYERS
+from learn.raster.cog import CARBON_STORAGE_SCALE, write_cog
 from learn.sources import carbon_pools as pools_sum
 from learn.sources.arcgis_image import open_image_service
 from learn.sources.boundaries import prepare, read_vector
@@ -241,9 +242,9 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
                 "DATASET": p.source.dataset,
                 "VERSION": p.source.version or "",
             }
-            write_cog(
-                data_dir / p.name, array, grid, nodata=fill, categorical=categorical, tags=tags, colormap=cmap
-            )
+            scale = CARBON_STORAGE_SCALE if p.layer in CARBON_LAYERS else None  # decodes ~10x faster
+            write_cog(data_dir / p.name, array, grid, nodata=fill, categorical=categorical, tags=tags,
+                      colormap=cmap, storage_scale=scale)  # fmt: skip
             size = (data_dir / p.name).stat().st_size
             manifest["files"][p.name] = {
                 "layer": p.layer,
