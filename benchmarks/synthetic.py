@@ -39,7 +39,9 @@ from rasterio.crs import CRS
 from rasterio.windows import Window
 from scipy.ndimage import gaussian_filter
 
-VERSION = 1  # bump when the generated rasters change, so caches are rebuilt
+from learn.raster.cog import CARBON_STORAGE_SCALE, SCALED_NODATA, scaled_integers
+
+VERSION = 2  # bump when the generated rasters change, so caches are rebuilt
 ZONES_VERSION = 2  # same for the zone polygons (part of their file name)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PIXEL = 30.0
@@ -195,9 +197,10 @@ LAYERS: dict[str, tuple[str, float | None, int]] = {
     "combined": ("uint16", None, 1),
     "code": ("uint16", 0, 1),
     "dist": ("uint8", None, 1),
-    "carbon_live": ("float32", -9999.0, 3),
-    "carbon_dead_litter": ("float32", -9999.0, 3),
-    "carbon_soil": ("float32", -9999.0, 3),
+    # As learn demo / learn fetch store them: uint16 steps of CARBON_STORAGE_SCALE t C/ha (learn.raster.cog).
+    "carbon_live": ("uint16", SCALED_NODATA, 2),
+    "carbon_dead_litter": ("uint16", SCALED_NODATA, 2),
+    "carbon_soil": ("uint16", SCALED_NODATA, 2),
     "tc1": ("uint8", 255, 1),
     "tc2": ("uint8", 255, 1),
 }
@@ -251,6 +254,8 @@ def write_rasters(folder: Path, size: int, seed: int) -> None:
         name: rasterio.open(folder / f"{name}.tif", "w", **_profile(size, dt, nd, pred))
         for name, (dt, nd, pred) in LAYERS.items()
     }
+    for name in ("carbon_live", "carbon_dead_litter", "carbon_soil"):
+        datasets[name].scales, datasets[name].offsets = (CARBON_STORAGE_SCALE,), (0.0,)
     try:
         for r0 in range(0, size, STRIP):
             rows = np.arange(r0, min(r0 + STRIP, size), dtype=np.int64)
@@ -280,6 +285,7 @@ def write_rasters(folder: Path, size: int, seed: int) -> None:
             carbon = [np.round(a, 1) for a in (live, dead, soil_c)]
             for a in carbon:
                 a[water] = -9999.0
+            carbon = [scaled_integers(a, -9999.0, CARBON_STORAGE_SCALE) for a in carbon]  # type: ignore[misc]
             tc1 = np.clip(canopy_base[lc1] + 12 * texture, 0, 100).astype(np.uint8)
             lost = changed & np.isin(lc1, FOREST) & ~np.isin(lc2, FOREST)
             tc2 = np.where(lost, tc1 // 4, np.where(d > 0, (tc1 * 0.8).astype(np.uint8), tc1))

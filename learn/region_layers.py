@@ -105,7 +105,7 @@ def read_layer_file(
     path = region.layer_path(name, **fmt)
     with open_raster(path, name.replace("_", " ")):
         pass  # a missing or corrupt file fails here with the library's message
-    src = rioxarray.open_rasterio(path, masked=True)
+    src = rioxarray.open_rasterio(path, masked=True, mask_and_scale=True)  # scaled-integer carbon pools
     assert isinstance(src, xr.DataArray)  # one single-band file
     try:
         da = src.squeeze("band", drop=True)

@@ -255,8 +255,28 @@ def provenance_record(
         },
         "layers": used,
         "factor_tables": tables,
+        **({"forest_factors_fia": fia} if (fia := _fia_provenance(region)) else {}),
         "tof_factor_rows": _tof_rows(tof),
         "method": "ICLEI USA / WRI LEARN (IPCC gain-loss): Glen, Harris & Birdsey 2024, WRI Technical Note "
         "doi:10.46830/writn.20.00011; erin-glen/learn_analysis",
         "options": options.as_dict(),
+    }
+
+
+def _fia_provenance(region: Region) -> dict[str, Any] | None:
+    """What an FIA-derived forest table was derived from (EVALIDs, pyfia version, date; docs/factors.md):
+    None for a table without those columns (LEARN's layout, the demo's)."""
+    table = region.forest_factors.table if region.forest_factors else None
+    if table is None or "evalid" not in table.columns:
+        return None
+
+    def values(col: str) -> list[str]:
+        return sorted({str(v) for v in table[col].dropna()}) if col in table.columns else []
+
+    return {
+        "derived": "this tool's FIA-derived removal factors (learn factors fia), not LEARN's",
+        "evalids": sorted({e for v in values("evalid") for e in v.split(";") if e}),
+        "pyfia_version": values("pyfia_version"),
+        "derived_on": values("derived_on"),
+        "fallback_levels": values("fallback_forest_remaining"),
     }

@@ -150,10 +150,11 @@ def _catalog_copy(dest: Path, base_url: str | None) -> Path:
     if base_url is not None:
         for host in PUBLIC_HOSTS:
             text = text.replace(host, base_url)
-    # The BIGMAP and MTBS image services (forest inputs, carbon pools, fire) are tested in test_arcgis_image.py
-    # and test_fire_and_periods.py against a fake ImageServer; here they are unmarked so these land-cover/canopy tests need only the file server.
+    # The BIGMAP and MTBS image services (forest inputs, carbon pools, fire) and the FIA DataMart are tested in
+    # test_arcgis_image.py, test_fire_and_periods.py and test_fetch_complete.py against fakes; here they are
+    # unmarked so these land-cover/canopy tests need only the file server.
     text = re.sub(
-        r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age|insect_disease|fire_severity))",
+        r"\n    (carbon_component_of: carbon_\w+|fetch_layer: (forest_type_group|stand_age|insect_disease|fire_severity|forest_factors))",
         "",
         text,
     )

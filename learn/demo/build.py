@@ -36,7 +36,7 @@ from learn.demo.grid import (
 from learn.demo.land_cover import _compose, _initial_state, _State, _urban_class
 from learn.demo.landscape import _Landscape, _landscape
 from learn.landuse import LEARN_MATRIX_ORDER, NLCD_COLORS
-from learn.raster.cog import write_cog
+from learn.raster.cog import CARBON_STORAGE_SCALE, write_cog
 from learn.util import sha256_file
 
 
@@ -84,6 +84,7 @@ def _write_cog(
         tags={"SYNTHETIC": SYNTHETIC_TAG, "DESCRIPTION": description, "UNITS": units},
         colormap=_colormap() if path.name.startswith("land_cover_") else None,  # type: ignore[arg-type]
         description=description,
+        storage_scale=CARBON_STORAGE_SCALE if path.name.startswith("carbon_") else None,
     )
 
 

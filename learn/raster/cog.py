@@ -1,13 +1,18 @@
 """Writing a layer: one band as a Cloud-Optimised GeoTIFF, atomically.
 
-``learn demo`` and ``learn fetch`` both write through :func:`write_cog`.
+``learn demo`` and ``learn fetch`` both write through :func:`write_cog`. Carbon pools are stored as scaled
+integers (:data:`CARBON_STORAGE_SCALE`): uint16 × 0.02 t C/ha decodes about ten times faster than float32
+with a floating-point predictor (benchmarks/README.md, "Storage"), which is the floor of every full
+stratification; the rounding is at most half a step, 0.01 t C/ha per pixel (a test bounds its effect on a
+report). A layer whose values do not fit (negative, or over 1,310 t C/ha) stays float32.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
+import numpy as np
 import numpy.typing as npt
 import rasterio
 import rasterio.shutil
@@ -16,6 +21,25 @@ from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 
 from learn.util import atomic_path
+
+#: t C/ha per integer step of a stored carbon pool (uint16: 0 … 65,534 steps, 65,535 = nodata).
+CARBON_STORAGE_SCALE: Final = 0.02
+SCALED_NODATA: Final = 65535
+
+
+def scaled_integers(
+    array: npt.NDArray[Any], nodata: float | None, scale: float
+) -> npt.NDArray[np.uint16] | None:
+    """``array`` as uint16 steps of ``scale`` (nodata and NaN → :data:`SCALED_NODATA`), or None when a
+    value does not fit (then the layer is stored as it is)."""
+    values = np.asarray(array, np.float64)
+    missing = ~np.isfinite(values)
+    if nodata is not None:
+        missing |= values == nodata
+    steps = np.round(np.where(missing, 0.0, values) / scale)
+    if steps.min(initial=0) < 0 or steps.max(initial=0) > SCALED_NODATA - 1:
+        return None
+    return np.where(missing, SCALED_NODATA, steps).astype(np.uint16)
 
 
 class RasterGrid(Protocol):
@@ -41,12 +65,20 @@ def write_cog(
     tags: dict[str, str],
     colormap: dict[int, tuple[int, ...]] | None = None,
     description: str | None = None,
+    storage_scale: float | None = None,
 ) -> None:
     """Write one band as a COG (512 px tiles, DEFLATE, overviews) atomically (temp file + rename).
 
     Overviews: nearest for classes, average for continuous values. ``learn fetch`` and ``learn demo``
     both write through here; ``grid`` needs only ``width``, ``height``, ``crs`` and ``transform``.
+    ``storage_scale``: store a continuous layer as uint16 steps of this size (GDAL scale metadata; readers
+    apply it), when its values fit.
     """
+    scale = None
+    if storage_scale is not None and not categorical:
+        steps = scaled_integers(array, nodata, storage_scale)
+        if steps is not None:
+            array, nodata, scale = steps, SCALED_NODATA, storage_scale
     profile = {
         "driver": "GTiff",
         "width": grid.width,
@@ -67,6 +99,8 @@ def write_cog(
     with MemoryFile() as mem:
         with mem.open(**profile) as ds:
             ds.write(array, 1)
+            if scale is not None:
+                ds.scales, ds.offsets = (scale,), (0.0,)
             ds.update_tags(**tags)
             if description:
                 ds.set_band_description(1, description)
@@ -74,3 +108,13 @@ def write_cog(
                 ds.write_colormap(1, colormap)
         with mem.open() as src, atomic_path(path) as tmp:
             rasterio.shutil.copy(src, tmp, driver="COG", NUM_THREADS="ALL_CPUS", **options)
+
+
+def read_values(path: Path) -> npt.NDArray[np.float64]:
+    """Band 1 of a continuous layer as its values (float64): the stored scale applied, nodata → NaN."""
+    with rasterio.open(path) as ds:
+        raw = ds.read(1)
+        values = raw.astype(np.float64) * ds.scales[0] + ds.offsets[0]
+        if ds.nodata is not None:
+            values[raw == ds.nodata] = np.nan
+    return values

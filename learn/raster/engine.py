@@ -79,9 +79,13 @@ def _floats(
     stack: RasterStack, key: str, win: Window, valid_max: float | None = None
 ) -> npt.NDArray[np.float32]:
     ds = stack.layers[key]
-    arr = stack.read(key, win).astype(np.float32)
+    raw = stack.read(key, win)
+    arr = raw.astype(np.float32)
     if ds.nodata is not None:
-        arr[arr == np.float32(ds.nodata)] = np.nan
+        arr[raw == ds.nodata] = np.nan
+    scale, offset = ds.scales[0], ds.offsets[0]
+    if scale != 1.0 or offset != 0.0:  # a layer stored as scaled integers (learn.raster.cog)
+        arr = arr * np.float32(scale) + np.float32(offset)
     if valid_max is not None:
         arr[(arr < 0) | (arr > valid_max)] = np.nan  # NLCD TCC 254/255 are background / nodata
     return arr

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,11 @@ def derive_table(
     pyfia_version: str,
     derived_on: dt.date,
     type_group_names: dict[int, str],
+    extra_type_groups: Iterable[int] = (),
 ) -> FactorTable:
-    """The factor rows of ``state`` (``region``: the other states pooled at the region level)."""
+    """The factor rows of ``state`` (``region``: the other states pooled at the region level), for its type
+    groups and ``extra_type_groups`` (e.g. those a region's map shows that the state's plots lack: their
+    rows fall back to the state's age class)."""
     pool = [state, *(region or [])] if region else []
 
     def chain(tg: int, age: int) -> Pick | None:
@@ -137,7 +141,7 @@ def derive_table(
 
     rows: list[dict[str, object]] = []
     left_out: dict[int, str] = {}
-    for tg in sorted({tg for tg, _ in state.by_group_age}):
+    for tg in sorted({tg for tg, _ in state.by_group_age} | {int(g) for g in extra_type_groups}):
         young = chain(tg, 1)
         for age in (1, 2, 3):
             code = forest_code(state.statecd, tg, age)
@@ -219,6 +223,7 @@ def derive_fia_factors(
     states: dict[str, int] | None = None,
     on_progress: OnProgress | None = None,
     today: dt.date | None = None,
+    extra_type_groups: Iterable[int] = (),
 ) -> FiaFactorResult:
     """Download (or reuse) the FIA tables of ``state`` (and ``region_states``), estimate, write ``out``."""
     import pyfia
@@ -247,6 +252,7 @@ def derive_fia_factors(
         pyfia_version=pyfia.__version__,
         derived_on=today or dt.date.today(),
         type_group_names=dict(FOREST_TYPE_GROUP_NAMES),
+        extra_type_groups=extra_type_groups,
     )
     if table.frame.empty:
         raise FiaDownloadError(
