@@ -39,8 +39,8 @@ from learn.report.palettes import (
     FOREST_CHANGE_PALETTE,
     LAND_COVER,
     LAND_COVER_PALETTE,
-    forest_change_codes,
     canopy_change_index,
+    forest_change_codes,
     palette_png,
 )
 

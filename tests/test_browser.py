@@ -467,7 +467,9 @@ def test_bad_period_is_reported(page):
     first = page.locator("#end-select option").first
     assert first.get_attribute("disabled") is not None
     page.eval_on_selector(
-        "#end-select", "(s, y) => { s.value = y; s.dispatchEvent(new Event('change')); }", first.get_attribute("value")
+        "#end-select",
+        "(s, y) => { s.value = y; s.dispatchEvent(new Event('change')); }",
+        first.get_attribute("value"),
     )
     alert = page.locator("#alert")
     alert.wait_for()

@@ -14,10 +14,10 @@ import morecantile
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from test_api import png_rgba
 
 from api.app import create_app
 from learn.report.palettes import CANOPY_CHANGE_OFFSET, CANOPY_CHANGE_PALETTE, canopy_change_index
-from test_api import png_rgba
 
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 PERIOD = "start=2011&end=2019"
@@ -67,7 +67,9 @@ def test_canopy_change_index_keeps_no_data_and_no_change_transparent() -> None:
     change = np.array([[-100, -1, 0, 1, 100]], np.int16)
     valid = np.array([[True, True, True, True, False]])
     index = canopy_change_index(change, valid)
-    assert index.tolist() == [[CANOPY_CHANGE_OFFSET - 100, CANOPY_CHANGE_OFFSET - 1, 0, CANOPY_CHANGE_OFFSET + 1, 0]]
+    assert index.tolist() == [
+        [CANOPY_CHANGE_OFFSET - 100, CANOPY_CHANGE_OFFSET - 1, 0, CANOPY_CHANGE_OFFSET + 1, 0]
+    ]
     rgba = CANOPY_CHANGE_PALETTE[index]
     assert rgba[0, 0].tolist() == [215, 25, 28, 255]  # −100 points: full red
     assert rgba[0, 2, 3] == 0 and rgba[0, 4, 3] == 0  # no change, no data: transparent

@@ -9,6 +9,8 @@ const PARTIAL_FLAG = ' <abbr class="partial-flag" title="partial total: some row
 import { esc, fmtFlux, fmtFluxHa, numCell } from "./format.js";
 import { createTileLayerControl, MAX_ZOOM } from "./layers.js";
 import { forPeople, geojsonProblem } from "./messages.js";
+import { announce, renderFailed, renderLoading, renderPlaceholder } from "./panel.js";
+import { downloadBase, featureName, geometryOf } from "./names.js";
 import { renderReport, totalsProperties } from "./report.js";
 import { createSearch, renderMatches } from "./search.js";
 import { customCsv, storeReport } from "./store.js";
@@ -42,10 +44,6 @@ function showError(err) {
   $("#alert-text").textContent = forPeople(msg);
   $("#alert").hidden = false;
   if (!(err instanceof ApiError)) console.warn(err);
-}
-/** The short status read out by screen readers (the report itself is not a live region: audit D24). */
-function announce(text) {
-  $("#report-status").textContent = text;
 }
 function clearError() {
   $("#alert").hidden = true;
@@ -337,50 +335,6 @@ function renderSummaryTable() {
 }
 
 // ---- the report panel ---------------------------------------------------------------------------------------
-function renderPlaceholder() {
-  const el = $("#report");
-  el.dataset.state = "empty";
-  delete el.dataset.boundary;
-  el.innerHTML = `<p class="placeholder">Click a jurisdiction on the map, search one above, or draw your own area to
-    see its greenhouse gas inventory.</p>`;
-}
-
-/** While a report computes, the old one (if any) is dimmed under a "Computing …" line and its downloads are
- * disabled, so nothing on the panel passes for the new selection's numbers (audit D4). */
-function renderLoading(label) {
-  const el = $("#report");
-  el.dataset.state = "loading";
-  el.dataset.loading = label;
-  announce(`Computing ${label}…`);
-  const title = el.querySelector(".report-title");
-  if (!title) {
-    el.innerHTML = `<p class="placeholder computing">Computing ${esc(label)}…</p>`;
-    return;
-  }
-  el.classList.add("stale");
-  el.querySelector(".computing-note")?.remove();
-  el.insertAdjacentHTML(
-    "afterbegin",
-    `<p class="computing-note" role="status"><span class="spinner" aria-hidden="true"></span> Computing ${esc(label)}… the numbers below are still those of ${esc(title.textContent)}.</p>`,
-  );
-  for (const a of el.querySelectorAll(".downloads a")) {
-    a.dataset.href = a.getAttribute("href");
-    a.removeAttribute("href");
-    a.setAttribute("aria-disabled", "true");
-  }
-}
-
-/** The panel after a failed computation: the message, never the previous selection's numbers (audit D3). */
-function renderFailed(label, err) {
-  const el = $("#report");
-  el.classList.remove("stale");
-  el.dataset.state = "error";
-  delete el.dataset.boundary;
-  const msg = forPeople(err instanceof Error ? err.message : String(err));
-  el.innerHTML = `<p class="placeholder failed">No report for ${esc(label)}: ${esc(msg)}</p>`;
-  announce(`No report for ${label}.`);
-}
-
 function showReport(report) {
   state.report = report;
   const el = $("#report");
@@ -427,32 +381,12 @@ function showReport(report) {
   $("#compare-result").innerHTML = "";
 }
 
-/** learn_<id>_<name>_<start>_<end>: the file names the server gives its downloads (api/routers/inventory.py). */
-function downloadBase(id, name, start, end) {
-  const safeId = String(id).replace(/[^\p{L}\p{N}._-]/gu, "_");
-  const safe = String(name ?? "")
-    .replace(/[^A-Za-z0-9.-]+/g, "_")
-    .replace(/^[_.]+|[_.]+$/g, "")
-    .slice(0, 60);
-  return ["learn", safeId, ...(safe && safe !== safeId ? [safe] : []), start, end].join("_");
-}
-
-function geometryOf(g) {
-  if (g.type === "Feature") return g.geometry;
-  if (g.type === "FeatureCollection") {
-    const polys = g.features.flatMap((f) => {
-      const geom = f.geometry;
-      if (!geom) return [];
-      return geom.type === "Polygon" ? [geom.coordinates] : geom.type === "MultiPolygon" ? geom.coordinates : [];
-    });
-    return { type: "MultiPolygon", coordinates: polys };
-  }
-  return g;
-}
-
 /** Select a jurisdiction. `zoom`: fit the map to it; `focus`: move keyboard focus to the report's title once
  * shown (D7: focus was lost to <body>); `history: false` when the address already says it (Back, first load). */
 async function selectBoundary(id, { zoom = false, focus = false, history = true } = {}) {
+  // a link may name the jurisdiction instead of giving its GEOID (?boundary=Alder%20County, D22)
+  const byName = state.boundaries?.features.find((f) => f.properties.name.toLowerCase() === String(id).toLowerCase());
+  if (!layerById.has(String(id)) && byName) id = String(byName.properties.id);
   const layer = layerById.get(String(id));
   if (!layer) {
     showError(new Error(`There is no jurisdiction “${id}” in ${state.region}. Search by name or GEOID in the panel.`));
@@ -598,13 +532,6 @@ async function onUpload(input) {
     }
   }
   await selectCustom({ geojson, file, name: featureName(geojson) ?? file.name, fit: true });
-}
-
-/** The uploaded feature's own name (a "name" property), if it has one, to title the report. */
-function featureName(g) {
-  const f = g?.type === "FeatureCollection" && g.features?.length === 1 ? g.features[0] : g;
-  const n = f?.properties?.name ?? f?.properties?.NAME;
-  return typeof n === "string" && n.trim() ? n.trim() : null;
 }
 
 // ---- search ------------------------------------------------------------------------------------------------------

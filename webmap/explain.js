@@ -26,11 +26,11 @@ export const SIGN_CONVENTION =
   "Emissions are positive and removals negative; net = emissions + removals, so a negative net means the land " +
   "took up more CO₂ than it released (a carbon sink).";
 
-/** An ⓘ button that shows the definition of `term` (nothing when there is none). */
+/** An ⓘ button (a CSS-drawn circled i: system fonts may lack U+24D8) that shows the definition of `term` (nothing when there is none). */
 export function infoButton(term) {
   const text = GLOSSARY[term];
   if (!text) return "";
-  return `<details class="gloss"><summary aria-label="What is ${esc(term)}?" title="What is ${esc(term)}?">ⓘ</summary>
+  return `<details class="gloss"><summary aria-label="What is ${esc(term)}?" title="What is ${esc(term)}?"><span class="info-i" aria-hidden="true">i</span></summary>
     <span class="gloss-text">${esc(text)}</span></details>`;
 }
 

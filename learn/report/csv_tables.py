@@ -20,7 +20,6 @@ from learn.report.frames import (
 from learn.report.labels import HARVEST_SEVERITY_TITLE
 from learn.report.models import Report
 
-
 #: Floats in CSV: 15 significant digits (what a double holds exactly in decimal), so sums show no noise.
 CSV_FLOAT_FORMAT = "%.15g"
 

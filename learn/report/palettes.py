@@ -87,7 +87,8 @@ CANOPY_PALETTE: Final = palette(
 CANOPY_CHANGE_OFFSET: Final = 101
 CANOPY_CHANGE_PALETTE: Final = palette(
     {
-        CANOPY_CHANGE_OFFSET + sign * d: ((215, 25, 28) if sign < 0 else (26, 150, 65)) + (min(255, 16 + 8 * d),)
+        CANOPY_CHANGE_OFFSET + sign * d: ((215, 25, 28) if sign < 0 else (26, 150, 65))
+        + (min(255, 16 + 8 * d),)
         for d in range(1, 101)
         for sign in (-1, 1)
     }
@@ -114,12 +115,20 @@ CANOPY: Final[tuple[LegendEntry, ...]] = tuple(
 #: Canopy change legend: an intensity scale (as drawn over white), with "no change" transparent.
 CANOPY_CHANGE: Final[tuple[LegendEntry, ...]] = (
     *(
-        (-d, _over_white(CANOPY_CHANGE_PALETTE[CANOPY_CHANGE_OFFSET - d]), f"loss {'≥ ' if d == 30 else ''}{d} points")
+        (
+            -d,
+            _over_white(CANOPY_CHANGE_PALETTE[CANOPY_CHANGE_OFFSET - d]),
+            f"loss {'≥ ' if d == 30 else ''}{d} points",
+        )
         for d in (30, 10, 3)
     ),
     (0, "#ffffff", "no change (not drawn)"),
     *(
-        (d, _over_white(CANOPY_CHANGE_PALETTE[CANOPY_CHANGE_OFFSET + d]), f"gain {'≥ ' if d == 30 else ''}{d} points")
+        (
+            d,
+            _over_white(CANOPY_CHANGE_PALETTE[CANOPY_CHANGE_OFFSET + d]),
+            f"gain {'≥ ' if d == 30 else ''}{d} points",
+        )
         for d in (3, 10, 30)
     ),
 )
