@@ -223,7 +223,8 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
   const chart = new Chart(canvas, {
     type: "bar",
     data: {
-      labels: rows.map((r) => r.type),
+      // long row names on two lines ("Reforestation" / "(Non-Forest to Forest)"): never cut on a phone (D6)
+      labels: rows.map((r) => (r.type.length > 16 ? r.type.split(/ (?=\()/) : r.type)),
       datasets: [
         {
           label: "Emissions",
@@ -250,7 +251,7 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
         legend: { position: "bottom" },
         tooltip: {
           callbacks: {
-            title: (items) => (items.length ? `${rows[items[0].dataIndex].category} — ${items[0].label}` : ""),
+            title: (items) => (items.length ? `${rows[items[0].dataIndex].category} — ${rows[items[0].dataIndex].type}` : ""),
             label: (item) => `${item.dataset.label}: ${fmtFlux(item.raw)} t CO₂e/yr`,
           },
         },
