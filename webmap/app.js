@@ -12,6 +12,7 @@ import { forPeople, geojsonProblem } from "./messages.js";
 import { announce, renderFailed, renderLoading, renderPlaceholder } from "./panel.js";
 import { downloadBase, featureName, geometryOf } from "./names.js";
 import { renderReport, totalsProperties } from "./report.js";
+import { setupCountyPicker } from "./county.js";
 import { createSearch, renderMatches } from "./search.js";
 import { customCsv, storeReport } from "./store.js";
 
@@ -649,6 +650,21 @@ function homeControl() {
   return new Control();
 }
 
+/** A county the server just prepared: list the regions again and open it for its years. */
+async function openPrepared(region, start, end) {
+  const regions = await api.regions();
+  $("#region-select").innerHTML = regions
+    .map((r) => `<option value="${esc(r.name)}">${esc(r.name)}${r.synthetic ? " (SYNTHETIC)" : ""}</option>`)
+    .join("");
+  $("#region-select").value = region;
+  busy(true);
+  try {
+    await loadRegion(region, { start, end });
+  } finally {
+    busy(false);
+  }
+}
+
 // ---- start ------------------------------------------------------------------------------------------------------------
 async function main() {
   map = L.map("map", { zoomSnap: 0.25, minZoom: 3, maxZoom: MAX_ZOOM, keyboard: true, attributionControl: true });
@@ -713,6 +729,7 @@ async function main() {
     const name = regions.some((r) => r.name === wanted.region) ? wanted.region : regions[0].name;
     $("#region-select").value = name;
     await loadRegion(name, wanted);
+    await setupCountyPicker({ onReady: openPrepared, showError });
   } catch (err) {
     showError(err);
   } finally {

@@ -54,10 +54,18 @@ function cards(totals, scale) {
       <div class="card-value" data-value="${esc(scale.value(value) ?? "")}">${esc(scale.fmt(scale.value(value)))}</div>
       <div class="card-unit">${hint}</div>
     </div>`;
+  const lo = scale.value(t.net_p05_t_co2e_per_yr);
+  const hi = scale.value(t.net_p95_t_co2e_per_yr);
+  // The 90 % interval from the factors' standard errors (totals.uncertainty), when the factor table has them.
+  const interval =
+    lo === null || lo === undefined
+      ? ""
+      : `<div class="card-interval" data-p05="${esc(lo)}" data-p95="${esc(hi)}"
+          title="${esc(t.uncertainty?.method ?? "")}">90 %: ${esc(scale.fmt(lo))} to ${esc(scale.fmt(hi))}</div>`;
   return `<div class="cards" role="group" aria-label="Headline totals">
     ${card("emissions", "Gross emissions", t.gross_emissions_t_co2e_per_yr, scale.unit)}
     ${card("removals", "Gross removals", t.gross_removals_t_co2e_per_yr, scale.unit)}
-    ${card("net", "Net flux", t.net_t_co2e_per_yr, `${scale.unit} (− = sink)`)}
+    ${card("net", "Net flux", t.net_t_co2e_per_yr, `${scale.unit} (− = sink)${interval}`)}
   </div>`;
 }
 
