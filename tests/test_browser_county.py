@@ -88,7 +88,9 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
                 steps.append(text)
             assert time.monotonic() < deadline, steps[-5:]
             page.wait_for_timeout(250)
-        assert any(s.startswith("Preparing Hampshire County, MA: land_cover ") for s in steps), steps[:10]  # a step shown
+        assert any(s.startswith("Preparing Hampshire County, MA: land_cover ") for s in steps), steps[
+            :10
+        ]  # a step shown
         page.wait_for_selector("body[data-ready=true]")
         expect(page.locator("#county-status")).to_contain_text("is ready")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
