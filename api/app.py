@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, openapi
@@ -27,6 +29,9 @@ from learn.errors import CatalogError
 from learn.sources.catalog import default_catalog_path
 
 WEBMAP_DIR = Path(__file__).resolve().parent.parent / "webmap"
+METHOD_DOC = Path(__file__).resolve().parent.parent / "docs" / "method.md"
+#: Swagger UI of /docs, from npm (webmap/package.json) under /vendor/: the page works without internet.
+SWAGGER = "/vendor/swagger-ui-dist"
 
 
 def _public_url(url: str | None) -> str | None:
@@ -86,6 +91,8 @@ def create_app(
         title="LEARN Navigator API",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # served below from the npm copy of Swagger UI, not FastAPI's CDN default
+        redoc_url=None,
         description="Forest and tree-canopy greenhouse-gas inventories per jurisdiction (t CO2e/yr, hectares), "
         'after the ICLEI USA / WRI LEARN method. Errors are JSON `{"detail": "..."}` (a 422 adds `errors`).',
     )
@@ -94,6 +101,7 @@ def create_app(
     for module in (regions, inventory, jobs, prepare, tiles):
         app.include_router(module.router)
     openapi.install(app, service.catalog)
+    _add_doc_pages(app)
     app.add_middleware(MethodsMiddleware, routes=list(app.router.routes))  # API routes only, not the mounts
     if webmap_dir is not None and Path(webmap_dir).is_dir():
         vendor = Path(webmap_dir) / "node_modules"
@@ -101,3 +109,24 @@ def create_app(
             app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
         app.mount("/", StaticFiles(directory=webmap_dir, html=True), name="webmap")
     return app
+
+
+def _add_doc_pages(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI with local script and styles) and ``/method`` (docs/method.md as text, linked from
+    the map's report panel)."""
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API docs",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
+
+    @app.get("/method", include_in_schema=False)
+    def method() -> PlainTextResponse:
+        if not METHOD_DOC.is_file():
+            return PlainTextResponse("docs/method.md is not installed with this server", status_code=404)
+        return PlainTextResponse(METHOD_DOC.read_text(encoding="utf-8"))

@@ -164,3 +164,12 @@ class PrepareStatus(BaseModel):
     start: int
     end: int
     error: str | None = Field(default=None, description="why it failed (e.g. a public source unreachable)")
+
+
+class PrepareInfo(BaseModel):
+    """Whether this server prepares counties on request, and the years it can fetch land cover for."""
+
+    enabled: bool
+    years: list[int] = Field(description="inventory years offered (the land-cover source's inventory years)")
+    default_start: int | None = None
+    default_end: int | None = None

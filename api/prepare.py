@@ -91,6 +91,17 @@ class CountyPreparer:
                 hint=f"years with land cover: {published[0]}–{published[-1]}",
             )
 
+    def years(self) -> list[int]:
+        """The years a county can be prepared for: the land-cover dataset's inventory years it publishes
+        (every published year when it lists none); [] when the catalog has no land-cover source."""
+        try:
+            key, spec = dataset_for_layer(self.service.catalog, "land_cover")
+        except FetchError:
+            return []
+        published = published_years(key, spec)
+        listed = (spec.model_extra or {}).get("inventory_years")
+        return [y for y in published if listed is None or y in listed]
+
     def ready(self, geoid: str, start: int, end: int) -> bool:
         """Whether the catalog already holds the county with land cover for both years."""
         name = county_region_name(geoid)

@@ -39,6 +39,7 @@ from learn.report.palettes import (
     FOREST_CHANGE_PALETTE,
     LAND_COVER,
     LAND_COVER_PALETTE,
+    canopy_change_index,
     forest_change_codes,
     palette_png,
 )
@@ -246,8 +247,7 @@ class TileRenderer:
                 a, b = read("tree_canopy", year=pair[0]), read("tree_canopy", year=pair[1])
                 if a is not None and b is not None:
                     (pct1, ok1), (pct2, ok2) = _canopy_percent(region, a), _canopy_percent(region, b)
-                    change = pct2.astype(np.int16) - pct1
-                    index = np.where(ok1 & ok2 & (change != 0), change + 100, 0).astype(np.uint8)
+                    index = canopy_change_index(pct2.astype(np.int16) - pct1, ok1 & ok2)
                     palette = CANOPY_CHANGE_PALETTE
         if index is None or not index.any():
             return self.empty

@@ -190,7 +190,9 @@ def test_downloads_parse_back(client: TestClient, shapes: gpd.GeoDataFrame) -> N
     csv = client.get(f"/api/regions/demo/inventory.csv?{q}")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert "Table 3. GHG inventory" in csv.text and "Table 1." in csv.text
-    assert csv.headers["content-disposition"] == 'attachment; filename="learn_9900200_2011_2019.csv"'
+    assert (
+        csv.headers["content-disposition"] == 'attachment; filename="learn_9900200_Millbrook_2011_2019.csv"'
+    )
     xlsx = client.get(f"/api/regions/demo/inventory.xlsx?{q}")
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert {"GHG inventory", "IPCC summary", "Change matrix (ha)", "Provenance"} <= set(book.sheetnames)
@@ -518,7 +520,9 @@ def test_html_download_is_a_printable_self_contained_report(client: TestClient) 
     q = f"boundary=9900200&{PERIOD}"
     page = client.get(f"/api/regions/demo/inventory.html?{q}")
     assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
-    assert page.headers["content-disposition"] == 'attachment; filename="learn_9900200_2011_2019.html"'
+    assert (
+        page.headers["content-disposition"] == 'attachment; filename="learn_9900200_Millbrook_2011_2019.html"'
+    )
     report = Report.model_validate(client.get(f"{INVENTORY}?{q}").json())
     assert page.text == render_html(report)  # the same page as `learn inventory --format html`
     assert page.text.startswith("<!DOCTYPE html>") and "SYNTHETIC DATA" in page.text

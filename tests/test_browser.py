@@ -285,6 +285,7 @@ def test_tile_layer_loads(page):
     tile_ok = """kind => [...document.querySelectorAll('img.leaflet-tile')].some(
         i => i.src.includes('/tiles/') && i.src.includes('/' + kind + '/') && i.complete && i.naturalWidth === 256)"""
     page.wait_for_function(tile_ok, arg="land_cover")  # the base layer is on from the start
+    page.locator(".layer-control summary").click()  # the list starts closed below 1600 px (audit D18)
     page.get_by_role("checkbox", name="Forest change").check()
     page.wait_for_function(tile_ok, arg="forest_change")
     entry = page.locator('.layer-entry[data-layer="forest_change:period"]')
@@ -312,7 +313,8 @@ def test_uploaded_polygon_gets_a_report(page, server, boundaries, place, tmp_pat
     open_map(page)
     page.set_input_files("#upload-input", str(path))
     wait_report(page, "custom", timeout=60_000)
-    assert "my_area.geojson" in page.locator(".report-title").text_content()
+    # titled with the feature's name, not the file's (audit D17)
+    assert page.locator(".report-title").text_content() == feature["properties"]["name"]
     _, value = net_card(page)
     start, end = get(server, f"/api/regions/{REGION}")["default_period"]
     expected = get(server, f"/api/regions/{REGION}/inventory", boundary=place, start=start, end=end)
@@ -460,12 +462,19 @@ def test_partial_totals_are_marked_on_the_map(page, server, place):
 
 
 def test_bad_period_is_reported(page):
+    """The years that would make an empty period are disabled; one chosen anyway (script) is refused."""
     open_map(page)
-    page.select_option("#end-select", page.locator("#end-select option").first.get_attribute("value"))
+    first = page.locator("#end-select option").first
+    assert first.get_attribute("disabled") is not None
+    page.eval_on_selector(
+        "#end-select",
+        "(s, y) => { s.value = y; s.dispatchEvent(new Event('change')); }",
+        first.get_attribute("value"),
+    )
     alert = page.locator("#alert")
     alert.wait_for()
     assert alert.get_attribute("role") == "alert"
-    assert "before the end year" in page.locator("#alert-text").text_content()
+    assert "must come before the second" in page.locator("#alert-text").text_content()
 
 
 def test_server_errors_are_shown(page, tmp_path):

@@ -44,6 +44,8 @@ HARVEST_SHEET = "Harvest by severity"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # openpyxl stores floats with 16 significant digits (Excel itself keeps 15): relative error ≤ 5e-16.
 XLSX_REL = 1e-15
+# CSV numbers have 15 significant digits (no binary noise such as 14.309999999999999): relative error ≤ 5e-15.
+CSV_REL = 5e-15
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +84,22 @@ def test_learn_csv_tables_equal_the_report(report: Report, tmp_path: Path) -> No
     assert list(blocks) == ["Table 1", "Table 2", "Table 3", "Table 4", "Table 5"]
     m = report.change_matrix
     matrix = blocks["Table 1"].set_index(blocks["Table 1"].columns[0])
-    assert matrix.to_numpy()[:-1, :-1].tolist() == m.hectares  # CSV keeps every digit
-    assert matrix["Total"].tolist() == [*m.row_totals_ha, m.total_ha]
+    for got, want in zip(matrix.to_numpy()[:-1, :-1].tolist(), m.hectares, strict=True):
+        assert_close(got, want, rel=CSV_REL)  # 15 significant digits
+    assert_close(matrix["Total"].tolist(), [*m.row_totals_ha, m.total_ha], rel=CSV_REL)
+    assert (
+        "14.309999999999999" not in text and "14.31," in text
+    )  # 159 pixels × 0.09 ha, written as people write it
     canopy = blocks["Table 2"]
     assert list(canopy["Category"]) == [r.category for r in report.tree_canopy]
-    assert nan_to_none(canopy["Tree cover (%)"]) == [r.percent_tree_cover for r in report.tree_canopy]
-    assert nan_to_none(canopy["Tree canopy loss (ha)"]) == [r.canopy_loss_ha for r in report.tree_canopy]
+    assert_close(
+        nan_to_none(canopy["Tree cover (%)"]), [r.percent_tree_cover for r in report.tree_canopy], rel=CSV_REL
+    )
+    assert_close(
+        nan_to_none(canopy["Tree canopy loss (ha)"]),
+        [r.canopy_loss_ha for r in report.tree_canopy],
+        rel=CSV_REL,
+    )
     inv = blocks["Table 3"]
     assert list(zip(inv["Category"], inv["Type"], strict=True)) == [
         (r.category, r.type) for r in report.inventory
@@ -99,15 +111,17 @@ def test_learn_csv_tables_equal_the_report(report: Report, tmp_path: Path) -> No
         ("Removals (t CO2e/yr)", "removals_t_co2e_per_yr"),
         ("Net (t CO2e/yr)", "net_t_co2e_per_yr"),
     ):
-        assert nan_to_none(inv[header]) == want[field], header
+        assert_close(nan_to_none(inv[header]), want[field], rel=CSV_REL)
     body = inv[inv["Category"] != "Total"]  # Table 3 holds no severity row: its rows add up to the Total row
     assert body["Net (t CO2e/yr)"].sum() == pytest.approx(report.totals.net_t_co2e_per_yr, rel=1e-12)
     summary = blocks["Table 4"].set_index("Category")["Net (t CO2e/yr)"]
-    assert summary["Net"] == report.totals.net_t_co2e_per_yr
-    assert summary["Gross removals"] == report.totals.gross_removals_t_co2e_per_yr
-    assert [summary[r.category] for r in report.ipcc_summary] == [
-        r.net_t_co2e_per_yr for r in report.ipcc_summary
-    ]
+    assert summary["Net"] == pytest.approx(report.totals.net_t_co2e_per_yr, rel=CSV_REL)
+    assert summary["Gross removals"] == pytest.approx(report.totals.gross_removals_t_co2e_per_yr, rel=CSV_REL)
+    assert_close(
+        [summary[r.category] for r in report.ipcc_summary],
+        [r.net_t_co2e_per_yr for r in report.ipcc_summary],
+        rel=CSV_REL,
+    )
     severity = blocks["Table 5"]
     assert list(severity.columns) == [
         "Severity",
@@ -120,8 +134,12 @@ def test_learn_csv_tables_equal_the_report(report: Report, tmp_path: Path) -> No
     assert len(want_severity) == 4
     assert list(severity["Severity"]) == [s.severity for s in want_severity]
     assert list(severity["Canopy loss (percentage points)"]) == [s.canopy_loss_points for s in want_severity]
-    assert list(severity["Area (ha)"]) == [s.area_ha for s in want_severity]
-    assert list(severity["Emissions (t CO2e/yr)"]) == [s.emissions_t_co2e_per_yr for s in want_severity]
+    assert_close(list(severity["Area (ha)"]), [s.area_ha for s in want_severity], rel=CSV_REL)
+    assert_close(
+        list(severity["Emissions (t CO2e/yr)"]),
+        [s.emissions_t_co2e_per_yr for s in want_severity],
+        rel=CSV_REL,
+    )
     assert list(severity["Emission factor column"]) == [s.factors["column"] for s in want_severity]
     harvest = inv[inv["Type"] == "Harvest/Other"].iloc[0]
     assert severity["Emissions (t CO2e/yr)"].sum() == pytest.approx(
@@ -144,7 +162,10 @@ def test_tidy_csv_equals_the_report(report: Report, tmp_path: Path) -> None:
         set(tidy["boundary_id"]) == {BOUNDARY} and set(tidy["start"]) == {2011} and set(tidy["end"]) == {2019}
     )
     for field, values in inventory_columns(report).items():
-        assert nan_to_none(tidy[field]) == values, field
+        if pd.api.types.is_float_dtype(tidy[field]):
+            assert_close(nan_to_none(tidy[field]), values, rel=CSV_REL)
+        else:
+            assert nan_to_none(tidy[field]) == values, field
 
 
 # ---- XLSX ------------------------------------------------------------------------------------------------
@@ -153,10 +174,10 @@ def sheet_columns(ws: Any) -> dict[str, list[Any]]:
     return {h: [row[j] for row in ws.iter_rows(min_row=2, values_only=True)] for j, h in enumerate(header)}
 
 
-def assert_close(got: list[Any], want: list[float | None]) -> None:
+def assert_close(got: list[Any], want: list[float | None], rel: float = XLSX_REL) -> None:
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
-        assert g == (None if w is None else pytest.approx(w, rel=XLSX_REL, abs=0))
+        assert g == (None if w is None else pytest.approx(w, rel=rel, abs=0))
 
 
 def assert_formatted_table(ws: Any, *, index: bool) -> None:

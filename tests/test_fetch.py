@@ -725,7 +725,8 @@ def test_fetch_forest_layers_reproduces_the_source_region(
     for name in static + periods:
         assert f"wrote {name}" in err
     with rasterio.open(data / "carbon_live.tif") as ds:
-        assert ds.nodata == -9999 and ds.dtypes[0] == "float32"
+        # Stored as uint16 steps of 0.02 t C/ha (learn.raster.cog), nodata 65535.
+        assert ds.nodata == 65535 and ds.dtypes[0] == "uint16" and ds.scales[0] == 0.02
 
     region = yaml.safe_load(cat.read_text())["regions"]["place"]
     assert region["layers"]["disturbance"] == {

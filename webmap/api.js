@@ -109,3 +109,35 @@ export async function postInventory(region, start, end, body, { onProgress, time
   }
   throw new ApiError("the job did not finish in time; try again later", 504);
 }
+
+/**
+ * Prepare any US county (its 5-digit GEOID) for two years: the server fetches the public layers and computes the
+ * inventory in the background. Resolves to the finished status ({region, start, end}); `onStep(fraction, text)`
+ * reports each step ("land_cover 2011: 40 %"). A county already prepared answers at once.
+ */
+export async function prepareCounty(county, start, end, { onStep, timeoutMs = 3600000 } = {}) {
+  const response = await request("api/prepare", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ county, start, end }),
+  });
+  let status = await response.json();
+  let wait = retryAfterMs(response, 1000);
+  const deadline = Date.now() + timeoutMs;
+  while (status.status !== "done") {
+    if (status.status === "error") throw new ApiError(status.error || "the county could not be prepared", 502);
+    onStep?.(status.progress ?? 0, status.step || status.status);
+    if (Date.now() > deadline) throw new ApiError("preparing the county did not finish in time; try again later", 504);
+    await sleep(wait);
+    const r = await request(`api/prepare/${enc(status.job_id)}`);
+    status = await r.json();
+    wait = retryAfterMs(r, wait);
+  }
+  onStep?.(1, "done");
+  return status;
+}
+
+export const counties = {
+  info: () => getJSON("api/prepare"),
+  list: () => getJSON("api/counties"),
+};

@@ -7,8 +7,13 @@ import { compareTable } from "./compare.js";
 
 const PARTIAL_FLAG = ' <abbr class="partial-flag" title="partial total: some rows not estimated">*</abbr>';
 import { esc, fmtFlux, fmtFluxHa, numCell } from "./format.js";
-import { createTileLayerControl } from "./layers.js";
+import { createTileLayerControl, MAX_ZOOM } from "./layers.js";
+import { forPeople, geojsonProblem } from "./messages.js";
+import { announce, renderFailed, renderLoading, renderPlaceholder } from "./panel.js";
+import { downloadBase, featureName, geometryOf } from "./names.js";
 import { renderReport, totalsProperties } from "./report.js";
+import { setupCountyPicker } from "./county.js";
+import { createSearch, renderMatches } from "./search.js";
 import { customCsv, storeReport } from "./store.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -31,12 +36,13 @@ let boundaryLayer = null;
 let legend = null;
 let tiles = null;
 let customLayer = null;
+let search = null;
 const layerById = new Map();
 
 // ---- messages -------------------------------------------------------------------------------------------
 function showError(err) {
   const msg = err instanceof ApiError || err instanceof Error ? err.message : String(err);
-  $("#alert-text").textContent = msg;
+  $("#alert-text").textContent = forPeople(msg);
   $("#alert").hidden = false;
   if (!(err instanceof ApiError)) console.warn(err);
 }
@@ -55,13 +61,18 @@ function readUrl() {
   const int = (k) => (p.get(k) && Number.isFinite(Number(p.get(k))) ? Number(p.get(k)) : null);
   return { region: p.get("region"), boundary: p.get("boundary"), start: int("start"), end: int("end") };
 }
-function writeUrl() {
+/** Put the state in the address: a new history entry when it changed (Back returns to the previous jurisdiction
+ * or period, audit D22), the same entry otherwise. */
+function writeUrl({ replace = false } = {}) {
   const p = new URLSearchParams();
   if (state.region) p.set("region", state.region);
   if (state.selection?.kind === "boundary") p.set("boundary", state.selection.id);
   if (state.start !== null) p.set("start", state.start);
   if (state.end !== null) p.set("end", state.end);
-  history.replaceState(null, "", `${location.pathname}?${p}`);
+  const url = `${location.pathname}?${p}`;
+  if (url === `${location.pathname}${location.search}`) return;
+  if (replace) history.replaceState(null, "", url);
+  else history.pushState(null, "", url);
 }
 
 // ---- selects ----------------------------------------------------------------------------------------------
@@ -70,11 +81,22 @@ function fillYears(select, years, value) {
   select.value = String(value);
 }
 
+/** The period selects show the state's years, and years that would make an empty period are disabled (D11). */
+function syncPeriodSelects() {
+  const start = $("#start-select");
+  const end = $("#end-select");
+  start.value = String(state.start);
+  end.value = String(state.end);
+  for (const o of start.options) o.disabled = Number(o.value) >= state.end;
+  for (const o of end.options) o.disabled = Number(o.value) <= state.start;
+}
+
 function fillBoundaryOptions() {
   const feats = state.boundaries.features;
   $("#search-list").innerHTML = feats
     .map((f) => `<option value="${esc(f.properties.name)} (${esc(f.properties.id)})"></option>`)
     .join("");
+  search = createSearch(feats.map((f) => f.properties));
   $("#compare-boundary").innerHTML =
     `<option value="">same as A</option>` +
     feats
@@ -96,31 +118,56 @@ async function loadRegion(name, wanted = {}) {
   state.start = years.includes(wanted.start) ? wanted.start : ds;
   state.end = years.includes(wanted.end) ? wanted.end : de;
   if (state.start >= state.end) [state.start, state.end] = [ds, de];
+  const differs = (asked, used) => asked !== null && asked !== undefined && asked !== used;
+  let linkNote = null;
+  if (differs(wanted.start, state.start) || differs(wanted.end, state.end)) {
+    // a shared link whose years this region does not have: say so instead of silently showing others (D22)
+    const want = `${wanted.start ?? "?"}–${wanted.end ?? "?"}`;
+    linkNote = new Error(
+      `The link asks for the period ${want}, which ${name} does not have (land-cover years: ${years.join(", ")}; ` +
+        `the first year must come before the second). Showing ${state.start}–${state.end} instead.`,
+    );
+  }
   fillYears($("#start-select"), years, state.start);
   fillYears($("#end-select"), years, state.end);
+  syncPeriodSelects();
   fillYears($("#compare-start"), years, state.start);
   fillYears($("#compare-end"), years, state.end);
 
-  if (info.bounds) {
-    const [w, s, e, n] = info.bounds;
-    map.fitBounds([
-      [s, w],
-      [n, e],
-    ]);
-  }
   tiles?.remove();
   tiles = createTileLayerControl(map, name, info, state.start, state.end, {
     online: navigator.onLine === true,
     overlays: [shadingOverlay],
   });
+  fitRegion();
 
   state.boundaries = await api.boundaries(name);
   drawBoundaries();
   fillBoundaryOptions();
   await refreshSummary();
   renderPlaceholder();
-  if (wanted.boundary) await selectBoundary(wanted.boundary);
-  writeUrl();
+  if (wanted.boundary) await selectBoundary(wanted.boundary, { history: false });
+  if (linkNote) showError(linkNote); // after the selection, which clears older messages
+  writeUrl({ replace: true });
+}
+
+/** Space the map keeps free of the open layer list (top right), so fitting never hides under it (D18). */
+function fitPadding() {
+  const list = tiles?.isOpen?.() ? document.querySelector(".layer-control") : null;
+  return { paddingTopLeft: [50, 20], paddingBottomRight: [list ? list.offsetWidth + 20 : 20, 20] };
+}
+
+function fitRegion() {
+  const b = state.info?.bounds;
+  if (!b) return;
+  const [w, s, e, n] = b;
+  map.fitBounds(
+    [
+      [s, w],
+      [n, e],
+    ],
+    fitPadding(),
+  );
 }
 
 // ---- jurisdictions on the map -----------------------------------------------------------------------------
@@ -206,7 +253,7 @@ function makeFocusable(layer, p) {
   el.addEventListener("keydown", (e) => {
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
-      selectBoundary(String(p.id));
+      selectBoundary(String(p.id), { focus: true });
     }
   });
 }
@@ -215,7 +262,7 @@ function tooltipFor(p) {
   const row = state.summary?.byId.get(String(p.id));
   const v = valueOf(String(p.id));
   const unit = state.perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr";
-  const value = row ? `${(state.perHa ? fmtFluxHa : fmtFlux)(v)} ${unit}` : "no value";
+  const value = row ? `${(state.perHa ? fmtFluxHa : fmtFlux)(v)} ${unit}` : state.summaryLoading ? "computing…" : "no value";
   const partial = isPartial(p.id)
     ? `<br><em class="partial-tip">Partial total: ${esc(row.not_estimated.length)} row(s) not estimated</em>`
     : "";
@@ -232,21 +279,29 @@ function restyle() {
     perHa: state.perHa,
     start: state.start,
     end: state.end,
+    loading: state.summaryLoading,
     partial: (state.summary?.boundaries ?? []).some((b) => b.totals_complete === false),
   });
 }
 
 async function refreshSummary() {
   const { region, start, end } = state;
+  // The old period's shading goes at once: the legend, shading and tooltips never show one period's numbers
+  // under another's label while the new summary computes (D12).
+  state.summary = null;
+  state.summaryLoading = true;
+  restyle();
   try {
     const summary = await api.summary(region, start, end);
     if (region !== state.region || start !== state.start || end !== state.end) return;
     summary.byId = new Map(summary.boundaries.map((b) => [String(b.id), b]));
     state.summary = summary;
   } catch (err) {
+    if (region !== state.region || start !== state.start || end !== state.end) return;
     state.summary = null;
     showError(err);
   }
+  state.summaryLoading = false;
   if (state.summary) {
     state.summary.breaks = breaksFor(state.summary.boundaries.map((b) => (state.perHa ? b.net_t_co2e_per_ha_yr : b.net_t_co2e_per_yr)));
   }
@@ -275,25 +330,12 @@ function renderSummaryTable() {
       ? '<p class="muted partial-footnote">* partial total: some inventory rows could not be estimated (a layer or factor table is missing); open the jurisdiction to see which.</p>'
       : ""
   }`;
-  for (const b of el.querySelectorAll("button[data-id]")) b.addEventListener("click", () => selectBoundary(b.dataset.id));
+  for (const b of el.querySelectorAll("button[data-id]")) {
+    b.addEventListener("click", () => selectBoundary(b.dataset.id, { zoom: true, focus: true }));
+  }
 }
 
 // ---- the report panel ---------------------------------------------------------------------------------------
-function renderPlaceholder() {
-  const el = $("#report");
-  el.dataset.state = "empty";
-  delete el.dataset.boundary;
-  el.innerHTML = `<p class="placeholder">Click a jurisdiction on the map, search one above, or draw your own area to
-    see its greenhouse gas inventory.</p>`;
-}
-
-function renderLoading(label) {
-  const el = $("#report");
-  el.dataset.state = "loading";
-  const title = el.querySelector(".report-title");
-  if (!title) el.innerHTML = `<p class="placeholder">Computing ${esc(label)}…</p>`;
-}
-
 function showReport(report) {
   state.report = report;
   const el = $("#report");
@@ -302,16 +344,16 @@ function showReport(report) {
   let downloads;
   let printHref;
   if (sel.kind === "boundary") {
-    const base = `${sel.id}_${start}_${end}`;
-    downloads = [
-      { format: "csv", label: "CSV", href: api.downloadUrl(region, sel.id, start, end, "csv"), download: `${base}.csv` },
-      { format: "xlsx", label: "XLSX", href: api.downloadUrl(region, sel.id, start, end, "xlsx"), download: `${base}.xlsx` },
-      { format: "json", label: "JSON", href: api.jsonUrl(region, sel.id, start, end), download: `${base}.json` },
-      { format: "geojson", label: "GeoJSON", href: api.downloadUrl(region, sel.id, start, end, "geojson"), download: `${base}.geojson` },
-    ];
+    const base = downloadBase(report.boundary?.id ?? sel.id, report.boundary?.name, start, end);
+    downloads = ["csv", "xlsx", "json", "geojson"].map((format) => ({
+      format,
+      label: format === "geojson" ? "GeoJSON" : format.toUpperCase(),
+      href: api.downloadUrl(region, sel.id, start, end, format),
+      download: `${base}.${format}`,
+    }));
     printHref = `report.html?${new URLSearchParams({ region, boundary: sel.id, start, end })}`;
   } else {
-    const base = `custom_area_${start}_${end}`;
+    const base = downloadBase("custom", sel.name, start, end);
     const blobUrl = (text, type) => URL.createObjectURL(new Blob([text], { type }));
     downloads = [
       { format: "csv", label: "CSV", href: blobUrl(customCsv(report), "text/csv"), download: `${base}.csv` },
@@ -326,50 +368,58 @@ function showReport(report) {
     }
     printHref = `report.html?${new URLSearchParams({ stored: storeReport(report), region })}`;
   }
-  renderReport(el, report, { downloads, printHref, title: sel.kind === "custom" ? sel.name : undefined });
+  el.classList.remove("stale");
+  delete el.dataset.loading;
+  const title = sel.kind === "custom" ? sel.name : undefined;
+  renderReport(el, report, { downloads, printHref, title, perHa: state.perHa });
   el.dataset.state = "ready";
+  el.dataset.perHa = String(state.perHa);
+  const net = report.totals?.net_t_co2e_per_yr;
+  announce(`${title ?? report.boundary?.name ?? "Report"} ${start}–${end}: net ${fmtFlux(net)} t CO₂e per year.`);
   el.dataset.boundary = sel.kind === "boundary" ? sel.id : "custom";
   el.dataset.start = String(report.period?.start ?? start);
   el.dataset.end = String(report.period?.end ?? end);
   $("#compare-result").innerHTML = "";
 }
 
-function geometryOf(g) {
-  if (g.type === "Feature") return g.geometry;
-  if (g.type === "FeatureCollection") {
-    const polys = g.features.flatMap((f) => {
-      const geom = f.geometry;
-      if (!geom) return [];
-      return geom.type === "Polygon" ? [geom.coordinates] : geom.type === "MultiPolygon" ? geom.coordinates : [];
-    });
-    return { type: "MultiPolygon", coordinates: polys };
-  }
-  return g;
-}
-
-async function selectBoundary(id) {
+/** Select a jurisdiction. `zoom`: fit the map to it; `focus`: move keyboard focus to the report's title once
+ * shown (D7: focus was lost to <body>); `history: false` when the address already says it (Back, first load). */
+async function selectBoundary(id, { zoom = false, focus = false, history = true } = {}) {
+  // a link may name the jurisdiction instead of giving its GEOID (?boundary=Alder%20County, D22)
+  const byName = state.boundaries?.features.find((f) => f.properties.name.toLowerCase() === String(id).toLowerCase());
+  if (!layerById.has(String(id)) && byName) id = String(byName.properties.id);
   const layer = layerById.get(String(id));
   if (!layer) {
-    showError(new Error(`unknown jurisdiction '${id}'`));
+    showError(new Error(`There is no jurisdiction “${id}” in ${state.region}. Search by name or GEOID in the panel.`));
     return;
   }
   clearError();
+  $("#search-results").hidden = true;
   state.selection = { kind: "boundary", id: String(id) };
   clearCustom();
   restyle();
   const f = layer.feature.properties;
   $("#search-input").value = `${f.name} (${f.id})`;
-  writeUrl();
-  await loadReport();
+  if (zoom) zoomTo(String(id));
+  if (history) writeUrl();
+  await loadReport({ focus });
 }
 
-async function loadReport() {
+/** After a selection on a small screen the panel is below the map: bring the report into view (D6). */
+function revealReport(focus) {
+  const title = $("#report .report-title");
+  if (focus && title) title.focus({ preventScroll: true });
+  if (window.matchMedia("(max-width: 900px)").matches) $("#report").scrollIntoView({ block: "start" });
+}
+
+async function loadReport({ focus = false } = {}) {
   const sel = state.selection;
   if (!sel) return;
   const token = ++state.token;
   const { region, start, end } = state;
+  const label = sel.kind === "boundary" ? boundaryLabel(sel.id) : sel.name;
   busy(true);
-  renderLoading(sel.kind === "boundary" ? sel.id : sel.name);
+  renderLoading(`${label}, ${start}–${end}`);
   try {
     let report;
     if (sel.kind === "boundary") {
@@ -384,15 +434,24 @@ async function loadReport() {
     }
     if (token !== state.token) return;
     showReport(report);
+    if (sel.kind === "custom" && sel.fit && customLayer?.getBounds().isValid()) {
+      map.fitBounds(customLayer.getBounds(), { maxZoom: 13, ...fitPadding() }); // only once accepted (D3)
+    }
+    revealReport(focus);
   } catch (err) {
     if (token !== state.token) return;
     $("#job-status").textContent = "";
-    if (!$("#report .report-title")) renderPlaceholder();
-    else $("#report").dataset.state = "error";
+    if (sel.kind === "custom") clearCustom(); // the rejected polygon leaves the map with its numbers (D3)
+    renderFailed(label, err);
     showError(err);
   } finally {
     if (token === state.token) busy(false);
   }
+}
+
+function boundaryLabel(id) {
+  const p = layerById.get(String(id))?.feature.properties;
+  return p ? `${p.name} (${p.id})` : String(id);
 }
 
 // ---- your own polygon -----------------------------------------------------------------------------------------
@@ -403,9 +462,9 @@ function clearCustom() {
   }
 }
 
-async function selectCustom({ geojson = null, file = null, name }) {
+async function selectCustom({ geojson = null, file = null, name, fit = false }) {
   clearError();
-  state.selection = { kind: "custom", geojson, file, name };
+  state.selection = { kind: "custom", geojson, file, name, fit };
   restyle();
   writeUrl();
   clearCustom();
@@ -438,6 +497,15 @@ function setupDrawing() {
     removalMode: false,
     rotateMode: false,
   });
+  // Geoman's buttons are links without text: name them for screen readers (audit D24)
+  const names = { polygon: "Draw a polygon", rectangle: "Draw a rectangle" };
+  for (const [shape, label] of Object.entries(names)) {
+    const a = document.querySelector(`.leaflet-pm-icon-${shape}`)?.closest("a");
+    if (a) {
+      a.setAttribute("aria-label", label);
+      a.setAttribute("title", label);
+    }
+  }
   map.on("pm:create", (e) => {
     const geojson = e.layer.toGeoJSON();
     e.layer.remove(); // shown again (styled) by selectCustom
@@ -457,42 +525,34 @@ async function onUpload(input) {
       showError(new Error(`${file.name} is not valid JSON`));
       return;
     }
+    const problem = geojsonProblem(geojson, state.info?.bounds);
+    if (problem) {
+      // projected or swapped coordinates: say which, before the server answers "outside the data" (D14)
+      showError(new Error(`${file.name}: ${problem}`));
+      return;
+    }
   }
-  await selectCustom({ geojson, file, name: file.name });
-  if (customLayer && customLayer.getBounds().isValid()) map.fitBounds(customLayer.getBounds(), { maxZoom: 13 });
+  await selectCustom({ geojson, file, name: featureName(geojson) ?? file.name, fit: true });
 }
 
 // ---- search ------------------------------------------------------------------------------------------------------
 async function onSearch(text) {
   const q = text.trim();
   if (!q) return;
-  const feats = state.boundaries.features.map((f) => f.properties);
-  const m = q.match(/\(([^()]+)\)\s*$/);
-  const lower = q.toLowerCase();
-  const hit =
-    (m && feats.find((p) => String(p.id) === m[1])) ||
-    feats.find((p) => String(p.id) === q) ||
-    feats.find((p) => p.name.toLowerCase() === lower) ||
-    feats.find((p) => p.name.toLowerCase().startsWith(lower));
-  if (hit) {
-    await selectBoundary(String(hit.id));
-    zoomTo(String(hit.id));
+  const found = search.find(q);
+  const list = $("#search-results");
+  if (found.hit) {
+    await selectBoundary(String(found.hit.id), { zoom: true, focus: true });
     return;
   }
-  try {
-    const fc = await api.boundaries(state.region, q);
-    if (fc.features?.length) {
-      await selectBoundary(String(fc.features[0].properties.id));
-      zoomTo(String(fc.features[0].properties.id));
-    } else showError(new Error(`no jurisdiction matches '${q}'`));
-  } catch (err) {
-    showError(err);
-  }
+  renderMatches(list, q, found.matches, (id) => selectBoundary(id, { zoom: true, focus: true }));
+  if (!found.matches.length) showError(new Error(`No jurisdiction matches “${q}”. Try part of the name or the GEOID.`));
+  else clearError();
 }
 
 function zoomTo(id) {
   const layer = layerById.get(id);
-  if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 12, padding: [20, 20] });
+  if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 12, ...fitPadding() });
 }
 
 // ---- comparison ----------------------------------------------------------------------------------------------------
@@ -525,26 +585,92 @@ async function onCompare() {
 }
 
 // ---- period and options ------------------------------------------------------------------------------------------
-async function onPeriodChange() {
+async function onPeriodChange({ history = true } = {}) {
   const start = Number($("#start-select").value);
   const end = Number($("#end-select").value);
   if (start >= end) {
-    showError(new Error(`the start year (${start}) must be before the end year (${end})`));
+    // cannot be picked (the years are disabled), but keep controls and data agreeing if it happens (D11)
+    syncPeriodSelects();
+    showError(new Error(`The first year (${start}) must come before the second (${end}); the period stays ${state.start}–${state.end}.`));
     return;
   }
   clearError();
   state.start = start;
   state.end = end;
+  syncPeriodSelects();
   fillYears($("#compare-start"), state.info.years, start);
   fillYears($("#compare-end"), state.info.years, end);
   tiles?.setPeriod(start, end);
-  writeUrl();
+  if (history) writeUrl();
   await Promise.all([refreshSummary(), loadReport()]);
+}
+
+/** Back/Forward: show what the address says (D22). */
+async function onPopState() {
+  const wanted = readUrl();
+  if (wanted.region && wanted.region !== state.region) {
+    $("#region-select").value = wanted.region;
+    await loadRegion(wanted.region, wanted);
+    return;
+  }
+  const years = state.info?.years ?? [];
+  if (years.includes(wanted.start) && years.includes(wanted.end) && wanted.start < wanted.end &&
+      (wanted.start !== state.start || wanted.end !== state.end)) {
+    $("#start-select").value = String(wanted.start);
+    $("#end-select").value = String(wanted.end);
+    state.selection = wanted.boundary ? { kind: "boundary", id: wanted.boundary } : null;
+    await onPeriodChange({ history: false });
+  }
+  if (wanted.boundary && wanted.boundary !== (state.selection?.kind === "boundary" ? state.selection.id : null)) {
+    await selectBoundary(wanted.boundary, { history: false, zoom: true });
+  } else if (!wanted.boundary && state.selection) {
+    state.selection = null;
+    state.report = null;
+    clearCustom();
+    restyle();
+    renderPlaceholder();
+  }
+}
+
+/** A "whole region" button under the zoom buttons (D20; also the way back after a far-away upload, D3). */
+function homeControl() {
+  const Control = L.Control.extend({
+    options: { position: "topleft" },
+    onAdd() {
+      const div = L.DomUtil.create("div", "leaflet-bar home-control");
+      div.innerHTML = '<a href="#" role="button" class="home-button" title="Zoom to the whole region" aria-label="Zoom to the whole region">⌂</a>';
+      L.DomEvent.disableClickPropagation(div);
+      div.querySelector("a").addEventListener("click", (e) => {
+        e.preventDefault();
+        fitRegion();
+      });
+      return div;
+    },
+  });
+  return new Control();
+}
+
+/** A county the server just prepared: list the regions again and open it for its years. */
+async function openPrepared(region, start, end) {
+  const regions = await api.regions();
+  $("#region-select").innerHTML = regions
+    .map((r) => `<option value="${esc(r.name)}">${esc(r.name)}${r.synthetic ? " (SYNTHETIC)" : ""}</option>`)
+    .join("");
+  $("#region-select").value = region;
+  busy(true);
+  try {
+    await loadRegion(region, { start, end });
+  } finally {
+    busy(false);
+  }
 }
 
 // ---- start ------------------------------------------------------------------------------------------------------------
 async function main() {
-  map = L.map("map", { zoomSnap: 0.25, minZoom: 3, keyboard: true, attributionControl: true });
+  map = L.map("map", { zoomSnap: 0.25, minZoom: 3, maxZoom: MAX_ZOOM, keyboard: true, attributionControl: true });
+  window.learnMap = map; // for the browser tests and the console
+  L.control.scale({ position: "bottomright" }).addTo(map); // D20
+  homeControl().addTo(map);
   map.createPane("boundaries").style.zIndex = 450;
   map.createPane("custom").style.zIndex = 460; // your own polygon, above the shading
   map.getPane("custom").style.pointerEvents = "none";
@@ -553,6 +679,10 @@ async function main() {
   setupDrawing();
 
   $("#alert-close").addEventListener("click", clearError);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !$("#alert").hidden) clearError(); // D11
+  });
+  window.addEventListener("popstate", () => onPopState().catch(showError));
   $("#controls").addEventListener("submit", (e) => e.preventDefault());
   $("#start-select").addEventListener("change", onPeriodChange);
   $("#end-select").addEventListener("change", onPeriodChange);
@@ -562,6 +692,7 @@ async function main() {
       state.summary.breaks = breaksFor(state.summary.boundaries.map((b) => (state.perHa ? b.net_t_co2e_per_ha_yr : b.net_t_co2e_per_yr)));
     }
     restyle();
+    if (state.report && $("#report").dataset.state === "ready") showReport(state.report); // the panel too (D10)
   });
   $("#region-select").addEventListener("change", async (e) => {
     busy(true);
@@ -598,6 +729,7 @@ async function main() {
     const name = regions.some((r) => r.name === wanted.region) ? wanted.region : regions[0].name;
     $("#region-select").value = name;
     await loadRegion(name, wanted);
+    await setupCountyPicker({ onReady: openPrepared, showError });
   } catch (err) {
     showError(err);
   } finally {

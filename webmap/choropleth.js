@@ -46,7 +46,13 @@ export function legendControl() {
     },
   });
   const control = new Control();
-  control.update = ({ breaks, perHa, start, end, partial = false }) => {
+  control.update = ({ breaks, perHa, start, end, partial = false, loading = false }) => {
+    if (loading) {
+      // a new period computing: its years, no colours of the old one (audit D12)
+      control.getContainer().innerHTML = `<div class="legend-title">Net flux ${esc(start)}–${esc(end)}<br>
+        <small class="legend-computing"><span class="spinner" aria-hidden="true"></span> computing…</small></div>`;
+      return;
+    }
     const d = perHa ? 2 : 0;
     const [t1, t2] = breaks;
     const rows = [

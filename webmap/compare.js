@@ -1,8 +1,11 @@
 // Side-by-side comparison of two reports (two periods and/or two jurisdictions): a small table A | B | B − A.
 
-import { esc, fmtArea, fmtFlux, fmtFluxHa, numCell } from "./format.js";
+import { esc, fmtArea, fmtFlux, fmtFluxHa, fmtPct, numCell } from "./format.js";
 
 const diff = (a, b) => (a === null || a === undefined || b === null || b === undefined ? null : b - a);
+/** (B − A) / |A| in %, null when A is 0 or unknown (audit D25). */
+const pctChange = (a, b) => (diff(a, b) === null || !a ? null : (100 * (b - a)) / Math.abs(a));
+const fmtChange = (v) => (v === null || v === undefined ? "—" : `${v > 0 ? "+" : ""}${fmtPct(v)}`);
 const perHa = (r) => (r.boundary?.area_ha ? r.totals?.net_t_co2e_per_yr / r.boundary.area_ha : null);
 
 export function compareTable(a, b, { nameA, nameB } = {}) {
@@ -32,11 +35,13 @@ export function compareTable(a, b, { nameA, nameB } = {}) {
     : "";
   return `${note}<table class="data compare" aria-label="Comparison of A and B">
     <thead><tr><th scope="col"></th><th scope="col">A: ${label(a, nameA)}</th><th scope="col">B: ${label(b, nameB)}</th>
-      <th scope="col">B − A</th></tr></thead>
+      <th scope="col">B − A</th><th scope="col">Change</th></tr></thead>
     <tbody>${rows
       .map(
         ([name, va, vb, f]) =>
-          `<tr><th scope="row">${esc(name)}</th>${numCell(va, f)}${numCell(vb, f)}${numCell(diff(va, vb), f)}</tr>`,
+          `<tr><th scope="row">${esc(name)}</th>${numCell(va, f)}${numCell(vb, f)}${numCell(diff(va, vb), f)}${numCell(pctChange(va, vb), fmtChange)}</tr>`,
       )
-      .join("")}</tbody></table>`;
+      .join("")}</tbody></table>
+    <p class="muted sign-note">Removals and sinks are negative: a positive B − A on a removal or a net sink means
+      <em>less</em> CO₂ taken up in B; change in % is relative to |A|.</p>`;
 }

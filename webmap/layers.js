@@ -6,6 +6,20 @@ import { esc } from "./format.js";
 
 let uid = 0;
 
+/** 30 m pixels: at zoom 16 one is ~12 screen pixels; closer shows nothing more (audit D20). */
+export const MAX_ZOOM = 16;
+
+/**
+ * A tile layer that always asks the server for an integer zoom. The map zooms in quarter steps (zoomSnap 0.25), and
+ * Leaflet 1.9.4's GridLayer.redraw() — run by setUrl() on a period change — took the map's unrounded zoom as the
+ * tile zoom, so tiles were asked at e.g. z=10.25 and the server answered 422 (audit D1).
+ */
+export const IntegerZoomTileLayer = L.TileLayer.extend({
+  _clampZoom(zoom) {
+    return L.TileLayer.prototype._clampZoom.call(this, Math.round(zoom));
+  },
+});
+
 /** The layers to offer for a region: land cover twice (start and end year), other year layers once. */
 function entriesFor(info) {
   const entries = [];
@@ -71,11 +85,15 @@ export function createTileLayerControl(map, region, info, start, end, { online =
     options: { position: "topright" },
     onAdd() {
       const div = L.DomUtil.create("div", "leaflet-bar layer-control");
-      // open on a laptop screen and wider; a tap away on small screens
-      const open = window.innerWidth >= 1000 ? " open" : "";
+      // open only on wide screens, where it leaves most of the map free (audit D18); a click away elsewhere
+      const open = window.innerWidth >= 1600 ? " open" : "";
       div.innerHTML = `<details${open}><summary>Map layers</summary><div class="layer-entries"></div></details>`;
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
+      // never taller than the map, whatever the screen (audit D6): it scrolls inside instead
+      const fit = () => (div.style.maxHeight = `${Math.max(120, map.getSize().y - 70)}px`);
+      fit();
+      map.on("resize", fit);
       return div;
     },
   });
@@ -110,6 +128,7 @@ export function createTileLayerControl(map, region, info, start, end, { online =
     if (on && !tileLayer.show) tileLayer.addTo(map);
     return row;
   };
+  const details = control.getContainer().querySelector("details");
 
   for (const o of overlays) addEntry(o.key, o.title, o, o.legend, o.on);
 
@@ -146,11 +165,11 @@ export function createTileLayerControl(map, region, info, start, end, { online =
   entries.forEach((entry, i) => {
     const params = paramsFor(entry, info, start, end);
     const key = `${entry.layer.id}:${entry.which}`;
-    const tileLayer = L.tileLayer(api.tileUrl(region, entry.layer.id, params), {
-      opacity: entry.defaultOn ? 0.6 : 0.85,
+    const tileLayer = new IntegerZoomTileLayer(api.tileUrl(region, entry.layer.id, params), {
+      opacity: 0.75, // one default for every layer: year 1 and year 2 look alike where nothing changed (D18)
       zIndex: 10 + i,
       bounds: bounds || undefined,
-      maxZoom: 18,
+      maxZoom: MAX_ZOOM,
       className: `tiles-${entry.layer.id}`,
       attribution: i === 0 ? "LEARN Navigator data layers" : undefined,
     });
@@ -162,6 +181,9 @@ export function createTileLayerControl(map, region, info, start, end, { online =
 
   return {
     layers,
+    /** True while the layer list is open (it covers the top right of the map). */
+    isOpen: () => details.open,
+    onToggle: (fn) => details.addEventListener("toggle", fn),
     setPeriod(newStart, newEnd) {
       for (const { entry, row } of rows) {
         const params = paramsFor(entry, info, newStart, newEnd);

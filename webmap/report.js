@@ -3,7 +3,8 @@
 // bar chart, the land-use change matrix, tree canopy, warnings, provenance.
 // Shared by the map's side panel (app.js) and the printable page (report-page.js).
 
-import { esc, fmtArea, fmtFlux, fmtPct, numCell } from "./format.js";
+import { infoButton, plainSentence } from "./explain.js";
+import { esc, fmtArea, fmtFlux, fmtFluxHa, fmtPct, numCell } from "./format.js";
 
 /** NLCD class names (legend of the National Land Cover Database) and LEARN's roll-up to IPCC categories. */
 export const NLCD = {
@@ -34,18 +35,37 @@ const charts = new WeakMap();
 
 export const COLORS = { emissions: "#b2182b", removals: "#1b7837" };
 
-function cards(totals) {
+/** Flux values as shown: t CO2e/yr, or per hectare of the whole area (`perHa`: the area in ha) — rows then add
+ * up to the per-hectare total (audit D10). */
+function scaleOf(perHaArea) {
+  if (!perHaArea) return { value: (v) => v, fmt: fmtFlux, unit: "t CO<sub>2</sub>e/yr" };
+  return {
+    value: (v) => (v === null || v === undefined ? v : v / perHaArea),
+    fmt: fmtFluxHa,
+    unit: "t CO<sub>2</sub>e/ha/yr",
+  };
+}
+
+function cards(totals, scale) {
   const t = totals || {};
   const card = (metric, label, value, hint) => `
     <div class="card card-${metric}" data-metric="${metric}">
       <div class="card-label">${label}</div>
-      <div class="card-value" data-value="${esc(value ?? "")}">${esc(fmtFlux(value))}</div>
+      <div class="card-value" data-value="${esc(scale.value(value) ?? "")}">${esc(scale.fmt(scale.value(value)))}</div>
       <div class="card-unit">${hint}</div>
     </div>`;
+  const lo = scale.value(t.net_p05_t_co2e_per_yr);
+  const hi = scale.value(t.net_p95_t_co2e_per_yr);
+  // The 90 % interval from the factors' standard errors (totals.uncertainty), when the factor table has them.
+  const interval =
+    lo === null || lo === undefined
+      ? ""
+      : `<div class="card-interval" data-p05="${esc(lo)}" data-p95="${esc(hi)}"
+          title="${esc(t.uncertainty?.method ?? "")}">90 %: ${esc(scale.fmt(lo))} to ${esc(scale.fmt(hi))}</div>`;
   return `<div class="cards" role="group" aria-label="Headline totals">
-    ${card("emissions", "Gross emissions", t.gross_emissions_t_co2e_per_yr, "t CO<sub>2</sub>e/yr")}
-    ${card("removals", "Gross removals", t.gross_removals_t_co2e_per_yr, "t CO<sub>2</sub>e/yr")}
-    ${card("net", "Net flux", t.net_t_co2e_per_yr, "t CO<sub>2</sub>e/yr (− = sink)")}
+    ${card("emissions", "Gross emissions", t.gross_emissions_t_co2e_per_yr, scale.unit)}
+    ${card("removals", "Gross removals", t.gross_removals_t_co2e_per_yr, scale.unit)}
+    ${card("net", "Net flux", t.net_t_co2e_per_yr, `${scale.unit} (− = sink)${interval}`)}
   </div>`;
 }
 
@@ -68,7 +88,8 @@ function partialNote(totals) {
 /** A severity class of Harvest/Other, named as the Python reports name it (learn/report/labels.py). */
 export const severityLabel = (s) => `of which severity ${s.severity} (${s.canopy_loss_points} points canopy loss)`;
 
-function inventoryTable(rows, severity) {
+function inventoryTable(rows, severity, scale) {
+  const cell = (v) => numCell(scale.value(v), scale.fmt);
   // LEARN's layout: a header row per category, then its rows; the Total row last. Harvest/Other is followed by
   // its severity classes ("of which" rows, class "breakdown"): part of that row, never added to a total.
   let body = "";
@@ -76,37 +97,37 @@ function inventoryTable(rows, severity) {
   for (const r of rows || []) {
     const total = r.category === "Total";
     if (!total && r.category !== category) {
-      body += `<tr class="group"><th scope="colgroup" colspan="5">${esc(r.category)}</th></tr>`;
+      body += `<tr class="group"><th scope="colgroup" colspan="5">${esc(r.category)} ${infoButton(r.category)}</th></tr>`;
     }
     category = r.category;
     body += `<tr class="${total ? "total" : ""}"><th scope="row">${esc(total ? "Total" : r.type)}</th>
-      ${numCell(r.area_ha, fmtArea)}${numCell(r.emissions_t_co2e_per_yr)}
-      ${numCell(r.removals_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_yr)}</tr>`;
+      ${numCell(r.area_ha, fmtArea)}${cell(r.emissions_t_co2e_per_yr)}
+      ${cell(r.removals_t_co2e_per_yr)}${cell(r.net_t_co2e_per_yr)}</tr>`;
     if (r.category === "Forest Remaining Forest" && r.type === "Harvest/Other") {
       for (const s of severity || []) {
         body += `<tr class="breakdown" data-severity="${esc(s.severity)}"><th scope="row">${esc(severityLabel(s))}</th>
-          ${numCell(s.area_ha, fmtArea)}${numCell(s.emissions_t_co2e_per_yr)}<td></td><td></td></tr>`;
+          ${numCell(s.area_ha, fmtArea)}${cell(s.emissions_t_co2e_per_yr)}<td></td><td></td></tr>`;
       }
     }
   }
   return `<table class="data inventory" aria-label="GHG inventory">
-    <caption>GHG inventory (t CO<sub>2</sub>e/yr; emissions +, removals −)</caption>
+    <caption>GHG inventory (${scale.unit}; emissions +, removals −)</caption>
     <thead><tr><th scope="col">Category / type</th><th scope="col">Area (ha)</th>
       <th scope="col">Emissions</th><th scope="col">Removals</th><th scope="col">Net</th></tr></thead>
     <tbody>${body}</tbody></table>`;
 }
 
-function ipccTable(rows) {
+function ipccTable(rows, scale) {
   if (!rows || !rows.length) return "";
   const body = rows
     .map(
-      (r) => `<tr class="${r.category === "Total" ? "total" : ""}"><th scope="row">${esc(r.category)}</th>
-        ${numCell(r.net_t_co2e_per_yr)}</tr>`,
+      (r) => `<tr class="${r.category === "Total" ? "total" : ""}"><th scope="row">${esc(r.category)} ${r.category === "Total" ? "" : infoButton(r.category)}</th>
+        ${numCell(scale.value(r.net_t_co2e_per_yr), scale.fmt)}</tr>`,
     )
     .join("");
   return `<table class="data ipcc" aria-label="IPCC summary">
     <caption>IPCC summary</caption>
-    <thead><tr><th scope="col">Category</th><th scope="col">Net (t CO<sub>2</sub>e/yr)</th></tr></thead>
+    <thead><tr><th scope="col">Category</th><th scope="col">Net (${scale.unit})</th></tr></thead>
     <tbody>${body}</tbody></table>`;
 }
 
@@ -210,7 +231,8 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
   const chart = new Chart(canvas, {
     type: "bar",
     data: {
-      labels: rows.map((r) => r.type),
+      // long row names on two lines ("Reforestation" / "(Non-Forest to Forest)"): never cut on a phone (D6)
+      labels: rows.map((r) => (r.type.length > 16 ? r.type.split(/ (?=\()/) : r.type)),
       datasets: [
         {
           label: "Emissions",
@@ -237,7 +259,7 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
         legend: { position: "bottom" },
         tooltip: {
           callbacks: {
-            title: (items) => (items.length ? `${rows[items[0].dataIndex].category} — ${items[0].label}` : ""),
+            title: (items) => (items.length ? `${rows[items[0].dataIndex].category} — ${rows[items[0].dataIndex].type}` : ""),
             label: (item) => `${item.dataset.label}: ${fmtFlux(item.raw)} t CO₂e/yr`,
           },
         },
@@ -250,10 +272,11 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
 
 /**
  * Render `report` into `el`. Options: `downloads` [{label, href, download}] links, `printHref`, `open` (expand
- * collapsible sections, for print), `title` override.
+ * collapsible sections, for print), `title` override, `perHa` (fluxes per hectare of the area).
  */
 export function renderReport(el, report, options = {}) {
   const b = report.boundary || {};
+  const scale = scaleOf(options.perHa ? b.area_ha : null);
   const p = report.period || {};
   const synthetic = report.provenance?.synthetic;
   const links = (options.downloads || [])
@@ -265,20 +288,21 @@ export function renderReport(el, report, options = {}) {
   const open = options.open ? " open" : "";
   el.innerHTML = `
     <header class="report-head">
-      <h2 class="report-title">${esc(options.title ?? b.name ?? b.id ?? "Report")}</h2>
+      <h2 class="report-title" tabindex="-1">${esc(options.title ?? b.name ?? b.id ?? "Report")}</h2>
       <p class="meta">${b.id ? `ID <span class="boundary-id">${esc(b.id)}</span> · ` : ""}${esc(fmtArea(b.area_ha))} ha ·
         <span class="period">${esc(p.start)}–${esc(p.end)}</span> (${esc(p.years)} years)${synthetic ? ' · <strong class="synthetic-tag">SYNTHETIC data</strong>' : ""}</p>
     </header>
-    ${cards(report.totals)}
+    ${cards(report.totals, scale)}
     ${partialNote(report.totals)}
+    ${plainSentence(report, { title: options.title })}
     ${warningsList(report.warnings)}
     ${links || print ? `<nav class="downloads" aria-label="Downloads">${links}${print}</nav>` : ""}
-    <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory, report.harvest_by_severity)}</section>
+    <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory, report.harvest_by_severity, scale)}</section>
     <section class="chart-box" aria-label="Emissions and removals by row">
       <h3>Emissions and removals by row</h3>
       <div class="chart-wrap"><canvas role="img" aria-label="Bar chart of emissions and removals by inventory row"></canvas></div>
     </section>
-    <section aria-label="IPCC summary">${ipccTable(report.ipcc_summary)}</section>
+    <section aria-label="IPCC summary">${ipccTable(report.ipcc_summary, scale)}</section>
     <details class="matrix-box"${open}><summary>Land-use change matrix</summary>
       <label class="inline"><input type="checkbox" class="matrix-detail"> NLCD classes (instead of IPCC categories)</label>
       <div class="matrix-holder">${matrixTable(report.change_matrix, p, false)}</div>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,18 @@ def inventory(
     return Response(_report(service, region, boundary, period, options).json, media_type="application/json")
 
 
+def download_name(report: Report, ext: str) -> str:
+    """``learn_<id>_<name>_<start>_<end>.<ext>``, the name in ASCII (a header's file name), left out when it is
+    the id; the web map names its links the same way."""
+    parts = [safe_name(report.boundary.id)]
+    name = re.sub(r"[^A-Za-z0-9.-]+", "_", report.boundary.name or "").strip("_.")[:60]
+    if name and name != parts[0]:
+        parts.append(name)
+    return f"learn_{'_'.join(parts)}_{report.period.start}_{report.period.end}.{ext}"
+
+
 def _attachment(report: Report, ext: str) -> dict[str, str]:
-    name = f"learn_{safe_name(report.boundary.id)}_{report.period.start}_{report.period.end}.{ext}"
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
+    return {"Content-Disposition": f'attachment; filename="{download_name(report, ext)}"'}
 
 
 @router.get("/api/regions/{region}/inventory.json", response_model=Report, response_class=Response)

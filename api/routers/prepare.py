@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from api.deps import ServiceDep
 from api.errors import COMMON_ERRORS, error_responses
-from api.models import CountyInfo, PrepareRequest, PrepareStatus
+from api.models import CountyInfo, PrepareInfo, PrepareRequest, PrepareStatus
 from api.prepare import CountyPreparer, Prepared, county_region_name
 from api.tasks import Job
 from learn.sources.census import conus_counties
@@ -47,6 +47,17 @@ def _status(
         error=job.error,
         **common,
     )
+
+
+@router.get("/api/prepare", response_model=PrepareInfo)
+def prepare_info(service: ServiceDep) -> PrepareInfo:
+    """Whether counties can be prepared here, and for which years (the map offers these)."""
+    preparer = service.preparer
+    years = preparer.years()
+    enabled = preparer.jobs.max_pending > 0 and bool(years)
+    start = 2011 if 2011 in years else (years[0] if years else None)
+    end = 2019 if 2019 in years else (years[-1] if years else None)
+    return PrepareInfo(enabled=enabled, years=years, default_start=start, default_end=end)
 
 
 @router.post(

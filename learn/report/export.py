@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from learn.errors import LearnError
-from learn.report.csv_tables import learn_csv
+from learn.report.csv_tables import CSV_FLOAT_FORMAT, learn_csv
 from learn.report.frames import inventory_frame
 from learn.report.models import Report
 from learn.report.xlsx import write_xlsx
@@ -30,7 +30,7 @@ _WRITERS: dict[str, Callable[[Report, Path], None]] = {
     "json": lambda r, p: write_text_atomic(p, r.to_json()),
     "csv": lambda r, p: write_text_atomic(p, learn_csv(r)),
     "tidy-csv": lambda r, p: write_text_atomic(
-        p, inventory_frame(r).to_csv(index=False, lineterminator="\n")
+        p, inventory_frame(r).to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
     ),
     "xlsx": write_xlsx,
     "html": _write_html,

@@ -80,20 +80,57 @@ CANOPY_PALETTE: Final = palette(
         for v in range(1, 101)
     }
 )
-#: Canopy change, index = change in percentage points + 100: loss red, gain green, more opaque when larger.
+#: Canopy change in percentage points is drawn at index change + CANOPY_CHANGE_OFFSET (1–201): index 0 stays
+#: "no data" (transparent), as in every other palette, and 101 is "no change" (transparent too). Loss is red,
+#: gain green; small changes are faint (alpha 24 at ±1 point) and opaque from ±30 points, so the ±1–3 point
+#: noise of canopy products does not paint a whole region "gain".
+CANOPY_CHANGE_OFFSET: Final = 101
 CANOPY_CHANGE_PALETTE: Final = palette(
     {
-        100 + sign * d: ((215, 25, 28) if sign < 0 else (26, 150, 65)) + (min(255, 80 + 4 * d),)
+        CANOPY_CHANGE_OFFSET + sign * d: ((215, 25, 28) if sign < 0 else (26, 150, 65))
+        + (min(255, 16 + 8 * d),)
         for d in range(1, 101)
         for sign in (-1, 1)
     }
 )
+
+
+def canopy_change_index(
+    change_points: npt.NDArray[np.integer], valid: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.uint8]:
+    """Palette indices of a canopy change (percentage points, −100…100): 0 where invalid or unchanged."""
+    index = np.asarray(change_points, np.int16) + CANOPY_CHANGE_OFFSET
+    return np.where(valid & (change_points != 0), index, 0).astype(np.uint8)
+
+
+def _over_white(color: npt.NDArray[np.uint8]) -> str:
+    """The colour a palette entry shows over white (legend swatches are opaque)."""
+    a = int(color[3]) / 255
+    return hex_color(tuple(round(a * int(c) + (1 - a) * 255) for c in color[:3]))
+
+
 CANOPY: Final[tuple[LegendEntry, ...]] = tuple(
     (v, hex_color(CANOPY_PALETTE[v]), f"{v} %") for v in (10, 40, 70, 100)
 )
+#: Canopy change legend: an intensity scale (as drawn over white), with "no change" transparent.
 CANOPY_CHANGE: Final[tuple[LegendEntry, ...]] = (
-    (-1, "#d7191c", "canopy loss"),
-    (1, "#1a9641", "canopy gain"),
+    *(
+        (
+            -d,
+            _over_white(CANOPY_CHANGE_PALETTE[CANOPY_CHANGE_OFFSET - d]),
+            f"loss {'≥ ' if d == 30 else ''}{d} points",
+        )
+        for d in (30, 10, 3)
+    ),
+    (0, "#ffffff", "no change (not drawn)"),
+    *(
+        (
+            d,
+            _over_white(CANOPY_CHANGE_PALETTE[CANOPY_CHANGE_OFFSET + d]),
+            f"gain {'≥ ' if d == 30 else ''}{d} points",
+        )
+        for d in (3, 10, 30)
+    ),
 )
 
 # NLCD code → forest-change code of a (start, end) pixel pair, via the IPCC category (LEARN's roll-up).

@@ -136,3 +136,18 @@ def read_onto_grid(
             hint="the connection dropped or the server refused a range request; run the same command again "
             "(finished layers are kept)",
         ) from None
+
+
+#: Nodata of a continuous layer read from a source stored as scaled integers (its values are float32 then).
+UNSCALED_NODATA = -9999.0
+
+
+def unscaled(
+    array: npt.NDArray[Any], nodata: float | None, scale: float, offset: float
+) -> tuple[npt.NDArray[np.float32], float]:
+    """The values of a source stored as scaled integers (GDAL scale/offset metadata, e.g. a region written by
+    ``learn demo``): float32 = raw × scale + offset, its nodata → :data:`UNSCALED_NODATA`."""
+    values = array.astype(np.float32) * np.float32(scale) + np.float32(offset)
+    if nodata is not None:
+        values[array == nodata] = UNSCALED_NODATA
+    return values, UNSCALED_NODATA

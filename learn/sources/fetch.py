@@ -44,7 +44,7 @@ from learn.sources.census import (
     place,
     states_overlapping,
 )
-from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds
+from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, unscaled
 from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
 from learn.sources.fetch_plan import plan_layers
@@ -232,6 +232,8 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
                 )
                 if s.protocol in _SERVICES:
                     how = s.protocol  # the service's answer was already on the grid
+                if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
+                    array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
                 read.append((array, fill))
             if p.parts:  # a carbon layer: the sum of its pools
                 array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
