@@ -7,6 +7,7 @@ with a jurisdiction selected is also written to ``docs/screenshot.png``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -76,17 +77,25 @@ def flux(value: float) -> str:
 PARTIAL_REGION = "demo_no_carbon"
 
 
+def demo_region_absolute(demo_catalog: Path) -> dict[str, Any]:
+    """The demo region's catalog entry with its paths made absolute (usable from any catalog)."""
+    import yaml
+
+    demo = yaml.safe_load(demo_catalog.read_text())["regions"]["demo"]
+    absolute = lambda p: str((demo_catalog.parent / p).resolve())  # noqa: E731
+    demo["layers"] = {k: {**v, "path": absolute(v["path"])} for k, v in demo["layers"].items()}
+    demo["boundaries"]["path"] = absolute(demo["boundaries"]["path"])
+    demo["factors"] = {k: absolute(v) for k, v in demo["factors"].items()}
+    return demo
+
+
 def catalog_with_partial_region(demo_catalog: Path, dest: Path) -> Path:
     """The demo catalog (paths made absolute) plus :data:`PARTIAL_REGION`: the same files, carbon layers
     left out."""
     import yaml
 
     doc = yaml.safe_load(demo_catalog.read_text())
-    absolute = lambda p: str((demo_catalog.parent / p).resolve())  # noqa: E731
-    demo = doc["regions"]["demo"]
-    demo["layers"] = {k: {**v, "path": absolute(v["path"])} for k, v in demo["layers"].items()}
-    demo["boundaries"]["path"] = absolute(demo["boundaries"]["path"])
-    demo["factors"] = {k: absolute(v) for k, v in demo["factors"].items()}
+    demo = doc["regions"]["demo"] = demo_region_absolute(demo_catalog)
     doc["regions"][PARTIAL_REGION] = {
         **demo,
         "description": demo["description"] + " Without carbon pools (test of partial totals).",
@@ -97,16 +106,14 @@ def catalog_with_partial_region(demo_catalog: Path, dest: Path) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def server(demo_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(catalog: Path, log_path: Path) -> Iterator[str]:
+    """``learn serve`` on ``catalog`` on a free port, until the block ends; yields its base URL."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (installs Debian's chromium)")
     if not (REPO / "webmap" / "node_modules" / "leaflet" / "dist" / "leaflet.js").exists():
         pytest.fail("webmap/node_modules is missing: run `make webmap-deps` (npm ci in webmap/)")
     port = free_port()
-    folder = tmp_path_factory.mktemp("serve")
-    catalog = catalog_with_partial_region(demo_catalog, folder)
-    log_path = folder / "serve.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(serve_command(catalog, port), stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
@@ -120,12 +127,21 @@ def server(demo_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 proc.kill()
                 pytest.fail(f"`learn serve` did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
             time.sleep(0.2)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(demo_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("serve")
+    with serving(catalog_with_partial_region(demo_catalog, folder), folder / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,14 @@ presses Prepare, watches the steps, and the county opens like any other region.
 
 from __future__ import annotations
 
-import subprocess
 import time
-import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from test_browser import CHROMIUM, CHROMIUM_ARGS, REPO, VIEWPORT, free_port, get, serve_command
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving
 from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
@@ -26,38 +24,12 @@ pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures n
 @pytest.fixture
 def county_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
     sources = yaml.safe_load(_catalog_copy(tmp_path / "sources", f"{server[0].url}/prepare").read_text())
-    doc = yaml.safe_load(demo_catalog.read_text())
-    absolute = lambda p: str((demo_catalog.parent / p).resolve())  # noqa: E731
-    demo = doc["regions"]["demo"]
-    demo["layers"] = {k: {**v, "path": absolute(v["path"])} for k, v in demo["layers"].items()}
-    demo["boundaries"]["path"] = absolute(demo["boundaries"]["path"])
-    demo["factors"] = {k: absolute(v) for k, v in demo["factors"].items()}
     cat = tmp_path / "serve" / "catalog.yaml"
     cat.parent.mkdir()
-    cat.write_text(
-        yaml.safe_dump({"datasets": sources["datasets"], "regions": {"demo": demo}}, sort_keys=False)
-    )
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(serve_command(cat, port), stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            get(base, "/api/health")
-            break
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"`learn serve` did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    doc = {"datasets": sources["datasets"], "regions": {"demo": demo_region_absolute(demo_catalog)}}
+    cat.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with serving(cat, tmp_path / "serve.log") as base:
+        yield base
 
 
 def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
