@@ -507,3 +507,26 @@ def test_server_errors_are_shown(page, tmp_path):
     assert "outside" in page.locator("#alert-text").text_content().lower()
     # the browser logs the failed request itself; that one is expected
     page.errors[:] = [e for e in page.errors if "Failed to load resource" not in e]
+
+
+def test_all_jurisdictions_table_sorts_by_every_column_and_downloads(page, server, tmp_path):
+    open_map(page)
+    page.wait_for_selector(".leaflet-boundaries-pane path")
+    summary = get(server, f"/api/regions/{REGION}/summary", start=2011, end=2019)["boundaries"]
+    page.locator("summary", has_text="All jurisdictions").click()
+    first = lambda: page.locator("#summary-table tbody tr th").first.text_content()  # noqa: E731
+    by_net = sorted(summary, key=lambda b: b["net_t_co2e_per_yr"])
+    assert first() == by_net[0]["name"]  # largest sink first
+    page.click("#summary-table button[data-sort=net_t_co2e_per_yr]")  # again: reversed
+    assert first() == by_net[-1]["name"]
+    expect(page.locator("#summary-table th[aria-sort=descending]")).to_have_count(1)
+    page.click("#summary-table button[data-sort=area_ha]")
+    assert first() == min(summary, key=lambda b: b["area_ha"])["name"]
+    page.click("#summary-table button[data-sort=name]")
+    assert first() == sorted(b["name"] for b in summary)[0]
+    with page.expect_download() as dl:
+        page.click("#summary-csv")
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    assert dl.value.suggested_filename == "learn_demo_all_jurisdictions_2011_2019.csv"
+    assert len(path.read_text().splitlines()) == len(summary) + 1

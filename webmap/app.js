@@ -309,21 +309,48 @@ async function refreshSummary() {
   renderSummaryTable();
 }
 
+/** The all-jurisdictions table, sortable by every column (click a header; again to reverse), with downloads. */
+const SUMMARY_COLUMNS = [
+  ["name", "Jurisdiction", (r) => r.name],
+  ["kind", "Kind", (r) => r.kind ?? ""],
+  ["area_ha", "Area (ha)", (r) => r.area_ha],
+  ["net_t_co2e_per_yr", "Net (t CO₂e/yr)", (r) => r.net_t_co2e_per_yr],
+  ["net_t_co2e_per_ha_yr", "Net (t CO₂e/ha/yr)", (r) => r.net_t_co2e_per_ha_yr],
+];
+const summarySort = { key: "net_t_co2e_per_yr", dir: 1 };
+
 function renderSummaryTable() {
   const el = $("#summary-table");
   if (!state.summary) {
     el.innerHTML = '<p class="muted">No summary for this period.</p>';
     return;
   }
-  const rows = [...state.summary.boundaries].sort((a, b) => (a.net_t_co2e_per_yr ?? 0) - (b.net_t_co2e_per_yr ?? 0));
-  el.innerHTML = `<table class="data summary" aria-label="Net flux of every jurisdiction">
+  const [, , valueOf] = SUMMARY_COLUMNS.find(([k]) => k === summarySort.key);
+  const rows = [...state.summary.boundaries].sort((a, b) => {
+    const va = valueOf(a);
+    const vb = valueOf(b);
+    const cmp = typeof va === "string" ? va.localeCompare(vb) : (va ?? -Infinity) - (vb ?? -Infinity);
+    return cmp * summarySort.dir;
+  });
+  const q = `start=${encodeURIComponent(state.start)}&end=${encodeURIComponent(state.end)}`;
+  const base = `api/regions/${encodeURIComponent(state.region)}/summary`;
+  const head = SUMMARY_COLUMNS.map(([key, label]) => {
+    const sorted = key === summarySort.key;
+    const aria = sorted ? (summarySort.dir > 0 ? "ascending" : "descending") : "none";
+    return `<th scope="col" aria-sort="${aria}"><button type="button" class="link sort" data-sort="${key}">${label}${
+      sorted ? (summarySort.dir > 0 ? " ▲" : " ▼") : ""
+    }</button></th>`;
+  }).join("");
+  el.innerHTML = `<p class="downloads">Download this table:
+      <a id="summary-csv" href="${base}.csv?${q}" download>CSV</a> ·
+      <a id="summary-xlsx" href="${base}.xlsx?${q}" download>Excel</a></p>
+    <table class="data summary" aria-label="Net flux of every jurisdiction">
     <caption>Net flux ${esc(state.start)}–${esc(state.end)}</caption>
-    <thead><tr><th scope="col">Jurisdiction</th><th scope="col">Kind</th><th scope="col">Net (t CO₂e/yr)</th>
-      <th scope="col">Net (t CO₂e/ha/yr)</th></tr></thead>
+    <thead><tr>${head}</tr></thead>
     <tbody>${rows
       .map(
         (r) => `<tr><th scope="row"><button type="button" class="link" data-id="${esc(r.id)}">${esc(r.name)}</button></th>
-          <td>${esc(r.kind ?? "")}${r.totals_complete === false ? PARTIAL_FLAG : ""}</td>${numCell(r.net_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_ha_yr, fmtFluxHa)}</tr>`,
+          <td>${esc(r.kind ?? "")}${r.totals_complete === false ? PARTIAL_FLAG : ""}</td>${numCell(r.area_ha)}${numCell(r.net_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_ha_yr, fmtFluxHa)}</tr>`,
       )
       .join("")}</tbody></table>${
     rows.some((r) => r.totals_complete === false)
@@ -332,6 +359,14 @@ function renderSummaryTable() {
   }`;
   for (const b of el.querySelectorAll("button[data-id]")) {
     b.addEventListener("click", () => selectBoundary(b.dataset.id, { zoom: true, focus: true }));
+  }
+  for (const b of el.querySelectorAll("button[data-sort]")) {
+    b.addEventListener("click", () => {
+      summarySort.dir = summarySort.key === b.dataset.sort ? -summarySort.dir : 1;
+      summarySort.key = b.dataset.sort;
+      renderSummaryTable();
+      el.querySelector(`button[data-sort="${summarySort.key}"]`)?.focus();
+    });
   }
 }
 
