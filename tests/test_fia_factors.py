@@ -279,7 +279,7 @@ def test_errors_unknown_state_missing_table_server_down(datamart: RangeServer, t
 
 
 def replace_policy() -> object:
-    from learn.sources.arcgis_feature import HttpPolicy
+    from learn.sources.http import HttpPolicy
 
     return HttpPolicy(timeout_s=5.0, retries=1, backoff_s=0.01)
 

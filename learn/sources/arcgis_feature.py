@@ -30,22 +30,11 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataSourceError, FeatureError
 
+from learn.sources.http import RETRY_STATUSES, HttpPolicy, Unreachable, open_url
 from learn.sources.remote import FetchError
-from learn.sources.wcs import USER_AGENT
 
-#: HTTP statuses worth another try (rate limiting, a gateway or a server that may recover).
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: A server that keeps saying "more" without giving features would loop for ever: stop after this many pages.
 MAX_PAGES = 10_000
-
-
-@dataclass(frozen=True)
-class HttpPolicy:
-    """How patient to be with a service: per-request timeout, retries and the first backoff delay."""
-
-    timeout_s: float = 60.0
-    retries: int = 3
-    backoff_s: float = 1.0  # doubled after each failed try
 
 
 @dataclass(frozen=True)
@@ -98,41 +87,26 @@ def get_json(
     url: str, policy: HttpPolicy = HttpPolicy(), *, sleep: Callable[[float], None] = time.sleep
 ) -> Any:
     """GET ``url`` and parse its JSON, retrying what may pass; a FetchError naming the fault otherwise."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
-    delay = policy.backoff_s
-    for attempt in range(policy.retries + 1):
-        last = attempt == policy.retries
-        try:
-            with urllib.request.urlopen(request, timeout=policy.timeout_s) as response:
-                body: bytes = response.read()
-            break
-        except urllib.error.HTTPError as err:
-            body = err.read() or b""
-            with contextlib.suppress(ValueError):  # an error page that is not JSON is no ArcGIS error
-                if (
-                    fault := _arcgis_error(json.loads(body), url)
-                ) is not None and err.code not in RETRY_STATUSES:
-                    raise fault from None
-            if err.code in RETRY_STATUSES and not last:
-                sleep(delay)
-                delay *= 2
-                continue
-            raise FetchError(
-                f"the ArcGIS service refused {url}: HTTP {err.code} {err.reason}"
-                + (f" after {attempt + 1} tries" if attempt else ""),
-                hint="403: the host blocks this network (try another network or a mirror in the catalog's href); "
-                "404: check the layer URL; 429/5xx: the service is busy, try again later",
-            ) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as err:
-            if not last:
-                sleep(delay)
-                delay *= 2
-                continue
-            reason = getattr(err, "reason", err)
-            raise FetchError(
-                f"cannot reach the ArcGIS service at {url}: {reason} (after {attempt + 1} tries)",
-                hint="check the network connection and the dataset's href in the catalog",
-            ) from None
+    try:
+        with open_url(url, policy, {"Accept": "application/json"}, sleep=sleep) as response:
+            body: bytes = response.read()
+    except urllib.error.HTTPError as err:
+        body = err.read() or b""
+        with contextlib.suppress(ValueError):  # an error page that is not JSON is no ArcGIS error
+            if (fault := _arcgis_error(json.loads(body), url)) is not None and err.code not in RETRY_STATUSES:
+                raise fault from None
+        tries = getattr(err, "attempts", 1)
+        raise FetchError(
+            f"the ArcGIS service refused {url}: HTTP {err.code} {err.reason}"
+            + (f" after {tries} tries" if tries > 1 else ""),
+            hint="403: the host blocks this network (try another network or a mirror in the catalog's href); "
+            "404: check the layer URL; 429/5xx: the service is busy, try again later",
+        ) from None
+    except Unreachable as err:
+        raise FetchError(
+            f"cannot reach the ArcGIS service at {url}: {err.reason} (after {err.attempts} tries)",
+            hint="check the network connection and the dataset's href in the catalog",
+        ) from None
     try:
         doc = json.loads(body)
     except ValueError:

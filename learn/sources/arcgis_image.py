@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,11 +26,11 @@ import numpy as np
 from rasterio.io import MemoryFile
 
 from learn.raster.grid import Grid, grid_blocks
+from learn.sources.http import RETRY_STATUSES, HttpPolicy, Unreachable, open_url
 from learn.sources.remote import FetchError, ImageRequest, SourceFile
-from learn.sources.wcs import JITTER_M, TIFF_MAGIC, USER_AGENT
+from learn.sources.wcs import JITTER_M, TIFF_MAGIC
 
 #: HTTP statuses worth asking again (throttling, a busy or restarting server).
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class _Refused(Exception):
@@ -44,24 +43,20 @@ def _image(src: SourceFile) -> ImageRequest:
 
 
 def _get(url: str, timeout_s: float, retries: int, backoff_s: float) -> bytes:
-    """The body of ``url``; retried with exponential backoff on timeouts and :data:`RETRY_STATUS`."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    last = ""
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(backoff_s * 2 ** (attempt - 1))
-        try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:
-                data: bytes = response.read()
-                return data
-        except urllib.error.HTTPError as err:
-            last = f"HTTP {err.code} {err.reason}"
-            if err.code not in RETRY_STATUS:
-                raise _Refused(last) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as err:
-            reason = getattr(err, "reason", err)
-            last = f"no answer within {timeout_s:g} s" if isinstance(reason, TimeoutError) else str(reason)
-    raise _Refused(f"{last} (after {retries + 1} attempts)")
+    """The body of ``url``; retried with exponential backoff on timeouts and :data:`RETRY_STATUSES`."""
+    policy = HttpPolicy(timeout_s=timeout_s, retries=retries, backoff_s=backoff_s)
+    try:
+        with open_url(url, policy) as response:
+            data: bytes = response.read()
+            return data
+    except urllib.error.HTTPError as err:
+        last = f"HTTP {err.code} {err.reason}"
+        if err.code not in RETRY_STATUSES:
+            raise _Refused(last) from None
+        raise _Refused(f"{last} (after {retries + 1} attempts)") from None
+    except Unreachable as err:
+        why = f"no answer within {timeout_s:g} s" if err.timed_out else err.reason
+        raise _Refused(f"{why} (after {retries + 1} attempts)") from None
 
 
 def arcgis_error(body: bytes) -> str | None:

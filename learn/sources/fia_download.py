@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from learn.sources.arcgis_feature import RETRY_STATUSES, HttpPolicy
+from learn.sources.http import HttpPolicy, Unreachable, open_url
 from learn.sources.remote import FetchError
-from learn.sources.wcs import USER_AGENT
 from learn.util import output_error
 
 #: The FIA DataMart's CSV folder (pyfia 1.7 ``DATAMART_CSV_BASE``).
@@ -112,45 +111,28 @@ def table_url(base_url: str, state: str, table: str) -> str:
 
 
 def _open(url: str, offset: int, policy: HttpPolicy, sleep: Callable[[float], None]) -> Any:
-    """The HTTP response for ``url`` from byte ``offset`` (retrying what may pass)."""
-    headers = {"User-Agent": USER_AGENT}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    delay = policy.backoff_s
-    for attempt in range(policy.retries + 1):
-        last = attempt == policy.retries
-        try:
-            return urllib.request.urlopen(
-                urllib.request.Request(url, headers=headers), timeout=policy.timeout_s
-            )
-        except urllib.error.HTTPError as err:
-            if err.code == 416 and offset:  # the .part is already the whole file (or longer): start over
-                return None
-            if err.code in RETRY_STATUSES and not last:
-                sleep(delay)
-                delay *= 2
-                continue
-            if err.code == 404:
-                raise FiaDownloadError(
-                    f"the FIA DataMart has no file {url} (HTTP 404)",
-                    hint="the table is not published for this state, or --datamart-url is not the DataMart's "
-                    "CSV folder",
-                ) from None
+    """The HTTP response for ``url`` from byte ``offset`` (retrying what may pass); None when the partial
+    file is already the whole file (416 to its Range)."""
+    try:
+        return open_url(url, policy, {"Range": f"bytes={offset}-"} if offset else None, sleep=sleep)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and offset:  # the .part is already the whole file (or longer): start over
+            return None
+        if err.code == 404:
             raise FiaDownloadError(
-                f"the FIA DataMart refused {url}: HTTP {err.code} {err.reason}",
-                hint="403: the host blocks this network; 429/5xx: the server is busy, try again later",
+                f"the FIA DataMart has no file {url} (HTTP 404)",
+                hint="the table is not published for this state, or --datamart-url is not the DataMart's "
+                "CSV folder",
             ) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as err:
-            if not last:
-                sleep(delay)
-                delay *= 2
-                continue
-            reason = getattr(err, "reason", err)
-            raise FiaDownloadError(
-                f"cannot reach the FIA DataMart at {url}: {reason} (after {attempt + 1} tries)",
-                hint="check the network connection (or --datamart-url); a partial download is kept and resumed",
-            ) from None
-    raise AssertionError("unreachable")  # pragma: no cover
+        raise FiaDownloadError(
+            f"the FIA DataMart refused {url}: HTTP {err.code} {err.reason}",
+            hint="403: the host blocks this network; 429/5xx: the server is busy, try again later",
+        ) from None
+    except Unreachable as err:
+        raise FiaDownloadError(
+            f"cannot reach the FIA DataMart at {url}: {err.reason} (after {err.attempts} tries)",
+            hint="check the network connection (or --datamart-url); a partial download is kept and resumed",
+        ) from None
 
 
 def download_file(

@@ -23,8 +23,9 @@ import rasterio.features
 import rasterio.warp
 
 from learn.raster.grid import Grid
-from learn.sources.arcgis_feature import FeatureLayer, HttpPolicy, layer_info, query_features
+from learn.sources.arcgis_feature import FeatureLayer, layer_info, query_features
 from learn.sources.catalog import DatasetSpec
+from learn.sources.http import HttpPolicy
 from learn.sources.remote import FetchError, extra
 
 #: LEARN's disturbance code for insect/disease (the accounting stage's DIST_INSECT; a test ties the two).
