@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from learn.sources.fia_download import FIA_TABLES
+
 EXPNS_ACRES = 6000.0  # acres per plot (the stratum's expansion factor)
 REMPER_YR = 5.0
 END_YEAR = 2023
@@ -59,21 +61,8 @@ PLOTS: tuple[FixturePlot, ...] = (
     FixturePlot("P10", 801, 40, (("SURVIVOR", 6.0, 300.0, 340.0, 380.0),)),
 )
 
-#: Every table the DataMart serves that the fixture holds.
-TABLES = (
-    "PLOT",
-    "COND",
-    "TREE",
-    "TREE_GRM_COMPONENT",
-    "TREE_GRM_MIDPT",
-    "TREE_GRM_BEGIN",
-    "POP_EVAL",
-    "POP_EVAL_TYP",
-    "POP_EVAL_GRP",
-    "POP_ESTN_UNIT",
-    "POP_STRATUM",
-    "POP_PLOT_STRATUM_ASSGN",
-)
+#: Every table the DataMart serves that the fixture holds: the ones the download asks for.
+TABLES = FIA_TABLES
 
 
 def tree_contribution_lb_per_acre_yr(
