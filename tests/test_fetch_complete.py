@@ -74,6 +74,8 @@ def test_boundary_file_to_a_complete_inventory_with_a_90_percent_interval(
     assert code == 0, err
     report = json.loads(out)
     totals = report["totals"]
+    shown = f"{totals['net_t_co2e_per_yr']:,.0f} t CO2e/yr (90 %: {totals['net_p05_t_co2e_per_yr']:,.0f} to"
+    assert "Net: " + shown.replace("-", "−") in " ".join(err.split())  # the CLI says it on stderr
     assert totals["complete"] is True, (totals["not_estimated"], report["warnings"])
     assert totals["net_p05_t_co2e_per_yr"] < totals["net_t_co2e_per_yr"] < totals["net_p95_t_co2e_per_yr"]
     assert totals["uncertainty"]["draws"] == 1000

@@ -81,6 +81,10 @@ def inventory_cmd(
     note = partial_note(report)
     if note:  # on stderr: stdout stays the JSON document
         err.print(f"[bold yellow]note:[/bold yellow] {note}", soft_wrap=True)
+    if report.totals.net_p05_t_co2e_per_yr is not None:  # the factor uncertainty (docs/method.md §5.1)
+        from learn.report.labels import net_text
+
+        err.print(f"Net: {net_text(report.totals)}", soft_wrap=True)
 
 
 @app.command("batch")
