@@ -62,7 +62,7 @@ class CountyPreparer:
         return f"{name}, {state}"
 
     def check(self, geoid: str, start: int, end: int) -> None:
-        """Refuse (400) an unknown county or years the land-cover source does not publish."""
+        """Refuse an unknown county (404) or years the land-cover source does not publish (422)."""
         if self.jobs.max_pending == 0:
             raise NotFound(
                 "this server does not prepare counties on request", hint="pick a region on the map"

@@ -109,7 +109,11 @@ class Service:
         """Read the catalog file again after a region was added to it (:mod:`api.prepare`). The data
         version stays: the regions already served did not change, so their cached summaries hold."""
         with self._lock:
-            self.catalog = load_catalog(self.settings.catalog_path)
+            old, self.catalog = self.catalog, load_catalog(self.settings.catalog_path)
+            for name in [n for n in self._regions if old.regions.get(n) != self.catalog.regions.get(n)]:
+                del self._regions[name]  # re-prepared with other years: open it again
+                self._display.pop(name, None)
+                self._bounds.pop(name, None)
 
     def close(self) -> None:
         self.preparer.jobs.close()
