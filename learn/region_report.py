@@ -168,6 +168,7 @@ def assemble_report(
         period=Period(start=layers.start, end=layers.end, years=layers.end - layers.start),
         inventory=acc.inventory,
         harvest_by_severity=acc.harvest_by_severity,
+        tree_canopy_cover=acc.tree_canopy_cover,
         ipcc_summary=acc.ipcc_summary,
         totals=acc.totals,
         change_matrix=acc.change_matrix,

@@ -530,3 +530,13 @@ def test_all_jurisdictions_table_sorts_by_every_column_and_downloads(page, serve
     dl.value.save_as(path)
     assert dl.value.suggested_filename == "learn_demo_all_jurisdictions_2011_2019.csv"
     assert len(path.read_text().splitlines()) == len(summary) + 1
+
+
+def test_whole_jurisdiction_canopy_cover_is_shown(page, server, place):
+    open_map(page)
+    select(page, place)
+    report = get(server, f"/api/regions/{REGION}/inventory", boundary=place, start=2011, end=2019)
+    cover = report["tree_canopy_cover"]
+    line = page.locator("#report .canopy-cover")
+    expect(line).to_contain_text(f"{cover['percent_start']:.1f} % in {cover['start_year']}")
+    expect(line).to_contain_text(f"{cover['percent_end']:.1f} % in {cover['end_year']}")

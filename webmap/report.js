@@ -174,6 +174,16 @@ function matrixTable(matrix, period, detailed) {
     <tbody>${body}${foot}</tbody></table></div>`;
 }
 
+/** "Tree canopy of the whole jurisdiction: 62.1 % in 2011, 60.3 % in 2016 (−1.8 points)". */
+function canopyCover(c) {
+  if (!c || c.percent_start === null || c.percent_end === null) return "";
+  const d = c.change_points;
+  const change = `${d > 0 ? "+" : d < 0 ? "−" : ""}${Math.abs(d).toFixed(1)} points`;
+  return `<p class="canopy-cover" data-start="${esc(c.percent_start)}" data-end="${esc(c.percent_end)}">Tree canopy of the
+    whole jurisdiction: <strong>${esc(fmtPct(c.percent_start))}</strong> in ${esc(c.start_year)},
+    <strong>${esc(fmtPct(c.percent_end))}</strong> in ${esc(c.end_year)} (${esc(change)}).</p>`;
+}
+
 function canopyTable(rows) {
   if (!rows || !rows.length) return '<p class="muted">No tree canopy summary in this report.</p>';
   const body = rows
@@ -307,7 +317,7 @@ export function renderReport(el, report, options = {}) {
       <label class="inline"><input type="checkbox" class="matrix-detail"> NLCD classes (instead of IPCC categories)</label>
       <div class="matrix-holder">${matrixTable(report.change_matrix, p, false)}</div>
     </details>
-    <details class="canopy-box" open><summary>Tree canopy</summary>${canopyTable(report.tree_canopy)}</details>
+    <details class="canopy-box" open><summary>Tree canopy</summary>${canopyCover(report.tree_canopy_cover)}${canopyTable(report.tree_canopy)}</details>
     ${provenanceBlock(report.provenance, options.open)}`;
   const detail = el.querySelector(".matrix-detail");
   detail.addEventListener("change", () => {

@@ -38,10 +38,11 @@ from learn.accounting.terms import (
     AccountingInputs,
     make_row,
 )
-from learn.accounting.trees_outside_forest import tof_rows, tree_canopy_summary
+from learn.accounting.trees_outside_forest import canopy_cover, tof_rows, tree_canopy_summary
 from learn.accounting.uncertainty import Interval
 from learn.accounting.zone_table import RowSums, ZoneTable, ZoneWarnings
 from learn.report.models import (
+    CanopyCover,
     CanopyRow,
     ChangeMatrix,
     HarvestSeverityRow,
@@ -61,6 +62,8 @@ class Accounting:
     change_matrix: ChangeMatrix
     tree_canopy: list[CanopyRow]
     warnings: list[str] = field(default_factory=list)
+    #: Tree canopy cover of the whole boundary in the two canopy years (None without canopy).
+    tree_canopy_cover: CanopyCover | None = None
     area_ha: float = 0.0
     #: Forest Remaining Forest — Harvest/Other by severity class: a breakdown of that row, outside the totals.
     harvest_by_severity: list[HarvestSeverityRow] = field(default_factory=list)
@@ -236,6 +239,7 @@ def account_zones(
     rows, forest = term_rows(t, inp, tofs, warnings)
     matrices = t.cached(("change_matrices", px), lambda: change_matrices(t, px))  # no factor in them
     canopy = tree_canopy_summary(t, inp)
+    cover = canopy_cover(t, inp)
     shared_warnings = _input_warnings(inp)
     out = []
     for z in range(n):
@@ -262,6 +266,7 @@ def account_zones(
                 totals=totals,
                 change_matrix=matrices[z],
                 tree_canopy=canopy[z],
+                tree_canopy_cover=cover[z],
                 warnings=zone_warnings,
                 area_ha=float(area_ha[z]),
                 nodata_area_ha=float(nodata_ha[z]),

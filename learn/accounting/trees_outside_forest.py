@@ -18,7 +18,7 @@ from learn.accounting.terms import (
     AccountingInputs,
 )
 from learn.accounting.zone_table import CATEGORIES, F64, BoolArray, RowSums, ZoneTable
-from learn.report.models import CanopyRow
+from learn.report.models import CanopyCover, CanopyRow
 
 
 def _canopy_sums(t: ZoneTable, sel: BoolArray, inp: AccountingInputs) -> tuple[F64, F64]:
@@ -107,4 +107,34 @@ def tree_canopy_summary(t: ZoneTable, inp: AccountingInputs) -> list[list[Canopy
                 )
             )
         out.append(rows)
+    return out
+
+
+def canopy_cover(t: ZoneTable, inp: AccountingInputs) -> list[CanopyCover | None]:
+    """Each zone's tree canopy cover over every valid pixel with canopy data, in both canopy years (the
+    map's "whole jurisdiction" figure; not an inventory term)."""
+    if inp.canopy_unit is None or inp.canopy_years is None:
+        return [None] * t.n_zones
+    px, unit = inp.pixel_area_ha, inp.canopy_unit
+    with_data = t.valid
+    area = t.by_zone(with_data, t.col("canopy_pixels")) * px
+    c1 = t.by_zone(with_data, t.col("canopy1_sum")) * unit * px
+    c2 = t.by_zone(with_data, t.col("canopy2_sum")) * unit * px
+    out: list[CanopyCover | None] = []
+    for z in range(t.n_zones):
+        a = float(area[z])
+        p1 = 100.0 * float(c1[z]) / a if a > 0 else None
+        p2 = 100.0 * float(c2[z]) / a if a > 0 else None
+        out.append(
+            CanopyCover(
+                start_year=inp.canopy_years[0],
+                end_year=inp.canopy_years[1],
+                percent_start=p1,
+                percent_end=p2,
+                change_points=None if p1 is None or p2 is None else p2 - p1,
+                canopy_start_ha=float(c1[z]),
+                canopy_end_ha=float(c2[z]),
+                area_ha=a,
+            )
+        )
     return out

@@ -168,10 +168,27 @@ class CanopyRow(_Model):
     area_ha: float = 0.0
 
 
+class CanopyCover(_Model):
+    """Tree canopy cover of the whole boundary (every land use) in the two canopy years the inventory uses."""
+
+    start_year: int
+    end_year: int
+    percent_start: float | None = Field(description="canopy ha ÷ area with canopy data, %, in start_year")
+    percent_end: float | None = Field(description="the same in end_year")
+    change_points: float | None = Field(description="percent_end − percent_start (percentage points)")
+    canopy_start_ha: float
+    canopy_end_ha: float
+    area_ha: float = Field(description="area with canopy data in both years (ha)")
+
+
 class Report(_Model):
     boundary: BoundaryInfo
     period: Period
     inventory: list[InventoryRow]
+    tree_canopy_cover: CanopyCover | None = Field(
+        default=None,
+        description="tree canopy cover of the whole boundary in the two canopy years (null without a canopy layer)",
+    )
     harvest_by_severity: list[HarvestSeverityRow] = Field(
         default_factory=list,
         description="Forest Remaining Forest — Harvest/Other by severity class 1–4 (2026 LEARN update): a "
