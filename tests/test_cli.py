@@ -49,6 +49,7 @@ def test_inventory_json_to_stdout_matches_library(tiny, monkeypatch, capsys):
         "totals",
         "change_matrix",
         "tree_canopy",
+        "tree_canopy_cover",  # session 10: the whole boundary's canopy % (an extension of the contract)
         "warnings",
         "provenance",
     }
