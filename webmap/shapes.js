@@ -1,0 +1,177 @@
+// What the map draws as vectors: the jurisdictions (shaded by net flux, outlined dashed where partial, clickable
+// and keyboard-focusable) and your own area; fitting the view to them.
+
+import { colorFor, PARTIAL_DASH } from "./choropleth.js";
+import { esc, fmtFlux, fmtFluxHa } from "./format.js";
+import { actions, state, ui } from "./state.js";
+
+let boundaryLayer = null;
+let customLayer = null;
+/** The jurisdictions' Leaflet layers by id (string). */
+export const layerById = new Map();
+
+/** Space the map keeps free of the open layer list (top right), so fitting never hides under it (D18). */
+export function fitPadding() {
+  const list = ui.tiles?.isOpen?.() ? document.querySelector(".layer-control") : null;
+  return { paddingTopLeft: [50, 20], paddingBottomRight: [list ? list.offsetWidth + 20 : 20, 20] };
+}
+
+export function fitRegion() {
+  const b = state.info?.bounds;
+  if (!b) return;
+  const [w, s, e, n] = b;
+  ui.map.fitBounds(
+    [
+      [s, w],
+      [n, e],
+    ],
+    fitPadding(),
+  );
+}
+
+export function valueOf(id) {
+  const row = state.summary?.byId.get(id);
+  if (!row) return null;
+  return state.perHa ? row.net_t_co2e_per_ha_yr : row.net_t_co2e_per_yr;
+}
+
+// The jurisdiction shading as an entry of the layer control (outlines stay, so they remain clickable).
+export const shadingOverlay = {
+  key: "shading",
+  title: "Jurisdictions shaded by net flux",
+  on: true,
+  visible: true,
+  options: { opacity: 0.6 },
+  show() {
+    this.visible = true;
+    restyle();
+  },
+  hide() {
+    this.visible = false;
+    restyle();
+  },
+  setOpacity(v) {
+    this.options.opacity = v;
+    restyle();
+  },
+};
+
+/** True when the summary says this jurisdiction's totals leave out rows not estimated. */
+export const isPartial = (id) => state.summary?.byId.get(String(id))?.totals_complete === false;
+
+export function styleFor(feature) {
+  const selected = state.selection?.kind === "boundary" && state.selection.id === feature.properties.id;
+  return {
+    pane: "boundaries",
+    color: selected ? "#000" : "#333",
+    weight: selected ? 3.5 : feature.properties.kind === "county" ? 1.6 : 1,
+    dashArray: isPartial(feature.properties.id) ? PARTIAL_DASH : null, // partial totals: dashed outline
+    opacity: 1,
+    fillColor: colorFor(valueOf(feature.properties.id), state.summary?.breaks ?? [0, 0]),
+    fillOpacity: shadingOverlay.visible ? shadingOverlay.options.opacity : 0,
+  };
+}
+
+export function drawBoundaries() {
+  boundaryLayer?.remove();
+  layerById.clear();
+  // Big polygons first, so the towns inside counties stay clickable on top.
+  const area = (f) => {
+    const b = L.geoJSON(f).getBounds();
+    return (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
+  };
+  const feats = [...state.boundaries.features].sort((a, b) => area(b) - area(a));
+  boundaryLayer = L.geoJSON(
+    { type: "FeatureCollection", features: feats },
+    {
+      pane: "boundaries",
+      style: styleFor,
+      onEachFeature(feature, layer) {
+        const p = feature.properties;
+        layerById.set(String(p.id), layer);
+        layer.bindTooltip(() => tooltipFor(p), { sticky: true, className: "boundary-tip" });
+        layer.on("click", (e) => {
+          if (ui.map.pm?.globalDrawModeEnabled?.()) return; // drawing: the click belongs to the polygon
+          L.DomEvent.stop(e);
+          actions.selectBoundary(String(p.id));
+        });
+        layer.on("add", () => makeFocusable(layer, p));
+      },
+    },
+  ).addTo(ui.map);
+}
+
+export function makeFocusable(layer, p) {
+  const el = layer.getElement?.();
+  if (!el) return;
+  el.setAttribute("tabindex", "0");
+  el.setAttribute("role", "button");
+  el.setAttribute("aria-label", `${p.name} (${p.id})`);
+  el.dataset.boundaryId = p.id;
+  el.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      actions.selectBoundary(String(p.id), { focus: true });
+    }
+  });
+}
+
+export function tooltipFor(p) {
+  const row = state.summary?.byId.get(String(p.id));
+  const v = valueOf(String(p.id));
+  const unit = state.perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr";
+  const value = row ? `${(state.perHa ? fmtFluxHa : fmtFlux)(v)} ${unit}` : state.summaryLoading ? "computing…" : "no value";
+  const partial = isPartial(p.id)
+    ? `<br><em class="partial-tip">Partial total: ${esc(row.not_estimated.length)} row(s) not estimated</em>`
+    : "";
+  return `<strong>${esc(p.name)}</strong> (${esc(p.id)})<br>Net ${esc(state.start)}–${esc(state.end)}: ${esc(value)}${partial}`;
+}
+
+export function restyle() {
+  boundaryLayer?.setStyle(styleFor);
+  const sel = state.selection?.kind === "boundary" ? layerById.get(state.selection.id) : null;
+  sel?.bringToFront();
+  ui.legend.getContainer().hidden = !shadingOverlay.visible;
+  ui.legend.update({
+    breaks: state.summary?.breaks ?? [0, 0],
+    perHa: state.perHa,
+    start: state.start,
+    end: state.end,
+    loading: state.summaryLoading,
+    partial: (state.summary?.boundaries ?? []).some((b) => b.totals_complete === false),
+  });
+}
+
+export function zoomTo(id) {
+  const layer = layerById.get(id);
+  if (layer) ui.map.fitBounds(layer.getBounds(), { maxZoom: 12, ...fitPadding() });
+}
+
+export function boundaryLabel(id) {
+  const p = layerById.get(String(id))?.feature.properties;
+  return p ? `${p.name} (${p.id})` : String(id);
+}
+
+// ---- your own area
+export function clearCustom() {
+  if (customLayer) {
+    customLayer.remove();
+    customLayer = null;
+  }
+}
+
+/** Draw your own area (dashed purple, above the shading, not clickable). */
+export function showCustom(geojson) {
+  clearCustom();
+  customLayer = L.geoJSON(geojson, {
+    pane: "custom",
+    interactive: false,
+    pmIgnore: true,
+    style: { color: "#6a1b9a", weight: 3, fillOpacity: 0.15, dashArray: "6 4" },
+  }).addTo(ui.map);
+}
+
+/** Fit the view to your own area, if it has a shape on the map. */
+export function fitCustom() {
+  if (customLayer?.getBounds().isValid()) ui.map.fitBounds(customLayer.getBounds(), { maxZoom: 13, ...fitPadding() });
+}
