@@ -53,6 +53,7 @@ class CountyPreparer:
             busy_text="counties are already being prepared, the most this server queues",
             busy_hint="pick a county that is already on the map",
             missing_hint="jobs live in server memory; POST /api/prepare again (a prepared county answers at once)",
+            nice=10,  # a fetch takes minutes: the map's tiles and reports go first
         )
         self._names = {g: (n, st) for g, n, st in conus_counties()}
         self._lock = threading.Lock()

@@ -10,6 +10,7 @@ of CPU.
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -79,6 +80,17 @@ class Job(Generic[T]):
         return self.run.finished
 
 
+def _lower_priority(nice: int) -> None:
+    """Raise this worker thread's nice value (Linux: per thread, inherited by the threads it starts, e.g. GDAL's),
+    so a long background job leaves the cores to the requests a user waits on (tiles, reports)."""
+    if nice > 0 and hasattr(os, "setpriority"):
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + nice, 19))
+        except OSError:  # not permitted here: run at the server's priority
+            pass
+
+
 def new_job_id() -> str:
     """32 URL-safe characters from 24 random bytes (192 bits): not derived from anything a client sends."""
     return secrets.token_urlsafe(24)
@@ -101,6 +113,7 @@ class JobManager(Generic[T]):
         busy_text: str = "polygon inventories are already queued or running, the most this server takes",
         busy_hint: str = "draw a smaller polygon (answered at once)",
         missing_hint: str = "jobs live in server memory; POST the polygon to /api/regions/{region}/inventory again",
+        nice: int = 0,
     ) -> None:
         self.max_jobs, self.max_pending, self.retry_after_s = max_jobs, max_pending, retry_after_s
         self.busy_text, self.busy_hint, self.missing_hint = busy_text, busy_hint, missing_hint
@@ -108,7 +121,9 @@ class JobManager(Generic[T]):
         self._runs: dict[str, Run[T]] = {}
         self._lock = threading.Lock()
         self._seq = 0
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="learn-job")
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="learn-job", initializer=_lower_priority, initargs=(nice,)
+        )
 
     def submit(self, key: str, compute: Callable[[Progress], T]) -> Job[T]:
         """A new job answered by the run of ``key``: the existing one unless it failed, else ``compute(progress)``

@@ -210,6 +210,26 @@ def test_job_manager_forgets_old_finished_jobs_and_their_runs() -> None:
         manager.close()
 
 
+def test_a_background_job_runs_at_a_lower_cpu_priority_than_the_server() -> None:
+    """Prepare jobs (minutes of fetching) run niced so tiles and reports keep the cores; the server is not."""
+    import os
+    import threading
+
+    from api.tasks import JobManager
+
+    server_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    manager = JobManager(workers=1, nice=10)
+    try:
+        job = manager.submit("k", lambda progress: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))  # type: ignore[arg-type,return-value]
+        deadline = time.monotonic() + 10
+        while not job.finished and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert job.result == min(server_nice + 10, 19)
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == server_nice
+    finally:
+        manager.close()
+
+
 # ---- F15, F16, F17: Host header, HEAD, OPTIONS, the OpenAPI document ------------------------------------
 def test_tilejson_ignores_the_host_header(client: TestClient, demo_catalog: Path, tmp_path: Path) -> None:
     tj = client.get("/tiles/demo/land_cover/tilejson.json", headers={"host": "evil.example"}).json()

@@ -106,10 +106,9 @@ def _served(key: str, year: int) -> tuple[str, str | None]:
     return url.removeprefix(host + "/"), member.format(year=year) if member else None
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RangeServer, dict[str, int]]]:
-    """The local "public sources": (server, size in bytes of each served file by its URL path)."""
-    root = tmp_path_factory.mktemp("www")
+def build_public_sources(root: Path) -> dict[str, int]:
+    """Lay out the local "public sources" under ``root`` (one folder per URL prefix of SITES, the USGS bucket
+    path-style); the size in bytes of each served file by its URL path. Also used by ``benchmarks.load``."""
     site = root / SITES[0]
     sizes: dict[str, int] = {}
     for y in LC_YEARS:
@@ -139,6 +138,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RangeServ
     (root / bucket).mkdir()
     (root / bucket / prefix).parent.mkdir(parents=True, exist_ok=True)
     (root / bucket / prefix).symlink_to(site / mirror.rsplit("/", 1)[0], target_is_directory=True)
+    return sizes
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RangeServer, dict[str, int]]]:
+    """The local "public sources": (server, size in bytes of each served file by its URL path)."""
+    root = tmp_path_factory.mktemp("www")
+    sizes = build_public_sources(root)
     with serve_directory(root) as srv:
         yield srv, sizes
 
