@@ -56,6 +56,7 @@ def create_app(
     max_vertices: int = 100_000,
     tile_workers: int = 0,
     max_pending_jobs: int = 16,
+    max_pending_prepare: int = 4,
     public_url: str | None = None,
     webmap_dir: str | Path | None = WEBMAP_DIR,
 ) -> FastAPI:
@@ -63,7 +64,8 @@ def create_app(
 
     ``cache_dir`` holds the per-region summaries (default ``outputs/api_cache``); custom polygons larger
     than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
-    and ``max_vertices``; at most ``max_pending_jobs`` background jobs wait or run (more → 503).
+    and ``max_vertices``; at most ``max_pending_jobs`` background jobs wait or run (more → 503), and at most
+    ``max_pending_prepare`` counties wait to be prepared on request (0: the server prepares none).
     ``public_url`` (default ``$LEARN_PUBLIC_URL``) is the absolute URL clients reach the service at, for
     TileJSON tile URLs (root-relative without it). ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
     serve`` uses every core); 0 renders them on the server's threads. ``webmap_dir=None`` serves the API only.
@@ -76,6 +78,7 @@ def create_app(
         max_vertices=max_vertices,
         tile_workers=tile_workers,
         max_pending_jobs=max_pending_jobs,
+        max_pending_prepare=max_pending_prepare,
         public_url=_public_url(public_url or os.environ.get("LEARN_PUBLIC_URL")),
     )
     service = Service(settings)  # a broken catalog fails here, with the library's message

@@ -95,3 +95,13 @@ def test_an_unreachable_source_is_a_clear_job_error(tmp_path: Path) -> None:
         done = _wait(client, r.json()["job_id"], timeout_s=120)
     assert done["status"] == "error" and "cannot read annual_nlcd_land_cover 2011" in done["error"]
     assert "127.0.0.1:9" in done["error"]
+
+
+def test_a_server_started_with_no_prepare_queue_prepares_nothing(tmp_path: Path) -> None:
+    """``learn serve --prepare-queue 0``: the map's box is hidden (enabled false) and a POST is refused."""
+    cat = _catalog_copy(tmp_path / "project", "http://127.0.0.1:9")
+    app = create_app(cat, cache_dir=tmp_path / "cache", webmap_dir=None, max_pending_prepare=0)
+    with TestClient(app) as client:
+        assert client.get("/api/prepare").json()["enabled"] is False
+        r = client.post("/api/prepare", json={"county": "25015", "start": 2011, "end": 2019})
+    assert r.status_code == 404 and "does not prepare counties" in r.json()["detail"]

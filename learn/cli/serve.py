@@ -80,16 +80,26 @@ def serve_cmd(
         int | None,
         typer.Option("--tile-workers", help="processes rendering map tiles (default: one per core; 0: none)"),
     ] = None,
+    prepare_queue: Annotated[
+        int,
+        typer.Option(
+            "--prepare-queue",
+            min=0,
+            help="counties the map may ask the server to fetch, queued at most (0: none, the 'Any US county' box hidden)",
+        ),
+    ] = 4,
 ) -> None:
     """Serve the web map and the HTTP API for a catalog."""
     from learn.sources.catalog import default_catalog_path, load_catalog
 
     path = Path(catalog) if catalog else default_catalog_path()
     load_catalog(path)  # a broken catalog fails here with a clear message
-    _serve(path, host, port, tile_workers)
+    _serve(path, host, port, tile_workers, prepare_queue)
 
 
-def _serve(catalog: Path | None, host: str, port: int, tile_workers: int | None = None) -> None:
+def _serve(
+    catalog: Path | None, host: str, port: int, tile_workers: int | None = None, prepare_queue: int = 4
+) -> None:
     try:
         import uvicorn
 
@@ -98,4 +108,5 @@ def _serve(catalog: Path | None, host: str, port: int, tile_workers: int | None 
         raise LearnError(f"the web service needs its dependencies: {e}", hint="run `make install`") from None
     out.print(f"[bold green]LEARN Navigator[/bold green] serving on http://{host}:{port}/  (Ctrl+C to stop)")
     workers = (os.cpu_count() or 1) if tile_workers is None else tile_workers
-    uvicorn.run(create_app(catalog, tile_workers=workers), host=host, port=port, log_level="warning")
+    app = create_app(catalog, tile_workers=workers, max_pending_prepare=prepare_queue)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
