@@ -3,7 +3,7 @@
 The library raises :class:`learn.errors.LearnError` subclasses; :func:`status_for` maps them to a status
 code (unknown region or boundary → 404, bad years or geometry → 422, polygon outside the data → 400). The
 API adds a few of its own (unknown layer or job, upload too large, job queue full → 503, tile of an
-unreadable layer file → 500). Malformed query parameters also get a
+unreadable layer file → 500, a public source the server reads unreachable → 502). Malformed query parameters also get a
 one-line ``detail`` (plus FastAPI's structured list under ``errors``).
 """
 
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
+from learn.sources.place_list import SourceUnreachable
 
 log = logging.getLogger("api")
 
@@ -62,6 +63,7 @@ RESPONSE_TEXT = {
     413: "upload over the size or vertex limit",
     422: "a parameter or body that cannot be used (bad years, bad geometry, wrong types)",
     500: "the server's data or code is at fault (e.g. an unreadable layer file); the detail says which",
+    502: "a public source the server reads (e.g. Census TIGER places) cannot be reached; the detail says which",
     503: "busy: the job queue is full, or the tile processes are restarting; see Retry-After",
 }
 
@@ -86,6 +88,8 @@ def status_for(err: LearnError) -> int:
         return 413
     if isinstance(err, ServerBusy):
         return 503
+    if isinstance(err, SourceUnreachable):
+        return 502
     if isinstance(err, OutsideData):
         return 400
     if isinstance(err, BadGeometry | PeriodError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from learn.report.models import Report
 
@@ -139,22 +139,48 @@ class CountyInfo(BaseModel):
     region: str | None = Field(default=None, description="the catalog region when already prepared")
 
 
+class PlaceInfo(BaseModel):
+    """A place (city, town, CDP) of a state, from its TIGER/Line place file (read online once, then cached)."""
+
+    geoid: str = Field(description="7-digit Census GEOID (state FIPS + place FIPS)")
+    name: str = Field(description='NAMELSAD, e.g. "Northampton city", "Amherst Center CDP"')
+    state: str = Field(description="postal code, e.g. MA")
+    land_km2: float | None = Field(default=None, description="land area, km² (the file's ALAND m² / 10⁶)")
+    region: str | None = Field(default=None, description="the catalog region when already prepared")
+
+
 class PrepareRequest(BaseModel):
-    """A county and two inventory years: all a client may ask (never a URL or a path)."""
+    """A county or a place and two inventory years: all a client may ask (never a URL or a path)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    county: str = Field(pattern=r"^\d{5}$", description="5-digit Census GEOID, e.g. 25015")
+    county: str | None = Field(
+        default=None, pattern=r"^\d{5}$", description="5-digit Census GEOID, e.g. 25015"
+    )
+    place: str | None = Field(
+        default=None, pattern=r"^\d{7}$", description="7-digit Census place GEOID, e.g. 2546330"
+    )
     start: int = Field(ge=1985, le=2100)
     end: int = Field(ge=1985, le=2100)
 
+    @model_validator(mode="after")
+    def _one_boundary(self) -> PrepareRequest:
+        if (self.county is None) == (self.place is None):
+            raise ValueError('give exactly one of "county" (5-digit GEOID) or "place" (7-digit GEOID)')
+        return self
+
+    @property
+    def geoid(self) -> str:
+        return self.county or self.place or ""
+
 
 class PrepareStatus(BaseModel):
-    """A county being prepared: ``region`` once done (then open it like any other region)."""
+    """A county or place being prepared: ``region`` once done (then open it like any other region)."""
 
-    job_id: str | None = Field(default=None, description="null when the county was ready at once")
-    county: str
-    label: str = Field(description='e.g. "Hampshire County, MA"')
+    job_id: str | None = Field(default=None, description="null when the county or place was ready at once")
+    county: str | None = Field(default=None, description="the county's GEOID (null for a place)")
+    place: str | None = Field(default=None, description="the place's GEOID (null for a county)")
+    label: str = Field(description='e.g. "Hampshire County, MA", "Northampton city, MA"')
     status: Literal["queued", "running", "done", "error"]
     progress: float = Field(
         ge=0, le=1, description="share of the steps done (clips, derived layers, inventory)"
@@ -167,9 +193,12 @@ class PrepareStatus(BaseModel):
 
 
 class PrepareInfo(BaseModel):
-    """Whether this server prepares counties on request, and the years it can fetch land cover for."""
+    """Whether this server prepares counties (and places) on request, and the years it can fetch land cover for."""
 
     enabled: bool
+    places: bool = Field(
+        default=False, description="whether places can be listed and prepared too (a TIGER place source)"
+    )
     years: list[int] = Field(description="inventory years offered (the land-cover source's inventory years)")
     default_start: int | None = None
     default_end: int | None = None

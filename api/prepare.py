@@ -1,11 +1,12 @@
-"""Any US county on request: ``learn fetch`` and the county's inventory as a background job of the API.
+"""Any US county or place on request: ``learn fetch`` and its inventory as a background job of the API.
 
-A client names a county (its 5-digit Census GEOID) and two years, never a URL or a path. The server fetches the
-public layers through the catalog's own sources (:mod:`learn.sources.fetch`), adds the region
-``county_<GEOID>`` to its catalog, computes the summary the map shows, and reports each step while it runs
-("land_cover 2011: 40 %"). One fetch runs at a time (a fetch saturates the network and the disk); at most
-``max_pending`` wait (more → 503 with Retry-After). A county already prepared for those years is answered at once:
-the next visitor gets it from the catalog and the summary cache.
+A client names a county (its 5-digit Census GEOID) or a place (city, town, CDP: 7 digits) and two years, never a
+URL or a path. The server fetches the public layers through the catalog's own sources (:mod:`learn.sources.fetch`),
+adds the region ``county_<GEOID>`` or ``place_<GEOID>`` to its catalog, computes the summary the map shows, and reports each step while it runs
+("land_cover 2011: 40 %"). A place must be in its state's TIGER place list (:mod:`learn.sources.place_list`,
+read online once, then from the cache folder), which also gives its name. One fetch runs at a time (a fetch saturates the network and the disk); at most
+``max_pending`` wait (more → 503 with Retry-After). A county or place already prepared for those years is answered
+at once: the next visitor gets it from the catalog and the summary cache.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from learn.errors import PeriodError
 from learn.sources.census import conus_counties
 from learn.sources.fetch import FetchRequest, fetch
 from learn.sources.fetch_plan import plan_layers
+from learn.sources.place_list import StatePlaces, UnknownState, places_of_state
 from learn.sources.remote import FetchError, dataset_for_layer, published_years
 
 if TYPE_CHECKING:
@@ -29,6 +31,16 @@ if TYPE_CHECKING:
 def county_region_name(geoid: str) -> str:
     """The catalog region of a county prepared on request."""
     return f"county_{geoid}"
+
+
+def place_region_name(geoid: str) -> str:
+    """The catalog region of a place prepared on request."""
+    return f"place_{geoid}"
+
+
+def region_name(geoid: str) -> str:
+    """The region of a county (5 digits) or place (7 digits) prepared on request."""
+    return place_region_name(geoid) if len(geoid) == 7 else county_region_name(geoid)
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,7 @@ class Prepared:
 
 
 class CountyPreparer:
-    """Background ``learn fetch`` + summary of counties, one at a time, ``max_pending`` at most queued."""
+    """Background ``learn fetch`` + summary of counties and places, one at a time, ``max_pending`` at most queued."""
 
     def __init__(self, service: Service, max_pending: int = 4, retry_after_s: int = 60) -> None:
         self.service = service
@@ -50,25 +62,64 @@ class CountyPreparer:
             max_jobs=256,
             max_pending=max_pending,
             retry_after_s=retry_after_s,
-            busy_text="counties are already being prepared, the most this server queues",
-            busy_hint="pick a county that is already on the map",
-            missing_hint="jobs live in server memory; POST /api/prepare again (a prepared county answers at once)",
+            busy_text="counties or places are already being prepared, the most this server queues",
+            busy_hint="pick a county or place that is already on the map",
+            missing_hint="jobs live in server memory; POST /api/prepare again (a prepared region answers at once)",
             nice=10,  # a fetch takes minutes: the map's tiles and reports go first
         )
-        self._names = {g: (n, st) for g, n, st in conus_counties()}
+        self._names = {g: (n, st) for g, n, st in conus_counties()}  # counties, then each place checked
         self._lock = threading.Lock()
 
     def label(self, geoid: str) -> str:
         name, state = self._names[geoid]
         return f"{name}, {state}"
 
+    def places(self, state: str) -> StatePlaces:
+        """A state's places (FIPS or postal code) from the TIGER source, cached in the server's cache folder
+        (UnknownState, SourceUnreachable or FetchError when they cannot be listed)."""
+        return places_of_state(state, self.service.catalog, self.service.settings.cache_dir / "places")
+
+    def places_enabled(self) -> bool:
+        """Whether the catalog has a place source (``fetch_layer: place_boundaries``) to list and fetch from."""
+        try:
+            dataset_for_layer(self.service.catalog, "place_boundaries")
+        except FetchError:
+            return False
+        return True
+
+    def _check_place(self, geoid: str) -> None:
+        """A place GEOID must name a place of its state's TIGER file (read online once, then from the cache)."""
+        if not self.places_enabled():
+            raise NotFound(
+                "this server's catalog has no place source (TIGER places) to fetch from",
+                hint="pick a county instead (5-digit GEOID)",
+            )
+        try:
+            listed = self.places(geoid[:2])
+        except UnknownState as err:
+            raise NotFound(
+                f"'{geoid}' is not a place of the conterminous US: {err.message}", err.hint
+            ) from None
+        hit = next((p for p in listed.places if p.geoid == geoid), None)
+        if hit is None:
+            raise NotFound(
+                f"'{geoid}' is not a place of {listed.state} in the TIGER/Line {listed.year} places",
+                hint=f"pick a place from GET /api/places?state={listed.state} (7-digit GEOID, e.g. 2546330 for "
+                "Northampton city, MA)",
+            )
+        with self._lock:
+            self._names[geoid] = (hit.name, hit.state)
+
     def check(self, geoid: str, start: int, end: int) -> None:
-        """Refuse an unknown county (404) or years the land-cover source does not publish (422)."""
+        """Refuse an unknown county or place (404), a place list that cannot be read (502) or years the
+        land-cover source does not publish (422)."""
         if self.jobs.max_pending == 0:
             raise NotFound(
-                "this server does not prepare counties on request", hint="pick a region on the map"
+                "this server does not prepare counties or places on request", hint="pick a region on the map"
             )
-        if geoid not in self._names:
+        if len(geoid) == 7:
+            self._check_place(geoid)
+        elif geoid not in self._names:
             raise NotFound(
                 f"'{geoid}' is not a county of the conterminous US",
                 hint="pick a county from the list (5-digit Census GEOID, e.g. 25015 for Hampshire County, MA)",
@@ -104,8 +155,8 @@ class CountyPreparer:
         return [y for y in published if listed is None or y in listed]
 
     def ready(self, geoid: str, start: int, end: int) -> bool:
-        """Whether the catalog already holds the county with land cover for both years."""
-        name = county_region_name(geoid)
+        """Whether the catalog already holds the county or place with land cover for both years."""
+        name = region_name(geoid)
         if name not in self.service.catalog.regions:
             return False
         years = self.service.region(name).land_cover_years
@@ -118,11 +169,15 @@ class CountyPreparer:
         )
 
     def _prepare(self, geoid: str, start: int, end: int, progress: Progress) -> Prepared:
-        name = county_region_name(geoid)
+        name = region_name(geoid)
         service = self.service
         if not self.ready(geoid, start, end):
             req = FetchRequest(
-                catalog_path=service.settings.catalog_path, region=name, years=(start, end), county=geoid
+                catalog_path=service.settings.catalog_path,
+                region=name,
+                years=(start, end),
+                county=geoid if len(geoid) == 5 else None,
+                place=geoid if len(geoid) == 7 else None,
             )
             plan, _ = plan_layers(service.catalog, req)
             steps = len(plan) + 2  # the clips, the derived layers, the inventory

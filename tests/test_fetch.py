@@ -15,7 +15,6 @@ import itertools
 import json
 import math
 import re
-import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ import yaml
 from affine import Affine
 from conftest import REALDATA, REPO, run_cli
 from range_server import RangeServer, free_port, serve_directory
+from tiger_fixture import write_place_zip
 
 import learn
 from learn.sources.census import county
@@ -53,6 +53,8 @@ SITES = (
     "nb",
     "errors",
     "prepare",
+    "places",
+    "places_browser",
 )  # one URL prefix per test: GDAL caches blocks per URL in-process
 
 
@@ -75,20 +77,8 @@ def _padded_cog(src: Path, dst: Path, nodata: int) -> int:
 
 
 def _tiger_zip(dst: Path) -> None:
-    """A TIGER-like place file (GEOID/NAME/STATEFP, NAD83) holding the real Northampton outline."""
-    outline = gpd.read_file(OUTLINE).to_crs("EPSG:4269")
-    frame = gpd.GeoDataFrame(
-        {"STATEFP": ["25"], "PLACEFP": ["46330"], "GEOID": ["2546330"], "NAME": ["Northampton"]},
-        geometry=[outline.geometry.union_all()],
-        crs="EPSG:4269",
-    )
-    shp_dir = dst.parent / "shp"
-    shp_dir.mkdir()
-    frame.to_file(shp_dir / f"tl_{TIGER_YEAR}_25_place.shp", engine="pyogrio")
-    with zipfile.ZipFile(dst, "w") as zf:
-        for f in sorted(shp_dir.iterdir()):
-            zf.write(f, f.name)
-    shutil.rmtree(shp_dir)
+    """A TIGER-like place file (TIGER's columns, NAD83) holding the real Northampton outline (tiger_fixture)."""
+    write_place_zip(dst, TIGER_YEAR, OUTLINE)
 
 
 PUBLIC_HOSTS = ("https://data.source.coop", "https://data.fs.usda.gov", "https://www2.census.gov")

@@ -1,0 +1,173 @@
+"""Any US place (city, town, CDP) from the API: ``GET /api/places`` lists a state's places from its TIGER/Line
+place file, ``POST /api/prepare`` with a place GEOID fetches and computes it like a county.
+
+The "public sources" are the local range-request server of :mod:`test_fetch`: the real Northampton NLCD tiled around
+its true place and a TIGER-like ``tl_<year>_25_place.zip`` (:mod:`tiger_fixture`: the real Northampton outline and
+two fixture villages), reached through a copy of the shipped catalog whose hosts point at 127.0.0.1. The server
+counts the requests per path, so "read once, then from the cache" is checked on the wire.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from range_server import free_port
+from test_fetch import NOHO, TIGER_YEAR, _catalog_copy, server  # noqa: F401
+from tiger_fixture import NORTHAMPTON
+
+from api.app import create_app
+
+pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
+
+PLACE_ZIP = f"/places/geo/tiger/TIGER{TIGER_YEAR}/PLACE/tl_{TIGER_YEAR}_25_place.zip"
+
+
+def _zip_requests(server) -> int:  # noqa: F811
+    with server[0].traffic.lock:
+        return server[0].traffic.requests[PLACE_ZIP]
+
+
+@pytest.fixture
+def catalog(server, tmp_path: Path) -> Path:  # noqa: F811
+    return _catalog_copy(tmp_path / "project", f"{server[0].url}/places")
+
+
+@pytest.fixture
+def client(catalog: Path, tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(catalog, cache_dir=tmp_path / "cache", webmap_dir=None)) as c:
+        yield c
+
+
+def test_a_states_places_are_read_once_then_served_from_the_cache(
+    server,  # noqa: F811
+    catalog: Path,
+    client: TestClient,
+    tmp_path: Path,
+) -> None:
+    before = _zip_requests(server)
+    r = client.get("/api/places", params={"state": "MA"})
+    assert r.status_code == 200, r.text
+    places = r.json()
+    assert [p["name"] for p in places] == [
+        "Florence CDP",
+        "Leeds CDP",
+        "Northampton city",
+    ]  # NAMELSAD, by name
+    noho = places[2]
+    assert noho["geoid"] == NORTHAMPTON and noho["state"] == "MA" and noho["region"] is None
+    assert noho["land_km2"] == pytest.approx(92.59, abs=0.01)  # the fixture's ALAND: the outline's 92.59 km²
+    assert places[0]["land_km2"] == pytest.approx(2.25)  # a 1.5 km square
+    read = _zip_requests(server) - before
+    assert read > 0  # read from the TIGER source
+
+    assert client.get("/api/places", params={"state": "25"}).json() == places  # FIPS code, same state
+    again = TestClient(create_app(catalog, cache_dir=tmp_path / "cache", webmap_dir=None))
+    with again:  # another server process's view: only the cache folder is shared
+        assert again.get("/api/places", params={"state": "ma"}).json() == places
+    assert _zip_requests(server) - before == read  # no request after the first read
+    cached = list((tmp_path / "cache" / "places").glob(f"tl_{TIGER_YEAR}_25_place.*.json"))
+    assert len(cached) == 1
+
+    fresh = TestClient(create_app(catalog, cache_dir=tmp_path / "other_cache", webmap_dir=None))
+    with fresh:  # without the cache folder the source is read again (the count above can tell)
+        assert fresh.get("/api/places", params={"state": "MA"}).json() == places
+    assert _zip_requests(server) - before == 2 * read
+
+
+def test_a_bad_state_is_refused_naming_it(client: TestClient) -> None:
+    r = client.get("/api/places", params={"state": "ZZ"})
+    assert r.status_code == 404 and "no U.S. state has the code 'ZZ'" in r.json()["detail"]
+    r = client.get("/api/places", params={"state": "AK"})
+    assert r.status_code == 404 and "AK lies outside the conterminous US" in r.json()["detail"]
+    r = client.get("/api/places", params={"state": "Massachusetts"})
+    assert r.status_code == 422 and "query parameter 'state'" in r.json()["detail"]
+    r = client.get("/api/places")
+    assert r.status_code == 422 and "state" in r.json()["detail"]
+    r = client.get("/api/places", params={"state": "25", "href": "http://x/y.zip"})
+    assert r.status_code == 200  # an extra parameter is ignored: the server decides the URL
+
+
+def test_an_unreachable_place_source_says_which_and_that_counties_still_work(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    cat = _catalog_copy(tmp_path / "project", f"http://127.0.0.1:{port}")
+    with TestClient(create_app(cat, cache_dir=tmp_path / "cache", webmap_dir=None)) as client:
+        r = client.get("/api/places", params={"state": "MA"})
+        assert r.status_code == 502, r.text
+        detail = r.json()["detail"]
+        assert "cannot read the TIGER places of MA (tiger_places)" in detail
+        assert f"127.0.0.1:{port}/geo/tiger/TIGER{TIGER_YEAR}/PLACE/tl_{TIGER_YEAR}_25_place.zip" in detail
+        assert "the county list (GET /api/counties) works offline" in detail
+        assert client.get("/api/counties").status_code == 200
+        r = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
+        assert r.status_code == 502 and "cannot read the TIGER places of MA" in r.json()["detail"]
+    assert not (tmp_path / "cache" / "places").exists() or not any((tmp_path / "cache" / "places").iterdir())
+
+
+def _wait(client: TestClient, job_id: str, timeout_s: float = 300) -> dict:
+    steps = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/prepare/{job_id}").json()
+        steps.append(status["step"])
+        if status["status"] in ("done", "error"):
+            status["steps"] = steps
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {steps[-5:]}")
+
+
+def test_a_planner_prepares_her_city_and_it_opens_like_any_region(client: TestClient) -> None:
+    assert client.get("/api/prepare").json()["places"] is True
+    r = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
+    assert r.status_code == 202, r.text
+    first = r.json()
+    assert (
+        first["label"] == "Northampton city, MA" and first["place"] == NORTHAMPTON and first["county"] is None
+    )
+    done = _wait(client, first["job_id"])
+    assert done["status"] == "done", done
+    assert done["region"] == f"place_{NORTHAMPTON}" and done["progress"] == 1.0
+    assert any(s and s.startswith("land_cover 2011: ") for s in done["steps"]), done["steps"]
+
+    regions = {r["name"]: r for r in client.get("/api/regions").json()}
+    assert regions[f"place_{NORTHAMPTON}"]["years"] == [2011, 2013, 2016, 2019]
+    assert f"TIGER/Line {TIGER_YEAR} places" in regions[f"place_{NORTHAMPTON}"]["description"]
+    summary = client.get(f"/api/regions/place_{NORTHAMPTON}/summary", params={"start": 2011, "end": 2019})
+    assert summary.status_code == 200
+    (row,) = summary.json()["boundaries"]
+    assert row["id"] == NORTHAMPTON and row["name"] == "Northampton"
+    assert row["area_ha"] == pytest.approx(102_881 * 0.09, rel=1e-3)  # the outline's pixels (SOURCE.md)
+    report = client.get(
+        f"/api/regions/place_{NORTHAMPTON}/inventory",
+        params={"boundary": NORTHAMPTON, "start": 2011, "end": 2019},
+    ).json()
+    assert report["totals"]["net_t_co2e_per_yr"] == pytest.approx(row["net_t_co2e_per_yr"])
+    listed = {p["geoid"]: p for p in client.get("/api/places", params={"state": "MA"}).json()}
+    assert listed[NORTHAMPTON]["region"] == f"place_{NORTHAMPTON}" and listed["2599901"]["region"] is None
+
+    again = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
+    assert again.status_code == 200 and again.json()["job_id"] is None and again.json()["status"] == "done"
+
+
+def test_bad_place_requests_are_refused_before_any_work(client: TestClient) -> None:
+    r = client.post("/api/prepare", json={"place": "2599999", "start": 2011, "end": 2019})
+    assert r.status_code == 404
+    assert f"'2599999' is not a place of MA in the TIGER/Line {TIGER_YEAR} places" in r.json()["detail"]
+    r = client.post("/api/prepare", json={"place": "9912345", "start": 2011, "end": 2019})
+    assert r.status_code == 404 and "no U.S. state has the code '99'" in r.json()["detail"]
+    r = client.post("/api/prepare", json={"place": "0212345", "start": 2011, "end": 2019})  # Alaska
+    assert r.status_code == 404 and "outside the conterminous US" in r.json()["detail"]
+    r = client.post("/api/prepare", json={"place": "254633", "start": 2011, "end": 2019})
+    assert r.status_code == 422 and "place" in r.json()["detail"]
+    r = client.post(
+        "/api/prepare", json={"county": "25015", "place": NORTHAMPTON, "start": 2011, "end": 2019}
+    )
+    assert r.status_code == 422 and "exactly one of" in r.json()["detail"]
+    r = client.post("/api/prepare", json={"start": 2011, "end": 2019})
+    assert r.status_code == 422 and "exactly one of" in r.json()["detail"]
+    r = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2019, "end": 2011})
+    assert r.status_code == 422 and "before the end year" in r.json()["detail"]
