@@ -111,23 +111,23 @@ export async function postInventory(region, start, end, body, { onProgress, time
 }
 
 /**
- * Prepare any US county (its 5-digit GEOID) for two years: the server fetches the public layers and computes the
- * inventory in the background. Resolves to the finished status ({region, start, end}); `onStep(fraction, text)`
- * reports each step ("land_cover 2011: 40 %"). A county already prepared answers at once.
+ * Prepare any US county (`{ county: "25015" }`) or place (`{ place: "2546330" }`) for two years: the server fetches
+ * the public layers and computes the inventory in the background. Resolves to the finished status ({region, start,
+ * end}); `onStep(fraction, text)` reports each step ("land_cover 2011: 40 %"). One already prepared answers at once.
  */
-export async function prepareCounty(county, start, end, { onStep, timeoutMs = 3600000 } = {}) {
+export async function prepareRegion(which, start, end, { onStep, timeoutMs = 3600000 } = {}) {
   const response = await request("api/prepare", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ county, start, end }),
+    body: JSON.stringify({ ...which, start, end }),
   });
   let status = await response.json();
   let wait = retryAfterMs(response, 1000);
   const deadline = Date.now() + timeoutMs;
   while (status.status !== "done") {
-    if (status.status === "error") throw new ApiError(status.error || "the county could not be prepared", 502);
+    if (status.status === "error") throw new ApiError(status.error || `${status.label} could not be prepared`, 502);
     onStep?.(status.progress ?? 0, status.step || status.status);
-    if (Date.now() > deadline) throw new ApiError("preparing the county did not finish in time; try again later", 504);
+    if (Date.now() > deadline) throw new ApiError(`preparing ${status.label} did not finish in time; try again later`, 504);
     await sleep(wait);
     const r = await request(`api/prepare/${enc(status.job_id)}`);
     status = await r.json();
@@ -137,7 +137,12 @@ export async function prepareCounty(county, start, end, { onStep, timeoutMs = 36
   return status;
 }
 
+/** Prepare a county by its 5-digit GEOID (see prepareRegion). */
+export const prepareCounty = (county, start, end, options) => prepareRegion({ county }, start, end, options);
+
 export const counties = {
   info: () => getJSON("api/prepare"),
   list: () => getJSON("api/counties"),
+  /** The places (cities, towns, CDPs) of a state (postal code or FIPS), read by the server from Census TIGER. */
+  places: (state) => getJSON(`api/places${query({ state })}`),
 };

@@ -1,8 +1,11 @@
-// "Any US county": pick a county of the conterminous US (offline Census list, typo-tolerant search) and two years;
-// the server fetches the public layers and computes the inventory, showing each step; the prepared county then
-// opens like any other region (issue 14 item 1). The client names a GEOID and years, never a URL or a path.
+// "Any US county or city": pick a county of the conterminous US (offline Census list) or a place — city, town or
+// census-designated place — of a state (the server reads the state's Census TIGER place list online, then caches
+// it), search it by name with typos forgiven, and choose two years; the server fetches the public layers and
+// computes the inventory, showing each step; the prepared county or place then opens like any other region
+// (issue 14). The client names a GEOID and years, never a URL or a path.
 
-import { counties, prepareCounty } from "./api.js";
+import { counties, prepareRegion } from "./api.js";
+import { esc } from "./format.js";
 import { createSearch, renderMatches } from "./search.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -11,45 +14,122 @@ function fill(select, years, value) {
   select.innerHTML = years.map((y) => `<option value="${y}"${y === value ? " selected" : ""}>${y}</option>`).join("");
 }
 
-/** Wire the "Any US county" box; `onReady(region, start, end)` opens a prepared county. */
+const KINDS = {
+  county: {
+    label: "County (name or 5-digit GEOID)",
+    placeholder: "e.g. Hampshire County, MA or 25015",
+    form: "Prepare a county",
+  },
+  place: {
+    label: "City, town or CDP (name or 7-digit GEOID)",
+    placeholder: "e.g. Northampton city or 2546330",
+    form: "Prepare a city or town",
+  },
+};
+
+/** Wire the "Any US county or city" box; `onReady(region, start, end)` opens a prepared county or place. */
 export async function setupCountyPicker({ onReady, showError }) {
   const box = $("#any-county");
   const info = await counties.info().catch(() => ({ enabled: false }));
   if (!info.enabled) return; // this server does not prepare counties: the box stays hidden
   box.hidden = false;
+  $("#prepare-kind").hidden = !info.places;
   fill($("#county-start"), info.years, info.default_start);
   fill($("#county-end"), info.years, info.default_end);
-  let list = null;
-  let search = null;
+  let kind = "county";
+  let countyList = null;
+  let search = null; // over the counties, or over the places of the chosen state
   const byId = new Map();
-  let picked = null;
+  let picked = null; // {geoid, name, state, region}
   const status = (text) => {
     $("#county-status").textContent = text;
   };
-  async function ensureList() {
-    if (!list) {
-      list = await counties.list();
-      const items = list.map((c) => ({ id: c.geoid, name: `${c.name}, ${c.state}`, kind: "county", c }));
-      for (const it of items) byId.set(it.id, it);
-      search = createSearch(items);
+  const input = $("#county-input");
+
+  function useItems(items) {
+    byId.clear();
+    for (const it of items) byId.set(it.id, it);
+    search = createSearch(items);
+  }
+  async function ensureCounties() {
+    if (!countyList) countyList = await counties.list();
+    return countyList;
+  }
+  async function useCounties() {
+    const list = await ensureCounties();
+    useItems(list.map((c) => ({ id: c.geoid, name: `${c.name}, ${c.state}`, kind: "county", c })));
+  }
+  async function fillStates() {
+    const states = [...new Set((await ensureCounties()).map((c) => c.state))].sort();
+    $("#place-state").innerHTML =
+      `<option value="">choose…</option>` + states.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join("");
+  }
+  /** The places of the chosen state, from the server (which reads Census TIGER once, then its cache). */
+  async function usePlaces(state) {
+    search = null;
+    byId.clear();
+    if (!state) return;
+    status(`Loading the cities and towns of ${state} (Census TIGER) …`);
+    try {
+      const list = await counties.places(state);
+      useItems(list.map((p) => ({ id: p.geoid, name: p.name, kind: "place", c: p })));
+      status(`${list.length} places in ${state}: type a name.`);
+    } catch (err) {
+      status(
+        `The cities and towns of ${state} cannot be loaded (${err.message}). Counties still work offline: ` +
+          `choose "County" above.`,
+      );
+    }
+  }
+  function setKind(next) {
+    kind = next;
+    picked = null;
+    search = null;
+    input.value = "";
+    $("#county-results").hidden = true;
+    $("#county-input-label").textContent = KINDS[kind].label;
+    input.placeholder = KINDS[kind].placeholder;
+    $("#county-form").setAttribute("aria-label", KINDS[kind].form);
+    $("#place-state-row").hidden = kind !== "place";
+    status("");
+    if (kind === "place") {
+      fillStates().catch(showError);
     }
   }
   function choose(item) {
     picked = item.c;
-    $("#county-input").value = `${picked.name}, ${picked.state} (${picked.geoid})`;
+    input.value = `${picked.name}, ${picked.state} (${picked.geoid})`;
     $("#county-results").hidden = true;
     $("#county-go").disabled = false;
     status(picked.region ? "Already prepared: opens at once." : "Not prepared yet: the server will fetch its public data.");
   }
+
+  for (const radio of document.querySelectorAll('input[name="prepare-kind"]')) {
+    radio.addEventListener("change", () => radio.checked && setKind(radio.value));
+  }
+  $("#place-state").addEventListener("change", (e) => {
+    picked = null;
+    input.value = "";
+    usePlaces(e.target.value);
+  });
   $("#county-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      await ensureList();
-      if (!picked || !$("#county-input").value.includes(picked.geoid)) {
-        const found = search.find($("#county-input").value);
+      if (kind === "county" && !search) await useCounties();
+      if (kind === "place" && !search) {
+        status(
+          $("#place-state").value
+            ? `The cities and towns of ${$("#place-state").value} are not loaded: choose the state again.`
+            : "Choose the state first.",
+        );
+        return;
+      }
+      if (!picked || !input.value.includes(picked.geoid)) {
+        const found = search.find(input.value);
         if (found.hit) choose(found.hit);
         else {
-          renderMatches($("#county-results"), $("#county-input").value, found.matches, (id) => choose(byId.get(id)));
+          renderMatches($("#county-results"), input.value, found.matches, (id) => choose(byId.get(id)));
+          if (!found.matches.length) status(`Nothing matches “${input.value}”.`);
           return;
         }
       }
@@ -62,14 +142,16 @@ export async function setupCountyPicker({ onReady, showError }) {
       $("#county-go").disabled = true;
       const bar = $("#county-progress");
       bar.hidden = false;
-      const done = await prepareCounty(picked.geoid, start, end, {
+      const label = `${picked.name}, ${picked.state}`;
+      const which = kind === "place" ? { place: picked.geoid } : { county: picked.geoid };
+      const done = await prepareRegion(which, start, end, {
         onStep: (fraction, step) => {
           bar.value = fraction;
-          status(`Preparing ${picked.name}, ${picked.state}: ${step}`);
+          status(`Preparing ${label}: ${step}`);
         },
       });
       bar.value = 1;
-      status(`${picked.name}, ${picked.state} is ready.`);
+      status(`${label} is ready.`);
       picked.region = done.region;
       await onReady(done.region, done.start, done.end);
     } catch (err) {
@@ -80,7 +162,7 @@ export async function setupCountyPicker({ onReady, showError }) {
       $("#county-progress").hidden = true;
     }
   });
-  $("#county-input").addEventListener("input", () => {
+  input.addEventListener("input", () => {
     picked = null;
   });
   box.dataset.ready = "true";

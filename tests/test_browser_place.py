@@ -1,0 +1,96 @@
+"""A planner prepares her city from the map (issue 14, "any US place"), in headless Chromium against ``learn serve``.
+
+The server's catalog holds the SYNTHETIC demo region and the shipped public-source datasets with their hosts
+pointing at the local range-request server of :mod:`test_fetch` (the real Northampton NLCD tiled around its true
+place, and a TIGER-like place zip of Massachusetts built from the real Northampton outline, :mod:`tiger_fixture`).
+With the keyboard she switches the box to "City or town", picks the state, searches with a typo, picks the place,
+presses Prepare, watches the steps, and the city opens like any other region. A state whose place file the source
+does not have says so, and that counties still work offline.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving
+from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
+from tiger_fixture import NORTHAMPTON
+
+pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
+
+
+@pytest.fixture
+def place_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
+    sources = yaml.safe_load(_catalog_copy(tmp_path / "sources", f"{server[0].url}/places_browser").read_text())
+    cat = tmp_path / "serve" / "catalog.yaml"
+    cat.parent.mkdir()
+    doc = {"datasets": sources["datasets"], "regions": {"demo": demo_region_absolute(demo_catalog)}}
+    cat.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with serving(cat, tmp_path / "serve.log") as base:
+        yield base
+
+
+def test_a_planner_prepares_her_city_from_the_map(place_server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport=VIEWPORT, base_url=place_server).new_page()
+        page.set_default_timeout(60_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto("/")
+        page.wait_for_selector("body[data-ready=true]")
+        page.wait_for_selector("#any-county[data-ready=true]")
+        page.click("#any-county > summary")
+        county = page.get_by_role("radio", name="County")
+        expect(county).to_be_checked()
+        county.focus()
+        page.keyboard.press("ArrowRight")  # radio group: the arrow keys move the choice
+        expect(page.get_by_role("radio", name="City or town")).to_be_checked()
+        expect(page.get_by_label("City, town or CDP (name or 7-digit GEOID)")).to_be_visible()
+        expect(page.get_by_role("form", name="Prepare a city or town")).to_be_visible()
+
+        state = page.get_by_label("State")
+        expect(state.locator("option[value=MA]")).to_have_count(1)  # the states of the county list
+        state.select_option("CT")  # the source has no Connecticut file: the message says so
+        expect(page.locator("#county-status")).to_contain_text("The cities and towns of CT cannot be loaded")
+        expect(page.locator("#county-status")).to_contain_text("HTTP 404")
+        expect(page.locator("#county-status")).to_contain_text("Counties still work offline")
+
+        state.select_option("MA")
+        expect(page.locator("#county-status")).to_have_text("3 places in MA: type a name.")
+        page.fill("#county-input", "Northamton")  # a typo: the matches are listed
+        page.press("#county-input", "Enter")
+        match = page.locator("#county-results button:has-text('Northampton city')")
+        expect(match).to_be_focused()  # the list takes the focus: Enter picks
+        page.keyboard.press("Enter")
+        expect(page.locator("#county-input")).to_have_value(f"Northampton city, MA ({NORTHAMPTON})")
+        expect(page.locator("#county-status")).to_contain_text("Not prepared yet")
+        steps: list[str] = []
+        page.click("#county-go")
+        deadline = time.monotonic() + 300
+        while page.locator("#region-select").input_value() != f"place_{NORTHAMPTON}":
+            text = page.locator("#county-status").text_content() or ""
+            if text and (not steps or steps[-1] != text):
+                steps.append(text)
+            assert time.monotonic() < deadline, steps[-5:]
+            page.wait_for_timeout(100)
+        # Step-by-step progress: a layer being read, with its share done (which steps a 100 ms poll sees varies).
+        step = re.compile(r"Preparing Northampton city, MA: (land_cover|tree_canopy) \d{4}: \d+ %")
+        assert any(step.fullmatch(s) for s in steps), steps[:10]
+        page.wait_for_selector("body[data-ready=true]")
+        expect(page.locator("#county-status")).to_contain_text("Northampton city, MA is ready.")
+        expect(page.locator(".leaflet-interactive").first).to_be_visible()
+        browser.close()
+    assert not errors, errors
+    regions = {r["name"] for r in get(place_server, "/api/regions")}
+    assert f"place_{NORTHAMPTON}" in regions
+    listed = {p["geoid"]: p for p in get(place_server, "/api/places", state="MA")}
+    assert listed[NORTHAMPTON]["region"] == f"place_{NORTHAMPTON}"
