@@ -27,7 +27,9 @@ pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures n
 
 @pytest.fixture
 def place_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
-    sources = yaml.safe_load(_catalog_copy(tmp_path / "sources", f"{server[0].url}/places_browser").read_text())
+    sources = yaml.safe_load(
+        _catalog_copy(tmp_path / "sources", f"{server[0].url}/places_browser").read_text()
+    )
     cat = tmp_path / "serve" / "catalog.yaml"
     cat.parent.mkdir()
     doc = {"datasets": sources["datasets"], "regions": {"demo": demo_region_absolute(demo_catalog)}}
