@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from api.cache import SingleFlight
 from api.errors import NotFound
 from api.tasks import Job, JobManager, Progress
 from learn.errors import PeriodError
@@ -69,6 +70,7 @@ class CountyPreparer:
         )
         self._names = {g: (n, st) for g, n, st in conus_counties()}  # counties, then each place checked
         self._lock = threading.Lock()
+        self._place_lists: SingleFlight[str, StatePlaces] = SingleFlight()  # one read per state at a time
 
     def label(self, geoid: str) -> str:
         name, state = self._names[geoid]
@@ -77,7 +79,10 @@ class CountyPreparer:
     def places(self, state: str) -> StatePlaces:
         """A state's places (FIPS or postal code) from the TIGER source, cached in the server's cache folder
         (UnknownState, SourceUnreachable or FetchError when they cannot be listed)."""
-        return places_of_state(state, self.service.catalog, self.service.settings.cache_dir / "places")
+        cache = self.service.settings.cache_dir / "places"
+        return self._place_lists.run(
+            state.strip().upper(), lambda: places_of_state(state, self.service.catalog, cache)
+        )
 
     def places_enabled(self) -> bool:
         """Whether the catalog has a place source (``fetch_layer: place_boundaries``) to list and fetch from."""

@@ -10,16 +10,20 @@ counts the requests per path, so "read once, then from the cache" is checked on 
 from __future__ import annotations
 
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
-from range_server import free_port
-from test_fetch import NOHO, TIGER_YEAR, _catalog_copy, server  # noqa: F401
-from tiger_fixture import NORTHAMPTON
+from range_server import free_port, serve_directory
+from test_fetch import NOHO, OUTLINE, TIGER_YEAR, _catalog_copy, server  # noqa: F401
+from tiger_fixture import NORTHAMPTON, place_frame
 
 from api.app import create_app
+from learn.sources.catalog import load_catalog
+from learn.sources.place_list import places_of_state
 
 pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 
@@ -171,3 +175,36 @@ def test_bad_place_requests_are_refused_before_any_work(client: TestClient) -> N
     assert r.status_code == 422 and "exactly one of" in r.json()["detail"]
     r = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2019, "end": 2011})
     assert r.status_code == 422 and "before the end year" in r.json()["detail"]
+
+
+def test_only_the_attribute_table_of_a_large_place_file_travels(tmp_path: Path) -> None:
+    """A state-sized place file (the fixture's outline moved about 400 times: a few MB of deflated geometry): the
+    list reads the .dbf through range requests, not the whole zip."""
+    import shapely
+
+    base = place_frame(OUTLINE)
+    n = 400
+    big = gpd.GeoDataFrame(base.loc[[0] * n].reset_index(drop=True), crs=base.crs)
+    big["GEOID"] = [f"25{i:05d}" for i in range(n)]
+    big["NAMELSAD"] = [f"Town {i:03d} town" for i in range(n)]
+    big["geometry"] = [
+        shapely.affinity.translate(g, 0.001 * i, 0.0007 * i) for i, g in enumerate(big.geometry)
+    ]
+    site = tmp_path / "www" / f"geo/tiger/TIGER{TIGER_YEAR}/PLACE"
+    shp = tmp_path / "shp"
+    site.mkdir(parents=True)
+    shp.mkdir()
+    big.to_file(shp / f"tl_{TIGER_YEAR}_25_place.shp", engine="pyogrio")
+    zipped = site / f"tl_{TIGER_YEAR}_25_place.zip"
+    with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED) as zf:  # deflated, as TIGER's are
+        for f in sorted(shp.iterdir()):
+            zf.write(f, f.name)
+    with serve_directory(tmp_path / "www") as srv:
+        cat = load_catalog(_catalog_copy(tmp_path / "project", srv.url))
+        listed = places_of_state("MA", cat, cache_dir=tmp_path / "cache")
+        sent = sum(srv.traffic.snapshot().values())
+    assert [p.name for p in listed.places[:2]] == ["Town 000 town", "Town 001 town"] and len(
+        listed.places
+    ) == n
+    assert zipped.stat().st_size > 2_000_000
+    assert sent < 0.1 * zipped.stat().st_size, (sent, zipped.stat().st_size)
