@@ -51,6 +51,10 @@ class Health(BaseModel):
 
 class RegionInfo(BaseModel):
     name: str
+    title: str = Field(
+        description="what a picker shows: the place's name for a county or place prepared on request "
+        "(e.g. 'Hampshire County, MA'), else the region's name"
+    )
     description: str
     synthetic: bool = Field(description="true for generated demo data (not a real place)")
     years: list[int] = Field(description="land-cover years; an inventory period runs between two of them")

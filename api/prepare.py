@@ -22,6 +22,7 @@ from learn.errors import PeriodError
 from learn.sources.census import conus_counties
 from learn.sources.fetch import FetchRequest, fetch
 from learn.sources.fetch_plan import plan_layers
+from learn.sources.listing import gpkg_labels
 from learn.sources.place_list import StatePlaces, UnknownState, places_of_state
 from learn.sources.remote import FetchError, dataset_for_layer, published_years
 
@@ -75,6 +76,22 @@ class CountyPreparer:
     def label(self, geoid: str) -> str:
         name, state = self._names[geoid]
         return f"{name}, {state}"
+
+    def title(self, region: str) -> str | None:
+        """What a picker shows for a region prepared on request ("Hampshire County, MA", "Northampton city, MA"):
+        from the county list or the places checked since the server started, else the place's boundary name
+        ("Northampton, MA"); None for any other region."""
+        kind, _, geoid = region.partition("_")
+        if kind in ("county", "place") and geoid in self._names:  # counties; places checked since start
+            return self.label(geoid)
+        spec = self.service.catalog.regions.get(region)
+        if kind != "place" or spec is None:
+            return None
+        b = spec.boundaries
+        labels = gpkg_labels(self.service.catalog.resolve(b.path), b.id_field, b.name_field, b.layer)
+        if not labels or len(labels) != 1:
+            return None
+        return f"{labels[0][1]}, {spec.state}" if spec.state else labels[0][1]
 
     def places(self, state: str) -> StatePlaces:
         """A state's places (FIPS or postal code) from the TIGER source, cached in the server's cache folder

@@ -124,7 +124,9 @@ def _wait(client: TestClient, job_id: str, timeout_s: float = 300) -> dict:
     raise AssertionError(f"job {job_id} did not finish: {steps[-5:]}")
 
 
-def test_a_planner_prepares_her_city_and_it_opens_like_any_region(client: TestClient) -> None:
+def test_a_planner_prepares_her_city_and_it_opens_like_any_region(
+    client: TestClient, catalog: Path, tmp_path: Path
+) -> None:
     assert client.get("/api/prepare").json()["places"] is True
     r = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
     assert r.status_code == 202, r.text
@@ -139,6 +141,7 @@ def test_a_planner_prepares_her_city_and_it_opens_like_any_region(client: TestCl
 
     regions = {r["name"]: r for r in client.get("/api/regions").json()}
     assert regions[f"place_{NORTHAMPTON}"]["years"] == [2011, 2013, 2016, 2019]
+    assert regions[f"place_{NORTHAMPTON}"]["title"] == "Northampton city, MA"  # its TIGER NAMELSAD
     assert f"TIGER/Line {TIGER_YEAR} places" in regions[f"place_{NORTHAMPTON}"]["description"]
     summary = client.get(f"/api/regions/place_{NORTHAMPTON}/summary", params={"start": 2011, "end": 2019})
     assert summary.status_code == 200
@@ -155,6 +158,10 @@ def test_a_planner_prepares_her_city_and_it_opens_like_any_region(client: TestCl
 
     again = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
     assert again.status_code == 200 and again.json()["job_id"] is None and again.json()["status"] == "done"
+    # A server started later titles the region from its boundary file (its TIGER NAME and the state).
+    with TestClient(create_app(catalog, cache_dir=tmp_path / "cache2", webmap_dir=None)) as later:
+        titles = {r["name"]: r["title"] for r in later.get("/api/regions").json()}
+    assert titles[f"place_{NORTHAMPTON}"] == "Northampton, MA"
 
 
 def test_bad_place_requests_are_refused_before_any_work(client: TestClient) -> None:

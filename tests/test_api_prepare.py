@@ -63,6 +63,8 @@ def test_a_planner_prepares_her_county_and_the_next_visitor_gets_it_at_once(clie
 
     regions = {r["name"]: r for r in client.get("/api/regions").json()}
     assert regions["county_25015"]["years"] == [2011, 2013, 2016, 2019]  # LEARN's inventory years between
+    assert regions["county_25015"]["title"] == "Hampshire County, MA"  # what the map's region select shows
+    assert regions["demo"]["title"] == "demo"
     summary = client.get("/api/regions/county_25015/summary", params={"start": 2011, "end": 2019})
     assert summary.status_code == 200 and len(summary.json()["boundaries"]) == 1
     listed = next(c for c in client.get("/api/counties").json() if c["geoid"] == "25015")

@@ -66,6 +66,7 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
         assert any(step.fullmatch(s) for s in steps), steps[:10]
         page.wait_for_selector("body[data-ready=true]")
         expect(page.locator("#county-status")).to_contain_text("is ready")
+        expect(page.locator("#region-select option:checked")).to_have_text("Hampshire County, MA")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
         browser.close()
     assert not errors, errors

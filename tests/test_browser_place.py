@@ -89,6 +89,7 @@ def test_a_planner_prepares_her_city_from_the_map(place_server: str) -> None:
         assert any(step.fullmatch(s) for s in steps), steps[:10]
         page.wait_for_selector("body[data-ready=true]")
         expect(page.locator("#county-status")).to_contain_text("Northampton city, MA is ready.")
+        expect(page.locator("#region-select option:checked")).to_have_text("Northampton city, MA")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
         browser.close()
     assert not errors, errors

@@ -201,12 +201,20 @@ function homeControl() {
   return new Control();
 }
 
+/** The region select: each region by its title ("Hampshire County, MA" for a prepared county), SYNTHETIC flagged. */
+function fillRegionOptions(regions) {
+  $("#region-select").innerHTML = regions
+    .map((r) => {
+      const title = r.title ?? r.name;
+      return `<option value="${esc(r.name)}">${esc(title)}${r.synthetic ? " (SYNTHETIC)" : ""}</option>`;
+    })
+    .join("");
+}
+
 /** A county the server just prepared: list the regions again and open it for its years. */
 async function openPrepared(region, start, end) {
   const regions = await api.regions();
-  $("#region-select").innerHTML = regions
-    .map((r) => `<option value="${esc(r.name)}">${esc(r.name)}${r.synthetic ? " (SYNTHETIC)" : ""}</option>`)
-    .join("");
+  fillRegionOptions(regions);
   $("#region-select").value = region;
   busy(true);
   try {
@@ -270,9 +278,7 @@ async function main() {
   try {
     const regions = await api.regions();
     if (!regions.length) throw new Error("the server has no regions; check its catalog");
-    $("#region-select").innerHTML = regions
-      .map((r) => `<option value="${esc(r.name)}">${esc(r.name)}${r.synthetic ? " (SYNTHETIC)" : ""}</option>`)
-      .join("");
+    fillRegionOptions(regions);
     const wanted = readUrl();
     const name = regions.some((r) => r.name === wanted.region) ? wanted.region : regions[0].name;
     $("#region-select").value = name;

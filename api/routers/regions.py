@@ -39,6 +39,7 @@ def regions(service: ServiceDep) -> list[RegionInfo]:
         out.append(
             RegionInfo(
                 name=name,
+                title=service.preparer.title(name) or name,
                 description=reg.spec.description,
                 synthetic=reg.spec.synthetic,
                 years=reg.land_cover_years,
