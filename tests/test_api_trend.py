@@ -66,6 +66,7 @@ def check_equals_reports(client: TestClient, region: str, trend: dict[str, Any],
             assert (row["start"], row["end"], row["category"]) == (p["start"], p["end"], s["category"])
             assert row["net_t_co2e_per_yr"] == s["net_t_co2e_per_yr"]
             assert row["net_p05_t_co2e_per_yr"] == s["net_p05_t_co2e_per_yr"]
+            assert row["net_p95_t_co2e_per_yr"] == s["net_p95_t_co2e_per_yr"]
     assert next(rows, None) is None
 
 
@@ -132,3 +133,25 @@ def test_a_region_with_one_year_has_no_trend(make_region, tmp_path: Path) -> Non
     cat = make_region({2011: [[41, 41]]})
     with app_client(cat, tmp_path / "cache") as c:
         assert "one land-cover year" in detail(c.get("/api/regions/t/trend?boundary=A"), 422)
+
+
+SE_HEADER = (
+    "ForestAgeTypeRegion,Region,UpperGroup,Age,Plantation,Nonforest to Forest Removal Factor,"
+    "Forests Remaining Forest Removal Factor,removal_factor_nonforest_to_forest_se_tc_ha_yr,"
+    "removal_factor_forest_remaining_se_tc_ha_yr,source\n"
+)
+
+
+def test_the_trend_carries_the_reports_90_percent_intervals(make_region, tmp_path: Path) -> None:
+    # Removal factors with standard errors (as learn fetch's FIA table has): every report has an interval.
+    table = SE_HEADER + "7,Northeast,Test group,20-100,0,-2.0,-1.0,0.3,0.4,test\n"
+    lc = {2011: [[41, 41, 82]], 2016: [[41, 41, 41]], 2019: [[41, 41, 41]]}
+    cat = make_region(lc, codes=[[7, 7, 7]], forest_rows=table)
+    with app_client(cat, tmp_path / "cache") as c:
+        trend = c.get("/api/regions/t/trend?boundary=A").json()
+        assert [(p["start"], p["end"]) for p in trend["periods"]] == [(2011, 2016), (2016, 2019)]
+        for p in trend["periods"]:
+            assert p["net_p05_t_co2e_per_yr"] < p["net_t_co2e_per_yr"] < p["net_p95_t_co2e_per_yr"]
+        frf = [r for r in trend["rows"] if r["category"] == "Forest remaining forest"]
+        assert all(r["net_p05_t_co2e_per_yr"] is not None for r in frf)
+        check_equals_reports(c, "t", trend)

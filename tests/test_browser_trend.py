@@ -127,3 +127,73 @@ def test_trend_on_a_phone_has_no_sideways_scroll(browser, server, place):
         assert not errors, errors
     finally:
         context.close()
+
+
+# Two periods of a hand-made trend with a 90 % interval, rendered by the map's own module.
+HAND_TREND = {
+    "region": "t",
+    "boundary_id": "A",
+    "boundary_name": "Alpha",
+    "synthetic": False,
+    "periods_rule": "adjacent",
+    "units": "t CO2e/yr",
+    "categories": ["Forest remaining forest", "Trees outside forests"],
+    "periods": [
+        {
+            "start": 2011,
+            "end": 2016,
+            "years": 5,
+            "area_ha": 10.0,
+            "gross_emissions_t_co2e_per_yr": 5.0,
+            "gross_removals_t_co2e_per_yr": -45.0,
+            "net_t_co2e_per_yr": -40.0,
+            "net_p05_t_co2e_per_yr": -50.0,
+            "net_p95_t_co2e_per_yr": -30.0,
+            "complete": True,
+            "not_estimated": [],
+        },
+        {
+            "start": 2016,
+            "end": 2019,
+            "years": 3,
+            "area_ha": 10.0,
+            "gross_emissions_t_co2e_per_yr": 20.0,
+            "gross_removals_t_co2e_per_yr": -10.0,
+            "net_t_co2e_per_yr": 10.0,
+            "net_p05_t_co2e_per_yr": None,
+            "net_p95_t_co2e_per_yr": None,
+            "complete": False,
+            "not_estimated": ["x"],
+        },
+    ],
+    "rows": [
+        {"start": 2011, "end": 2016, "category": "Forest remaining forest", "net_t_co2e_per_yr": -30.0},
+        {"start": 2011, "end": 2016, "category": "Trees outside forests", "net_t_co2e_per_yr": -10.0},
+        {"start": 2016, "end": 2019, "category": "Forest remaining forest", "net_t_co2e_per_yr": 15.0},
+        {"start": 2016, "end": 2019, "category": "Trees outside forests", "net_t_co2e_per_yr": -5.0},
+    ],
+    "periods_left_out": [[2001, 2011]],
+}
+
+
+def test_trend_draws_the_interval_and_says_what_is_left_out(page):
+    open_map(page)
+    got = page.evaluate(
+        """async (trend) => {
+          const { renderTrend } = await import('./trend.js');
+          const box = document.createElement('section');
+          document.body.append(box);
+          renderTrend(box, trend, { perHa: true, period: { start: 2011, end: 2019 } });
+          const line = Chart.getChart(box.querySelector('canvas')).data.datasets.find(d => d.type === 'line');
+          const cells = [...box.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('td')].map(c => c.textContent.trim()));
+          return { intervals: line.intervals, net: line.data, cells, text: box.textContent };
+        }""",
+        HAND_TREND,
+    )
+    assert got["net"] == [-4.0, 1.0]  # per hectare: ÷ 10 ha
+    assert got["intervals"] == [[-5.0, -3.0], None]
+    assert got["cells"] == [["-3.00", "-1.00", "-4.00", "-5.00 to -3.00"], ["1.50", "-0.50", "1.00", "—"]]
+    assert "Whiskers: the net's 90 % interval" in got["text"]
+    assert "spans 2011–2016, 2016–2019" in got["text"]
+    assert "Older periods not shown: 2001–2011" in got["text"]
+    assert "2016–2019 (partial)" in got["text"]
