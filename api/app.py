@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, openapi
 from api.methods import MethodsMiddleware
-from api.routers import inventory, jobs, prepare, regions, summary_files, tiles
+from api.routers import inventory, jobs, prepare, regions, summary_files, tiles, trend
 from api.service import Service, Settings
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
@@ -101,7 +101,7 @@ def create_app(
     )
     app.state.service = service
     errors.install(app)
-    for module in (regions, summary_files, inventory, jobs, prepare, tiles):
+    for module in (regions, summary_files, inventory, trend, jobs, prepare, tiles):
         app.include_router(module.router)
     openapi.install(app, service.catalog)
     _add_doc_pages(app)

@@ -50,6 +50,7 @@ def test_inventory_json_to_stdout_matches_library(tiny, monkeypatch, capsys):
         "change_matrix",
         "tree_canopy",
         "tree_canopy_cover",  # session 10: the whole boundary's canopy % (an extension of the contract)
+        "shares",  # issue 14: each row's share of gross emissions / removals (an extension of the contract)
         "warnings",
         "provenance",
     }

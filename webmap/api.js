@@ -55,6 +55,7 @@ export const api = {
   summary: (region, start, end) => getJSON(`api/regions/${enc(region)}/summary${query({ start, end })}`),
   inventory: (region, boundary, start, end) =>
     getJSON(`api/regions/${enc(region)}/inventory${query({ boundary, start, end })}`),
+  trend: (region, boundary) => getJSON(`api/regions/${enc(region)}/trend${query({ boundary })}`),
   downloadUrl: (region, boundary, start, end, ext) =>
     `api/regions/${enc(region)}/inventory.${ext}${query({ boundary, start, end })}`,
   jsonUrl: (region, boundary, start, end) =>

@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { renderReport } from "./report.js";
 import { loadStoredReport } from "./store.js";
+import { showTrend } from "./trend.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -46,12 +47,11 @@ async function main() {
   el.querySelector(".matrix-detail")?.closest("label")?.classList.add("no-print");
   el.dataset.state = "ready";
   document.body.dataset.ready = "true";
-  // Charts size themselves to the screen; re-fit them to the paper when printing.
-  const chart = window.Chart?.getChart(el.querySelector("canvas"));
-  if (chart) {
-    window.addEventListener("beforeprint", () => chart.resize(640, 360));
-    window.addEventListener("afterprint", () => chart.resize());
-  }
+  // Charts size themselves to the screen; re-fit them to the paper when printing (the trend's too, once drawn).
+  const charts = () => [...el.querySelectorAll("canvas")].map((c) => window.Chart?.getChart(c)).filter(Boolean);
+  window.addEventListener("beforeprint", () => charts().forEach((chart) => chart.resize(640, 360)));
+  window.addEventListener("afterprint", () => charts().forEach((chart) => chart.resize()));
+  if (!p.get("stored")) await showTrend(el, { region, boundary: p.get("boundary"), period: report.period });
 }
 
 main();

@@ -1,10 +1,12 @@
 // Renders one inventory report (the API's report JSON) as HTML: headline cards (and a note when the totals are
-// partial), the GHG inventory table (the method's row names; Harvest/Other followed by its severity classes), a
-// bar chart, the land-use change matrix, tree canopy, warnings, provenance.
+// partial), the shares of gross emissions and removals (shares.js), the GHG inventory table (the method's row
+// names; Harvest/Other followed by its severity classes), a bar chart, the IPCC summary, a place for the trend
+// across periods (trend.js fills it), the land-use change matrix, tree canopy, warnings, provenance.
 // Shared by the map's side panel (app.js) and the printable page (report-page.js).
 
 import { infoButton, plainSentence } from "./explain.js";
 import { esc, fmtArea, fmtFlux, fmtFluxHa, fmtPct, numCell } from "./format.js";
+import { sharesBlock } from "./shares.js";
 
 /** NLCD class names (legend of the National Land Cover Database) and LEARN's roll-up to IPCC categories. */
 export const NLCD = {
@@ -305,6 +307,7 @@ export function renderReport(el, report, options = {}) {
     ${cards(report.totals, scale)}
     ${partialNote(report.totals)}
     ${plainSentence(report, { title: options.title })}
+    ${sharesBlock(report.shares, scale, report.totals?.complete === false)}
     ${warningsList(report.warnings)}
     ${links || print ? `<nav class="downloads" aria-label="Downloads">${links}${print}</nav>` : ""}
     <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory, report.harvest_by_severity, scale)}</section>
@@ -313,6 +316,7 @@ export function renderReport(el, report, options = {}) {
       <div class="chart-wrap"><canvas role="img" aria-label="Bar chart of emissions and removals by inventory row"></canvas></div>
     </section>
     <section aria-label="IPCC summary">${ipccTable(report.ipcc_summary, scale)}</section>
+    <section class="chart-box trend-box" aria-label="Trend across periods" hidden></section>
     <details class="matrix-box"${open}><summary>Land-use change matrix</summary>
       <label class="inline"><input type="checkbox" class="matrix-detail"> NLCD classes (instead of IPCC categories)</label>
       <div class="matrix-holder">${matrixTable(report.change_matrix, p, false)}</div>

@@ -9,6 +9,7 @@ import { renderReport, totalsProperties } from "./report.js";
 import { boundaryLabel, clearCustom, fitCustom, layerById, restyle, zoomTo } from "./shapes.js";
 import { $, busy, clearError, showError, state } from "./state.js";
 import { customCsv, storeReport } from "./store.js";
+import { showTrend } from "./trend.js";
 import { writeUrl } from "./url.js";
 
 export function showReport(report) {
@@ -55,6 +56,7 @@ export function showReport(report) {
   el.dataset.start = String(report.period?.start ?? start);
   el.dataset.end = String(report.period?.end ?? end);
   $("#compare-result").innerHTML = "";
+  if (sel.kind === "boundary") showTrend(el, { region, boundary: sel.id, perHa: state.perHa, period: report.period });
 }
 
 /** Select a jurisdiction. `zoom`: fit the map to it; `focus`: move keyboard focus to the report's title once

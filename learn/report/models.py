@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from learn.report.shares import GrossShares, gross_shares
+
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
@@ -201,15 +203,22 @@ class Report(_Model):
     tree_canopy: list[CanopyRow]
     warnings: list[str]
     provenance: dict[str, Any]
+    shares: GrossShares | None = Field(
+        default=None,
+        description="each inventory row's share of gross emissions and of gross removals (t CO2e/yr, %), "
+        "from the rows themselves (learn.report.shares); filled in from the rows when a document lacks it",
+    )
 
     @model_validator(mode="after")
     def _completeness_of_older_documents(self) -> Report:
         """Documents written before ``totals.complete`` existed get it from their own rows, so a
-        reused partial report is never read as complete."""
+        reused partial report is never read as complete; the same for ``shares``."""
         t = self.totals
         if not {"complete", "not_estimated"} & t.model_fields_set:
             missing = not_estimated_rows(self.inventory)
             t.complete, t.not_estimated = not missing, missing
+        if self.shares is None:
+            self.shares = gross_shares(self.inventory)
         return self
 
     def to_json(self, indent: int | None = 2) -> str:
