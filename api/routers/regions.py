@@ -54,6 +54,7 @@ def region_detail(region: RegionDep, service: ServiceDep) -> RegionDetail:
     """One region: years, canopy years, disturbance periods, layers, extent (EPSG:4326) and tile layers."""
     return RegionDetail(
         name=region.name,
+        title=service.preparer.title(region.name) or region.name,
         description=region.spec.description,
         synthetic=region.spec.synthetic,
         years=region.land_cover_years,
