@@ -98,7 +98,7 @@ def test_health_regions_region_and_openapi(client: TestClient) -> None:
     regions = client.get("/api/regions").json()
     assert [r["name"] for r in regions] == ["demo"]
     assert regions[0]["synthetic"] is True and regions[0]["default_period"] == [2011, 2019]
-    assert set(regions[0]) == {"name", "description", "synthetic", "years", "default_period"}
+    assert set(regions[0]) == {"name", "title", "description", "synthetic", "years", "default_period"}
     d = client.get("/api/regions/demo").json()
     assert d["years"][0] == 2001 and d["canopy_years"] == [2011, 2013, 2016, 2019, 2021]
     assert [2011, 2013] in d["disturbance_periods"] and d["boundaries_count"] == 13
