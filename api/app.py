@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, openapi
 from api.methods import MethodsMiddleware
-from api.routers import inventory, jobs, prepare, regions, summary_files, tiles, trend
+from api.routers import areas, inventory, jobs, prepare, regions, summary_files, tiles, trend
 from api.service import Service, Settings
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
@@ -57,6 +57,7 @@ def create_app(
     tile_workers: int = 0,
     max_pending_jobs: int = 16,
     max_pending_prepare: int = 4,
+    max_areas: int = 5000,
     public_url: str | None = None,
     webmap_dir: str | Path | None = WEBMAP_DIR,
 ) -> FastAPI:
@@ -65,7 +66,8 @@ def create_app(
     ``cache_dir`` holds the per-region summaries (default ``outputs/api_cache``); custom polygons larger
     than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
     and ``max_vertices``; at most ``max_pending_jobs`` background jobs wait or run (more → 503), and at most
-    ``max_pending_prepare`` counties wait to be prepared on request (0: the server prepares none).
+    ``max_pending_prepare`` counties wait to be prepared on request (0: the server prepares none); the
+    ``max_areas`` drawn/uploaded areas posted most recently are kept for their links (``cache_dir/areas``).
     ``public_url`` (default ``$LEARN_PUBLIC_URL``) is the absolute URL clients reach the service at, for
     TileJSON tile URLs (root-relative without it). ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
     serve`` uses every core); 0 renders them on the server's threads. ``webmap_dir=None`` serves the API only.
@@ -79,6 +81,7 @@ def create_app(
         tile_workers=tile_workers,
         max_pending_jobs=max_pending_jobs,
         max_pending_prepare=max_pending_prepare,
+        max_areas=max_areas,
         public_url=_public_url(public_url or os.environ.get("LEARN_PUBLIC_URL")),
     )
     service = Service(settings)  # a broken catalog fails here, with the library's message
@@ -101,7 +104,7 @@ def create_app(
     )
     app.state.service = service
     errors.install(app)
-    for module in (regions, summary_files, inventory, trend, jobs, prepare, tiles):
+    for module in (regions, summary_files, inventory, areas, trend, jobs, prepare, tiles):
         app.include_router(module.router)
     openapi.install(app, service.catalog)
     _add_doc_pages(app)

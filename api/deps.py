@@ -55,6 +55,16 @@ def options_of(exact_coverage: bool, recategorize_burned_grassland: bool) -> Inv
     )
 
 
+def period_query(start: int, end: int, options: InventoryOptions) -> dict[str, str]:
+    """The query parameters that ask for this period and these options again (defaults left out)."""
+    q = {"start": str(start), "end": str(end)}
+    if options.pixel_rule == "exact":
+        q["exact_coverage"] = "true"
+    if options.recategorize_burned_grassland:
+        q["recategorize_burned_grassland"] = "true"
+    return q
+
+
 async def get_period(region: RegionDep, start: StartQuery = None, end: EndQuery = None) -> tuple[int, int]:
     return period_of(region, start, end)
 

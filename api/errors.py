@@ -57,9 +57,13 @@ class OutsideData(BoundaryError):
     """A polygon that does not touch the region's data → 400."""
 
 
+class BadAreaId(LearnError):
+    """A stored area's id that is not of the form the server gives (:data:`api.areas.AREA_ID`) → 422."""
+
+
 RESPONSE_TEXT = {
     400: "the request cannot be answered (e.g. a polygon outside the region's data)",
-    404: "unknown region, boundary, county, tile layer, tile, job or download format",
+    404: "unknown region, boundary, stored area, county, tile layer, tile, job or download format",
     413: "upload over the size or vertex limit",
     422: "a parameter or body that cannot be used (bad years, bad geometry, wrong types)",
     500: "the server's data or code is at fault (e.g. an unreadable layer file); the detail says which",
@@ -92,7 +96,7 @@ def status_for(err: LearnError) -> int:
         return 502
     if isinstance(err, OutsideData):
         return 400
-    if isinstance(err, BadGeometry | PeriodError):
+    if isinstance(err, BadGeometry | PeriodError | BadAreaId):
         return 422
     if isinstance(err, BoundaryError):
         if err.message.startswith("unknown boundary"):

@@ -153,11 +153,17 @@ def geometry_of(doc: Any) -> shapely.Geometry:
 
 
 def name_of(doc: Any, default: str) -> str:
-    """A label for a drawn polygon: the Feature's ``name`` property if it has one."""
-    props = doc.get("properties") if isinstance(doc, dict) and doc.get("type") == "Feature" else None
-    props = props if isinstance(props, dict) else {}
-    name = props.get("name") or props.get("NAME")
-    return str(name)[:200] if name else default
+    """A label for a drawn polygon: the Feature's ``name`` property if it has one; a FeatureCollection's named
+    features' names joined by " + " (as an uploaded GeoPackage's)."""
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    features = doc.get("features") if kind == "FeatureCollection" else [doc] if kind == "Feature" else []
+    names = []
+    for f in features if isinstance(features, list) else []:
+        props = f.get("properties") if isinstance(f, dict) else None
+        name = (props.get("name") or props.get("NAME")) if isinstance(props, dict) else None
+        if name:
+            names.append(str(name))
+    return " + ".join(names)[:200] if names else default
 
 
 def check_finite(geometry: shapely.Geometry) -> None:

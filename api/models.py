@@ -114,6 +114,11 @@ class Summary(BaseModel):
 class JobAccepted(BaseModel):
     job_id: str = Field(description="random id of this request's job: the only way to read its result")
     status: Literal["queued", "running", "done", "error"]
+    area_id: str | None = Field(
+        default=None,
+        description="id of the stored polygon (GET /api/regions/{region}/areas/{area_id}/…); null if it "
+        "could not be stored",
+    )
 
 
 class JobStatus(BaseModel):

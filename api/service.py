@@ -19,11 +19,12 @@ import rasterio.warp
 import shapely
 from pydantic import ValidationError
 
+from api.areas import AreaStore, StoredArea
 from api.cache import LruCache, SingleFlight
 from api.models import BoundaryTotals
 from api.prepare import CountyPreparer
 from api.render import TileRenderer
-from api.tasks import Job, JobManager
+from api.tasks import Job, JobManager, Progress
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 from learn.batch import report_file_name, run_batch, totals_frame
@@ -55,6 +56,10 @@ class Settings:
     max_pending_jobs: int = 16
     #: Counties queued or being prepared on request (POST /api/prepare); more → 503. 0 turns the route off.
     max_pending_prepare: int = 4
+    #: Drawn/uploaded areas kept for their links (``cache_dir/areas``): at most this many, and this many bytes;
+    #: the least recently posted are deleted first.
+    max_areas: int = 5000
+    max_area_bytes: int = 1024**3
     #: Absolute URL the service is reached at (e.g. https://learn.example.org); TileJSON tile URLs start
     #: with it. None: root-relative tile URLs.
     public_url: str | None = None
@@ -97,6 +102,7 @@ class Service:
             settings.job_workers, settings.max_jobs, settings.max_pending_jobs
         )
         self.preparer = CountyPreparer(self, max_pending=settings.max_pending_prepare)
+        self.areas = AreaStore(settings.cache_dir / "areas", settings.max_areas, settings.max_area_bytes)
         self._regions: dict[str, Region] = {}
         self._display: dict[str, tuple[gpd.GeoDataFrame, str]] = {}
         self._bounds: dict[str, tuple[float, float, float, float]] = {}
@@ -255,6 +261,16 @@ class Service:
     ) -> Job[Report]:
         """A new background job for a large custom polygon (sharing the run of an identical request)."""
         key = self.polygon_key(region, boundary, start, end, options)
-        return self.jobs.submit(
-            key, lambda progress: region.inventory(boundary, (start, end), options, progress=progress)
-        )
+
+        def compute(progress: Progress) -> Report:
+            report = region.inventory(boundary, (start, end), options, progress=progress)
+            self.reports.put(("polygon", key), CachedReport.of(report))  # the area's link reads it at once
+            return report
+
+        return self.jobs.submit(key, compute)
+
+    def area_report(
+        self, region: Region, area: StoredArea, start: int, end: int, options: InventoryOptions
+    ) -> CachedReport:
+        """The report of a stored area: the same computation (and cache entry) as the POST that stored it."""
+        return self.polygon_report(region, area.boundary(region.grid.crs), start, end, options)

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-import json
-import re
-import tempfile
-from pathlib import Path
+import logging
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import shapely
-import shapely.geometry
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import BoundaryQuery, OptionsDep, PeriodDep, RegionDep, ServiceDep
+from api.deps import BoundaryQuery, OptionsDep, PeriodDep, RegionDep, ServiceDep, period_query
+from api.downloads import CONTENT, DOWNLOADS, XLSX, ascii_name, download
 from api.errors import COMMON_ERRORS, NotFound, OutsideData, error_responses
 from api.geo import boundary_from_geojson, boundary_from_upload, read_body, read_upload
 from api.models import JobAccepted
 from api.service import CachedReport, Service
 from learn.batch import safe_name
 from learn.region import InventoryOptions, Region
-from learn.report.csv_tables import learn_csv
-from learn.report.labels import totals_flags
 from learn.report.models import Report
-from learn.report.xlsx import write_xlsx
 from learn.sources.boundaries import Boundary
 
 router = APIRouter(tags=["inventory"], responses=error_responses(*COMMON_ERRORS))
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOWNLOADS = ("csv", "xlsx", "geojson", "json", "html")
+log = logging.getLogger("api")
+__all__ = ["DOWNLOADS", "XLSX", "download_name", "router"]
+#: The header naming the stored area of a posted polygon (its link: /api/regions/{region}/areas/{id}).
+AREA_HEADER = "Learn-Area-Id"
 
 
 def _report(
@@ -53,14 +50,23 @@ def download_name(report: Report, ext: str) -> str:
     """``learn_<id>_<name>_<start>_<end>.<ext>``, the name in ASCII (a header's file name), left out when it is
     the id; the web map names its links the same way."""
     parts = [safe_name(report.boundary.id)]
-    name = re.sub(r"[^A-Za-z0-9.-]+", "_", report.boundary.name or "").strip("_.")[:60]
+    name = ascii_name(report.boundary.name)
     if name and name != parts[0]:
         parts.append(name)
     return f"learn_{'_'.join(parts)}_{report.period.start}_{report.period.end}.{ext}"
 
 
-def _attachment(report: Report, ext: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{download_name(report, ext)}"'}
+def _download(
+    service: Service,
+    region: Region,
+    boundary: str,
+    period: tuple[int, int],
+    options: InventoryOptions,
+    ext: str,
+) -> Response:
+    report = _report(service, region, boundary, period, options).report
+    b = region.boundaries.get(boundary) if ext == "geojson" else None
+    return download(report, ext, download_name(report, ext), b)
 
 
 @router.get("/api/regions/{region}/inventory.json", response_model=Report, response_class=Response)
@@ -68,93 +74,39 @@ def inventory_json(
     region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
 ) -> Response:
     """The JSON report as a download."""
-    cached = _report(service, region, boundary, period, options)
-    return Response(
-        cached.report.to_json(), media_type="application/json", headers=_attachment(cached.report, "json")
-    )
+    return _download(service, region, boundary, period, options, "json")
 
 
-@router.get(
-    "/api/regions/{region}/inventory.csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "LEARN's 4-table CSV"}},
-)
+@router.get("/api/regions/{region}/inventory.csv", response_class=Response, responses=CONTENT["csv"])
 def inventory_csv(
     region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
 ) -> Response:
     """The report in LEARN's 4-table CSV layout (land use change, canopy, GHG inventory, IPCC summary)."""
-    report = _report(service, region, boundary, period, options).report
-    return Response(
-        learn_csv(report), media_type="text/csv; charset=utf-8", headers=_attachment(report, "csv")
-    )
+    return _download(service, region, boundary, period, options, "csv")
 
 
-@router.get(
-    "/api/regions/{region}/inventory.xlsx",
-    response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "one sheet per table"}},
-)
+@router.get("/api/regions/{region}/inventory.xlsx", response_class=Response, responses=CONTENT["xlsx"])
 def inventory_xlsx(
     region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
 ) -> Response:
     """The report as an Excel workbook, one sheet per table (plus warnings and provenance)."""
-    report = _report(service, region, boundary, period, options).report
-    with tempfile.TemporaryDirectory(prefix="learn-xlsx-") as tmp:
-        path = Path(tmp) / "report.xlsx"
-        write_xlsx(report, path)
-        data = path.read_bytes()
-    return Response(data, media_type=XLSX, headers=_attachment(report, "xlsx"))
+    return _download(service, region, boundary, period, options, "xlsx")
 
 
-@router.get(
-    "/api/regions/{region}/inventory.geojson",
-    response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}, "description": "the boundary with its totals"}},
-)
+@router.get("/api/regions/{region}/inventory.geojson", response_class=Response, responses=CONTENT["geojson"])
 def inventory_geojson(
     region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
 ) -> Response:
     """The boundary (EPSG:4326) as a GeoJSON FeatureCollection with the report's totals as properties."""
-    report = _report(service, region, boundary, period, options).report
-    b = region.boundaries.get(boundary)
-    doc = {"type": "FeatureCollection", "features": [_feature(report, b)]}
-    return Response(
-        json.dumps(doc), media_type="application/geo+json", headers=_attachment(report, "geojson")
-    )
+    return _download(service, region, boundary, period, options, "geojson")
 
 
-def _feature(report: Report, b: Boundary) -> dict[str, Any]:
-    import geopandas as gpd
-
-    geometry = gpd.GeoSeries([b.geometry], crs=b.crs).to_crs(4326).iloc[0]
-    props = {
-        "id": report.boundary.id,
-        "name": report.boundary.name,
-        "start": report.period.start,
-        "end": report.period.end,
-        "area_ha": report.boundary.area_ha,
-        # flat columns, as in `learn batch`'s boundaries.geojson: totals_complete, not_estimated ("; "-joined)
-        **report.totals.model_dump(exclude={"complete", "not_estimated"}),
-        **totals_flags(report),
-    }
-    return {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geometry)}
-
-
-@router.get(
-    "/api/regions/{region}/inventory.html",
-    response_class=Response,
-    responses={200: {"content": {"text/html": {}}, "description": "self-contained printable report"}},
-)
+@router.get("/api/regions/{region}/inventory.html", response_class=Response, responses=CONTENT["html"])
 def inventory_html(
     region: RegionDep, boundary: BoundaryQuery, period: PeriodDep, options: OptionsDep, service: ServiceDep
 ) -> Response:
     """The report as one self-contained HTML page (tables, charts, provenance) that prints to PDF."""
-    from learn.report.html import render_html  # lazy: matplotlib only when a report is asked for
-
-    report = _report(service, region, boundary, period, options).report
-    return Response(
-        render_html(report), media_type="text/html; charset=utf-8", headers=_attachment(report, "html")
-    )
+    return _download(service, region, boundary, period, options, "html")
 
 
 @router.get("/api/regions/{region}/inventory.{ext}", include_in_schema=False)
@@ -228,12 +180,26 @@ async def inventory_polygon(
             hint="draw inside the region's extent (GET /api/regions/{region} gives its bounds)",
         )
     start, end = period
+    area_id = await run_in_threadpool(_store, service, region, b)
+    area = {AREA_HEADER: area_id} if area_id else {}
     if b.polygon_area_ha > settings.sync_limit_ha:
         job = service.submit_polygon(region, b, start, end, options)
         return JSONResponse(
-            JobAccepted(job_id=job.id, status=job.status).model_dump(),
+            JobAccepted(job_id=job.id, status=job.status, area_id=area_id).model_dump(),
             status_code=202,
-            headers={"Location": f"/api/jobs/{job.id}", "Retry-After": "1"},
+            headers={"Location": f"/api/jobs/{job.id}", "Retry-After": "1", **area},
         )
     cached = await run_in_threadpool(service.polygon_report, region, b, start, end, options)
-    return Response(cached.json, media_type="application/json")
+    if area_id:  # the same report, at the area's own address
+        query = urlencode(period_query(start, end, options))
+        area["Content-Location"] = f"/api/regions/{quote(region.name)}/areas/{area_id}/inventory?{query}"
+    return Response(cached.json, media_type="application/json", headers=area)
+
+
+def _store(service: Service, region: Region, b: Boundary) -> str | None:
+    """Keep the polygon for its link; a store that cannot be written leaves the report without one."""
+    try:
+        return service.areas.put(region.name, b)
+    except OSError as err:
+        log.warning("cannot store the posted area (%s): its report has no link", err)
+        return None
