@@ -56,6 +56,11 @@ export const api = {
   inventory: (region, boundary, start, end) =>
     getJSON(`api/regions/${enc(region)}/inventory${query({ boundary, start, end })}`),
   trend: (region, boundary) => getJSON(`api/regions/${enc(region)}/trend${query({ boundary })}`),
+  area: (region, id) => getJSON(`api/regions/${enc(region)}/areas/${enc(id)}`),
+  areaInventory: (region, id, start, end) =>
+    getJSON(`api/regions/${enc(region)}/areas/${enc(id)}/inventory${query({ start, end })}`),
+  areaDownloadUrl: (region, id, start, end, ext) =>
+    `api/regions/${enc(region)}/areas/${enc(id)}/inventory.${ext}${query({ start, end })}`,
   downloadUrl: (region, boundary, start, end, ext) =>
     `api/regions/${enc(region)}/inventory.${ext}${query({ boundary, start, end })}`,
   jsonUrl: (region, boundary, start, end) =>
@@ -71,11 +76,17 @@ function retryAfterMs(response, fallback = 1000) {
   return Number.isFinite(v) && v >= 0 ? Math.min(Math.max(v * 1000, 200), 30000) : fallback;
 }
 
+/** POST a polygon or a file and resolve to its report (see postArea). */
+export async function postInventory(region, start, end, body, options = {}) {
+  return (await postArea(region, start, end, body, options)).report;
+}
+
 /**
- * POST a polygon (GeoJSON object) or a file (File) and resolve to the report. A 202 answer is a job:
- * poll its URL, waiting Retry-After seconds between polls; `onProgress(fraction | null, status)` reports.
+ * POST a polygon (GeoJSON object) or a file (File) and resolve to {report, areaId}: the server keeps the polygon
+ * under `areaId` (header Learn-Area-Id; null if it could not) for its link. A 202 answer is a job: poll its URL,
+ * waiting Retry-After seconds between polls; `onProgress(fraction | null, status)` reports.
  */
-export async function postInventory(region, start, end, body, { onProgress, timeoutMs = 600000 } = {}) {
+export async function postArea(region, start, end, body, { onProgress, timeoutMs = 600000 } = {}) {
   const url = `api/regions/${enc(region)}/inventory${query({ start, end })}`;
   const options = { method: "POST" };
   if (body instanceof Blob) {
@@ -87,7 +98,8 @@ export async function postInventory(region, start, end, body, { onProgress, time
     options.body = JSON.stringify(body);
   }
   const response = await request(url, options);
-  if (response.status !== 202) return response.json();
+  const areaId = response.headers.get("Learn-Area-Id");
+  if (response.status !== 202) return { report: await response.json(), areaId };
   const accepted = await response.json();
   const jobUrl = response.headers.get("Location") || `api/jobs/${enc(accepted.job_id)}`;
   const jobHref = jobUrl.startsWith("/") ? jobUrl.slice(1) : jobUrl; // keep it relative to the page
@@ -99,7 +111,7 @@ export async function postInventory(region, start, end, body, { onProgress, time
     const r = await request(jobHref);
     const job = await r.json();
     onProgress?.(job.progress ?? null, job.status);
-    if (job.result) return job.result;
+    if (job.result) return { report: job.result, areaId: areaId ?? accepted.area_id ?? null };
     if (job.status === "failed" || job.status === "error" || job.error) {
       throw new ApiError(job.error || "the job failed", 500);
     }

@@ -9,7 +9,7 @@ import { compareTable } from "./compare.js";
 import { setupCountyPicker } from "./county.js";
 import { esc } from "./format.js";
 import { createTileLayerControl, MAX_ZOOM } from "./layers.js";
-import { onUpload, setupDrawing } from "./own-area.js";
+import { onUpload, openArea, setupDrawing } from "./own-area.js";
 import { renderPlaceholder } from "./panel.js";
 import { createSearch, renderMatches } from "./search.js";
 import { loadReport, selectBoundary, showReport } from "./selection.js";
@@ -90,6 +90,7 @@ async function loadRegion(name, wanted = {}) {
   await refreshSummary();
   renderPlaceholder();
   if (wanted.boundary) await selectBoundary(wanted.boundary, { history: false });
+  else if (wanted.area) await openArea(wanted.area, { history: false });
   if (linkNote) showError(linkNote); // after the selection, which clears older messages
   writeUrl({ replace: true });
 }
@@ -128,6 +129,7 @@ async function onCompare() {
     let reportB;
     if (bId) reportB = await api.inventory(state.region, bId, bStart, bEnd);
     else if (sel.kind === "boundary") reportB = await api.inventory(state.region, sel.id, bStart, bEnd);
+    else if (sel.areaId) reportB = await api.areaInventory(state.region, sel.areaId, bStart, bEnd);
     else reportB = await postInventory(state.region, bStart, bEnd, sel.file ?? sel.geojson);
     out.innerHTML = compareTable(state.report, reportB, { nameA: sel.kind === "custom" ? sel.name : undefined });
   } catch (err) {
@@ -169,12 +171,16 @@ async function onPopState() {
       (wanted.start !== state.start || wanted.end !== state.end)) {
     $("#start-select").value = String(wanted.start);
     $("#end-select").value = String(wanted.end);
-    state.selection = wanted.boundary ? { kind: "boundary", id: wanted.boundary } : null;
+    const sameArea = wanted.area && state.selection?.areaId === wanted.area;
+    state.selection = wanted.boundary ? { kind: "boundary", id: wanted.boundary } : sameArea ? state.selection : null;
     await onPeriodChange({ history: false });
   }
-  if (wanted.boundary && wanted.boundary !== (state.selection?.kind === "boundary" ? state.selection.id : null)) {
+  const sel = state.selection;
+  if (wanted.boundary && wanted.boundary !== (sel?.kind === "boundary" ? sel.id : null)) {
     await selectBoundary(wanted.boundary, { history: false, zoom: true });
-  } else if (!wanted.boundary && state.selection) {
+  } else if (!wanted.boundary && wanted.area && wanted.area !== (sel?.kind === "custom" ? sel.areaId : null)) {
+    await openArea(wanted.area, { history: false });
+  } else if (!wanted.boundary && !wanted.area && state.selection) {
     state.selection = null;
     state.report = null;
     clearCustom();

@@ -1,5 +1,4 @@
-// Names and shapes of what the map downloads: file names as the server gives them, the geometry of an uploaded
-// GeoJSON, the name of an uploaded feature.
+// Names of what the map downloads: file names as the server gives them, the name of an uploaded feature.
 
 /** learn_<id>_<name>_<start>_<end>: the file names the server gives its downloads (api/routers/inventory.py). */
 export function downloadBase(id, name, start, end) {
@@ -11,17 +10,13 @@ export function downloadBase(id, name, start, end) {
   return ["learn", safeId, ...(safe && safe !== safeId ? [safe] : []), start, end].join("_");
 }
 
-export function geometryOf(g) {
-  if (g.type === "Feature") return g.geometry;
-  if (g.type === "FeatureCollection") {
-    const polys = g.features.flatMap((f) => {
-      const geom = f.geometry;
-      if (!geom) return [];
-      return geom.type === "Polygon" ? [geom.coordinates] : geom.type === "MultiPolygon" ? geom.coordinates : [];
-    });
-    return { type: "MultiPolygon", coordinates: polys };
-  }
-  return g;
+/** learn_<name>_<start>_<end>: the file names of a stored area's downloads (api/routers/areas.py). */
+export function areaDownloadBase(name, start, end) {
+  const safe = String(name ?? "")
+    .replace(/[^A-Za-z0-9.-]+/g, "_")
+    .replace(/^[_.]+|[_.]+$/g, "")
+    .slice(0, 60);
+  return ["learn", safe || "area", start, end].join("_");
 }
 
 /** The uploaded feature's own name (a "name" property), if it has one, to title the report. */

@@ -1,8 +1,11 @@
 // Your own area: drawn on the map (Leaflet-Geoman) or uploaded (GeoJSON, zipped shapefile, GeoPackage), then
-// computed by the server like a jurisdiction.
+// computed by the server like a jurisdiction. The server keeps it under an id, which the address then carries
+// (?area=<id>), so a link opens the same area in any browser.
 
+import { api } from "./api.js";
 import { geojsonProblem } from "./messages.js";
 import { featureName } from "./names.js";
+import { renderFailed } from "./panel.js";
 import { loadReport } from "./selection.js";
 import { clearCustom, restyle, showCustom } from "./shapes.js";
 import { $, clearError, showError, state, ui } from "./state.js";
@@ -10,12 +13,34 @@ import { writeUrl } from "./url.js";
 
 export async function selectCustom({ geojson = null, file = null, name, fit = false }) {
   clearError();
+  // the address changes once the server has computed and stored it (loadReport): ?area=<id> (D17)
   state.selection = { kind: "custom", geojson, file, name, fit };
   restyle();
-  writeUrl();
   clearCustom();
   if (geojson) showCustom(geojson);
   $("#own-area").open = true;
+  await loadReport();
+}
+
+/** Open an area the server stored (a link's ?area=<id>): its outline and name from the server, then its report. */
+export async function openArea(areaId, { history = true } = {}) {
+  clearError();
+  const token = state.token;
+  let feature;
+  try {
+    feature = await api.area(state.region, areaId);
+  } catch (err) {
+    state.selection = null;
+    renderFailed("This shared area", err);
+    showError(err);
+    return;
+  }
+  if (token !== state.token) return; // another selection meanwhile
+  const name = feature.properties?.name || "Drawn area";
+  state.selection = { kind: "custom", areaId, geojson: feature, name, fit: true };
+  restyle();
+  showCustom(feature);
+  if (history) writeUrl();
   await loadReport();
 }
 

@@ -43,6 +43,7 @@ export function renderLoading(label) {
     a.removeAttribute("href");
     a.setAttribute("aria-disabled", "true");
   }
+  for (const b of el.querySelectorAll(".downloads button")) b.disabled = true; // "Copy link" of the old area
 }
 
 /** The panel after a failed computation: the message, never the previous selection's numbers (audit D3). */

@@ -1,4 +1,5 @@
-// The printable report page: report.html?region=&boundary=&start=&end= (or ?stored=KEY for your own polygon).
+// The printable report page: report.html?region=&boundary=&start=&end=, ?region=&area=&start=&end= for your own
+// area stored on the server, or ?stored=KEY for one kept only in this browser (the server could not store it).
 
 import { api } from "./api.js";
 import { renderReport } from "./report.js";
@@ -23,9 +24,14 @@ async function main() {
       report = loadStoredReport(p.get("stored"));
       if (!report) throw new Error("this report is no longer stored in the browser; compute it again on the map");
     } else {
-      if (!region || !p.get("boundary")) throw new Error("missing ?region= and ?boundary= in the address");
-      report = await api.inventory(region, p.get("boundary"), p.get("start"), p.get("end"));
-      const back = new URLSearchParams({ region, boundary: p.get("boundary") });
+      const selection = p.get("area") ? { area: p.get("area") } : { boundary: p.get("boundary") };
+      if (!region || !(selection.area || selection.boundary)) {
+        throw new Error("missing ?region= and ?boundary= (or ?area=) in the address");
+      }
+      report = selection.area
+        ? await api.areaInventory(region, selection.area, p.get("start"), p.get("end"))
+        : await api.inventory(region, selection.boundary, p.get("start"), p.get("end"));
+      const back = new URLSearchParams({ region, ...selection });
       if (report.period) {
         back.set("start", report.period.start);
         back.set("end", report.period.end);
@@ -43,7 +49,8 @@ async function main() {
   document.title = `${b.name ?? b.id ?? "Report"} ${report.period?.start}–${report.period?.end} — LEARN Navigator`;
   $("#generated").textContent = `Printed ${new Date().toISOString().slice(0, 10)}${region ? `, region ${region}` : ""}.`;
   const el = $("#report");
-  renderReport(el, report, { open: true, responsiveChart: true });
+  // your own area (stored or not) has no ID worth showing ("drawn"/"upload", D17)
+  renderReport(el, report, { open: true, responsiveChart: true, hideId: Boolean(p.get("area") || p.get("stored")) });
   el.querySelector(".matrix-detail")?.closest("label")?.classList.add("no-print");
   el.dataset.state = "ready";
   document.body.dataset.ready = "true";

@@ -71,13 +71,6 @@ function cards(totals, scale) {
   </div>`;
 }
 
-/** The report's totals as flat GeoJSON properties, as in `learn batch`'s boundaries.geojson: `totals_complete`
- * and `not_estimated` ("; "-joined rows left out of the totals) instead of `complete` and a list. */
-export function totalsProperties(totals) {
-  const { complete, not_estimated: notEstimated, ...sums } = totals || {};
-  return { ...sums, totals_complete: complete !== false, not_estimated: (notEstimated || []).join("; ") };
-}
-
 /** The "partial total" note under the cards: the rows the totals leave out (none when the totals are complete). */
 function partialNote(totals) {
   if (!totals || totals.complete !== false) return "";
@@ -284,7 +277,8 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
 
 /**
  * Render `report` into `el`. Options: `downloads` [{label, href, download}] links, `printHref`, `open` (expand
- * collapsible sections, for print), `title` override, `perHa` (fluxes per hectare of the area).
+ * collapsible sections, for print), `title` override, `perHa` (fluxes per hectare of the area), `hideId` (your own
+ * area: no "ID drawn").
  */
 export function renderReport(el, report, options = {}) {
   const b = report.boundary || {};
@@ -301,7 +295,7 @@ export function renderReport(el, report, options = {}) {
   el.innerHTML = `
     <header class="report-head">
       <h2 class="report-title" tabindex="-1">${esc(options.title ?? b.name ?? b.id ?? "Report")}</h2>
-      <p class="meta">${b.id ? `ID <span class="boundary-id">${esc(b.id)}</span> · ` : ""}${esc(fmtArea(b.area_ha))} ha ·
+      <p class="meta">${b.id && !options.hideId ? `ID <span class="boundary-id">${esc(b.id)}</span> · ` : ""}${esc(fmtArea(b.area_ha))} ha ·
         <span class="period">${esc(p.start)}–${esc(p.end)}</span> (${esc(p.years)} years)${synthetic ? ' · <strong class="synthetic-tag">SYNTHETIC data</strong>' : ""}</p>
     </header>
     ${cards(report.totals, scale)}

@@ -1,16 +1,70 @@
 // The selection (a jurisdiction or your own area) and its report on the panel: computing, shown, failed, with
 // the downloads of what is shown.
 
-import { api, postInventory } from "./api.js";
+import { api, postArea } from "./api.js";
 import { fmtFlux } from "./format.js";
-import { downloadBase, geometryOf } from "./names.js";
+import { areaDownloadBase, downloadBase } from "./names.js";
 import { announce, renderFailed, renderLoading } from "./panel.js";
-import { renderReport, totalsProperties } from "./report.js";
-import { boundaryLabel, clearCustom, fitCustom, layerById, restyle, zoomTo } from "./shapes.js";
+import { renderReport } from "./report.js";
+import { boundaryLabel, clearCustom, fitCustom, layerById, restyle, showCustom, zoomTo } from "./shapes.js";
 import { $, busy, clearError, showError, state } from "./state.js";
-import { customCsv, storeReport } from "./store.js";
+import { storeReport } from "./store.js";
 import { showTrend } from "./trend.js";
 import { writeUrl } from "./url.js";
+
+const FORMATS = ["csv", "xlsx", "json", "geojson"];
+
+/** The downloads of your own area: the server's (as a jurisdiction's) once it is stored, else the JSON here. */
+function areaDownloads(report, sel) {
+  const { region, start, end } = state;
+  if (!sel.areaId) {
+    const json = URL.createObjectURL(new Blob([JSON.stringify(report, null, 2)], { type: "application/json" }));
+    const base = areaDownloadBase(report.boundary?.name ?? sel.name, start, end);
+    return {
+      downloads: [{ format: "json", label: "JSON", href: json, download: `${base}.json` }],
+      printHref: `report.html?${new URLSearchParams({ stored: storeReport(report), region })}`,
+    };
+  }
+  const base = areaDownloadBase(report.boundary?.name ?? sel.name, start, end);
+  return {
+    downloads: FORMATS.map((format) => ({
+      format,
+      label: format === "geojson" ? "GeoJSON" : format.toUpperCase(),
+      href: api.areaDownloadUrl(region, sel.areaId, start, end, format),
+      download: `${base}.${format}`,
+    })),
+    printHref: `report.html?${new URLSearchParams({ region, area: sel.areaId, start, end })}`,
+  };
+}
+
+/** "Copy link" after the downloads of a stored area: the map's address that opens it in any browser. */
+function addCopyLink(el, sel) {
+  const nav = el.querySelector("nav.downloads");
+  if (!nav || !sel.areaId) return;
+  const { region, start, end } = state;
+  const link = `${location.origin}${location.pathname}?${new URLSearchParams({ region, area: sel.areaId, start, end })}`;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button copy-link";
+  button.dataset.href = link;
+  button.textContent = "Copy link";
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      button.textContent = "Link copied";
+    } catch {
+      // no clipboard (permission, plain http): show the link, selected, to copy by hand
+      let field = nav.querySelector(".share-link");
+      if (!field) {
+        field = Object.assign(document.createElement("input"), { readOnly: true, className: "share-link", value: link });
+        field.setAttribute("aria-label", "Link to this area");
+        nav.append(field);
+      }
+      field.select();
+    }
+  });
+  nav.append(button);
+}
 
 export function showReport(report) {
   state.report = report;
@@ -21,7 +75,7 @@ export function showReport(report) {
   let printHref;
   if (sel.kind === "boundary") {
     const base = downloadBase(report.boundary?.id ?? sel.id, report.boundary?.name, start, end);
-    downloads = ["csv", "xlsx", "json", "geojson"].map((format) => ({
+    downloads = FORMATS.map((format) => ({
       format,
       label: format === "geojson" ? "GeoJSON" : format.toUpperCase(),
       href: api.downloadUrl(region, sel.id, start, end, format),
@@ -29,30 +83,22 @@ export function showReport(report) {
     }));
     printHref = `report.html?${new URLSearchParams({ region, boundary: sel.id, start, end })}`;
   } else {
-    const base = downloadBase("custom", sel.name, start, end);
-    const blobUrl = (text, type) => URL.createObjectURL(new Blob([text], { type }));
-    downloads = [
-      { format: "csv", label: "CSV", href: blobUrl(customCsv(report), "text/csv"), download: `${base}.csv` },
-      { format: "json", label: "JSON", href: blobUrl(JSON.stringify(report, null, 2), "application/json"), download: `${base}.json` },
-    ];
-    if (sel.geojson) {
-      const fc = {
-        type: "FeatureCollection",
-        features: [{ type: "Feature", geometry: geometryOf(sel.geojson), properties: { name: report.boundary?.name, ...totalsProperties(report.totals) } }],
-      };
-      downloads.push({ format: "geojson", label: "GeoJSON", href: blobUrl(JSON.stringify(fc), "application/geo+json"), download: `${base}.geojson` });
-    }
-    printHref = `report.html?${new URLSearchParams({ stored: storeReport(report), region })}`;
+    ({ downloads, printHref } = areaDownloads(report, sel));
   }
   el.classList.remove("stale");
   delete el.dataset.loading;
-  const title = sel.kind === "custom" ? sel.name : undefined;
-  renderReport(el, report, { downloads, printHref, title, perHa: state.perHa });
+  const custom = sel.kind === "custom";
+  const title = custom ? (report.boundary?.name ?? sel.name) : undefined;
+  // your own area has no ID to show ("drawn"/"upload" is the server's label, not a name, D17)
+  renderReport(el, report, { downloads, printHref, title, perHa: state.perHa, hideId: custom });
+  if (custom) addCopyLink(el, sel);
   el.dataset.state = "ready";
   el.dataset.perHa = String(state.perHa);
   const net = report.totals?.net_t_co2e_per_yr;
   announce(`${title ?? report.boundary?.name ?? "Report"} ${start}–${end}: net ${fmtFlux(net)} t CO₂e per year.`);
-  el.dataset.boundary = sel.kind === "boundary" ? sel.id : "custom";
+  el.dataset.boundary = custom ? "custom" : sel.id;
+  if (custom && sel.areaId) el.dataset.area = sel.areaId;
+  else delete el.dataset.area;
   el.dataset.start = String(report.period?.start ?? start);
   el.dataset.end = String(report.period?.end ?? end);
   $("#compare-result").innerHTML = "";
@@ -99,24 +145,40 @@ export async function loadReport({ focus = false } = {}) {
   renderLoading(`${label}, ${start}–${end}`);
   try {
     let report;
+    let posted = false;
     if (sel.kind === "boundary") {
       report = await api.inventory(region, sel.id, start, end);
+    } else if (sel.areaId) {
+      report = await api.areaInventory(region, sel.areaId, start, end); // stored: no need to send it again
     } else {
-      report = await postInventory(region, start, end, sel.file ?? sel.geojson, {
+      const answer = await postArea(region, start, end, sel.file ?? sel.geojson, {
         onProgress: (p, status) => {
           $("#job-status").textContent = `Computing… ${status ?? ""}${p !== null && p !== undefined ? ` ${Math.round(p * 100)} %` : ""}`;
         },
       });
       $("#job-status").textContent = "";
+      ({ report } = answer);
+      posted = true;
+      sel.areaId = answer.areaId;
+      if (!sel.geojson && sel.areaId) {
+        // a zipped shapefile or GeoPackage: its outline, as the server read it
+        sel.geojson = await api.area(region, sel.areaId).catch(() => null);
+        if (token === state.token && sel.geojson) showCustom(sel.geojson);
+      }
     }
     if (token !== state.token) return;
+    if (sel.kind === "custom") sel.name = report.boundary?.name ?? sel.name; // the feature's name (D17)
+    if (posted) writeUrl(); // the address now opens this area, in any browser (D17)
     showReport(report);
     if (sel.kind === "custom" && sel.fit) fitCustom(); // only once accepted (D3)
     revealReport(focus);
   } catch (err) {
     if (token !== state.token) return;
     $("#job-status").textContent = "";
-    if (sel.kind === "custom") clearCustom(); // the rejected polygon leaves the map with its numbers (D3)
+    if (sel.kind === "custom") {
+      clearCustom(); // the rejected polygon leaves the map with its numbers (D3)
+      if (!sel.areaId) writeUrl(); // and the address no longer names the previous selection
+    }
     renderFailed(label, err);
     showError(err);
   } finally {

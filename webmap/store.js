@@ -1,5 +1,5 @@
-// Reports of your own polygons live only in the browser: the printable page reads them from localStorage,
-// and the CSV download is built here (one row per inventory row, like `learn inventory --format tidy-csv`).
+// A report of your own polygon that the server could not store (no area id): the printable page reads it from
+// this browser's localStorage. Stored areas have links and server downloads instead (selection.js).
 
 const PREFIX = "learn-report-";
 
@@ -19,21 +19,4 @@ export function storeReport(report) {
 export function loadStoredReport(key) {
   const text = localStorage.getItem(PREFIX + key);
   return text ? JSON.parse(text) : null;
-}
-
-function csvField(v) {
-  if (v === null || v === undefined) return "";
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function customCsv(report) {
-  const cols = ["category", "type", "area_ha", "emissions_t_co2e_per_yr", "removals_t_co2e_per_yr", "net_t_co2e_per_yr"];
-  const head = ["boundary_id", "boundary_name", "start", "end", ...cols];
-  const b = report.boundary || {};
-  const p = report.period || {};
-  const lines = (report.inventory || []).map((r) =>
-    [b.id, b.name, p.start, p.end, ...cols.map((c) => r[c])].map(csvField).join(","),
-  );
-  return [head.join(","), ...lines].join("\n") + "\n";
 }

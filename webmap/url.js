@@ -1,11 +1,12 @@
-// The page's state in its address: region, jurisdiction and period (audit D22).
+// The page's state in its address: region, jurisdiction or stored area (your own, by its server id), and period
+// (audit D22, D17).
 
 import { state } from "./state.js";
 
 export function readUrl() {
   const p = new URLSearchParams(location.search);
   const int = (k) => (p.get(k) && Number.isFinite(Number(p.get(k))) ? Number(p.get(k)) : null);
-  return { region: p.get("region"), boundary: p.get("boundary"), start: int("start"), end: int("end") };
+  return { region: p.get("region"), boundary: p.get("boundary"), area: p.get("area"), start: int("start"), end: int("end") };
 }
 
 /** Put the state in the address: a new history entry when it changed (Back returns to the previous jurisdiction
@@ -14,6 +15,7 @@ export function writeUrl({ replace = false } = {}) {
   const p = new URLSearchParams();
   if (state.region) p.set("region", state.region);
   if (state.selection?.kind === "boundary") p.set("boundary", state.selection.id);
+  if (state.selection?.kind === "custom" && state.selection.areaId) p.set("area", state.selection.areaId);
   if (state.start !== null) p.set("start", state.start);
   if (state.end !== null) p.set("end", state.end);
   const url = `${location.pathname}?${p}`;
