@@ -92,8 +92,9 @@ class AreaStore:
             if not path.is_file():
                 self.folder.mkdir(parents=True, exist_ok=True)
                 tmp = self.folder / f".key-{secrets.token_hex(8)}"
-                tmp.write_bytes(secrets.token_bytes(KEY_BYTES))
-                tmp.chmod(0o600)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+                with os.fdopen(fd, "wb") as f:
+                    f.write(secrets.token_bytes(KEY_BYTES))
                 try:
                     os.link(tmp, path)  # fails if another process made it first: then use theirs
                 except FileExistsError:
@@ -117,9 +118,11 @@ class AreaStore:
         area_id = self.area_id(region, b)
         path = self.folder / f"{area_id}.json"
         with self._lock:
-            if path.is_file():
+            try:
                 os.utime(path)  # posted again: recent again
                 return area_id
+            except FileNotFoundError:
+                pass
             geometry = gpd.GeoSeries([b.geometry], crs=b.crs).to_crs(4326).iloc[0]
             record = {
                 "id": area_id,
