@@ -17,15 +17,14 @@ const FORMATS = ["csv", "xlsx", "json", "geojson"];
 /** The downloads of your own area: the server's (as a jurisdiction's) once it is stored, else the JSON here. */
 function areaDownloads(report, sel) {
   const { region, start, end } = state;
+  const base = areaDownloadBase(report.boundary?.name ?? sel.name, start, end);
   if (!sel.areaId) {
     const json = URL.createObjectURL(new Blob([JSON.stringify(report, null, 2)], { type: "application/json" }));
-    const base = areaDownloadBase(report.boundary?.name ?? sel.name, start, end);
     return {
       downloads: [{ format: "json", label: "JSON", href: json, download: `${base}.json` }],
       printHref: `report.html?${new URLSearchParams({ stored: storeReport(report), region })}`,
     };
   }
-  const base = areaDownloadBase(report.boundary?.name ?? sel.name, start, end);
   return {
     downloads: FORMATS.map((format) => ({
       format,
