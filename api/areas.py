@@ -33,6 +33,7 @@ import shapely
 import shapely.geometry
 from pyproj import CRS
 
+from api.cache import LruCache
 from api.errors import BadAreaId, NotFound
 from learn.sources.boundaries import Boundary
 from learn.util import write_text_atomic
@@ -80,9 +81,13 @@ def check_area_id(area_id: str) -> None:
 class AreaStore:
     """Areas by id in one folder (created on first use), at most ``max_areas`` files and ``max_bytes``."""
 
-    def __init__(self, folder: Path, max_areas: int = 5000, max_bytes: int = 1024**3) -> None:
+    def __init__(
+        self, folder: Path, max_areas: int = 5000, max_bytes: int = 1024**3, recent: int = 32
+    ) -> None:
         self.folder, self.max_areas, self.max_bytes = folder, max_areas, max_bytes
         self._key: bytes | None = None
+        # the areas read last, parsed (a 100,000-vertex area is ~6 MB of JSON to read again)
+        self._recent: LruCache[str, StoredArea] = LruCache(recent)
         self._lock = threading.Lock()
 
     def _secret(self) -> bytes:
@@ -147,6 +152,9 @@ class AreaStore:
         """The area ``area_id`` of ``region`` (BadAreaId → 422 for a malformed id, NotFound → 404)."""
         check_area_id(area_id)
         path = self.folder / f"{area_id}.json"
+        hit = self._recent.get(area_id)
+        if hit is not None and hit.region == region and path.is_file():  # not evicted meanwhile
+            return hit
         try:
             record = json.loads(path.read_bytes())
         except FileNotFoundError:
@@ -159,7 +167,7 @@ class AreaStore:
                 f"unknown area '{area_id}' in region '{region}'",
                 hint=f"the server keeps the {self.max_areas:,} areas posted most recently; draw or upload it again",
             )
-        return StoredArea(
+        area = StoredArea(
             id=area_id,
             region=region,
             label=str(record["label"]),
@@ -169,6 +177,8 @@ class AreaStore:
             grid_crs=str(record["grid_crs"]),
             grid_wkb=base64.b64decode(record["grid_wkb"]),
         )
+        self._recent.put(area_id, area)
+        return area
 
     def _evict(self, keep: Path) -> None:
         """Delete the least recently posted areas beyond ``max_areas`` files or ``max_bytes`` (never ``keep``)."""
