@@ -58,7 +58,7 @@ async function main() {
   const charts = () => [...el.querySelectorAll("canvas")].map((c) => window.Chart?.getChart(c)).filter(Boolean);
   window.addEventListener("beforeprint", () => charts().forEach((chart) => chart.resize(640, 360)));
   window.addEventListener("afterprint", () => charts().forEach((chart) => chart.resize()));
-  if (!p.get("stored")) await showTrend(el, { region, boundary: p.get("boundary"), period: report.period });
+  if (p.get("boundary")) await showTrend(el, { region, boundary: p.get("boundary"), period: report.period }); // jurisdictions only
 }
 
 main();
