@@ -98,6 +98,10 @@ def test_inventory_formats_read_back(tiny, tmp_path, monkeypatch, capsys):
         "Table 4. IPCC summary",
     ):
         assert title in learn_csv
+    import csv
+
+    titles = [row for row in csv.reader(learn_csv.splitlines()) if row and row[0].startswith("Table ")]
+    assert all(len(row) == 1 for row in titles), titles  # a title with a comma is one quoted cell
     import pandas as pd
 
     tidy = pd.read_csv(tmp_path / "t.csv")

@@ -26,7 +26,7 @@ CSV_FLOAT_FORMAT = "%.15g"
 
 def _csv_block(title: str, frame: pd.DataFrame, index: bool = False) -> str:
     buf = io.StringIO()
-    buf.write(f"{title}\n")
+    csv.writer(buf, lineterminator="\n").writerow([title])  # quoted where it holds a comma: one cell
     # 15 significant digits: the full precision of the sums without binary noise (14.309999999999999 → 14.31)
     frame.to_csv(buf, index=index, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
     return buf.getvalue()
