@@ -122,7 +122,7 @@ def test_area_downloads_parse_and_carry_the_name(
     assert text == learn_csv(report)  # LEARN's 4 tables, as a jurisdiction's CSV
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Boundary", "drawn", "My test area"]
-    titles = [line.split(".")[0] for line in text.splitlines() if line.startswith("Table ")]
+    titles = [row[0].split(".")[0] for row in rows if row and row[0].startswith("Table ")]
     assert titles[:4] == ["Table 1", "Table 2", "Table 3", "Table 4"]
     book = openpyxl.load_workbook(io.BytesIO(get("xlsx").content))
     county = openpyxl.load_workbook(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import csv
 import io
 import json
 import math
@@ -72,7 +73,8 @@ def learn_csv_blocks(text: str) -> dict[str, pd.DataFrame]:
     """LEARN's 4-table CSV: blocks separated by a blank line, each a title line then a CSV table."""
     blocks = {}
     for block in text.split("\n\n")[1:]:
-        title, _, body = block.partition("\n")
+        title_line, _, body = block.partition("\n")
+        (title,) = next(csv.reader([title_line]))  # one cell, quoted when it holds a comma
         blocks[title.split(".")[0]] = pd.read_csv(io.StringIO(body))
     return blocks
 
