@@ -4,8 +4,8 @@ outputs (GeoPackage, GeoJSON, GeoParquet, CSV, Parquet, XLSX); and writes that f
 from __future__ import annotations
 
 import base64
-import html
 import csv
+import html
 import io
 import json
 import math
