@@ -6,11 +6,11 @@ import json
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import shapely
 import shapely.geometry
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -29,7 +29,11 @@ from learn.sources.boundaries import Boundary
 
 router = APIRouter(tags=["inventory"], responses=error_responses(*COMMON_ERRORS))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOWNLOADS = ("csv", "xlsx", "geojson", "json", "html")
+DOWNLOADS = ("csv", "xlsx", "geojson", "json", "html", "pdf")
+PaperQuery = Annotated[
+    Literal["letter", "a4"],
+    Query(description="paper size of the PDF: US Letter (612 × 792 pt) or A4 (595 × 842 pt)"),
+]
 
 
 def _report(
@@ -154,6 +158,37 @@ def inventory_html(
     report = _report(service, region, boundary, period, options).report
     return Response(
         render_html(report), media_type="text/html; charset=utf-8", headers=_attachment(report, "html")
+    )
+
+
+@router.get(
+    "/api/regions/{region}/inventory.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the printable report as a PDF"}},
+)
+def inventory_pdf(
+    region: RegionDep,
+    boundary: BoundaryQuery,
+    period: PeriodDep,
+    options: OptionsDep,
+    service: ServiceDep,
+    paper: PaperQuery = "letter",
+) -> Response:
+    """The printable report as a PDF (the HTML report laid out on Letter or A4 pages by WeasyPrint).
+
+    Page 1: the headline totals (with their 90 % interval when known), a plain-language sentence and a
+    locator map of the boundary over its region with the period's forest change, drawn from the region's
+    rasters. Then the inventory chart and tables, the change matrix (landscape page), provenance, method.
+    """
+    from learn.report.locator import locator_map  # lazy: WeasyPrint and matplotlib only when asked for
+    from learn.report.pdf import render_pdf
+
+    report = _report(service, region, boundary, period, options).report
+    locator = locator_map(region, region.boundaries.get(boundary), *period)
+    return Response(
+        render_pdf(report, paper=paper, locator=locator),
+        media_type="application/pdf",
+        headers=_attachment(report, "pdf"),
     )
 
 

@@ -27,6 +27,7 @@ from matplotlib.patches import Patch
 from pyproj import CRS, Transformer
 from rasterio.enums import Resampling
 
+from learn.errors import RasterError
 from learn.raster.grid import open_raster
 from learn.region import Region
 from learn.report.palettes import FOREST_CHANGE, LAND_COVER_PALETTE, forest_change_codes
@@ -89,7 +90,7 @@ def _read(
     path = region.layer_path("land_cover", year=year)
     with open_raster(path, f"land cover {year}") as ds:
         if window is None:
-            raise ValueError("the locator map's box lies outside the region's grid")
+            raise RasterError(f"land cover {year}: the map's box lies outside the region's grid ({path})")
         step = max(1, math.ceil(max(window.width, window.height) / MAX_PIXELS))
         shape = (math.ceil(window.height / step), math.ceil(window.width / step))
         data = ds.read(1, window=window, out_shape=shape, resampling=Resampling.nearest, masked=True)
@@ -125,7 +126,10 @@ def locator_map(region: Region, boundary: Boundary, start: int, end: int) -> Loc
     region.check_period(start, end)
     crs = CRS.from_user_input(region.grid.crs)
     if crs.is_geographic:  # fetched and demo regions are projected (EPSG:5070); a scale bar needs metres
-        raise ValueError("the locator map needs a region on a projected grid (metres)")
+        raise RasterError(
+            f"region '{region.name}' is on a geographic grid: the PDF's map needs metres",
+            hint="fetch or warp the region onto EPSG:5070 (learn fetch does)",
+        )
     box = _extent(boundary, MAP_WIDTH_IN / MAP_HEIGHT_IN, region.grid.bounds)
     lc0, ok0, bounds, step = _read(region, start, box)
     lc1, ok1, _, _ = _read(region, end, box)
