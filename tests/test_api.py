@@ -180,7 +180,7 @@ def test_inventory_errors(client: TestClient) -> None:
     assert "'start'" in detail(client.get(f"{INVENTORY}?boundary=99001&start=abc"), 422)
     assert "'boundary'" in detail(client.get(f"{INVENTORY}?{PERIOD}"), 422)
     detail(client.get(f"/api/regions/nowhere/inventory?boundary=99001&{PERIOD}"), 404)
-    assert ".csv" in detail(client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}"), 404)
+    assert ".csv" in detail(client.get(f"/api/regions/demo/inventory.docx?boundary=99001&{PERIOD}"), 404)
     detail(client.get(f"/api/regions/demo/inventory.csv?boundary=nope&{PERIOD}"), 404)
 
 

@@ -16,8 +16,8 @@ from pypdf import PageObject, PdfReader
 
 import learn
 from api.app import create_app
+from learn.region_map import locator_map
 from learn.report.labels import plain_sentence
-from learn.report.locator import locator_map
 from learn.report.models import Report
 from learn.report.palettes import FOREST_CHANGE
 from tests.conftest import RegionFactory, pixel_box, run_cli

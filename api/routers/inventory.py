@@ -180,7 +180,7 @@ def inventory_pdf(
     locator map of the boundary over its region with the period's forest change, drawn from the region's
     rasters. Then the inventory chart and tables, the change matrix (landscape page), provenance, method.
     """
-    from learn.report.locator import locator_map  # lazy: WeasyPrint and matplotlib only when asked for
+    from learn.region_map import locator_map  # lazy: WeasyPrint and matplotlib only when asked for
     from learn.report.pdf import render_pdf
 
     report = _report(service, region, boundary, period, options).report

@@ -91,7 +91,7 @@ def inventory_cmd(
     else:
         locator = None
         if fmt == "pdf":  # page 1's map of the boundary and the period's forest change
-            from learn.report.locator import locator_map
+            from learn.region_map import locator_map
 
             locator = locator_map(reg, reg.boundary(target), *years)
         write_report(report, out_path, fmt, paper=paper or "letter", locator=locator)

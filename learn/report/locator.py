@@ -1,8 +1,7 @@
 """The locator map of a printed report: the jurisdiction outlined over its region, and the period's forest change.
 
-Drawn server-side from the region's own rasters (no web tiles, no internet): the two land-cover years are
-read over the jurisdiction's box plus a margin, at a reduced resolution (nearest pixel, the same pixels in
-both years, so a change shown is a change in the data), rolled up to forest-change codes as the web map's
+Drawn server-side from arrays the region's own rasters gave (:mod:`learn.region_map` reads them; no web
+tiles, no internet): the two land-cover years, rolled up to forest-change codes as the web map's
 "Forest change" layer does (:func:`learn.report.palettes.forest_change_codes`), and drawn over the end year's
 land cover, faded. The region's other boundaries are faint grey lines. A scale bar, a north arrow (grid north
 differs from true north in Albers: the arrow points to true north) and, for a synthetic region, a SYNTHETIC
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import rasterio
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -25,18 +23,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from pyproj import CRS, Transformer
-from rasterio.enums import Resampling
 
-from learn.errors import RasterError
-from learn.raster.grid import open_raster
-from learn.region import Region
 from learn.report.palettes import FOREST_CHANGE, LAND_COVER_PALETTE, forest_change_codes
-from learn.sources.boundaries import Boundary
 
-#: Longest side of the rasters drawn (pixels): enough for print at the map's size, small enough to be quick.
-MAX_PIXELS = 900
-#: Margin around the jurisdiction, as a share of its larger side (each way): its neighbours show.
-MARGIN_SHARE = 0.35
 #: The map's axes box (inches) inside a figure that fits the text width of Letter and A4 (≈ 7.3 in).
 MAP_WIDTH_IN, MAP_HEIGHT_IN, LEGEND_WIDTH_IN = 4.9, 4.1, 2.3
 #: How much of the land cover's colour shows under the change (the rest is white): context, not content.
@@ -52,51 +41,6 @@ class LocatorMap:
     caption: str
     alt: str
     pixel_m: float
-
-
-def _shift_inside(lo: float, hi: float, data_lo: float, data_hi: float) -> tuple[float, float]:
-    """Slide [lo, hi] to lie inside [data_lo, data_hi] (centred on it when wider): no empty margin shown."""
-    if hi - lo >= data_hi - data_lo:
-        mid = (data_lo + data_hi) / 2
-        return mid - (hi - lo) / 2, mid + (hi - lo) / 2
-    shift = max(data_lo - lo, 0.0) + min(data_hi - hi, 0.0)
-    return lo + shift, hi + shift
-
-
-def _extent(
-    b: Boundary, aspect: float, data: tuple[float, float, float, float]
-) -> tuple[float, float, float, float]:
-    """The jurisdiction's box plus a margin, widened on its short side to the map's aspect (width / height)
-    and slid over the region's data where it would stick out."""
-    xmin, ymin, xmax, ymax = (float(v) for v in shapely.bounds(b.geometry))
-    pad = max(MARGIN_SHARE * max(xmax - xmin, ymax - ymin), 500.0)
-    xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
-    w, h = xmax - xmin, ymax - ymin
-    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    if w / h < aspect:
-        w = h * aspect
-    else:
-        h = w / aspect
-    x0, x1 = _shift_inside(cx - w / 2, cx + w / 2, data[0], data[2])
-    y0, y1 = _shift_inside(cy - h / 2, cy + h / 2, data[1], data[3])
-    return x0, y0, x1, y1
-
-
-def _read(
-    region: Region, year: int, box: tuple[float, float, float, float]
-) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_], tuple[float, float, float, float], int]:
-    """Land cover of ``year`` over ``box`` at ≤ MAX_PIXELS a side: (codes, valid, its bounds, step in pixels)."""
-    window = region.grid.window_for_bounds(box)
-    path = region.layer_path("land_cover", year=year)
-    with open_raster(path, f"land cover {year}") as ds:
-        if window is None:
-            raise RasterError(f"land cover {year}: the map's box lies outside the region's grid ({path})")
-        step = max(1, math.ceil(max(window.width, window.height) / MAX_PIXELS))
-        shape = (math.ceil(window.height / step), math.ceil(window.width / step))
-        data = ds.read(1, window=window, out_shape=shape, resampling=Resampling.nearest, masked=True)
-        bounds = rasterio.windows.bounds(window, ds.transform)
-    valid = ~np.ma.getmaskarray(data)
-    return np.ma.filled(data, 0).astype(np.uint8), valid, bounds, step
 
 
 def _rings(geometry: shapely.Geometry) -> list[npt.NDArray[np.float64]]:
@@ -121,19 +65,36 @@ def _north_angle(crs: CRS, x: float, y: float) -> float:
     return math.atan2(-(x2 - x), y2 - y)
 
 
-def locator_map(region: Region, boundary: Boundary, start: int, end: int) -> LocatorMap:
-    """Draw the locator map of ``boundary`` (grid CRS) for the period ``start``–``end``."""
-    region.check_period(start, end)
-    crs = CRS.from_user_input(region.grid.crs)
-    if crs.is_geographic:  # fetched and demo regions are projected (EPSG:5070); a scale bar needs metres
-        raise RasterError(
-            f"region '{region.name}' is on a geographic grid: the PDF's map needs metres",
-            hint="fetch or warp the region onto EPSG:5070 (learn fetch does)",
-        )
-    box = _extent(boundary, MAP_WIDTH_IN / MAP_HEIGHT_IN, region.grid.bounds)
-    lc0, ok0, bounds, step = _read(region, start, box)
-    lc1, ok1, _, _ = _read(region, end, box)
-    change = forest_change_codes(lc0, ok0, lc1, ok1)
+@dataclass(frozen=True)
+class LocatorInputs:
+    """What the map shows, read from a region (:func:`learn.region_map.locator_map` reads it).
+
+    Land cover of both years on the same pixels (``step`` native pixels apart) over ``bounds``; ``box`` is the
+    view; geometries in ``crs``, which is projected."""
+
+    name: str
+    start: int
+    end: int
+    lc_start: npt.NDArray[np.uint8]
+    valid_start: npt.NDArray[np.bool_]
+    lc_end: npt.NDArray[np.uint8]
+    valid_end: npt.NDArray[np.bool_]
+    bounds: tuple[float, float, float, float]
+    box: tuple[float, float, float, float]
+    step: int
+    native_pixel: float
+    crs: CRS
+    outline: shapely.Geometry
+    others: list[shapely.Geometry]
+    synthetic: bool
+    region: str
+
+
+def draw_locator_map(m: LocatorInputs) -> LocatorMap:
+    """Draw the locator map (PNG without metadata: the same inputs give the same bytes)."""
+    start, end, box, step, crs = m.start, m.end, m.box, m.step, m.crs
+    change = forest_change_codes(m.lc_start, m.valid_start, m.lc_end, m.valid_end)
+    ok1, lc1 = m.valid_end, m.lc_end
 
     colours = LAND_COVER_PALETTE[np.where(ok1, lc1, 0)].astype(np.float32) / 255.0
     base = 1.0 - LAND_COVER_STRENGTH * colours[..., 3:4] * (1.0 - colours[..., :3])
@@ -150,7 +111,7 @@ def locator_map(region: Region, boundary: Boundary, start: int, end: int) -> Loc
     w_in, h_in = fig.get_size_inches()
     ax = fig.add_axes((0.05 / w_in, 0.05 / h_in, MAP_WIDTH_IN / w_in, MAP_HEIGHT_IN / h_in))
     ax.set_facecolor("#eeeeee")
-    xmin, ymin, xmax, ymax = bounds
+    xmin, ymin, xmax, ymax = m.bounds
     ax.imshow(rgb, extent=(xmin, xmax, ymin, ymax), interpolation="nearest", origin="upper")
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
@@ -158,20 +119,18 @@ def locator_map(region: Region, boundary: Boundary, start: int, end: int) -> Loc
     ax.set_xticks([])
     ax.set_yticks([])
 
-    frame = region.boundaries_frame(None)
     view = shapely.box(*box)
-    others = [g for bid, g in zip(frame["id"], frame.geometry, strict=True) if bid != boundary.id]
-    others = [r for g in others if shapely.intersects(g, view) for r in _rings(g)]
+    others = [r for g in m.others if shapely.intersects(g, view) for r in _rings(g)]
     ax.add_collection(LineCollection(others, colors="#6b6b6b", linewidths=0.6, alpha=0.8))
-    own = _rings(boundary.geometry)
+    own = _rings(m.outline)
     ax.add_collection(LineCollection(own, colors="white", linewidths=3.2))
     ax.add_collection(LineCollection(own, colors="black", linewidths=1.5))
 
-    native_m = abs(region.grid.transform.a) * crs.axis_info[0].unit_conversion_factor
+    native_m = m.native_pixel * crs.axis_info[0].unit_conversion_factor
     pixel_m = native_m * step
     _scale_bar(ax, box, crs.axis_info[0].unit_conversion_factor)
     _north_arrow(ax, box, _north_angle(crs, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
-    if region.spec.synthetic:
+    if m.synthetic:
         ax.text(
             0.02,
             0.98,
@@ -188,7 +147,7 @@ def locator_map(region: Region, boundary: Boundary, start: int, end: int) -> Loc
     lax.axis("off")
     style = {"fontsize": 7, "title_fontsize": 8, "frameon": False, "alignment": "left"}
     outlines = [
-        Patch(facecolor="white", edgecolor="black", linewidth=1.5, label=boundary.name or boundary.id),
+        Patch(facecolor="white", edgecolor="black", linewidth=1.5, label=m.name),
         Patch(facecolor="white", edgecolor="#6b6b6b", linewidth=0.6, label="Other boundaries"),
         Patch(facecolor="#d9e3cf", edgecolor="none", label=f"Land cover {end} (faded)"),
     ]
@@ -207,15 +166,13 @@ def locator_map(region: Region, boundary: Boundary, start: int, end: int) -> Loc
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    shown = (
-        "its other boundaries" if region.spec.synthetic else f"the other boundaries of region {region.name}"
-    )
+    shown = "its other boundaries" if m.synthetic else f"the other boundaries of region {m.region}"
     caption = (
-        f"{boundary.name or boundary.id} (black outline) with {shown} (grey): forest change {start}–{end} from "
+        f"{m.name} (black outline) with {shown} (grey): forest change {start}–{end} from "
         f"NLCD land cover (LEARN's roll-up to IPCC categories, as the web map's Forest change layer) over land "
         f"cover {end}, faded. Drawn from the region's rasters at {pixel_m:,.0f} m pixels."
     )
-    alt = f"Map of {boundary.name or boundary.id} and its surroundings showing forest change {start}–{end}"
+    alt = f"Map of {m.name} and its surroundings showing forest change {start}–{end}"
     return LocatorMap(png=buf.getvalue(), caption=caption, alt=alt, pixel_m=pixel_m)
 
 
