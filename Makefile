@@ -44,7 +44,7 @@ clean-demo:
 	rm -rf data/demo outputs/demo
 
 # ---- web map and browser tests ------------------------------------------------------------------------------
-# `install` should depend on webmap-deps and browser-deps (Leaflet & co. from npm, Debian's chromium).
+# `install` should depend on webmap-deps and browser-deps (Leaflet & co. from npm, Debian's chromium and pango).
 WEBMAP_STAMP := webmap/node_modules/.installed
 
 .PHONY: webmap-deps browser-deps test-browser docs-screenshot
@@ -55,8 +55,13 @@ $(WEBMAP_STAMP): webmap/package.json webmap/package-lock.json
 
 webmap-deps: $(WEBMAP_STAMP)
 
+# Debian packages: chromium (browser tests) and the pango/harfbuzz/fontconfig libraries and fonts WeasyPrint
+# needs for the PDF report (chromium depends on most of them already).
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1 fonts-liberation fonts-dejavu-core
+
 browser-deps:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
+	dpkg -s $(PDF_DEBS) >/dev/null 2>&1 || (apt-get update && apt-get install -y $(PDF_DEBS))
 
 test-browser: install webmap-deps browser-deps
 	$(BIN)/python -m pytest tests/test_browser.py

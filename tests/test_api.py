@@ -180,7 +180,7 @@ def test_inventory_errors(client: TestClient) -> None:
     assert "'start'" in detail(client.get(f"{INVENTORY}?boundary=99001&start=abc"), 422)
     assert "'boundary'" in detail(client.get(f"{INVENTORY}?{PERIOD}"), 422)
     detail(client.get(f"/api/regions/nowhere/inventory?boundary=99001&{PERIOD}"), 404)
-    assert ".csv" in detail(client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}"), 404)
+    assert ".csv" in detail(client.get(f"/api/regions/demo/inventory.docx?boundary=99001&{PERIOD}"), 404)
     detail(client.get(f"/api/regions/demo/inventory.csv?boundary=nope&{PERIOD}"), 404)
 
 
@@ -528,7 +528,8 @@ def test_html_download_is_a_printable_self_contained_report(client: TestClient) 
     assert page.text.startswith("<!DOCTYPE html>") and "SYNTHETIC DATA" in page.text
     assert f"{report.boundary.name} ({report.boundary.id})" in page.text
     assert "<script" not in page.text and "https://" not in page.text and "http://" not in page.text
-    assert ".html" in detail(client.get(f"/api/regions/demo/inventory.pdf?boundary=99001&{PERIOD}"), 404)
+    unknown = detail(client.get(f"/api/regions/demo/inventory.docx?boundary=99001&{PERIOD}"), 404)
+    assert ".html" in unknown and ".pdf" in unknown
 
 
 def test_partial_totals_are_flagged_in_the_summary_and_geojson(

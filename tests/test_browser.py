@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -385,6 +386,35 @@ def test_downloads_and_printable_report(page, server, place, tmp_path):
     assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
     (ARTIFACTS / "report.pdf").parent.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
+
+
+def test_pdf_links_download_the_servers_pdf_on_letter_and_a4(page, place, tmp_path):
+    from pypdf import PdfReader
+
+    open_map(page)
+    select(page, place)
+    for paper, size in (("letter", (612, 792)), ("a4", (595, 842))):
+        link = page.locator(f'#report .downloads a[data-format="pdf-{paper}"]')
+        assert link.text_content().strip() == {"letter": "PDF (Letter)", "a4": "PDF (A4)"}[paper]
+        with page.expect_download(timeout=4 * TIMEOUT_MS) as dl:  # WeasyPrint takes seconds under load
+            link.click()
+        assert dl.value.suggested_filename == link.get_attribute("download")
+        assert re.fullmatch(rf"learn_{place}_[A-Za-z_.-]+_\d{{4}}_\d{{4}}\.pdf", dl.value.suggested_filename)
+        saved = tmp_path / f"{paper}.pdf"
+        dl.value.save_as(saved)
+        pdf = PdfReader(saved)
+        first = pdf.pages[0]
+        assert (round(float(first.mediabox.width)), round(float(first.mediabox.height))) == size
+        assert "SYNTHETIC DATA" in first.extract_text()
+    # The printable page offers the same two PDFs.
+    with page.context.expect_page() as popup:
+        page.locator('#report .downloads a[data-format="print"]').click()
+    report_page = popup.value
+    report_page.wait_for_selector("body[data-ready=true]")
+    for paper in ("letter", "a4"):
+        href = report_page.locator(f"#pdf-{paper}").get_attribute("href")
+        assert f"boundary={place}" in href and href.endswith(f"&paper={paper}") and ".pdf?" in href
+        assert report_page.locator(f"#pdf-{paper}").is_visible()
 
 
 def test_compare_two_jurisdictions_and_per_hectare(page, boundaries, place):

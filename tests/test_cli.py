@@ -222,7 +222,7 @@ def test_bad_region_boundary_and_years(tiny, monkeypatch, capsys):
     err = _err([*base, "-r", "t", "-b", "A", "--years", "2019", "2011"], monkeypatch, capsys)
     assert "must be before" in err
     err = _err(
-        [*base, "-r", "t", "-b", "A", "--years", "2011", "2019", "--format", "pdf", "--out", "x"],
+        [*base, "-r", "t", "-b", "A", "--years", "2011", "2019", "--format", "docx", "--out", "x"],
         monkeypatch,
         capsys,
     )

@@ -37,6 +37,13 @@ async function main() {
         back.set("end", report.period.end);
       }
       $("#back-link").href = `./?${back}`;
+      // The server's PDF of the same report (with a map of the jurisdiction), on either paper.
+      const base = api.downloadUrl(region, p.get("boundary"), report.period?.start, report.period?.end, "pdf");
+      for (const paper of ["letter", "a4"]) {
+        const link = $(`#pdf-${paper}`);
+        link.href = `${base}&paper=${paper}`;
+        link.hidden = false;
+      }
     }
   } catch (err) {
     fail(err.message);

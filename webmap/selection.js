@@ -80,6 +80,11 @@ export function showReport(report) {
       href: api.downloadUrl(region, sel.id, start, end, format),
       download: `${base}.${format}`,
     }));
+    // The printable report as a PDF drawn by the server (WeasyPrint), with a map of the jurisdiction.
+    for (const [paper, label] of [["letter", "PDF (Letter)"], ["a4", "PDF (A4)"]]) {
+      const href = `${api.downloadUrl(region, sel.id, start, end, "pdf")}&paper=${paper}`;
+      downloads.push({ format: `pdf-${paper}`, label, href, download: `${base}.pdf` });
+    }
     printHref = `report.html?${new URLSearchParams({ region, boundary: sel.id, start, end })}`;
   } else {
     ({ downloads, printHref } = areaDownloads(report, sel));

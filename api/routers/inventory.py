@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 import shapely
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import BoundaryQuery, OptionsDep, PeriodDep, RegionDep, ServiceDep, period_query
-from api.downloads import CONTENT, DOWNLOADS, XLSX, ascii_name, download
+from api.downloads import CONTENT, DOWNLOADS, XLSX, ascii_name, attachment, download
 from api.errors import COMMON_ERRORS, NotFound, OutsideData, error_responses
 from api.geo import boundary_from_geojson, boundary_from_upload, read_body, read_upload
 from api.models import JobAccepted
@@ -27,6 +27,10 @@ log = logging.getLogger("api")
 __all__ = ["DOWNLOADS", "XLSX", "download_name", "router"]
 #: The header naming the stored area of a posted polygon (its link: /api/regions/{region}/areas/{id}).
 AREA_HEADER = "Learn-Area-Id"
+PaperQuery = Annotated[
+    Literal["letter", "a4"],
+    Query(description="paper size of the PDF: US Letter (612 × 792 pt) or A4 (595 × 842 pt)"),
+]
 
 
 def _report(
@@ -109,10 +113,41 @@ def inventory_html(
     return _download(service, region, boundary, period, options, "html")
 
 
+@router.get(
+    "/api/regions/{region}/inventory.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the printable report as a PDF"}},
+)
+def inventory_pdf(
+    region: RegionDep,
+    boundary: BoundaryQuery,
+    period: PeriodDep,
+    options: OptionsDep,
+    service: ServiceDep,
+    paper: PaperQuery = "letter",
+) -> Response:
+    """The printable report as a PDF (the HTML report laid out on Letter or A4 pages by WeasyPrint).
+
+    Page 1: the headline totals (with their 90 % interval when known), a plain-language sentence and a
+    locator map of the boundary over its region with the period's forest change, drawn from the region's
+    rasters. Then the inventory chart and tables, the change matrix (landscape page), provenance, method.
+    """
+    from learn.region_map import locator_map  # lazy: WeasyPrint and matplotlib only when asked for
+    from learn.report.pdf import render_pdf
+
+    report = _report(service, region, boundary, period, options).report
+    locator = locator_map(region, region.boundaries.get(boundary), *period)
+    return Response(
+        render_pdf(report, paper=paper, locator=locator),
+        media_type="application/pdf",
+        headers=attachment(download_name(report, "pdf")),
+    )
+
+
 @router.get("/api/regions/{region}/inventory.{ext}", include_in_schema=False)
 def inventory_unknown_format(ext: str) -> Response:
     raise NotFound(
-        f"unknown download format '.{ext}'", hint=f"use one of {', '.join('.' + d for d in DOWNLOADS)}"
+        f"unknown download format '.{ext}'", hint=f"use one of {', '.join('.' + d for d in (*DOWNLOADS, "pdf"))}"
     )
 
 

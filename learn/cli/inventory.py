@@ -29,9 +29,14 @@ def inventory_cmd(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="json | csv (LEARN 4 tables) | tidy-csv | xlsx | html (printable report)"
+            "--format",
+            "-f",
+            help="json | csv (LEARN 4 tables) | tidy-csv | xlsx | html (printable report) | pdf (with a map)",
         ),
     ] = "json",
+    paper: Annotated[
+        str | None, typer.Option("--paper", help="paper of --format pdf: letter (default) | a4")
+    ] = None,
     out_path: Annotated[
         Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
     ] = None,
@@ -63,6 +68,14 @@ def inventory_cmd(
         )
     if fmt != "json" and out_path is None:
         raise LearnError(f"--format {fmt} needs --out FILE")
+    if paper is not None and fmt != "pdf":
+        raise LearnError(
+            "--paper applies to --format pdf only", hint="add --format pdf, or leave --paper out"
+        )
+    if fmt == "pdf":
+        from learn.report.pdf import DEFAULT_PAPER, check_paper
+
+        paper = check_paper(paper or DEFAULT_PAPER)
     reg = open_region(region, catalog)
     target: Any = boundary_file if boundary_file is not None else boundary
     with _progress() as prog:
@@ -76,7 +89,12 @@ def inventory_cmd(
     if out_path is None:
         sys.stdout.write(report.to_json() + "\n")
     else:
-        write_report(report, out_path, fmt)
+        locator = None
+        if fmt == "pdf":  # page 1's map of the boundary and the period's forest change
+            from learn.region_map import locator_map
+
+            locator = locator_map(reg, reg.boundary(target), *years)
+        write_report(report, out_path, fmt, paper=paper or "letter", locator=locator)
         err.print(f"wrote {out_path}")
     note = partial_note(report)
     if note:  # on stderr: stdout stays the JSON document

@@ -1,4 +1,4 @@
-"""Write one report in a format: JSON, CSV in LEARN's 4-table layout, a tidy CSV, XLSX or printable HTML.
+"""Write one report in a format: JSON, CSV in LEARN's 4-table layout, a tidy CSV, XLSX, printable HTML or PDF.
 
 Machine outputs keep full precision; the XLSX only sets display formats (its cells hold the numbers).
 Every writer goes through a temporary file and a rename, so a failed or interrupted export never
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from learn.errors import LearnError
 from learn.report.csv_tables import CSV_FLOAT_FORMAT, learn_csv
@@ -17,7 +18,10 @@ from learn.report.models import Report
 from learn.report.xlsx import write_xlsx
 from learn.util import write_text_atomic
 
-FORMATS = ("json", "csv", "tidy-csv", "xlsx", "html")
+if TYPE_CHECKING:
+    from learn.report.locator import LocatorMap
+
+FORMATS = ("json", "csv", "tidy-csv", "xlsx", "html", "pdf")
 
 
 def _write_html(report: Report, path: Path) -> None:
@@ -49,18 +53,26 @@ def _check_folder(path: Path) -> None:
             return
 
 
-def write_report(report: Report, path: str | Path, fmt: str) -> Path:
-    """Write one report in ``fmt`` (json | csv | tidy-csv | xlsx | html) to ``path``, atomically.
+def write_report(
+    report: Report, path: str | Path, fmt: str, *, paper: str = "letter", locator: LocatorMap | None = None
+) -> Path:
+    """Write one report in ``fmt`` (json | csv | tidy-csv | xlsx | html | pdf) to ``path``, atomically.
 
-    Missing folders are created; any failure leaves no file behind (and an existing file unchanged).
+    ``paper`` (letter | a4) and ``locator`` (its page-1 map, :func:`learn.report.locator.locator_map`) are
+    the PDF's. Missing folders are created; any failure leaves no file behind (and an existing file unchanged).
     """
     path = Path(path)
     writer = _WRITERS.get(fmt)
-    if writer is None:
+    if writer is None and fmt != "pdf":
         raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
     _check_folder(path)
     try:
-        writer(report, path)
+        if writer is None:
+            from learn.report.pdf import write_pdf  # lazy: WeasyPrint only when asked for
+
+            write_pdf(report, path, paper=paper, locator=locator)
+        else:
+            writer(report, path)
     except OSError as e:
         raise LearnError(
             f"cannot write {path}: {e.strerror or e}", hint="choose a path in a folder you can write to"

@@ -13,7 +13,7 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
@@ -25,6 +25,9 @@ from matplotlib.figure import Figure
 from learn.report import frames, labels
 from learn.report.models import Report
 from learn.util import write_text_atomic
+
+if TYPE_CHECKING:
+    from learn.report.locator import LocatorMap
 
 # Found next to this module, so it works from a source tree and an editable install alike.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -282,11 +285,23 @@ def partial_total(report: Report) -> list[str] | None:
     return None if report.totals.complete else list(report.totals.not_estimated)
 
 
-def context(report: Report) -> dict[str, Any]:
-    """Everything the template shows, as display strings (the template does no arithmetic)."""
+def context(
+    report: Report, *, locator: LocatorMap | None = None, page_size: str | None = None
+) -> dict[str, Any]:
+    """Everything the template shows, as display strings (the template does no arithmetic).
+
+    ``locator`` (a PDF's page-1 map) and ``page_size`` (a CSS ``@page`` size, e.g. ``letter``) are for the
+    PDF; the HTML page leaves the paper to the browser's print dialogue.
+    """
     prov = report.provenance
     heatmap = change_heatmap(report)
     return {
+        "page_size": page_size,
+        "locator": {"src": data_uri(locator.png), "caption": locator.caption, "alt": locator.alt}
+        if locator
+        else None,
+        "plain_sentence": labels.plain_sentence(report),
+        "sign_convention": labels.SIGN_CONVENTION,
         "report": report,
         "synthetic": bool(prov.get("synthetic")),
         "synthetic_warning": labels.SYNTHETIC_WARNING,
@@ -324,9 +339,9 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_html(report: Report) -> str:
-    """The report as one self-contained HTML document."""
-    return environment().get_template(TEMPLATE).render(context(report))
+def render_html(report: Report, *, locator: LocatorMap | None = None, page_size: str | None = None) -> str:
+    """The report as one self-contained HTML document (with a locator map and a paper size: a PDF's source)."""
+    return environment().get_template(TEMPLATE).render(context(report, locator=locator, page_size=page_size))
 
 
 def write_html(report: Report, path: str | Path) -> None:

@@ -127,3 +127,36 @@ def generated_by(provenance: dict[str, Any]) -> str:
     text = f"learn-navigator {provenance.get('software_version', 'unknown')}"
     date = provenance.get("date")
     return f"{text}, {date}" if date else text
+
+
+SIGN_CONVENTION = (
+    "Emissions are positive and removals negative; net = emissions + removals, so a negative net means the land "
+    "took up more CO₂ than it released (a carbon sink)."
+)
+
+
+def _tonnes(value: float) -> str:
+    return f"{round(value) + 0:,.0f}"
+
+
+def plain_sentence(report: Report, title: str | None = None) -> str | None:
+    """ "From 2011 to 2019, the forests and trees of Alder County removed a net 206,429 t CO₂e per year …": the
+    web map's sentence under the headline (webmap/explain.js, same words); None when the net is unknown."""
+    t, p = report.totals, report.period
+    net = t.net_t_co2e_per_yr
+    if net is None:
+        return None
+    who = title or report.boundary.name or "this area"
+    area = report.boundary.area_ha
+    per_ha = f" ({abs(net / area):,.2f} t per hectare)" if area else ""
+    removals = _tonnes(abs(t.gross_removals_t_co2e_per_yr or 0.0))
+    emissions = _tonnes(t.gross_emissions_t_co2e_per_yr or 0.0)
+    what = (
+        f"removed a net {_tonnes(-net)} t CO₂e per year{per_ha} from the air: they took up {removals} t and "
+        f"released {emissions} t a year"
+        if net < 0
+        else f"released a net {_tonnes(net)} t CO₂e per year{per_ha} to the air: they released {emissions} t "
+        f"and took up {removals} t a year"
+    )
+    partial = "" if t.complete else " Some rows could not be estimated, so this total is partial."
+    return f"From {p.start} to {p.end}, the forests and trees of {who} {what}.{partial}"
