@@ -147,7 +147,8 @@ def inventory_pdf(
 @router.get("/api/regions/{region}/inventory.{ext}", include_in_schema=False)
 def inventory_unknown_format(ext: str) -> Response:
     raise NotFound(
-        f"unknown download format '.{ext}'", hint=f"use one of {', '.join('.' + d for d in (*DOWNLOADS, "pdf"))}"
+        f"unknown download format '.{ext}'",
+        hint=f"use one of {', '.join('.' + d for d in (*DOWNLOADS, 'pdf'))}",
     )
 
 
