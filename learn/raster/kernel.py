@@ -33,6 +33,8 @@ SUMS: Final = (
 NSUM: Final = len(SUMS)
 EMPTY: Final = -1
 MAX_ZONE: Final = (1 << 23) - 1
+#: "No zone" in a uint16 zone array (the zone raster's nodata).
+NO_ZONE_U16: Final = 65535
 MAX_CODE: Final = (1 << 32) - 1
 #: Distinct forest codes one accumulator can hold (the 16-bit code index of the key).
 MAX_DISTINCT_CODES: Final = 1 << 16
@@ -101,6 +103,7 @@ def _accumulate(
     count,
     start,
     zone,
+    zone_none,
     weight,
     index,
     lc1,
@@ -118,7 +121,7 @@ def _accumulate(
 ):  # pragma: no cover - compiled
     """Add pixels ``start..`` to the table; stop early (returning the position) when it is half full.
 
-    ``zone[i]`` (< 0 = skip) and ``weight[i]`` (empty = 1) are per item; ``index[i]`` (empty =
+    ``zone[i]`` (< 0 or ``zone_none`` = skip) and ``weight[i]`` (empty = 1) are per item; ``index[i]`` (empty =
     identity) maps an item to its pixel in the layer arrays, so edge cells can be gathered.
     Empty layer arrays mean "layer absent" (0 code / disturbance, NaN sums). The continuous layers
     are summed as they are stored (integer steps or floats; the caller scales the sums once):
@@ -142,7 +145,7 @@ def _accumulate(
     for i in range(start, n):
         z = np.int64(zone[i])
         w = np.float64(weight[i]) if has_w else 1.0
-        if z < 0 or w <= 0.0:
+        if z < 0 or z == zone_none or w <= 0.0:
             if s >= 0:  # a skipped pixel ends the run
                 _flush(sums, s, r0, r1, r2, r3, r4, r5, r6, r7, r8)
                 run_key, s = np.int64(EMPTY), np.int64(-1)
@@ -169,35 +172,25 @@ def _accumulate(
             run_key, s = key, t
             r0 = r1 = r2 = r3 = r4 = r5 = r6 = r7 = r8 = 0.0
         r0 += w
+        # Selects rather than branches: whether a value is missing is data, not a pattern to predict.
         if has_c:
             a, b, e = live[p], dead[p], soil[p]
-            # v == v is False only for NaN (and folds away for integer layers).
-            fa = a == a and a != nd0
+            fa = a == a and a != nd0  # a == a is False only for NaN (folds away for integers)
             fb = b == b and b != nd1
             fe = e == e and e != nd2
-            if fa:
-                r1 += w * np.float64(a)
-            if fb:
-                r2 += w * np.float64(b)
-            if fe:
-                r3 += w * np.float64(e)
-            if not (fa and fb and fe):
-                r4 += w  # a pixel with any pool missing counts as missing
+            r1 += w * np.float64(a) if fa else 0.0
+            r2 += w * np.float64(b) if fb else 0.0
+            r3 += w * np.float64(e) if fe else 0.0
+            r4 += 0.0 if (fa and fb and fe) else w  # a pixel with any pool missing counts as missing
         if has_tc:
             t1, t2 = np.float64(tc1[p]), np.float64(tc2[p])
-            if (
-                t1 == t1
-                and t2 == t2
-                and t1 != nd3
-                and t2 != nd4
-                and tc_lo <= t1 <= tc_hi
-                and tc_lo <= t2 <= tc_hi
-            ):
-                r5 += w * t1
-                r6 += w * t2
-                if t1 > t2:
-                    r7 += w * (t1 - t2)
-                r8 += w
+            # NaN fails every comparison, so it is missing too.
+            ok = (t1 != nd3) & (t2 != nd4) & (t1 >= tc_lo) & (t1 <= tc_hi) & (t2 >= tc_lo) & (t2 <= tc_hi)
+            wt = w if ok else 0.0
+            r5 += wt * t1 if ok else 0.0
+            r6 += wt * t2 if ok else 0.0
+            r7 += wt * max(t1 - t2 if ok else 0.0, 0.0)
+            r8 += wt
     if s >= 0:
         _flush(sums, s, r0, r1, r2, r3, r4, r5, r6, r7, r8)
     return count, n
@@ -294,7 +287,7 @@ class StratumAccumulator:
     ) -> None:
         """Accumulate one window (arrays of any shape, raveled in C order).
 
-        ``zone``: zone index per item (-1 = none); ``weight``: coverage per item (default 1);
+        ``zone``: zone index per item, int32 (-1 = none) or uint16 (:data:`NO_ZONE_U16` = none); ``weight``: coverage per item (default 1);
         ``index``: pixel of each item in the layer arrays (default: item i is pixel i).
         Layers: NLCD codes (uint8), forest code (0…2³²−1), disturbance (uint8), carbon pools
         (t C/ha, NaN = nodata), canopy (NaN = nodata, and outside ``canopy_range``).
@@ -304,10 +297,12 @@ class StratumAccumulator:
         (its valid range is checked on the stored values).
         """
         z = np.ascontiguousarray(zone).ravel()
-        if z.dtype.kind not in "iu":
-            z = z.astype(np.int32)
-        if z.size and (int(z.max()) > MAX_ZONE):
-            raise ValueError(f"zone index above {MAX_ZONE}")
+        if z.dtype == np.uint16:
+            zone_none = NO_ZONE_U16  # a zone raster's band as stored
+        else:
+            z, zone_none = np.ascontiguousarray(z, dtype=np.int32), -1
+            if z.size and (int(z.max()) > MAX_ZONE):
+                raise ValueError(f"zone index above {MAX_ZONE}")
         c = _NONE_U16 if code is None else self._encode(code)
         nodata = np.full(5, np.nan)
         if carbon is not None:
@@ -321,6 +316,7 @@ class StratumAccumulator:
         self.has_canopy |= canopy is not None
         args: tuple[Any, ...] = (
             z,
+            zone_none,
             _flat(weight, np.float32, _NONE_F32),
             _flat(index, np.int64, _NONE_I64),
             _flat(lc1, np.uint8, _NONE_U8),

@@ -7,8 +7,8 @@
   places straddling county lines) are split into bands of non-overlapping zones, so a pixel can
   belong to several zones.
 
-Both yield, per window, ``(zone, weight)`` pairs: ``zone`` int32 (-1 = none), ``weight`` float32
-coverage or None (= 1).
+Both yield, per window, ``(zone, weight)`` pairs: ``zone`` int32 (-1 = none) or uint16 (65,535 = none: a
+zone raster's band as stored, no pass to convert it), ``weight`` float32 coverage or None (= 1).
 """
 
 from __future__ import annotations
@@ -98,13 +98,11 @@ class RasterZones:
 
     def items(self, window: Window, transform: Affine) -> Iterator[ZoneItem]:
         with rasterio.open(self.path) as ds:
-            data = ds.read(window=window)
-            nodata = ds.nodata
-        for band in data:
-            zone = band.astype(np.int32)
-            zone[band == nodata] = -1
-            if (zone >= 0).any():
-                yield zone, None
+            nodata = int(ds.nodata)  # uint16: 65,535; int32 (≥ 65,535 zones): -1, both the kernel's "none"
+            for b in range(1, ds.count + 1):
+                band = ds.read(b, window=window)
+                if (band != nodata).any():
+                    yield band, None
 
 
 ZONE_FORMAT_VERSION = 2  # bump when the cached raster's layout changes
