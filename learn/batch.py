@@ -23,7 +23,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,26 +265,20 @@ class BatchRun:
 
 def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
     tidy = tidy_frame(reports)
+    with _writing(out / "inventory.csv"):
+        write_text_atomic(out / "inventory.csv", tidy.to_csv(index=False, lineterminator="\n"))
+    with _writing(out / "inventory.parquet"), atomic_path(out / "inventory.parquet") as tmp:
+        tidy.to_parquet(tmp, index=False)
     totals = totals_frame(reports)
     joined = totals_geoframe(reports, bset)
-
-    def gdal_and_arrow() -> None:  # these writers release the GIL: they run beside the Python ones below
-        with _writing(out / "inventory.parquet"), atomic_path(out / "inventory.parquet") as tmp:
-            tidy.to_parquet(tmp, index=False)
-        with _writing(out / "boundaries.gpkg"), atomic_path(out / "boundaries.gpkg") as tmp:
-            joined.to_file(tmp, driver="GPKG", layer="boundaries")
-        with _writing(out / "boundaries.parquet"), atomic_path(out / "boundaries.parquet") as tmp:
-            joined.to_parquet(tmp, index=False)  # GeoParquet
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        beside = pool.submit(gdal_and_arrow)
-        with _writing(out / "inventory.csv"):
-            write_text_atomic(out / "inventory.csv", tidy.to_csv(index=False, lineterminator="\n"))
-        with _writing(out / "boundaries.geojson"):
-            write_text_atomic(out / "boundaries.geojson", geojson_text(joined))
-        with _writing(out / "inventory.xlsx"):
-            write_batch_xlsx(reports, tidy, totals, out / "inventory.xlsx")
-        beside.result()  # its OutputError, if any, surfaces here
+    with _writing(out / "boundaries.gpkg"), atomic_path(out / "boundaries.gpkg") as tmp:
+        joined.to_file(tmp, driver="GPKG", layer="boundaries")
+    with _writing(out / "boundaries.geojson"):
+        write_text_atomic(out / "boundaries.geojson", geojson_text(joined))
+    with _writing(out / "boundaries.parquet"), atomic_path(out / "boundaries.parquet") as tmp:
+        joined.to_parquet(tmp, index=False)  # GeoParquet
+    with _writing(out / "inventory.xlsx"):
+        write_batch_xlsx(reports, tidy, totals, out / "inventory.xlsx")
 
 
 def geojson_text(frame: gpd.GeoDataFrame) -> str:
