@@ -122,3 +122,15 @@ def test_zones_in_one_band_equal_each_zone_alone_to_the_last_bit():
     want = pd.concat(alone, ignore_index=True).sort_values(list(KEY_COLUMNS)).reset_index(drop=True)
     pd.testing.assert_frame_equal(together.to_frame(), want, rtol=0, atol=0)
     assert int(together.to_frame()["pixels"].sum()) == int((band != NO_ZONE_U16).sum())
+
+
+def test_infinite_and_nan_values_are_missing_as_before():
+    zone = np.zeros(4, np.int32)
+    lc = np.full(4, 41, np.uint8)
+    pool = np.array([1.5, np.inf, np.nan, -np.inf], np.float32)
+    canopy = np.array([10.0, np.inf, np.nan, 20.0], np.float32)
+    acc = StratumAccumulator()
+    acc.add(zone, lc, lc, carbon=(pool, pool, pool), canopy=(canopy, canopy))
+    row = acc.to_frame().iloc[0]
+    assert row["carbon_live_sum"] == 1.5 and row["carbon_missing_pixels"] == 3
+    assert row["canopy1_sum"] == 30.0 and row["canopy_pixels"] == 2

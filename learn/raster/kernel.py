@@ -125,7 +125,7 @@ def _accumulate(
     identity) maps an item to its pixel in the layer arrays, so edge cells can be gathered.
     Empty layer arrays mean "layer absent" (0 code / disturbance, NaN sums). The continuous layers
     are summed as they are stored (integer steps or floats; the caller scales the sums once):
-    a value is missing when it is NaN or equals its layer's ``nodata[j]`` (NaN = none declared), and
+    a value is missing when it is not finite or equals its layer's ``nodata[j]`` (NaN = none declared), and
     a canopy value also when outside ``tc_lo…tc_hi``.
 
     Consecutive pixels of one stratum (a *run*: neighbours mostly share one) are summed in locals and
@@ -175,17 +175,19 @@ def _accumulate(
         # Selects rather than branches: whether a value is missing is data, not a pattern to predict.
         if has_c:
             a, b, e = live[p], dead[p], soil[p]
-            fa = a == a and a != nd0  # a == a is False only for NaN (folds away for integers)
-            fb = b == b and b != nd1
-            fe = e == e and e != nd2
+            # v - v == 0 is False only for NaN and ±inf (as np.isfinite; it folds away for integers).
+            fa = a - a == 0 and a != nd0
+            fb = b - b == 0 and b != nd1
+            fe = e - e == 0 and e != nd2
             r1 += w * np.float64(a) if fa else 0.0
             r2 += w * np.float64(b) if fb else 0.0
             r3 += w * np.float64(e) if fe else 0.0
             r4 += 0.0 if (fa and fb and fe) else w  # a pixel with any pool missing counts as missing
         if has_tc:
             t1, t2 = np.float64(tc1[p]), np.float64(tc2[p])
-            # NaN fails every comparison, so it is missing too.
-            ok = (t1 != nd3) & (t2 != nd4) & (t1 >= tc_lo) & (t1 <= tc_hi) & (t2 >= tc_lo) & (t2 <= tc_hi)
+            # Finite (NaN and ±inf are missing), not the declared nodata, inside the valid range.
+            ok = (t1 - t1 == 0.0) & (t2 - t2 == 0.0) & (t1 != nd3) & (t2 != nd4)
+            ok = ok & (t1 >= tc_lo) & (t1 <= tc_hi) & (t2 >= tc_lo) & (t2 <= tc_hi)
             wt = w if ok else 0.0
             r5 += wt * t1 if ok else 0.0
             r6 += wt * t2 if ok else 0.0
