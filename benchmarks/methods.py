@@ -103,9 +103,10 @@ def learn_full(spec: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[Any],
 
 def learn_breakdown(spec: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[Any], Table | None]]:
     """Where learn's time goes: the engine's steps, timed one by one on one thread (same windows)."""
-    from learn import engine
+    from learn.raster import engine
     from learn.raster.kernel import StratumAccumulator
     from learn.raster.strata import combine
+    from learn.raster.zones import RasterZones
 
     _learn(spec, full=False)  # warm-up: the kernel for both layer signatures used below
     _learn(spec, full=True)
@@ -129,26 +130,41 @@ def learn_breakdown(spec: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[
             clock[0] = now
 
         change_tables, full_tables = [], []
-        with engine.open_job_layers(job) as stack, rasterio.open(spec["zone_raster"]) as zr:
+        zone_source = RasterZones(path=Path(spec["zone_raster"]), ids=[], bands=int(spec["zone_bands"]))
+        # The engine's GDAL block cache and its reads and conversions (its private helpers), step by step.
+        with rasterio.Env(GDAL_CACHEMAX=engine.GDAL_CACHE_MB), engine.open_job_layers(job) as stack:
+            assert stack.grid is not None
             lap("open")
             for w in windows:
-                lc1, lc2 = stack.read("lc1", w), stack.read("lc2", w)
+                lc1, lc2 = engine._codes(stack, "lc1", w), engine._codes(stack, "lc2", w)
                 lap("read_land_cover")
-                zones = zr.read(window=w)
+                zones = [z for z, _ in zone_source.items(w, stack.grid.transform)]
                 lap("read_zones")
-                # The same reads and conversions as learn.raster.engine.reduce_windows (its private helpers).
                 code = engine._codes(stack, "code", w)
                 dist = engine._codes(stack, "dist0", w)
-                carbon = tuple(engine._floats(stack, k, w) for k in CARBON)
-                canopy = (engine._floats(stack, "tc1", w, 100.0), engine._floats(stack, "tc2", w, 100.0))
-                lap("read_other_layers")
+                lap("read_code_disturbance")
+                pools = [engine._stored(stack, k, w) for k in CARBON]
+                lap("read_carbon")
+                canopy = [engine._stored(stack, k, w, 100.0) for k in ("tc1", "tc2")]
+                lap("read_canopy")
                 change = StratumAccumulator()
                 for z in zones:
                     change.add(z, lc1, lc2)
                 lap("kernel_change")
                 full = StratumAccumulator()
                 for z in zones:
-                    full.add(z, lc1, lc2, code=code, disturbance=dist, carbon=carbon, canopy=canopy)
+                    full.add(
+                        z,
+                        lc1,
+                        lc2,
+                        code=code,
+                        disturbance=dist,
+                        carbon=(pools[0][0], pools[1][0], pools[2][0]),
+                        carbon_stored=(pools[0][1], pools[1][1], pools[2][1]),
+                        canopy=(canopy[0][0], canopy[1][0]),
+                        canopy_stored=(canopy[0][1], canopy[1][1]),
+                        canopy_range=(0.0, 100.0),
+                    )
                 lap("kernel_full")
                 change_tables.append(change.to_frame())
                 lap("to_frame_change")

@@ -39,9 +39,9 @@ from rasterio.crs import CRS
 from rasterio.windows import Window
 from scipy.ndimage import gaussian_filter
 
-from learn.raster.cog import CARBON_STORAGE_SCALE, SCALED_NODATA, scaled_integers
+from learn.raster.cog import CARBON_STORAGE_SCALE, SCALED_NODATA, compression_options, scaled_integers
 
-VERSION = 2  # bump when the generated rasters change, so caches are rebuilt
+VERSION = 3  # bump when the generated rasters change, so caches are rebuilt
 ZONES_VERSION = 2  # same for the zone polygons (part of their file name)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PIXEL = 30.0
@@ -168,7 +168,14 @@ def _quantiles(field: Field, size: int, qs: list[float]) -> npt.NDArray[np.float
     return np.quantile(values, qs).astype(F32)
 
 
-def _profile(size: int, dtype: str, nodata: float | None, predictor: int = 1) -> dict[str, Any]:
+def _profile(size: int, dtype: str, nodata: float | None, categorical: bool) -> dict[str, Any]:
+    # The compression learn demo / learn fetch give the layer (learn.raster.cog.compression_options).
+    options = compression_options(categorical, np.dtype(dtype))
+    compress = {"compress": options["COMPRESS"].lower()}
+    if "LEVEL" in options:
+        compress["zstd_level"] = options["LEVEL"]
+    if "PREDICTOR" in options:
+        compress["predictor"] = "3"
     return {
         "driver": "GTiff",
         "width": size,
@@ -181,8 +188,7 @@ def _profile(size: int, dtype: str, nodata: float | None, predictor: int = 1) ->
         "tiled": True,
         "blockxsize": 512,
         "blockysize": 512,
-        "compress": "deflate",
-        "predictor": predictor,
+        **compress,
         "BIGTIFF": "IF_SAFER",
     }
 
@@ -191,18 +197,18 @@ def transform_of() -> Affine:
     return Affine(PIXEL, 0.0, ORIGIN[0], 0.0, -PIXEL, ORIGIN[1])
 
 
-LAYERS: dict[str, tuple[str, float | None, int]] = {
-    "lc1": ("uint8", 0, 1),
-    "lc2": ("uint8", 0, 1),
-    "combined": ("uint16", None, 1),
-    "code": ("uint16", 0, 1),
-    "dist": ("uint8", None, 1),
+LAYERS: dict[str, tuple[str, float | None, bool]] = {  # dtype, nodata, categorical
+    "lc1": ("uint8", 0, True),
+    "lc2": ("uint8", 0, True),
+    "combined": ("uint16", None, True),
+    "code": ("uint16", 0, True),
+    "dist": ("uint8", None, True),
     # As learn demo / learn fetch store them: uint16 steps of CARBON_STORAGE_SCALE t C/ha (learn.raster.cog).
-    "carbon_live": ("uint16", SCALED_NODATA, 2),
-    "carbon_dead_litter": ("uint16", SCALED_NODATA, 2),
-    "carbon_soil": ("uint16", SCALED_NODATA, 2),
-    "tc1": ("uint8", 255, 1),
-    "tc2": ("uint8", 255, 1),
+    "carbon_live": ("uint16", SCALED_NODATA, False),
+    "carbon_dead_litter": ("uint16", SCALED_NODATA, False),
+    "carbon_soil": ("uint16", SCALED_NODATA, False),
+    "tc1": ("uint8", 255, False),
+    "tc2": ("uint8", 255, False),
 }
 
 
@@ -251,8 +257,8 @@ def write_rasters(folder: Path, size: int, seed: int) -> None:
 
     cols = np.arange(size, dtype=np.int64)
     datasets = {
-        name: rasterio.open(folder / f"{name}.tif", "w", **_profile(size, dt, nd, pred))
-        for name, (dt, nd, pred) in LAYERS.items()
+        name: rasterio.open(folder / f"{name}.tif", "w", **_profile(size, dt, nd, cat))
+        for name, (dt, nd, cat) in LAYERS.items()
     }
     for name in ("carbon_live", "carbon_dead_litter", "carbon_soil"):
         datasets[name].scales, datasets[name].offsets = (CARBON_STORAGE_SCALE,), (0.0,)

@@ -71,7 +71,7 @@ def _write_cog(
     units: str,
     grid: DemoGrid = DEMO_GRID,
 ) -> None:
-    """Write one band as a Cloud-Optimized GeoTIFF (512 px tiles, DEFLATE, overviews), atomically.
+    """Write one band as a Cloud-Optimized GeoTIFF (512 px tiles, DEFLATE for classes / ZSTD for values, overviews), atomically.
 
     Overviews: nearest for classes, average for continuous values; the NLCD colour table goes on land cover.
     """

@@ -23,7 +23,7 @@ from rasterio.windows import Window
 
 from learn.layers import CARBON_LAYERS
 from learn.raster.grid import Grid, RasterStack, iter_windows
-from learn.raster.kernel import StratumAccumulator
+from learn.raster.kernel import Stored, StratumAccumulator
 from learn.raster.strata import combine, combine_disturbance
 from learn.raster.zones import ZoneSource
 
@@ -66,8 +66,8 @@ def _codes(stack: RasterStack, key: str, win: Window) -> npt.NDArray[np.integer]
     """A categorical layer (land cover, forest code, disturbance) in its own dtype (no widening), its
     declared nodata → 0 (no class / no code / no disturbance), whatever value the file declares."""
     ds = stack.layers[key]
-    arr = stack.read(key, win)
-    if ds.nodata is not None:
+    arr = stack.read(key, win, reuse=True)
+    if ds.nodata is not None and not (ds.nodata == 0 and arr.dtype.kind in "iu"):  # 0 → 0 is a no-op
         nodata = arr == ds.nodata
         if np.issubdtype(arr.dtype, np.floating) and np.isnan(ds.nodata):
             nodata = np.isnan(arr)
@@ -79,7 +79,7 @@ def _floats(
     stack: RasterStack, key: str, win: Window, valid_max: float | None = None
 ) -> npt.NDArray[np.float32]:
     ds = stack.layers[key]
-    raw = stack.read(key, win)
+    raw = stack.read(key, win, reuse=True)
     arr = raw.astype(np.float32)
     if ds.nodata is not None:
         arr[raw == ds.nodata] = np.nan
@@ -89,6 +89,21 @@ def _floats(
     if valid_max is not None:
         arr[(arr < 0) | (arr > valid_max)] = np.nan  # NLCD TCC 254/255 are background / nodata
     return arr
+
+
+def _stored(
+    stack: RasterStack, key: str, win: Window, valid_max: float | None = None
+) -> tuple[npt.NDArray[Any], Stored]:
+    """A continuous layer for the kernel: integer (or float32) values as stored, with their step and
+    nodata, so no pass converts them to floats; other layers (an offset, float64, a scaled canopy) as
+    float32 values with NaN for nodata (:func:`_floats`)."""
+    ds = stack.layers[key]
+    scale, offset = ds.scales[0], ds.offsets[0]
+    dtype = np.dtype(ds.dtypes[0])
+    as_stored = (dtype.kind in "iu" and dtype.itemsize <= 4) or dtype == np.float32
+    if as_stored and offset == 0.0 and (valid_max is None or scale == 1.0):
+        return stack.read(key, win, reuse=True), Stored(scale, ds.nodata)
+    return _floats(stack, key, win, valid_max), Stored()
 
 
 def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.DataFrame]:
@@ -117,14 +132,16 @@ def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.Data
             layers: dict[str, Any] = {
                 "code": _codes(stack, "code", win) if job.forest_age_type_region else None,
                 "disturbance": dist,
-                "carbon": tuple(_floats(stack, k, win) for k in CARBON_LAYERS) if job.carbon else None,
-                "canopy": (
-                    _floats(stack, "tc1", win, job.canopy_max),
-                    _floats(stack, "tc2", win, job.canopy_max),
-                )
-                if job.canopy
-                else None,
             }
+            if job.carbon:
+                pools = [_stored(stack, k, win) for k in CARBON_LAYERS]
+                layers["carbon"] = tuple(a for a, _ in pools)
+                layers["carbon_stored"] = tuple(s for _, s in pools)
+            if job.canopy:
+                canopy = [_stored(stack, k, win, job.canopy_max) for k in ("tc1", "tc2")]
+                layers["canopy"] = tuple(a for a, _ in canopy)
+                layers["canopy_stored"] = tuple(s for _, s in canopy)
+                layers["canopy_range"] = (0.0, job.canopy_max)
             # A land-cover class declared nodata (even a real class, e.g. 41) is no class: 0, background.
             lc1, lc2 = _codes(stack, "lc1", win), _codes(stack, "lc2", win)
             for zone, weight in items:

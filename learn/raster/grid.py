@@ -109,6 +109,7 @@ class RasterStack(contextlib.ExitStack):
         super().__init__()
         self.grid: Grid | None = None
         self.layers: dict[str, rasterio.io.DatasetReader] = {}
+        self._buffers: dict[str, npt.NDArray[np.generic]] = {}
 
     def add(self, key: str, path: str | Path, what: str) -> rasterio.io.DatasetReader:
         ds = self.enter_context(open_raster(path, what))
@@ -119,10 +120,19 @@ class RasterStack(contextlib.ExitStack):
         self.layers[key] = ds
         return ds
 
-    def read(self, key: str, window: Window) -> npt.NDArray[np.generic]:
+    def read(self, key: str, window: Window, reuse: bool = False) -> npt.NDArray[np.generic]:
+        """Band 1 of layer ``key`` in ``window``. ``reuse``: into this stack's buffer for the layer,
+        valid until the layer's next read (fresh arrays cost a page fault per 4 KiB, zeroed)."""
         ds = self.layers[key]
+        out = None
+        if reuse:
+            h, w = int(window.height), int(window.width)
+            buf = self._buffers.get(key)
+            if buf is None or buf.size < h * w:
+                buf = self._buffers[key] = np.empty(h * w, ds.dtypes[0])
+            out = buf[: h * w].reshape(h, w)
         try:
-            return ds.read(1, window=window)
+            return ds.read(1, window=window, out=out)
         except RasterioIOError as err:
             raise RasterError(f"cannot read {ds.name} (corrupt or truncated?): {err}") from None
 

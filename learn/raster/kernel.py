@@ -11,6 +11,7 @@ threads or dask workers add up (they hold decoded codes).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numba
@@ -32,6 +33,8 @@ SUMS: Final = (
 NSUM: Final = len(SUMS)
 EMPTY: Final = -1
 MAX_ZONE: Final = (1 << 23) - 1
+#: "No zone" in a uint16 zone array (the zone raster's nodata).
+NO_ZONE_U16: Final = 65535
 MAX_CODE: Final = (1 << 32) - 1
 #: Distinct forest codes one accumulator can hold (the 16-bit code index of the key).
 MAX_DISTINCT_CODES: Final = 1 << 16
@@ -80,15 +83,54 @@ def _log2(capacity: Any) -> Any:
     return bits
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _flush(sums, s, r0, r1, r2, r3, r4, r5, r6, r7, r8):  # pragma: no cover - compiled
+    sums[s, 0] += r0
+    sums[s, 1] += r1
+    sums[s, 2] += r2
+    sums[s, 3] += r3
+    sums[s, 4] += r4
+    sums[s, 5] += r5
+    sums[s, 6] += r6
+    sums[s, 7] += r7
+    sums[s, 8] += r8
+
+
 @numba.njit(nogil=True, cache=True)
 def _accumulate(
-    keys, sums, count, start, zone, weight, index, lc1, lc2, code, dist, live, dead, soil, tc1, tc2
+    keys,
+    sums,
+    count,
+    start,
+    zone,
+    zone_none,
+    weight,
+    index,
+    lc1,
+    lc2,
+    code,
+    dist,
+    live,
+    dead,
+    soil,
+    tc1,
+    tc2,
+    nodata,
+    tc_lo,
+    tc_hi,
 ):  # pragma: no cover - compiled
     """Add pixels ``start..`` to the table; stop early (returning the position) when it is half full.
 
-    ``zone[i]`` (< 0 = skip) and ``weight[i]`` (empty = 1) are per item; ``index[i]`` (empty =
+    ``zone[i]`` (< 0 or ``zone_none`` = skip) and ``weight[i]`` (empty = 1) are per item; ``index[i]`` (empty =
     identity) maps an item to its pixel in the layer arrays, so edge cells can be gathered.
-    Empty layer arrays mean "layer absent" (0 code / disturbance, NaN sums).
+    Empty layer arrays mean "layer absent" (0 code / disturbance, NaN sums). The continuous layers
+    are summed as they are stored (integer steps or floats; the caller scales the sums once):
+    a value is missing when it is not finite or equals its layer's ``nodata[j]`` (NaN = none declared), and
+    a canopy value also when outside ``tc_lo…tc_hi``.
+
+    Consecutive pixels of one stratum (a *run*: neighbours mostly share one) are summed in locals and
+    added to the table when the run ends; a skipped pixel ends a run too, so the runs, and so the
+    floating-point sums, are the same whether a zone comes alone or in a band with its neighbours.
     """
     mask = keys.shape[0] - 1
     shift = 64 - _log2(keys.shape[0])
@@ -96,56 +138,63 @@ def _accumulate(
     has_w, has_idx = weight.shape[0] > 0, index.shape[0] > 0
     has_code, has_dist = code.shape[0] > 0, dist.shape[0] > 0
     has_c, has_tc = live.shape[0] > 0, tc1.shape[0] > 0
+    nd0, nd1, nd2, nd3, nd4 = nodata[0], nodata[1], nodata[2], nodata[3], nodata[4]
     n = zone.shape[0]
-    last_key, last_slot = np.int64(EMPTY), np.int64(0)
+    run_key, s = np.int64(EMPTY), np.int64(-1)
+    r0 = r1 = r2 = r3 = r4 = r5 = r6 = r7 = r8 = 0.0
     for i in range(start, n):
-        z = zone[i]
-        if z < 0:
-            continue
+        z = np.int64(zone[i])
         w = np.float64(weight[i]) if has_w else 1.0
-        if w <= 0.0:
+        if z < 0 or z == zone_none or w <= 0.0:
+            if s >= 0:  # a skipped pixel ends the run
+                _flush(sums, s, r0, r1, r2, r3, r4, r5, r6, r7, r8)
+                run_key, s = np.int64(EMPTY), np.int64(-1)
             continue
-        if count >= limit:
-            return count, i
         p = index[i] if has_idx else i
         c = np.int64(code[p]) if has_code else np.int64(0)
         d = np.int64(dist[p]) if has_dist else np.int64(0)
-        key = (np.int64(z) << 40) | (c << 24) | (np.int64(lc1[p]) << 16) | (np.int64(lc2[p]) << 8) | d
-        if key == last_key:  # neighbouring pixels mostly share a stratum
-            s = last_slot
-        else:
-            s = _slot(key, shift)
+        key = (z << 40) | (c << 24) | (np.int64(lc1[p]) << 16) | (np.int64(lc2[p]) << 8) | d
+        if key != run_key:
+            if s >= 0:
+                _flush(sums, s, r0, r1, r2, r3, r4, r5, r6, r7, r8)
+            t = _slot(key, shift)
             while True:
-                k = keys[s]
+                k = keys[t]
                 if k == key:
                     break
                 if k == EMPTY:
-                    keys[s] = key
+                    if count >= limit:
+                        return count, i
+                    keys[t] = key
                     count += 1
                     break
-                s = (s + 1) & mask
-            last_key, last_slot = key, s
-        # Index the 2-D table directly: a row view per pixel costs more than the arithmetic.
-        sums[s, 0] += w
+                t = (t + 1) & mask
+            run_key, s = key, t
+            r0 = r1 = r2 = r3 = r4 = r5 = r6 = r7 = r8 = 0.0
+        r0 += w
+        # Selects rather than branches: whether a value is missing is data, not a pattern to predict.
         if has_c:
-            a, b, e = np.float64(live[p]), np.float64(dead[p]), np.float64(soil[p])
-            fa, fb, fe = np.isfinite(a), np.isfinite(b), np.isfinite(e)
-            if fa:
-                sums[s, 1] += w * a
-            if fb:
-                sums[s, 2] += w * b
-            if fe:
-                sums[s, 3] += w * e
-            if not (fa and fb and fe):
-                sums[s, 4] += w  # a pixel with any pool missing counts as missing
+            a, b, e = live[p], dead[p], soil[p]
+            # v - v == 0 is False only for NaN and ±inf (as np.isfinite; it folds away for integers).
+            fa = a - a == 0 and a != nd0
+            fb = b - b == 0 and b != nd1
+            fe = e - e == 0 and e != nd2
+            r1 += w * np.float64(a) if fa else 0.0
+            r2 += w * np.float64(b) if fb else 0.0
+            r3 += w * np.float64(e) if fe else 0.0
+            r4 += 0.0 if (fa and fb and fe) else w  # a pixel with any pool missing counts as missing
         if has_tc:
             t1, t2 = np.float64(tc1[p]), np.float64(tc2[p])
-            if np.isfinite(t1) and np.isfinite(t2):
-                sums[s, 5] += w * t1
-                sums[s, 6] += w * t2
-                if t1 > t2:
-                    sums[s, 7] += w * (t1 - t2)
-                sums[s, 8] += w
+            # Finite (NaN and ±inf are missing), not the declared nodata, inside the valid range.
+            ok = (t1 - t1 == 0.0) & (t2 - t2 == 0.0) & (t1 != nd3) & (t2 != nd4)
+            ok = ok & (t1 >= tc_lo) & (t1 <= tc_hi) & (t2 >= tc_lo) & (t2 <= tc_hi)
+            wt = w if ok else 0.0
+            r5 += wt * t1 if ok else 0.0
+            r6 += wt * t2 if ok else 0.0
+            r7 += wt * max(t1 - t2 if ok else 0.0, 0.0)
+            r8 += wt
+    if s >= 0:
+        _flush(sums, s, r0, r1, r2, r3, r4, r5, r6, r7, r8)
     return count, n
 
 
@@ -170,6 +219,28 @@ _NONE_F32 = np.empty(0, np.float32)
 _NONE_I64 = np.empty(0, np.int64)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """How a continuous layer is stored: value = stored × ``scale``; ``nodata`` = the stored no-data value."""
+
+    scale: float = 1.0
+    nodata: float | None = None
+
+
+_AS_IS: Final = Stored()
+
+
+def _layers(
+    arrays: tuple[npt.NDArray[Any], ...] | None, n: int, stored: bool
+) -> tuple[npt.NDArray[Any], ...]:
+    """Continuous layers for the kernel: as stored (integer or float dtype kept), or as float32 values."""
+    if arrays is None:
+        return (_NONE_F32,) * n
+    if stored:
+        return tuple(np.ascontiguousarray(a).ravel() for a in arrays)
+    return tuple(_flat(a, np.float32, _NONE_F32) for a in arrays)
+
+
 def _flat(
     a: npt.NDArray[np.generic] | None, dtype: type, none: npt.NDArray[np.generic]
 ) -> npt.NDArray[np.generic]:
@@ -191,6 +262,8 @@ class StratumAccumulator:
         self._code_index = np.zeros(_CODE_SLOTS, np.int32)
         self._code_values = np.zeros(MAX_DISTINCT_CODES, np.int64)
         self._code_count = 1
+        # Step of each continuous layer's stored values (live, dead, soil, canopy 1, canopy 2).
+        self._scales: list[float | None] = [None] * 5
 
     def _grow(self) -> None:
         keys = np.full(self.keys.shape[0] * 2, EMPTY, np.int64)
@@ -210,36 +283,68 @@ class StratumAccumulator:
         disturbance: npt.NDArray[Any] | None = None,
         carbon: tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]] | None = None,
         canopy: tuple[npt.NDArray[Any], npt.NDArray[Any]] | None = None,
+        carbon_stored: tuple[Stored, Stored, Stored] | None = None,
+        canopy_stored: tuple[Stored, Stored] | None = None,
+        canopy_range: tuple[float, float] = (-np.inf, np.inf),
     ) -> None:
         """Accumulate one window (arrays of any shape, raveled in C order).
 
-        ``zone``: zone index per item (-1 = none); ``weight``: coverage per item (default 1);
+        ``zone``: zone index per item, int32 (-1 = none) or uint16 (:data:`NO_ZONE_U16` = none); ``weight``: coverage per item (default 1);
         ``index``: pixel of each item in the layer arrays (default: item i is pixel i).
         Layers: NLCD codes (uint8), forest code (0…2³²−1), disturbance (uint8), carbon pools
-        (t C/ha, NaN = nodata), canopy (NaN = nodata).
+        (t C/ha, NaN = nodata), canopy (NaN = nodata, and outside ``canopy_range``).
+        ``carbon_stored`` / ``canopy_stored``: the layers are given as stored (e.g. uint16 steps,
+        :class:`Stored` says the step and the nodata value); they are summed as such, exactly for
+        integers, and scaled once per stratum in :meth:`to_frame`. Stored canopy must have scale 1
+        (its valid range is checked on the stored values).
         """
-        z = np.ascontiguousarray(zone, dtype=np.int32).ravel()
-        if z.size and (int(z.max()) > MAX_ZONE):
-            raise ValueError(f"zone index above {MAX_ZONE}")
+        z = np.ascontiguousarray(zone).ravel()
+        if z.dtype == np.uint16:
+            zone_none = NO_ZONE_U16  # a zone raster's band as stored
+        else:
+            z, zone_none = np.ascontiguousarray(z, dtype=np.int32), -1
+            if z.size and (int(z.max()) > MAX_ZONE):
+                raise ValueError(f"zone index above {MAX_ZONE}")
         c = _NONE_U16 if code is None else self._encode(code)
+        nodata = np.full(5, np.nan)
+        if carbon is not None:
+            self._set_scales(0, carbon_stored or (_AS_IS,) * 3, nodata)
+        if canopy is not None:
+            stored = canopy_stored or (_AS_IS,) * 2
+            if any(s.scale != 1.0 for s in stored):
+                raise ValueError("stored canopy must have scale 1 (give values instead)")
+            self._set_scales(3, stored, nodata)
         self.has_carbon |= carbon is not None
         self.has_canopy |= canopy is not None
         args: tuple[Any, ...] = (
             z,
+            zone_none,
             _flat(weight, np.float32, _NONE_F32),
             _flat(index, np.int64, _NONE_I64),
             _flat(lc1, np.uint8, _NONE_U8),
             _flat(lc2, np.uint8, _NONE_U8),
             c,
             _flat(disturbance, np.uint8, _NONE_U8),
-            *(_flat(a, np.float32, _NONE_F32) for a in (carbon or (None, None, None))),
-            *(_flat(a, np.float32, _NONE_F32) for a in (canopy or (None, None))),
+            *_layers(carbon, 3, carbon_stored is not None),
+            *_layers(canopy, 2, canopy_stored is not None),
+            nodata,
+            float(canopy_range[0]),
+            float(canopy_range[1]),
         )
         pos = 0
         while pos < z.shape[0]:
             self.count, pos = _accumulate(self.keys, self.sums, self.count, pos, *args)
             if pos < z.shape[0]:
                 self._grow()
+
+    def _set_scales(self, first: int, stored: tuple[Stored, ...], nodata: npt.NDArray[np.float64]) -> None:
+        """Record the layers' steps (the same for every window of this table) and their nodata values."""
+        for j, s in enumerate(stored, start=first):
+            if self._scales[j] is None:
+                self._scales[j] = s.scale
+            elif self._scales[j] != s.scale:
+                raise ValueError("a layer's storage scale changed between windows of one table")
+            nodata[j] = np.nan if s.nodata is None else s.nodata
 
     def _encode(self, code: npt.NDArray[Any]) -> npt.NDArray[np.uint16]:
         """The code layer as indices into this accumulator's code dictionary (grown as needed)."""
@@ -273,8 +378,10 @@ class StratumAccumulator:
                 "disturbance": keys & 0xFF,
             }
         )
+        # Sums of stored steps → values: one multiplication per stratum, not one per pixel.
+        steps = [self._scales[k] or 1.0 for k in range(3)]
         for j, name in enumerate(SUMS):
-            frame[name] = sums[:, j]
+            frame[name] = sums[:, j] * steps[j - 1] if 1 <= j <= 3 and steps[j - 1] != 1.0 else sums[:, j]
         if not self.has_carbon:
             frame[
                 ["carbon_live_sum", "carbon_dead_litter_sum", "carbon_soil_sum", "carbon_missing_pixels"]

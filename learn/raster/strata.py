@@ -92,6 +92,8 @@ def combine_disturbance(periods: Sequence[npt.NDArray[np.integer]]) -> npt.NDArr
     """Combined disturbance code per pixel: the MAX over the period rasters, so fire (10) wins over
     insect (5) and insect over harvest (1–4), and each pixel is in one class (LEARN's CellStatistics
     MAXIMUM)."""
+    if len(periods) == 1:
+        return periods[0]
     return np.maximum.reduce(list(periods))
 
 
