@@ -195,6 +195,11 @@ class PrepareStatus(BaseModel):
         ge=0, le=1, description="share of the steps done (clips, derived layers, inventory)"
     )
     step: str | None = Field(default=None, description='the step running, e.g. "land_cover 2011: 40 %"')
+    history: list[str] = Field(
+        default_factory=list,
+        description='the steps finished so far with their last progress text, oldest first, e.g. ["starting", '
+        '"land_cover 2011: 100 %"]',
+    )
     region: str | None = None
     start: int
     end: int

@@ -39,6 +39,8 @@ class Run(Generic[T]):
     status: JobState = "queued"
     progress: float = 0.0
     step: str | None = None  # e.g. "land cover 2011: 40 %"
+    #: The steps finished so far, each with its last text ("land_cover 2011: 100 %"), oldest first (at most 100).
+    history: list[str] = field(default_factory=list)
     result: T | None = None
     error: str | None = None
 
@@ -68,6 +70,10 @@ class Job(Generic[T]):
         return self.run.step
 
     @property
+    def history(self) -> list[str]:
+        return list(self.run.history)
+
+    @property
     def result(self) -> T | None:
         return self.run.result
 
@@ -78,6 +84,11 @@ class Job(Generic[T]):
     @property
     def finished(self) -> bool:
         return self.run.finished
+
+
+def _step_name(step: str) -> str:
+    """The step a progress text belongs to: "land_cover 2011" of "land_cover 2011: 40 %"."""
+    return step.split(":", 1)[0]
 
 
 def _lower_priority(nice: int) -> None:
@@ -173,6 +184,14 @@ class JobManager(Generic[T]):
         def progress(done: int, total: int, step: str | None = None) -> None:
             run.progress = min(done / total, 1.0) if total else 1.0
             if step is not None:
+                # a new step ("tree_canopy 2011: 0 %" after "land_cover 2019: 100 %"): the old one is history, so
+                # a client polling slower than the steps go still sees each of them
+                if (
+                    run.step is not None
+                    and _step_name(run.step) != _step_name(step)
+                    and len(run.history) < 100
+                ):
+                    run.history.append(run.step)
                 run.step = step
 
         try:

@@ -62,10 +62,13 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
             assert time.monotonic() < deadline, steps[-5:]
             page.wait_for_timeout(100)
         # Step-by-step progress: a layer being read, with its share done (which steps a 100 ms poll sees varies).
-        step = re.compile(r"Preparing Hampshire County, MA: (land_cover|tree_canopy) \d{4}: \d+ %")
-        assert any(step.fullmatch(s) for s in steps), steps[:10]
+        assert any(s.startswith("Preparing Hampshire County, MA: ") for s in steps), steps[:10]
         page.wait_for_selector("body[data-ready=true]")
         expect(page.locator("#county-status")).to_contain_text("is ready")
+        # each step the server finished is listed, however often the page polled (every Retry-After)
+        expect(page.locator("#county-status")).to_contain_text(
+            re.compile(r"Done: .*land_cover 2011.*tree_canopy 2011")
+        )
         expect(page.locator("#region-select option:checked")).to_have_text("Hampshire County, MA")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
         browser.close()

@@ -126,7 +126,8 @@ export async function postArea(region, start, end, body, { onProgress, timeoutMs
 /**
  * Prepare any US county (`{ county: "25015" }`) or place (`{ place: "2546330" }`) for two years: the server fetches
  * the public layers and computes the inventory in the background. Resolves to the finished status ({region, start,
- * end}); `onStep(fraction, text)` reports each step ("land_cover 2011: 40 %"). One already prepared answers at once.
+ * end, history}); `onStep(fraction, text, history)` reports each step ("land_cover 2011: 40 %") and the steps finished
+ * so far (the server keeps them, so a slow poll misses none). One already prepared answers at once.
  */
 export async function prepareRegion(which, start, end, { onStep, timeoutMs = 3600000 } = {}) {
   const response = await request("api/prepare", {
@@ -139,7 +140,7 @@ export async function prepareRegion(which, start, end, { onStep, timeoutMs = 360
   const deadline = Date.now() + timeoutMs;
   while (status.status !== "done") {
     if (status.status === "error") throw new ApiError(status.error || `${status.label} could not be prepared`, 502);
-    onStep?.(status.progress ?? 0, status.step || status.status);
+    onStep?.(status.progress ?? 0, status.step || status.status, status.history ?? []);
     if (Date.now() > deadline) throw new ApiError(`preparing ${status.label} did not finish in time; try again later`, 504);
     await sleep(wait);
     const r = await request(`api/prepare/${enc(status.job_id)}`);

@@ -28,6 +28,12 @@ const KINDS = {
 };
 
 /** Wire the "Any US county or city" box; `onReady(region, start, end)` opens a prepared county or place. */
+/** The finished steps of a prepare job as a short list ("land_cover 2011, land_cover 2013"), "" when none. */
+function stepsDone(history, prefix) {
+  const names = (history ?? []).filter((h) => h !== "starting").map((h) => h.split(":")[0]);
+  return names.length ? `${prefix}${names.join(", ")}.` : "";
+}
+
 export async function setupCountyPicker({ onReady, showError }) {
   const box = $("#any-county");
   const info = await counties.info().catch(() => ({ enabled: false }));
@@ -145,13 +151,13 @@ export async function setupCountyPicker({ onReady, showError }) {
       const label = `${picked.name}, ${picked.state}`;
       const which = kind === "place" ? { place: picked.geoid } : { county: picked.geoid };
       const done = await prepareRegion(which, start, end, {
-        onStep: (fraction, step) => {
+        onStep: (fraction, step, history) => {
           bar.value = fraction;
-          status(`Preparing ${label}: ${step}`);
+          status(`Preparing ${label}: ${step}${stepsDone(history, " — done: ")}`);
         },
       });
       bar.value = 1;
-      status(`${label} is ready.`);
+      status(`${label} is ready.${stepsDone(done.history, " Done: ")}`);
       picked.region = done.region;
       await onReady(done.region, done.start, done.end);
     } catch (err) {

@@ -96,6 +96,7 @@ def _status(
         status=job.status,
         progress=job.progress,
         step=job.step,
+        history=job.history,
         region=result.region if result is not None else None,
         error=job.error,
         **common,
