@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from api.cache import SingleFlight
 from api.errors import NotFound
+from api.fetch_process import fetch_in_child
 from api.tasks import Job, JobManager, Progress
 from learn.errors import PeriodError
 from learn.sources.census import conus_counties
-from learn.sources.fetch import FetchRequest, fetch
+from learn.sources.fetch import FetchRequest
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.listing import gpkg_labels
 from learn.sources.place_list import StatePlaces, UnknownState, places_of_state
@@ -212,7 +213,7 @@ class CountyPreparer:
                 progress(len(seen) - 1, steps, f"{label.strip()}: {pct} %")
 
             progress(0, steps, "starting")
-            fetch(req, progress=on_rows)
+            fetch_in_child(req, on_rows)  # its own process: the server's GIL stays with the requests
             progress(steps - 1, steps, "inventory")
             service.reload_catalog()
         region = service.region(name)
