@@ -60,6 +60,18 @@ def _until_report(base: str, url: str, body: bytes) -> float:
     return (time.perf_counter() - t) * 1000
 
 
+def wait_until_ready(base: str, tries: int = 900) -> None:
+    """Until the server answers, with its tile processes started (the checks measure the steady state)."""
+    for _ in range(tries):
+        try:
+            with urllib.request.urlopen(f"{base}/api/health", timeout=10) as r:
+                if json.load(r).get("tile_workers_ready", True):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+
+
 def _stats(ms: list[float], target: float) -> dict[str, float | bool]:
     q = statistics.quantiles(ms, n=20) if len(ms) > 1 else ms * 19
     return {
@@ -100,14 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(600):  # up, with its tile processes started (measure the steady state)
-            try:
-                with urllib.request.urlopen(f"{base}/api/health", timeout=10) as r:
-                    if json.load(r).get("tile_workers_ready", True):
-                        break
-            except OSError:
-                pass
-            time.sleep(0.1)
+        wait_until_ready(base)
         boundaries = gpd.read_file(ROOT / "data" / "demo" / "boundaries.gpkg").to_crs(4326)
         ids = list(boundaries["GEOID"])
         for bid in ids:  # warm the report cache: the check measures cached reports

@@ -31,7 +31,7 @@ from typing import Any
 import geopandas as gpd
 import morecantile
 
-from benchmarks.load import ROOT, TARGETS_MS, _free_port, _get, _stats
+from benchmarks.load import ROOT, TARGETS_MS, _free_port, _get, _stats, wait_until_ready
 
 TESTS = ROOT / "tests"
 
@@ -131,14 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measure(base: str, clients: int) -> dict[str, Any]:
-    for _ in range(900):  # up, with its tile processes started (measure the steady state)
-        try:
-            with urllib.request.urlopen(f"{base}/api/health", timeout=10) as r:
-                if json.load(r).get("tile_workers_ready", True):
-                    break
-        except OSError:
-            pass
-        time.sleep(0.1)
+    wait_until_ready(base)
     boundaries = gpd.read_file(ROOT / "data" / "demo" / "boundaries.gpkg").to_crs(4326)
     ids = list(boundaries["GEOID"])
     reports = [f"{base}/api/regions/demo/inventory?boundary={b}&start=2011&end=2019" for b in ids]

@@ -10,7 +10,6 @@ counts the requests per path, so "read once, then from the cache" is checked on 
 from __future__ import annotations
 
 import re
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
 from range_server import free_port, serve_directory
+from test_api_prepare import _wait
 from test_fetch import NOHO, OUTLINE, TIGER_YEAR, _catalog_copy, server  # noqa: F401
 from tiger_fixture import NORTHAMPTON, place_frame
 
@@ -110,19 +110,6 @@ def test_an_unreachable_place_source_says_which_and_that_counties_still_work(tmp
         r = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
         assert r.status_code == 502 and "cannot read the TIGER places of MA" in r.json()["detail"]
     assert not (tmp_path / "cache" / "places").exists() or not any((tmp_path / "cache" / "places").iterdir())
-
-
-def _wait(client: TestClient, job_id: str, timeout_s: float = 300) -> dict:
-    steps = []
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        status = client.get(f"/api/prepare/{job_id}").json()
-        steps.append(status["step"])
-        if status["status"] in ("done", "error"):
-            status["steps"] = steps
-            return status
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {steps[-5:]}")
 
 
 def test_a_planner_prepares_her_city_and_it_opens_like_any_region(
