@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,21 @@ from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 
 
-@pytest.fixture
-def county_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
-    sources = yaml.safe_load(_catalog_copy(tmp_path / "sources", f"{server[0].url}/prepare").read_text())
+@contextmanager
+def serving_demo_and_sources(sources_url: str, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:
+    """``learn serve`` of the demo region and the shipped public-source datasets, their hosts at ``sources_url``."""
+    sources = yaml.safe_load(_catalog_copy(tmp_path / "sources", sources_url).read_text())
     cat = tmp_path / "serve" / "catalog.yaml"
     cat.parent.mkdir()
     doc = {"datasets": sources["datasets"], "regions": {"demo": demo_region_absolute(demo_catalog)}}
     cat.write_text(yaml.safe_dump(doc, sort_keys=False))
     with serving(cat, tmp_path / "serve.log") as base:
+        yield base
+
+
+@pytest.fixture
+def county_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
+    with serving_demo_and_sources(f"{server[0].url}/prepare", demo_catalog, tmp_path) as base:
         yield base
 
 

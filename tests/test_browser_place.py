@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving
-from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, get
+from test_browser_county import serving_demo_and_sources
+from test_fetch import NOHO, server  # noqa: F401
 from tiger_fixture import NORTHAMPTON
 
 pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
@@ -27,14 +27,7 @@ pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures n
 
 @pytest.fixture
 def place_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
-    sources = yaml.safe_load(
-        _catalog_copy(tmp_path / "sources", f"{server[0].url}/places_browser").read_text()
-    )
-    cat = tmp_path / "serve" / "catalog.yaml"
-    cat.parent.mkdir()
-    doc = {"datasets": sources["datasets"], "regions": {"demo": demo_region_absolute(demo_catalog)}}
-    cat.write_text(yaml.safe_dump(doc, sort_keys=False))
-    with serving(cat, tmp_path / "serve.log") as base:
+    with serving_demo_and_sources(f"{server[0].url}/places_browser", demo_catalog, tmp_path) as base:
         yield base
 
 
