@@ -56,9 +56,15 @@ def boundary_facts(region: Region, boundaries: Sequence[Boundary]) -> list[Bound
         geoms = gpd.GeoSeries([boundaries[i].geometry for i in idx], crs=crs).to_crs(EQUAL_AREA_CRS)
         areas[idx] = geoms.area.to_numpy() / 10_000.0
     geoms = np.array([b.geometry for b in boundaries], dtype=object)
-    inside = shapely.area(shapely.intersection(geoms, shapely.box(*region.grid.bounds))) / np.maximum(
-        shapely.area(geoms), 1e-9
-    )
+    box = shapely.box(*region.grid.bounds)
+    shapely.prepare(box)
+    # Most boundaries lie inside the grid: a prepared containment test, not an intersection of
+    # every (densified) polygon with the box (1.2 s for 3,300 boundaries).
+    inside = np.ones(len(geoms))
+    partial = ~shapely.contains_properly(box, geoms)
+    if partial.any():
+        cut = geoms[partial]
+        inside[partial] = shapely.area(shapely.intersection(cut, box)) / np.maximum(shapely.area(cut), 1e-9)
     for area, share in zip(areas.tolist(), inside.tolist(), strict=True):
         out.append(BoundaryFacts(polygon_area_ha=float(area), inside_share=float(share)))
     return out
