@@ -197,6 +197,24 @@ def test_cached_raster_zones_equal_geometry_zones_and_handle_overlaps(tmp_path):
     assert px[3] == mask.sum()
 
 
+def test_overlap_bands_of_a_tiling_a_sliver_and_an_overlap():
+    """A valid coverage takes the fast path (one band); a tiling whose shared edge is digitised twice (a
+    sliver under 1 % of a pixel) is not a valid coverage but still one band; a real overlap gets its own."""
+    x0, y0 = ORIGIN
+    a = shapely.box(x0, y0 - 10 * PIXEL, x0 + 5 * PIXEL, y0)
+    b = shapely.box(x0 + 5 * PIXEL, y0 - 10 * PIXEL, x0 + 10 * PIXEL, y0)
+    c = shapely.box(x0 + 10 * PIXEL, y0 - 10 * PIXEL, x0 + 15 * PIXEL, y0)
+    assert shapely.coverage_is_valid(np.array([a, b, c])) and overlap_layers([a, b, c]) == [0, 0, 0]
+    # b's left edge 0.01 m inside a: 0.01 m x 300 m = 3 m2 shared (under the 9 m2 sliver limit)
+    b_sliver = shapely.box(x0 + 5 * PIXEL - 0.01, y0 - 10 * PIXEL, x0 + 10 * PIXEL, y0)
+    assert not shapely.coverage_is_valid(np.array([a, b_sliver, c]))
+    assert overlap_layers([a, b_sliver, c]) == [0, 0, 0]
+    # b's left edge one pixel inside a: 9,000 m2 shared, an overlap
+    b_over = shapely.box(x0 + 4 * PIXEL, y0 - 10 * PIXEL, x0 + 10 * PIXEL, y0)
+    assert overlap_layers([a, b_over, c]) == [0, 1, 0]
+    assert overlap_layers([a]) == [0]
+
+
 def test_threads_and_local_cluster_give_identical_results(tmp_path):
     h, w = 64, 64
     L = _random_layers(5, h, w)
