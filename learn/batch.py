@@ -48,7 +48,7 @@ from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
 from learn.report.frames import tidy_frame
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
-from learn.util import check_writable_folder, write_text_atomic
+from learn.util import check_writable_folder, gc_paused, write_text_atomic
 
 if TYPE_CHECKING:
     from learn.region import Region
@@ -133,10 +133,11 @@ def run_batch(
         inputs = period_inputs(region, layers, options)
         keys = inputs_keys(inputs, bset)
         reports: dict[str, Report | None] = {}
-        for bid in ids:
-            status, reports[bid] = files.reusable(bid, keys[bid])
-            result.reused += status == "reused"
-            result.inputs_changed += status == "inputs_changed"
+        with gc_paused():  # reading back up to every report of the period
+            for bid in ids:
+                status, reports[bid] = files.reusable(bid, keys[bid])
+                result.reused += status == "reused"
+                result.inputs_changed += status == "inputs_changed"
         todo = [bid for bid, r in reports.items() if r is None]
         if todo:
             sub = bset.frame[bset.frame["id"].isin(todo)]
@@ -155,31 +156,32 @@ def run_batch(
                     progress=_labelled(progress, f"{start}–{end} raster pass"),
                 )
             index = {bid: k for k, bid in enumerate(zones.ids)}
-            with result.timing("accounting"):
+            with result.timing("accounting"), gc_paused():
                 todo_boundaries: list[Boundary] = bset.get_many(todo)
                 computed = region.reports_from_strata(
                     todo_boundaries, layers, strata, options, [index[bid] for bid in todo]
                 )
-            for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
-                with result.timing("report_json"):
-                    text = report.to_json()
-                    # The report first, then the key vouching for it (by its sha256): a kill in between
-                    # leaves a report without a key, which the next run recomputes.
-                    with _writing(files.report(bid)):
-                        write_text_atomic(files.report(bid), text)
-                    with _writing(files.key(bid)):
-                        write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
-                reports[bid] = report
-                result.computed += 1
-                if progress:
-                    progress(f"{start}–{end} reports", k, len(todo))
+            with gc_paused():  # thousands of JSON documents and paths
+                for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
+                    with result.timing("report_json"):
+                        text = report.to_json()
+                        # The report first, then the key vouching for it (by its sha256): a kill in between
+                        # leaves a report without a key, which the next run recomputes.
+                        with _writing(files.report(bid)):
+                            write_text_atomic(files.report(bid), text)
+                        with _writing(files.key(bid)):
+                            write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
+                    reports[bid] = report
+                    result.computed += 1
+                    if progress:
+                        progress(f"{start}–{end} reports", k, len(todo))
         result.reports.extend(r for r in reports.values() if r is not None)
         manifest["periods"][f"{start}_{end}"] = {
             "done": ids,
             "reports": {bid: report_file_name(bid) for bid in ids},
             "inputs": inputs,
         }
-    with result.timing("tables"):
+    with result.timing("tables"), gc_paused():
         manifest["tables"] = write_tables(result.reports, bset, out, tables)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))

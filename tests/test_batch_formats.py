@@ -104,3 +104,33 @@ def test_the_python_api_refuses_an_unknown_format_before_any_work(catalog, tmp_p
     with pytest.raises(LearnError, match="unknown table format 'xlsxx'"):
         run_batch(region, [(2011, 2019)], tmp_path / "b", formats=["csv", "xlsxx"])
     assert not (tmp_path / "b").exists()
+
+
+def test_the_garbage_collector_is_paused_for_the_reports_and_back_on_after(catalog, tmp_path, monkeypatch):
+    import gc
+
+    from learn.util import gc_paused
+
+    region = learn.open_region("t", catalog)
+    seen = []
+    real_write = batch_mod.write_text_atomic
+
+    def watching_write(path, text):
+        seen.append(gc.isenabled())
+        real_write(path, text)
+
+    monkeypatch.setattr(batch_mod, "write_text_atomic", watching_write)
+    assert gc.isenabled()
+    run_batch(region, [(2011, 2019)], tmp_path / "b", formats=[])
+    assert len(seen) == 3 * 2 + 1 and not any(seen[:-1]) and seen[-1]  # reports and keys; the manifest
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError), gc_paused():
+        raise KeyError("x")
+    assert gc.isenabled()
