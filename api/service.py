@@ -209,7 +209,8 @@ class Service:
             lock = self._summary_locks.setdefault(region.name, threading.Lock())
         with lock:  # one batch per region at a time: they share the output folder and the CPU
             if key not in self._summaries:
-                result = run_batch(region, [(start, end)], self.batch_dir(region.name))
+                # Only the reports (reused by _from_batch): the map's summary files are built per request.
+                result = run_batch(region, [(start, end)], self.batch_dir(region.name), formats=())
                 frame = region.boundaries.frame
                 kinds = dict(zip(frame["id"], frame["kind"], strict=True)) if "kind" in frame else {}
                 rows = totals_frame(result.reports).to_dict(orient="records")

@@ -6,7 +6,7 @@ One raster pass over a synthetic region (:mod:`benchmarks.synthetic`, land cover
 :mod:`benchmarks.batch`), then its stratum table and its boundaries copied ``k`` times (new ids, same
 polygons): ``k × zones`` boundaries. For each ``k``, in this process: the accounting of every boundary
 (:meth:`learn.region.Region.reports_from_strata`), the report JSON documents, and the batch tables
-(``learn.batch._write_tables``: CSV, Parquet, GeoPackage, GeoJSON, GeoParquet, XLSX), each in seconds and
+(``learn.batch.write_tables``: CSV, Parquet, GeoPackage, GeoJSON, GeoParquet, XLSX), each in seconds and
 in milliseconds per boundary. Linear growth keeps the per-boundary figures flat.
 """
 
@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     import learn
-    from learn.batch import _write_tables, zone_source
+    from learn.batch import zone_source
+    from learn.batch_tables import write_tables
     from learn.options import InventoryOptions
     from learn.raster.engine import grid_windows, reduce
     from learn.sources.boundaries import BoundarySet
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             t1 = time.perf_counter()
             texts = [r.to_json() for r in reports]
             t2 = time.perf_counter()
-            _write_tables(reports, bset, tmp / f"out_{k}")
+            write_tables(reports, bset, tmp / f"out_{k}")
             t3 = time.perf_counter()
             m = len(ids)
             run = {

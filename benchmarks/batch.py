@@ -13,6 +13,9 @@ time measured from outside, imports, reading the polygons and writing the answer
   .geojson/.parquet, manifest).
 * ``learn_batch_cached_zones`` — the same with the zone raster already cached (a second batch on the same
   boundaries and grid: the usual case once a boundary set has been used).
+* ``learn_batch_csv`` — ``learn batch --formats csv`` with the zone raster cached: the JSON reports, the
+  manifest and ``inventory.csv`` only — the same kind of output as exactextract's CSV (this checkout only: a
+  ``--baseline`` older than ``--formats`` has no such run).
 * ``exactextract`` — a Python process reading the polygons (geopandas), ``exact_extract(combined,
   polygons, ["count", "unique", "frac"], output="pandas")`` on the precomputed ``lc1*256+lc2`` raster
   and writing the per-zone (code, fraction) table to CSV.
@@ -170,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             warm_env = dict(env, PYTHONPATH=str(root), LEARN_CACHE_DIR=str(tmp / f"{prefix}warm_cache"))
             timed([*learn_cmd, "--out", str(tmp / f"{prefix}warmup")], warm_env, root)
             runs[f"{prefix}learn_batch"], runs[f"{prefix}learn_batch_cached_zones"] = [], []
+        runs["learn_batch_csv"] = []
         for i in range(args.repeat):
             for prefix, root in roots.items():
                 child = dict(env, PYTHONPATH=str(root))
@@ -182,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
                 runs[f"{prefix}learn_batch_cached_zones"].append(
                     timed([*learn_cmd, "--out", str(tmp / f"{prefix}warm_{i}")], warm, root)
                 )
+                if not prefix:
+                    runs["learn_batch_csv"].append(
+                        timed([*learn_cmd, "--formats", "csv", "--out", str(tmp / f"csv_{i}")], warm, root)
+                    )
             loads.append(round(os.getloadavg()[0], 2))
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()), flush=True)
         for prefix, root in roots.items():
@@ -192,7 +200,12 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {k: summary(v) for k, v in runs.items()}
     ee = results["exactextract"]
-    ratios = {}
+    ratios = {
+        "exactextract_over_learn_batch_csv": round(ee["best_s"] / results["learn_batch_csv"]["best_s"], 3),
+        "exactextract_over_learn_batch_csv_median": round(
+            ee["median_s"] / results["learn_batch_csv"]["median_s"], 3
+        ),
+    }
     for prefix in roots:
         for kind in ("learn_batch", "learn_batch_cached_zones"):
             ratios[f"exactextract_over_{prefix}{kind}"] = round(

@@ -4,11 +4,13 @@ Outputs in ``DIR``:
 
 * ``START_END/<id>-<hash>.json`` — the report of each boundary (the same document as ``learn inventory``),
   named by :func:`learn.batch_reuse.report_file_name`; ``START_END/keys/`` the inputs key of each;
-* ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
-* ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
-* ``boundaries.gpkg``, ``boundaries.geojson``, ``boundaries.parquet`` (GeoParquet) — boundaries (EPSG:4326)
+* the tables asked for (``formats``, default all six; :mod:`learn.batch_tables`):
+  ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
+  ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
+  ``boundaries.gpkg``, ``boundaries.geojson``, ``boundaries.parquet`` (GeoParquet) — boundaries (EPSG:4326)
   with their totals per period (and ``totals_complete`` / ``not_estimated``: whether rows were left out);
-* ``manifest.json`` — what was asked, what is done, each report's file and the inputs of each period.
+* ``manifest.json`` — what was asked, what is done, each report's file, the inputs of each period and the
+  tables written.
 
 Resumable: reports are written atomically as they finish; a restart reuses the reports computed from the
 same inputs (:mod:`learn.batch_reuse`) and recomputes the rest — missing ones and those whose inputs changed.
@@ -22,7 +24,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,19 +32,23 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from pyogrio.errors import DataSourceError
 
 from learn.batch_reuse import ReportFiles, inputs_keys, period_inputs, report_file_name
 from learn.batch_reuse import safe_name as safe_name  # api/ imports it from here
+from learn.batch_tables import TABLE_FORMATS, check_formats, write_tables
+
+# Re-exported: api/ and tests import them from here.
+from learn.batch_tables import geojson_text as geojson_text
+from learn.batch_tables import totals_frame as totals_frame
+from learn.batch_tables import totals_geoframe as totals_geoframe
+from learn.batch_tables import writing as _writing
 from learn.options import InventoryOptions
 from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
 from learn.report.frames import tidy_frame
-from learn.report.labels import totals_flags
 from learn.report.models import Report
-from learn.report.xlsx import write_batch_xlsx
 from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
-from learn.util import atomic_path, check_writable_folder, output_error, write_text_atomic
+from learn.util import check_writable_folder, gc_paused, write_text_atomic
 
 if TYPE_CHECKING:
     from learn.region import Region
@@ -68,15 +74,6 @@ class BatchResult:
             yield
         finally:
             self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - t0
-
-
-@contextlib.contextmanager
-def _writing(target: Path) -> Iterator[None]:
-    """Disk and folder faults while writing ``target`` become an :class:`OutputError` naming it."""
-    try:
-        yield
-    except (OSError, DataSourceError) as e:  # pyogrio: e.g. "Failed to commit transaction" on a full disk
-        raise output_error(target, e) from None
 
 
 def cache_dir() -> Path:
@@ -107,8 +104,13 @@ def run_batch(
     boundaries: BoundarySet | None = None,
     client: Any = None,
     progress: Progress | None = None,
+    formats: Iterable[str] | str | None = TABLE_FORMATS,
 ) -> BatchResult:
-    """Compute (or reuse) the report of every boundary for every period and write the outputs."""
+    """Compute (or reuse) the report of every boundary for every period and write the outputs.
+
+    ``formats``: the tables to write (:data:`learn.batch_tables.TABLE_FORMATS`, a list or a
+    comma-separated string; None: all); the reports and the manifest are always written."""
+    tables = check_formats(formats)  # a bad name fails before any work
     out = Path(out_dir)
     bset = boundaries or region.boundaries
     ids = bset.ids()
@@ -131,10 +133,11 @@ def run_batch(
         inputs = period_inputs(region, layers, options)
         keys = inputs_keys(inputs, bset)
         reports: dict[str, Report | None] = {}
-        for bid in ids:
-            status, reports[bid] = files.reusable(bid, keys[bid])
-            result.reused += status == "reused"
-            result.inputs_changed += status == "inputs_changed"
+        with gc_paused():  # reading back up to every report of the period
+            for bid in ids:
+                status, reports[bid] = files.reusable(bid, keys[bid])
+                result.reused += status == "reused"
+                result.inputs_changed += status == "inputs_changed"
         todo = [bid for bid, r in reports.items() if r is None]
         if todo:
             sub = bset.frame[bset.frame["id"].isin(todo)]
@@ -153,32 +156,33 @@ def run_batch(
                     progress=_labelled(progress, f"{start}–{end} raster pass"),
                 )
             index = {bid: k for k, bid in enumerate(zones.ids)}
-            with result.timing("accounting"):
+            with result.timing("accounting"), gc_paused():
                 todo_boundaries: list[Boundary] = bset.get_many(todo)
                 computed = region.reports_from_strata(
                     todo_boundaries, layers, strata, options, [index[bid] for bid in todo]
                 )
-            for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
-                with result.timing("report_json"):
-                    text = report.to_json()
-                    # The report first, then the key vouching for it (by its sha256): a kill in between
-                    # leaves a report without a key, which the next run recomputes.
-                    with _writing(files.report(bid)):
-                        write_text_atomic(files.report(bid), text)
-                    with _writing(files.key(bid)):
-                        write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
-                reports[bid] = report
-                result.computed += 1
-                if progress:
-                    progress(f"{start}–{end} reports", k, len(todo))
+            with gc_paused():  # thousands of JSON documents and paths
+                for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
+                    with result.timing("report_json"):
+                        text = report.to_json()
+                        # The report first, then the key vouching for it (by its sha256): a kill in between
+                        # leaves a report without a key, which the next run recomputes.
+                        with _writing(files.report(bid)):
+                            write_text_atomic(files.report(bid), text)
+                        with _writing(files.key(bid)):
+                            write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
+                    reports[bid] = report
+                    result.computed += 1
+                    if progress:
+                        progress(f"{start}–{end} reports", k, len(todo))
         result.reports.extend(r for r in reports.values() if r is not None)
         manifest["periods"][f"{start}_{end}"] = {
             "done": ids,
             "reports": {bid: report_file_name(bid) for bid in ids},
             "inputs": inputs,
         }
-    with result.timing("tables"):
-        _write_tables(result.reports, bset, out)
+    with result.timing("tables"), gc_paused():
+        manifest["tables"] = write_tables(result.reports, bset, out, tables)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
@@ -186,50 +190,6 @@ def run_batch(
 
 def _labelled(progress: Progress | None, label: str) -> Callable[[int, int], None] | None:
     return (lambda i, n: progress(label, i, n)) if progress else None
-
-
-def totals_frame(reports: list[Report]) -> pd.DataFrame:
-    """One row per report: area (ha), gross emissions, gross removals, net (t CO2e/yr), net per ha
-    (t CO2e/ha/yr), ``totals_complete`` (False when rows could not be estimated and are left out of the
-    totals) and ``not_estimated`` (those rows, "; "-joined; empty when complete); ``net_p05``/``net_p95``
-    (the 90 % interval) when a report has one."""
-    frame = pd.DataFrame(
-        [
-            {
-                "boundary_id": r.boundary.id,
-                "boundary_name": r.boundary.name,
-                "start": r.period.start,
-                "end": r.period.end,
-                "area_ha": r.boundary.area_ha,
-                "gross_emissions_t_co2e_per_yr": r.totals.gross_emissions_t_co2e_per_yr,
-                "gross_removals_t_co2e_per_yr": r.totals.gross_removals_t_co2e_per_yr,
-                "net_t_co2e_per_yr": r.totals.net_t_co2e_per_yr,
-                "net_p05_t_co2e_per_yr": r.totals.net_p05_t_co2e_per_yr,
-                "net_p95_t_co2e_per_yr": r.totals.net_p95_t_co2e_per_yr,
-                "net_t_co2e_per_ha_yr": r.totals.net_t_co2e_per_yr / r.boundary.area_ha
-                if r.boundary.area_ha
-                else None,
-                **totals_flags(r),
-            }
-            for r in reports
-        ]
-    )
-    empty = [
-        c for c in ("net_p05_t_co2e_per_yr", "net_p95_t_co2e_per_yr") if c in frame and frame[c].isna().all()
-    ]
-    return frame.drop(columns=empty)
-
-
-def totals_geoframe(reports: list[Report], bset: BoundarySet) -> gpd.GeoDataFrame:
-    """Boundaries (EPSG:4326) with the totals of each report (:func:`totals_frame`), one row per
-    boundary and period: gross emissions, gross removals, net (t CO2e/yr), net per ha (t CO2e/ha/yr),
-    totals_complete and not_estimated."""
-    geo = bset.frame[["id", "geometry"]].rename(columns={"id": "boundary_id"})
-    return gpd.GeoDataFrame(
-        totals_frame(reports).merge(geo, on="boundary_id", how="left"),
-        geometry="geometry",
-        crs=bset.frame.crs,
-    ).to_crs(4326)
 
 
 @dataclass
@@ -261,39 +221,6 @@ class BatchRun:
             out=out,
             inputs_changed=result.inputs_changed,
         )
-
-
-def _write_tables(reports: list[Report], bset: BoundarySet, out: Path) -> None:
-    tidy = tidy_frame(reports)
-    with _writing(out / "inventory.csv"):
-        write_text_atomic(out / "inventory.csv", tidy.to_csv(index=False, lineterminator="\n"))
-    with _writing(out / "inventory.parquet"), atomic_path(out / "inventory.parquet") as tmp:
-        tidy.to_parquet(tmp, index=False)
-    totals = totals_frame(reports)
-    joined = totals_geoframe(reports, bset)
-    with _writing(out / "boundaries.gpkg"), atomic_path(out / "boundaries.gpkg") as tmp:
-        joined.to_file(tmp, driver="GPKG", layer="boundaries")
-    with _writing(out / "boundaries.geojson"):
-        write_text_atomic(out / "boundaries.geojson", geojson_text(joined))
-    with _writing(out / "boundaries.parquet"), atomic_path(out / "boundaries.parquet") as tmp:
-        joined.to_parquet(tmp, index=False)  # GeoParquet
-    with _writing(out / "inventory.xlsx"):
-        write_batch_xlsx(reports, tidy, totals, out / "inventory.xlsx")
-
-
-def geojson_text(frame: gpd.GeoDataFrame) -> str:
-    """``frame`` as a GeoJSON FeatureCollection: what ``frame.to_json(drop_id=True)`` holds, with the
-    geometries written by GEOS (``shapely.to_geojson``, several times faster than Python's json on
-    coordinates, and exact: every coordinate reads back to the same float). Properties keep Python's
-    float repr, not GDAL's writer: GDAL keeps only 15 significant digits in properties."""
-    geometries = shapely.to_geojson(frame.geometry.to_numpy())
-    props = frame.drop(columns=frame.geometry.name)
-    records = props.astype(object).where(props.notna(), None).to_dict("records")
-    features = ", ".join(
-        f'{{"type": "Feature", "properties": {json.dumps(r)}, "geometry": {"null" if g is None else g}}}'
-        for r, g in zip(records, geometries, strict=True)
-    )
-    return f'{{"type": "FeatureCollection", "features": [{features}]}}'
 
 
 def load_boundaries_file(path: Path, region: Region, *, id_field: str, name_field: str) -> BoundarySet:

@@ -290,6 +290,7 @@ class Region:
         out: str | os.PathLike[str] | None = None,
         boundaries: BoundarySet | None = None,
         options: InventoryOptions = InventoryOptions(),
+        formats: Sequence[str] | str | None = None,
     ) -> BatchRun:
         """Every boundary for one or more periods, one raster pass per period (:func:`learn.batch.run_batch`).
 
@@ -297,7 +298,9 @@ class Region:
         batch outputs go (JSON per report, ``inventory.csv``/``.parquet``, ``boundaries.gpkg``/``.geojson``/
         ``.parquet``, ``manifest.json``); a rerun into the same folder reuses finished reports. With
         ``out=None`` they are computed in a temporary folder that is deleted afterwards. ``boundaries``:
-        another boundary set (default: the region's). Returns a :class:`learn.batch.BatchRun` with
+        another boundary set (default: the region's). ``formats``: the tables written in ``out``, from
+        ``csv``, ``parquet``, ``xlsx``, ``gpkg``, ``geojson``, ``geoparquet`` (None: all six; the reports
+        and ``manifest.json`` are always written). Returns a :class:`learn.batch.BatchRun` with
         ``.reports``, ``.frame`` (tidy rows, t CO2e/yr and ha) and ``.geoframe`` (EPSG:4326 totals).
         """
         from learn.batch import BatchRun, run_batch
@@ -309,10 +312,10 @@ class Region:
             periods = [(int(p[0]), int(p[1])) for p in years_or_periods]  # type: ignore[index]
         bset = boundaries or self.boundaries
         if out is not None:
-            result = run_batch(self, periods, Path(out), options, boundaries=bset)
+            result = run_batch(self, periods, Path(out), options, boundaries=bset, formats=formats)
             return BatchRun.from_result(result, bset, Path(out))
         with tempfile.TemporaryDirectory(prefix="learn-batch-") as tmp:
-            result = run_batch(self, periods, tmp, options, boundaries=bset)
+            result = run_batch(self, periods, tmp, options, boundaries=bset, formats=formats)
         return BatchRun.from_result(result, bset, None)
 
     def layer(

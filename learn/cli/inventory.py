@@ -130,12 +130,26 @@ def batch_cmd(
     ] = None,
     exact: Annotated[bool, typer.Option("--exact-coverage")] = False,
     recategorize: Annotated[bool, typer.Option("--recategorize-burned-grassland")] = False,
+    formats: Annotated[
+        str | None,
+        typer.Option(
+            "--formats",
+            help="tables to write, comma-separated: csv,parquet,xlsx,gpkg,geojson,geoparquet (default: all; "
+            "the JSON reports and manifest.json are always written)",
+        ),
+    ] = None,
     catalog: CatalogOpt = None,
 ) -> None:
     """Every boundary for one or more periods, in one raster pass per period; resumable."""
     from learn.batch import load_boundaries_file, run_batch
+    from learn.batch_tables import TABLE_FILES, check_formats
     from learn.region import InventoryOptions, open_region
 
+    tables = check_formats(formats)  # before opening the region: a typo fails at once
+    if formats is not None and not tables:
+        raise LearnError(
+            "--formats names no table", hint="e.g. --formats csv, or leave --formats out for all six"
+        )
     reg = open_region(region, catalog)
     bset = (
         load_boundaries_file(boundaries, reg, id_field=id_field, name_field=name_field)
@@ -155,6 +169,7 @@ def batch_cmd(
             boundaries=bset,
             client=client,
             progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
+            formats=tables,
         )
     changed = (
         f" ({result.inputs_changed} of them because their inputs changed since the last run)"
@@ -166,10 +181,15 @@ def batch_cmd(
     )
     partial = sum(not r.totals.complete for r in result.reports)
     if partial:
+        with_totals = [TABLE_FILES[f] for f in tables if f in ("xlsx", "gpkg", "geojson", "geoparquet")]
+        where = (
+            f"the totals_complete and not_estimated columns of {', '.join(with_totals)}"
+            if with_totals
+            else "totals.not_estimated in the JSON reports"
+        )
         err.print(
             f"[bold yellow]note:[/bold yellow] {partial} of {len(result.reports)} reports have partial totals "
-            "(rows not estimated): see the totals_complete and not_estimated columns of boundaries.* and "
-            "inventory.xlsx",
+            f"(rows not estimated): see {where}",
             soft_wrap=True,
         )
 
