@@ -78,12 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     import learn
-    from learn.batch import _write_tables, load_boundaries_file, zone_source
+    from learn.batch import load_boundaries_file, zone_source
+    from learn.batch_tables import write_tables
     from learn.demo.build import build_demo_region
     from learn.options import InventoryOptions
     from learn.raster.engine import grid_windows, reduce
     from learn.sources.boundaries import BoundarySet
-    from learn.util import write_text_atomic
+    from learn.util import gc_paused, write_text_atomic
 
     build_demo_region(ROOT / "data" / "demo")
     region = learn.open_region("demo", ROOT / "data_catalog.yaml")
@@ -121,15 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         table = pd.concat([strata.assign(zone=strata["zone"] + c * n) for c in range(k)], ignore_index=True)
         ids = bset.ids()
         zone_list = [zone_of[b.rsplit("-", 1)[0]] + int(b.rsplit("-", 1)[1]) * n for b in ids]
-        t0 = time.perf_counter()
-        reports = region.reports_from_strata(bset.get_many(ids), layers, table, options, zone_list)
-        t1 = time.perf_counter()
-        folder = tmp / "out" / f"{start}_{end}"
-        folder.mkdir(parents=True)
-        for bid, report in zip(ids, reports, strict=True):
-            write_text_atomic(folder / f"{bid}.json", report.to_json())
-        t2 = time.perf_counter()
-        _write_tables(reports, bset, tmp / "out")
+        with gc_paused():  # as learn batch
+            t0 = time.perf_counter()
+            reports = region.reports_from_strata(bset.get_many(ids), layers, table, options, zone_list)
+            t1 = time.perf_counter()
+            folder = tmp / "out" / f"{start}_{end}"
+            folder.mkdir(parents=True)
+            for bid, report in zip(ids, reports, strict=True):
+                write_text_atomic(folder / f"{bid}.json", report.to_json())
+            t2 = time.perf_counter()
+            write_tables(reports, bset, tmp / "out")
         t3 = time.perf_counter()
     m = len(ids)
     per_boundary_s = (t3 - t0) / m
