@@ -1,6 +1,6 @@
 """Write one report in a format: JSON, CSV in LEARN's 4-table layout, a tidy CSV, XLSX, printable HTML or PDF.
 
-Machine outputs keep full precision; the XLSX only sets display formats (its cells hold the numbers).
+Machine outputs keep full precision; the XLSX only sets display formats (its cells hold the numbers to 16 significant digits).
 Every writer goes through a temporary file and a rename, so a failed or interrupted export never
 leaves a half-written file.
 """

@@ -1,6 +1,6 @@
 """Reports as formatted workbooks (XlsxWriter): an About sheet, then one sheet per table, units in headers.
 
-Cells hold full-precision numbers; only the display is formatted.
+Cells hold the numbers to 16 significant digits (XlsxWriter's writer; Excel itself shows 15); only the display is formatted.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def write_xlsx(report: Report, path: Path) -> None:
 def write_tables_xlsx(path: str | Path, about: list[tuple[str, str]], sheets: dict[str, Sheet]) -> None:
     """A workbook with a first About sheet and formatted table sheets, written atomically.
 
-    Cells hold the full-precision numbers; only the display is formatted (units are in the headers).
+    Cells hold the numbers (16 significant digits, as XlsxWriter writes them); only the display is formatted (units are in the headers).
     Written by XlsxWriter in constant-memory mode: row by row, so a batch of many boundaries costs
     time in proportion to its cells and memory for one row.
     """
