@@ -25,6 +25,23 @@ from benchmarks.run import machine
 from benchmarks.synthetic import DATA_DIR, ensure_region
 
 
+def copied(base: Any, strata: Any, zone_ids: list[str], k: int) -> tuple[Any, Any, list[str], list[int]]:
+    """The boundary set ``base`` and its stratum table copied ``k`` times (ids ``ID-c``, zones shifted by
+    ``c × zones``): (boundary set, stratum table, ids, each id's zone in the table)."""
+    import pandas as pd
+
+    from learn.sources.boundaries import BoundarySet
+
+    zone_of = {bid: z for z, bid in enumerate(zone_ids)}
+    n = len(zone_ids)
+    frame = pd.concat([base.frame.assign(id=base.frame["id"] + f"-{c}") for c in range(k)], ignore_index=True)
+    bset = BoundarySet(frame=frame, path=base.path, id_field=base.id_field)
+    table = pd.concat([strata.assign(zone=strata["zone"] + c * n) for c in range(k)], ignore_index=True)
+    ids = bset.ids()
+    zone_list = [zone_of[b.rsplit("-", 1)[0]] + int(b.rsplit("-", 1)[1]) * n for b in ids]
+    return bset, table, ids, zone_list
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.accounting_scale", description=__doc__.splitlines()[0]
@@ -36,14 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
 
-    import pandas as pd
-
     import learn
     from learn.batch import zone_source
     from learn.batch_tables import write_tables
     from learn.options import InventoryOptions
     from learn.raster.engine import grid_windows, reduce
-    from learn.sources.boundaries import BoundarySet
 
     region_data = ensure_region(args.size, args.zones, 0, args.data)
     out: dict[str, Any] = {"size": args.size, "zones": args.zones, "runs": []}
@@ -55,18 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         base = region.boundaries
         zones = zone_source(region, base, options)
         strata = reduce(region.reduction_job(layers, zones), grid_windows(region.grid, None))
-        zone_of = {bid: k for k, bid in enumerate(zones.ids)}
-        n = len(zones.ids)
         for k in args.copies:
-            frame = pd.concat(
-                [base.frame.assign(id=base.frame["id"] + f"-{c}") for c in range(k)], ignore_index=True
-            )
-            bset = BoundarySet(frame=frame, path=base.path, id_field=base.id_field)
-            table = pd.concat(
-                [strata.assign(zone=strata["zone"] + c * n) for c in range(k)], ignore_index=True
-            )
-            ids = bset.ids()
-            zone_list = [zone_of[b.rsplit("-", 1)[0]] + int(b.rsplit("-", 1)[1]) * n for b in ids]
+            bset, table, ids, zone_list = copied(base, strata, zones.ids, k)
             t0 = time.perf_counter()
             reports = region.reports_from_strata(bset.get_many(ids), layers, table, options, zone_list)
             t1 = time.perf_counter()

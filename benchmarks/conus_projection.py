@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.accounting_scale import copied
 from benchmarks.run import machine
 from benchmarks.synthetic import ORIGIN, zone_polygons
 
@@ -75,15 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
 
-    import pandas as pd
-
     import learn
     from learn.batch import load_boundaries_file, zone_source
     from learn.batch_tables import write_tables
     from learn.demo.build import build_demo_region
     from learn.options import InventoryOptions
     from learn.raster.engine import grid_windows, reduce
-    from learn.sources.boundaries import BoundarySet
     from learn.util import gc_paused, write_text_atomic
 
     build_demo_region(ROOT / "data" / "demo")
@@ -113,15 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             "raster_pass_mpx_per_s": round(pixels / (t3 - t2) / 1e6, 2),
             "strata_per_zone": round(len(strata) / args.zones, 1),
         }
-        zone_of = {bid: k for k, bid in enumerate(zones.ids)}
-        n, k = len(zones.ids), args.copies
-        frame = pd.concat(
-            [base.frame.assign(id=base.frame["id"] + f"-{c}") for c in range(k)], ignore_index=True
-        )
-        bset = BoundarySet(frame=frame, path=base.path, id_field=base.id_field)
-        table = pd.concat([strata.assign(zone=strata["zone"] + c * n) for c in range(k)], ignore_index=True)
-        ids = bset.ids()
-        zone_list = [zone_of[b.rsplit("-", 1)[0]] + int(b.rsplit("-", 1)[1]) * n for b in ids]
+        bset, table, ids, zone_list = copied(base, strata, zones.ids, args.copies)
         with gc_paused():  # as learn batch
             t0 = time.perf_counter()
             reports = region.reports_from_strata(bset.get_many(ids), layers, table, options, zone_list)
