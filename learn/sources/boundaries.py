@@ -201,11 +201,30 @@ class BoundarySet:
     def get_many(self, boundary_ids: Sequence[str]) -> list[Boundary]:
         """The boundaries of ``boundary_ids`` (ids only), looked up in one index: a batch of n boundaries
         costs n lookups, not n scans of the frame."""
-        position = {bid: i for i, bid in enumerate(self.frame["id"].tolist())}
+        f = self.frame
+        position = {bid: i for i, bid in enumerate(f["id"].tolist())}
         missing = [b for b in boundary_ids if str(b) not in position]
         if missing:
             self.get(missing[0])  # the error naming it, with close matches
-        return [self._boundary(self.frame.iloc[position[str(b)]]) for b in boundary_ids]
+        # Columns as lists once, not a pandas row per boundary (0.2 ms each: 0.2 s at 1,000 boundaries).
+        ids, names, geoms = f["id"].tolist(), f["name"].tolist(), f.geometry.tolist()
+        states = f["state"].tolist() if "state" in f.columns else [None] * len(f)
+        repaired = f["_repaired"].tolist() if "_repaired" in f.columns else [False] * len(f)
+        out = []
+        for b in boundary_ids:
+            i = position[str(b)]
+            state = states[i]
+            out.append(
+                Boundary(
+                    id=str(ids[i]),
+                    name=str(names[i]),
+                    geometry=geoms[i],
+                    crs=f.crs,
+                    states=[state] if isinstance(state, str) and state else [],
+                    repaired=bool(repaired[i]),
+                )
+            )
+        return out
 
     def _boundary(self, row: pd.Series) -> Boundary:
         states = [row["state"]] if "state" in row and isinstance(row["state"], str) and row["state"] else []
