@@ -35,6 +35,27 @@ def serving_demo_and_sources(sources_url: str, demo_catalog: Path, tmp_path: Pat
         yield base
 
 
+@contextmanager
+def any_county_box(base_url: str) -> Iterator[Any]:
+    """Headless Chromium on the map at ``base_url`` with the "Any US county or city" box open; yields the page.
+    The page raised no JavaScript error by the end (asserted on leaving)."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport=VIEWPORT, base_url=base_url).new_page()
+        page.set_default_timeout(60_000)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto("/")
+        page.wait_for_selector("body[data-ready=true]")
+        page.wait_for_selector("#any-county[data-ready=true]")
+        page.click("#any-county > summary")
+        yield page
+        browser.close()
+    assert not errors, errors
+
+
 @pytest.fixture
 def county_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
     with serving_demo_and_sources(f"{server[0].url}/prepare", demo_catalog, tmp_path) as base:
@@ -42,18 +63,9 @@ def county_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[s
 
 
 def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport=VIEWPORT, base_url=county_server).new_page()
-        page.set_default_timeout(60_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto("/")
-        page.wait_for_selector("body[data-ready=true]")
-        page.wait_for_selector("#any-county[data-ready=true]")
-        page.click("#any-county > summary")
+    with any_county_box(county_server) as page:
         expect(page.locator("#county-start")).to_have_value("2011")
         expect(page.locator("#county-end")).to_have_value("2019")
         page.fill("#county-input", "Hampshre County, MA")  # a typo: the matches are listed
@@ -79,7 +91,5 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
         )
         expect(page.locator("#region-select option:checked")).to_have_text("Hampshire County, MA")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
-        browser.close()
-    assert not errors, errors
     regions = {r["name"] for r in get(county_server, "/api/regions")}
     assert "county_25015" in regions

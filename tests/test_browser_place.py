@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, get
-from test_browser_county import serving_demo_and_sources
+from test_browser import get
+from test_browser_county import any_county_box, serving_demo_and_sources
 from test_fetch import NOHO, server  # noqa: F401
 from tiger_fixture import NORTHAMPTON
 
@@ -32,18 +32,9 @@ def place_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[st
 
 
 def test_a_planner_prepares_her_city_from_the_map(place_server: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport=VIEWPORT, base_url=place_server).new_page()
-        page.set_default_timeout(60_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto("/")
-        page.wait_for_selector("body[data-ready=true]")
-        page.wait_for_selector("#any-county[data-ready=true]")
-        page.click("#any-county > summary")
+    with any_county_box(place_server) as page:
         county = page.get_by_role("radio", name="County")
         expect(county).to_be_checked()
         county.focus()
@@ -87,8 +78,6 @@ def test_a_planner_prepares_her_city_from_the_map(place_server: str) -> None:
         )
         expect(page.locator("#region-select option:checked")).to_have_text("Northampton city, MA")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
-        browser.close()
-    assert not errors, errors
     regions = {r["name"] for r in get(place_server, "/api/regions")}
     assert f"place_{NORTHAMPTON}" in regions
     listed = {p["geoid"]: p for p in get(place_server, "/api/places", state="MA")}
