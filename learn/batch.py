@@ -35,7 +35,7 @@ import shapely
 
 from learn.batch_reuse import ReportFiles, inputs_keys, period_inputs, report_file_name
 from learn.batch_reuse import safe_name as safe_name  # api/ imports it from here
-from learn.batch_tables import TABLE_FORMATS, check_formats, write_tables
+from learn.batch_tables import TABLE_FORMATS, BatchFrames, check_formats, write_tables
 
 # Re-exported: api/ and tests import them from here.
 from learn.batch_tables import geojson_text as geojson_text
@@ -45,7 +45,6 @@ from learn.batch_tables import writing as _writing
 from learn.options import InventoryOptions
 from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
-from learn.report.frames import tidy_frame
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.util import check_writable_folder, gc_paused, write_text_atomic
@@ -66,6 +65,8 @@ class BatchResult:
     #: Wall seconds per stage over all periods: zones, raster_pass, accounting, report_json, tables
     #: (what ``benchmarks/batch.py`` reports; not part of any output).
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    #: The frames the tables were written from (each built once, kept for :class:`BatchRun`).
+    frames: BatchFrames | None = None
 
     @contextlib.contextmanager
     def timing(self, stage: str) -> Iterator[None]:
@@ -182,7 +183,8 @@ def run_batch(
             "inputs": inputs,
         }
     with result.timing("tables"), gc_paused():
-        manifest["tables"] = write_tables(result.reports, bset, out, tables)
+        result.frames = BatchFrames(result.reports, bset)
+        manifest["tables"] = write_tables(result.reports, bset, out, tables, frames=result.frames)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
@@ -212,10 +214,11 @@ class BatchRun:
 
     @classmethod
     def from_result(cls, result: BatchResult, bset: BoundarySet, out: Path | None) -> BatchRun:
+        frames = result.frames or BatchFrames(result.reports, bset)  # the tables' frames, not built again
         return cls(
             reports=result.reports,
-            frame=tidy_frame(result.reports),
-            geoframe=totals_geoframe(result.reports, bset),
+            frame=frames.tidy,
+            geoframe=frames.boundaries,
             computed=result.computed,
             reused=result.reused,
             out=out,

@@ -181,17 +181,22 @@ WRITERS: dict[str, Callable[[BatchFrames, Path], None]] = {
 
 
 def write_tables(
-    reports: list[Report], bset: BoundarySet, out: Path, formats: Iterable[str] = TABLE_FORMATS
+    reports: list[Report],
+    bset: BoundarySet,
+    out: Path,
+    formats: Iterable[str] = TABLE_FORMATS,
+    *,
+    frames: BatchFrames | None = None,
 ) -> dict[str, str]:
     """The tables of ``formats`` in ``out``, each atomically (a killed batch leaves the earlier file or
     none under the final name); tables not asked for that an earlier run left are removed. Returns
-    format → file name, what the manifest records."""
+    format → file name, what the manifest records. ``frames``: of these reports, to share (built here if not)."""
     asked = check_formats(formats)
     for fmt in TABLE_FORMATS:
         if fmt not in asked:
             with writing(out / TABLE_FILES[fmt]):
                 (out / TABLE_FILES[fmt]).unlink(missing_ok=True)
-    frames = BatchFrames(reports, bset)
+    frames = frames or BatchFrames(reports, bset)
     for fmt in asked:
         with writing(out / TABLE_FILES[fmt]):
             WRITERS[fmt](frames, out / TABLE_FILES[fmt])
