@@ -11,7 +11,7 @@ as the public hosts do, as in ``tests/test_fetch.py``), then 8 clients send cach
 
 and prints p50/p95 of both phases side by side, against the targets of ``benchmarks.load``.
 
-    python -m benchmarks.load_during_fetch [--realdata ../shared/realdata] [--clients 8] [--json OUT]
+    python -m benchmarks.load_during_fetch [--realdata tests/data] [--clients 8] [--json OUT]
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
+    ap.add_argument("--realdata", type=Path, default=ROOT / "tests" / "data")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)

@@ -26,7 +26,8 @@ settings.load_profile("learn")
 
 PIXEL = 30.0
 ORIGIN = (1_000_000.0, 2_000_000.0)  # top-left, EPSG:5070
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+# Real U.S. federal data (public domain) copied into the project, each folder with its SOURCE.md.
+REALDATA = Path(__file__).resolve().parent / "data"
 
 
 def write_tif(

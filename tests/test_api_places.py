@@ -26,7 +26,6 @@ from api.app import create_app
 from learn.sources.catalog import load_catalog
 from learn.sources.place_list import places_of_state
 
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 
 PLACE_ZIP = f"/places/geo/tiger/TIGER{TIGER_YEAR}/PLACE/tl_{TIGER_YEAR}_25_place.zip"
 

@@ -20,7 +20,6 @@ from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 from api.app import create_app
 from learn.sources.census import conus_counties
 
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 
 
 @pytest.fixture

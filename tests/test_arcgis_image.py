@@ -2,7 +2,7 @@
 
 A fake ImageServer (:mod:`fake_arcgis`, real HTTP on 127.0.0.1) plays the two USFS hosts of the catalog's
 BIGMAP services under their own URL paths. Its rasters lie on the real Northampton, MA NLCD grid
-(``../shared/realdata``): carbon pools (short tons C per pixel, synthetic values on the real forest pixels,
+(``tests/data`` (copied from the real-data folder, each with its SOURCE.md)): carbon pools (short tons C per pixel, synthetic values on the real forest pixels,
 nodata on water), forest type group and stand age derived from the real land cover.
 """
 
@@ -34,7 +34,6 @@ from learn.sources.remote import FetchError, source_file
 from learn.sources.wcs import USER_AGENT
 
 NOHO = REALDATA / "nlcd_northampton_ma"
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 OUTLINE = NOHO / "northampton_ma_outline.gpkg"
 LC = NOHO / "nlcd_2019_land_cover.tif"
 HOSTS = ("https://imagery.geoplatform.gov", "https://di-usfsdata.img.arcgis.com")

@@ -1,4 +1,4 @@
-"""The web map's fixes for the browser audit of 2026-12-01 (``../shared/audits/webmap_ux_2026-12-01.md``), one test
+"""The web map's fixes for the browser audit of 2026-12-01 (``webmap_ux_2026-12-01.md``), one test
 per defect (D-numbers), in the real headless browser of ``test_browser`` (same server, browser and page fixtures:
 a page fails its test on any console or page error, e.g. a tile answered 422)."""
 

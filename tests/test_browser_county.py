@@ -20,7 +20,6 @@ import yaml
 from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving
 from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 
 
 @contextmanager

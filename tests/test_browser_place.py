@@ -22,7 +22,6 @@ from test_browser_county import any_county_box, serving_demo_and_sources
 from test_fetch import NOHO, server  # noqa: F401
 from tiger_fixture import NORTHAMPTON
 
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 
 
 @pytest.fixture

@@ -681,5 +681,5 @@ def test_files_outside_the_catalog_folder_are_named_relative_to_it(tmp_path: Pat
 
     base = tmp_path / "catalogs"
     assert path_for_reports(base / "data" / "x.tif", base) == "data/x.tif"
-    assert path_for_reports(base / ".." / "shared" / "y.tif", base) == "../shared/y.tif"
+    assert path_for_reports(base / ".." / "other" / "y.tif", base) == "../other/y.tif"
     assert path_for_reports("https://example.org/lc.tif", base) == "https://example.org/lc.tif"

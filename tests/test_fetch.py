@@ -1,7 +1,7 @@
 """``learn fetch`` end to end against a real HTTP server on 127.0.0.1 serving real NLCD.
 
 The server (uvicorn + Starlette StaticFiles, :mod:`range_server`) answers range requests and counts
-the bytes it sends. It serves the real Northampton, MA NLCD clips from ``../shared/realdata`` laid
+the bytes it sends. It serves the real Northampton, MA NLCD clips from ``tests/data`` (copied from the real-data folder, each with its SOURCE.md) laid
 out like the public sources, as COGs (256 px tiles, overviews) padded to a larger canvas (5 × 5
 copies of the clip, the real one in the middle at its true coordinates), so "only a fraction of the
 file travelled" means something. Canopy is served as a zip bundle (read through /vsizip//vsicurl/),
@@ -38,9 +38,6 @@ from learn.sources.forest_derive import harvest_codes
 from learn.sources.region_entry import TOF_DEFAULTS
 
 NOHO = REALDATA / "nlcd_northampton_ma"
-pytestmark = pytest.mark.skipif(
-    not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO} (shared/ is beside the repo in CI)"
-)
 OUTLINE = NOHO / "northampton_ma_outline.gpkg"
 LC_YEARS = (2011, 2013, 2016, 2019)  # the inventory years inside 2011-2019 (catalog inventory_years)
 PERIOD = (2011, 2019)  # what the tests fetch and inventory

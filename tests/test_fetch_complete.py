@@ -22,7 +22,6 @@ from range_server import serve_directory
 from test_arcgis_image import NOHO, OUTLINE, rasters  # noqa: F401
 from test_fire_and_periods import burns, fire_catalog  # noqa: F401
 
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 CSV_PATH = "/fia/datamart/CSV/"
 
 

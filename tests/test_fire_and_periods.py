@@ -3,7 +3,7 @@
 End to end over real HTTP on 127.0.0.1: a fake MTBS ImageServer (:mod:`fake_arcgis`, one raster per year picked
 by ``mosaicRule``, as the USFS EDW MTBS service holds them) with two synthetic burns on the real Northampton, MA
 grid, and a range-request file server with the real NLCD land cover (2011, 2013, 2016, 2019) and tree canopy
-(2011, 2016) clips of ``../shared/realdata``. Plus hand-computed checks of the plan and of a period's fire.
+(2011, 2016) clips of ``tests/data`` (copied from the real-data folder, each with its SOURCE.md). Plus hand-computed checks of the plan and of a period's fire.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from learn.sources.forest_layers import derive_forest_layers, period_fire
 from learn.sources.remote import FetchError
 from learn.util import sha256_file
 
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 MTBS = yaml.safe_load((REPO / "data_catalog.yaml").read_text(encoding="utf-8"))["datasets"][
     "mtbs_burn_severity"
 ]

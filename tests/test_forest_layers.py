@@ -3,7 +3,7 @@
 Three local servers play the public sources: the fake BIGMAP ImageServer of :mod:`test_arcgis_image` (carbon
 pools, forest type group, stand age on the real Northampton, MA NLCD grid), a fake IDS MapServer layer
 (:mod:`fake_arcgis_feature`) holding one damage area of new mortality inside Northampton, and a range-request
-file server serving the real NLCD land cover and tree canopy clips of ``../shared/realdata`` as they are.
+file server serving the real NLCD land cover and tree canopy clips of ``tests/data`` (copied from the real-data folder, each with its SOURCE.md) as they are.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from learn.sources.forest_layers import NO_FIRE_NOTE, derive_forest_layers, dist
 from learn.sources.insect_survey import MORTALITY_NEW
 from learn.util import sha256_file
 
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 IDS_KEY = "ids_damage_areas_mapserver"
 IDS = yaml.safe_load((REPO / "data_catalog.yaml").read_text(encoding="utf-8"))["datasets"][IDS_KEY]
 

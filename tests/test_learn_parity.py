@@ -26,7 +26,6 @@ from conftest import REALDATA
 import learn
 
 NOHO = REALDATA / "nlcd_northampton_ma"
-pytestmark = pytest.mark.skipif(not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO}")
 
 K = 44 / 12
 HA = 0.09

@@ -1,7 +1,7 @@
 """Real NLCD (Northampton, MA): change matrix and canopy summary against independent counts.
 
-Reads ``../shared/realdata`` (test-only; the project never depends on it at run time). The test
-catalog points at the real files; the independent counts use plain rasterio + numpy.unique.
+Reads the real clips in ``tests/data`` (copied with their SOURCE.md; test-only, the project never reads them at run
+time). The test catalog points at the real files; the independent counts use plain rasterio + numpy.unique.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ import learn
 from learn.landuse import transition_of
 
 NOHO = REALDATA / "nlcd_northampton_ma"
-pytestmark = pytest.mark.skipif(
-    not NOHO.exists(), reason=f"real-data fixtures not found at {NOHO} (shared/ is beside the repo in CI)"
-)
 TOF = "level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,56.1,-3.88,LEARN default (test)\nstate,MA,60,-3,test row\n"
 
 

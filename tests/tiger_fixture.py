@@ -1,7 +1,7 @@
 """A TIGER/Line-like place zip (``tl_<year>_25_place.zip``), built at test time from the real Northampton outline.
 
 The attribute table has TIGER's place schema (STATEFP, PLACEFP, GEOID, NAME, NAMELSAD, LSAD, ALAND, AWATER, …),
-NAD83. Northampton city (2546330) is the real outline (../shared/realdata/nlcd_northampton_ma); its ALAND here is
+NAD83. Northampton city (2546330) is the real outline (tests/data/nlcd_northampton_ma); its ALAND here is
 the outline's area (the published ALAND excludes water). Two more features make a list to search: villages of
 Northampton named after the real ones but with fixture GEOIDs (place FIPS 99901, 99902, which no real place
 has) and small squares inside the city as outlines — fixture data, not Census data.
