@@ -91,8 +91,17 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     return buf.getvalue().encode()
 
 
-def tables(statecd: int, plots: tuple[FixturePlot, ...] = PLOTS) -> dict[str, list[dict[str, Any]]]:
-    """The fixture's rows, table by table (CN values are strings, as in FIADB)."""
+def tables(
+    statecd: int,
+    plots: tuple[FixturePlot, ...] = PLOTS,
+    *,
+    begin_missing: frozenset[str] = frozenset(),
+    previous_trees: bool = False,
+) -> dict[str, list[dict[str, Any]]]:
+    """The fixture's rows, table by table (CN values are strings, as in FIADB). ``begin_missing``: trees
+    (CN, e.g. ``"P03T1"``) without a TREE_GRM_BEGIN row; ``previous_trees``: each remeasured tree's
+    previous TREE record (CN ``<CN>_T1`` on plot ``<plot>_T1``, its begin biomass), as the unclipped
+    DataMart TREE table holds them."""
     grm_evalid = statecd * 10000 + GRM_EVALID_SUFFIX
     curr_evalid = statecd * 10000 + CURR_EVALID_SUFFIX
     t: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
@@ -222,8 +231,13 @@ def tables(statecd: int, plots: tuple[FixturePlot, ...] = PLOTS) -> dict[str, li
                     "SUBP_TPAGROW_UNADJ_AL_FOREST": tpa,
                 }
             )
+            if previous_trees and component != "INGROWTH":
+                t["TREE"].append(
+                    {**t["TREE"][-1], "CN": f"{cn}_T1", "PLT_CN": f"{p.name}_T1", "PREV_TRE_CN": "",
+                     "STATUSCD": 1, "DRYBIO_AG": begin, "DRYBIO_BG": begin * BG_SHARE}
+                )  # fmt: skip
             for table, value in (("TREE_GRM_MIDPT", mid), ("TREE_GRM_BEGIN", begin)):
-                if table == "TREE_GRM_BEGIN" and component == "INGROWTH":
+                if table == "TREE_GRM_BEGIN" and (component == "INGROWTH" or cn in begin_missing):
                     continue
                 t[table].append(
                     {
@@ -250,10 +264,12 @@ def write_datamart(
     *,
     skip: tuple[str, ...] = (),
     plots: tuple[FixturePlot, ...] = PLOTS,
+    **options: Any,
 ) -> Path:
-    """Write the fixture as ``<root>/<ST>_<TABLE>.zip`` files (``skip``: tables left out); returns ``root``."""
+    """Write the fixture as ``<root>/<ST>_<TABLE>.zip`` files (``skip``: tables left out; ``options``: as
+    :func:`tables`); returns ``root``."""
     root.mkdir(parents=True, exist_ok=True)
-    for name, rows in tables(statecd, plots).items():
+    for name, rows in tables(statecd, plots, **options).items():
         if name in skip:
             continue
         member = f"{state}_{name}.csv"
