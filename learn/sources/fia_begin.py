@@ -58,7 +58,7 @@ def supply_begin_biomass(con: Any) -> BeginCount:
     run(f'ALTER TABLE TREE_GRM_BEGIN ADD COLUMN "{SOURCE_COLUMN}" VARCHAR')
     run(f"UPDATE TREE_GRM_BEGIN SET {SOURCE_COLUMN} = 'TREE_GRM_BEGIN' WHERE DRYBIO_AG IS NOT NULL")
     previous = (
-        "SELECT t.CN AS TRE_CN, t.PREV_TRE_CN, p.DRYBIO_AG, p.DRYBIO_AG_FIADB, p.DRYBIO_BG "
+        "SELECT t.CN AS TRE_CN, t.PREV_TRE_CN, t.PLT_CN, p.DRYBIO_AG, p.DRYBIO_AG_FIADB, p.DRYBIO_BG "
         f"FROM ({_needing_sql()}) n JOIN TREE t ON t.CN = n.TRE_CN "
         "JOIN TREE p ON p.CN = t.PREV_TRE_CN WHERE p.DRYBIO_AG IS NOT NULL"
     )
@@ -70,8 +70,8 @@ def supply_begin_biomass(con: Any) -> BeginCount:
     )
     # No BEGIN row at all: a new row.
     run(
-        "INSERT INTO TREE_GRM_BEGIN (TRE_CN, PREV_TRE_CN, DRYBIO_AG, DRYBIO_AG_FIADB, DRYBIO_BG, "
-        f"{SOURCE_COLUMN}) SELECT s.TRE_CN, s.PREV_TRE_CN, s.DRYBIO_AG, s.DRYBIO_AG_FIADB, s.DRYBIO_BG, "
+        "INSERT INTO TREE_GRM_BEGIN (TRE_CN, PREV_TRE_CN, PLT_CN, DRYBIO_AG, DRYBIO_AG_FIADB, DRYBIO_BG, "
+        f"{SOURCE_COLUMN}) SELECT s.TRE_CN, s.PREV_TRE_CN, s.PLT_CN, s.DRYBIO_AG, s.DRYBIO_AG_FIADB, s.DRYBIO_BG, "
         f"'PREV_TREE' FROM ({previous}) s WHERE s.TRE_CN NOT IN (SELECT TRE_CN FROM TREE_GRM_BEGIN)"
     )
     return count_begin(con)
