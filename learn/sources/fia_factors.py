@@ -316,6 +316,12 @@ def derive_fia_factors(
                 pooled.append(_estimates(other, memo, downloaded, **download))
             except NoGrowthEvaluation as err:
                 notes.append(f"{other} left out of the region: {err.message}")
+            except FiaDownloadError as err:
+                raise FiaDownloadError(
+                    f"{err.message} (needed for the region levels of {code}, {region_name})",
+                    hint=f"{err.hint + '; ' if err.hint else ''}or choose the pooled states with "
+                    "--region-state, or none with --no-region",
+                ) from None
         table = derive_table(own, pooled, region_name=region_name, **settings)  # type: ignore[arg-type]
     if table.frame.empty:
         raise FiaDownloadError(
