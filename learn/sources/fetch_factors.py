@@ -6,8 +6,8 @@ When the region has forest codes (``forest_age_type_region``) and the catalog ma
 region's data folder: a row for every type group the region's map shows (type groups without FIA plots in the
 state fall back to their FIA region's type group or the state's age class, docs/factors.md §4; the catalog
 entry's optional ``region_states:`` list replaces each state's FIA region). The manifest records it (states,
-EVALIDs, pyfia version, sha256); a re-run with the same states, source and codes reuses it. A download that fails leaves the
-region without forest factors and says why in a note: the layers already fetched are kept.
+EVALIDs, pyfia version, sha256); a re-run with the same states, source and codes reuses it. A download that
+fails leaves the region without forest factors and says why in a note: the layers already fetched are kept.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def derive_region_factors(
     groups = _type_groups(code_file)
     pool = extra(
         spec, "region_states"
-    )  # a list: those states at the region levels; absent: each state's FIA region
+    )  # a list: the states of the region levels; absent: each state's FIA region
     inputs = {"states": ",".join(states), "source": href, "type_groups": ",".join(map(str, groups)),
               "min_plots": str(extra(spec, "min_plots")),
               "region_states": "fia_region" if pool is None else ",".join(map(str, pool))}  # fmt: skip
