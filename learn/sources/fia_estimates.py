@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -140,7 +140,7 @@ def _grouped(
     out: dict[tuple[int, ...], Totals] = {}
     grown = {k: g for k, g in growth.groupby(keys)}
     for key, a in area.groupby(keys):
-        k = tuple(int(v) for v in (key if isinstance(key, tuple) else (key,)))
+        k = tuple(int(v) for v in cast("tuple[Any, ...]", key if isinstance(key, tuple) else (key,)))
         g = grown.get(key)
         x = a.set_index("PLT_CN")["AREA"] / expns.reindex(a["PLT_CN"]).to_numpy()
         y = pd.Series(dtype=float) if g is None else g.set_index("PLT_CN")["GROWTH_TOTAL"]
@@ -191,8 +191,8 @@ def estimate_state(db_path: Path, state: str, statecd: int) -> StateEstimates:
             "download the state's full TREE and TREE_GRM_BEGIN tables again (delete its cache folder)",
         )
     by_age = [AGE_CLASS_COLUMN]
-    age_growth = growth_pp.groupby([*by_age, "PLT_CN"], as_index=False)["GROWTH_TOTAL"].sum()
-    age_area = area_pp.groupby([*by_age, "PLT_CN"], as_index=False)["AREA"].sum()
+    age_growth = growth_pp.groupby([*by_age, "PLT_CN"])["GROWTH_TOTAL"].sum().reset_index()
+    age_area = area_pp.groupby([*by_age, "PLT_CN"])["AREA"].sum().reset_index()
     return StateEstimates(
         state=state,
         statecd=statecd,
