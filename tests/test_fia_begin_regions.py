@@ -235,3 +235,27 @@ def test_fixture_rows_are_what_the_tests_assume() -> None:
     t = tables(93, begin_missing=MISSING, previous_trees=True)
     begin = {r["TRE_CN"] for r in t["TREE_GRM_BEGIN"]}
     assert not (MISSING & begin) and {"P02T0_T1", "P03T1_T1"} <= {r["CN"] for r in t["TREE"]}
+
+
+def test_per_plot_estimates_are_pyfias(datamart: RangeServer, tmp_path: Path) -> None:
+    """fia_plots builds pyfia's growth and area estimators as pyfia.growth()/area() do, skipping only their
+    variance step: the per-plot totals are the public functions' (YY: 50 plots, 2 EVALIDs in its tables)."""
+    import pyfia
+
+    from learn.sources.fia_database import build_database
+    from learn.sources.fia_plots import area_per_plot, growth_per_plot
+
+    got = download_state_tables("YY", tmp_path / "c3", base_url=datamart.url + CSV_PATH, states=STATES)
+    keys = ["LEARN_TYPGRPCD", "LEARN_AGE_CLASS", "PLT_CN"]
+    with pyfia.FIA(build_database(got)) as db:
+        db.clip_by_evalid(982303)
+        pairs = (
+            (growth_per_plot(db, keys), pyfia.growth(db, grp_by=keys, tree_type="al", measure="biomass"), "GROWTH_TOTAL"),
+            (area_per_plot(db, keys), pyfia.area(db, grp_by=keys), "AREA"),
+            (area_per_plot(db, keys), pyfia.area(db, grp_by=keys), "N_PLOTS"),
+        )  # fmt: skip
+        for fast, public, col in pairs:
+            a = fast.select([*keys, col]).sort(keys).to_pandas()
+            b = public.select([*keys, col]).sort(keys).to_pandas()
+            assert len(a) == len(b) > 0 and (a[keys] == b[keys]).all().all()
+            assert a[col].to_numpy() == pytest.approx(b[col].to_numpy(), rel=1e-12), col

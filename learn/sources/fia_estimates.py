@@ -3,7 +3,8 @@
 For one state's current growth–removal–mortality (GRM) evaluation (the most recent EVALID of type
 ``EXPGROW``, found by pyfia's ``FIA.find_evalid``), two pyfia estimates per group:
 
-* ``pyfia.growth(measure="biomass", tree_type="al", land_type="forest")``: the average annual net
+* ``pyfia.growth(measure="biomass", tree_type="al", land_type="forest")`` (per plot, without pyfia's own
+  variance step: :mod:`learn.sources.fia_plots`): the average annual net
   growth (EVALIDator's begin/end rule: survivors' growth + ingrowth + growth of removed trees to
   their midpoint − mortality) of all live trees ≥ 1 inch d.b.h./d.r.c. on forest land, total over
   the state in dry short tons/yr, with its sampling error. The database's ``DRYBIO_AG`` holds
@@ -31,6 +32,7 @@ import pandas as pd
 
 from learn.sources.fia_begin import BeginCount, count_begin
 from learn.sources.fia_download import FiaDownloadError
+from learn.sources.fia_plots import area_per_plot, growth_per_plot
 from learn.sources.fia_variance import RatioParts, ratio_parts
 
 #: Exact conversion constants (definitions): 1 short ton = 2000 lb = 907.18474 kg; 1 acre = 4046.8564224 m².
@@ -170,12 +172,8 @@ def estimate_state(db_path: Path, state: str, statecd: int) -> StateEstimates:
             db.clip_by_evalid(evalid)
             end = db.query(f"SELECT max(END_INVYR) AS Y FROM POP_EVAL WHERE EVALID = {evalid}")["Y"][0]
             by_plot = [*keys, "PLT_CN"]
-            growth = pyfia.growth(
-                db, grp_by=by_plot, land_type="forest", tree_type="al", measure="biomass", totals=True
-            )
-            area = pyfia.area(db, grp_by=by_plot, land_type="forest", variance=False)
-            growth_pp = _per_plot(growth, "GROWTH_TOTAL", keys)
-            area_pp = _per_plot(area, "AREA", keys)
+            growth_pp = _per_plot(growth_per_plot(db, by_plot), "GROWTH_TOTAL", keys)
+            area_pp = _per_plot(area_per_plot(db, by_plot), "AREA", keys)
         design, begin = _design(db_path, evalid)
     except (PyFIAError, pl.exceptions.PolarsError, duckdb.Error, KeyError, ValueError) as err:
         raise FiaDownloadError(
