@@ -104,6 +104,7 @@ def derive_region_factors(
         "url": f"fia:{href}",
         "inputs": inputs,
         "evalids": {r.state: r.evalid for r in results},
+        "region_states": {r.state: list(r.region_states) for r in results if r.region_states},
         "rows": sum(r.rows for r in results),
         "left_out": {str(c): why for r in results for c, why in r.left_out.items()},
         "how": "learn.sources.fia_factors.derive_fia_factors_for_states (docs/factors.md)",
@@ -111,7 +112,7 @@ def derive_region_factors(
         "sha256": sha256_file(out),
         "written": now(),
     }
-    notes = []
+    notes = [n for r in results for n in r.notes]
     left = sum(len(r.left_out) for r in results)
     if left:
         notes.append(
