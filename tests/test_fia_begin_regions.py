@@ -21,7 +21,7 @@ from learn.sources.fia_factors import derive_fia_factors
 from learn.sources.fia_variance import RatioParts, ratio_parts
 
 CSV_PATH = "/fia/datamart/CSV/"
-STATES = {"ZZ": 99, "YY": 98, "ZF": 92, "RB": 93, "RC": 94, "YB": 91}
+STATES = {"ZZ": 99, "YY": 98, "ZF": 92, "RB": 93, "RC": 94, "YB": 91, "TS": 90}
 TO_T_C_HA = 0.90718474 / 0.40468564224 * 0.47  # short tons/acre → t C/ha (docs/factors.md §3)
 MISSING = frozenset({"P02T0", "P03T1"})  # a survivor (begin 400 lb) and a dead tree (begin 200 lb)
 #: YY: five copies of the fixture's plots (50 plots), every biomass doubled — a neighbour with more plots.
@@ -67,6 +67,7 @@ def datamart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RangeServer]:
     write_datamart(csv_dir, "ZF", 92, plots=PLOTS_FULL)
     write_datamart(csv_dir, "RB", 93, begin_missing=MISSING, previous_trees=True)
     write_datamart(csv_dir, "RC", 94, begin_missing=MISSING)
+    write_datamart(csv_dir, "TS", 90, two_strata=True)
     with serve_directory(root) as srv:
         yield srv
 
@@ -259,3 +260,23 @@ def test_per_plot_estimates_are_pyfias(datamart: RangeServer, tmp_path: Path) ->
             b = public.select([*keys, col]).sort(keys).to_pandas()
             assert len(a) == len(b) > 0 and (a[keys] == b[keys]).all().all()
             assert a[col].to_numpy() == pytest.approx(b[col].to_numpy(), rel=1e-12), col
+
+
+def test_two_strata_end_to_end_by_hand(datamart: RangeServer, tmp_path: Path) -> None:
+    """TS = ZZ's plots in two strata: P01–P05 (W = 0.6, EXPNS = 60000·0.6/5 = 7200) and P06–P10 (W = 0.4,
+    EXPNS 4800); A = 60000 acres, n = 10. Maple/beech/birch 21–100 yr: P02, P03 (stratum 1), P10 (stratum 2),
+    y (short tons/acre/yr) = 150, −120, 120 lb ÷ 2000 = 0.075, −0.06, 0.06; x = 1 each.
+    Ŷ = 7200·0.015 + 4800·0.06 = 396; X̂ = 7200·2 + 4800 = 19200; R = 0.020625.
+    Stratum 1, y = (0, .075, −.06, 0, 0), x = (0, 1, 1, 0, 0): s²_y = 0.00918/4 = 0.002295, s²_x = 0.3,
+    s_xy = 0.009/4 = 0.00225. Stratum 2, y = (0, 0, 0, 0, .06), x = (0, 0, 0, 0, 1): s²_y = 0.00072,
+    s²_x = 0.2, s_xy = 0.012. Weights W + (1 − W)/10: 0.64, 0.46; A²/n = 3.6e8.
+    Var(Ŷ) = 3.6e8·0.0018 = 648000; Var(X̂) = 3.6e8·0.284 = 1.0224e8; Cov = 3.6e8·0.00696 = 2505600.
+    Var(R) = (648000 + R²·1.0224e8 − 2R·2505600) / 19200² = 588135.9375 / 368640000; SE = 0.039943 short
+    tons/acre/yr (the total's SE over the area: √648000 / 19200 = 0.041926)."""
+    table, _ = derive(datamart, tmp_path, "TS", min_plots=2, region_states=())
+    row = table.loc[9008002]
+    assert row["fallback_forest_remaining"] == "type_group" and row["plots_forest_remaining"] == 3
+    assert row["Forests Remaining Forest Removal Factor"] == pytest.approx(-0.020625 * TO_T_C_HA, rel=1e-9)
+    se = math.sqrt(588135.9375 / 368640000)
+    assert se == pytest.approx(0.039943, abs=1e-6)
+    assert row["removal_factor_forest_remaining_se_tc_ha_yr"] == pytest.approx(se * TO_T_C_HA, rel=1e-9)
