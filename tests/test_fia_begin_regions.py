@@ -191,6 +191,10 @@ def test_refused_when_neither_begin_nor_previous_tree(datamart: RangeServer, tmp
         derive(datamart, tmp_path, "RC", min_plots=2, region_states=())
     assert "TREE_GRM_BEGIN" in err.value.message and "previous TREE record" in err.value.message
     assert not (tmp_path / "RC.csv").exists()
+    # In a region, such a state is left out of the pool with a note; the others are pooled.
+    table, result = derive(datamart, tmp_path, "ZZ", min_plots=3, regions={"R": ("ZZ", "RC", "YY")})
+    assert result.region_states == ("YY",) and "RC left out of the region" in result.notes[0]  # type: ignore[attr-defined]
+    assert set(table["states_forest_remaining"]) <= {"ZZ", "ZZ;YY"}
 
 
 def test_a_small_state_gets_rows_from_its_region(datamart: RangeServer, tmp_path: Path) -> None:

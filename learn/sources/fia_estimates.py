@@ -60,6 +60,10 @@ class NoGrowthEvaluation(FiaDownloadError):
     """The state's tables hold no growth (EXPGROW) evaluation."""
 
 
+class MissingBeginBiomass(FiaDownloadError):
+    """Remeasured trees of the evaluation have no begin biomass (no BEGIN row, no previous TREE record)."""
+
+
 @dataclass(frozen=True)
 class Totals:
     """One group's ratio estimate: net growth Ŷ (dry short tons/yr), forest area X̂ (acres), their
@@ -181,7 +185,7 @@ def estimate_state(db_path: Path, state: str, statecd: int) -> StateEstimates:
             hint="a table may be incomplete: delete the state's cache folder and run again",
         ) from None
     if begin.missing:
-        raise FiaDownloadError(
+        raise MissingBeginBiomass(
             f"{state} (EVALID {evalid}): {begin.missing} of {begin.needing} remeasured trees have no begin "
             "biomass, neither in TREE_GRM_BEGIN nor in their previous TREE record; pyfia would count "
             "each whole tree as one period's growth (begin taken as 0), so no rate is derived",

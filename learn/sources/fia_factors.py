@@ -35,6 +35,7 @@ import pandas as pd
 from learn.sources.fia_database import build_database
 from learn.sources.fia_download import DATAMART_CSV_URL, FiaDownloadError, OnProgress, download_state_tables
 from learn.sources.fia_estimates import (
+    MissingBeginBiomass,
     NoGrowthEvaluation,
     StateEstimates,
     Totals,
@@ -314,7 +315,7 @@ def derive_fia_factors(
         for other in partners:
             try:
                 pooled.append(_estimates(other, memo, downloaded, **download))
-            except NoGrowthEvaluation as err:
+            except (NoGrowthEvaluation, MissingBeginBiomass) as err:
                 notes.append(f"{other} left out of the region: {err.message}")
             except FiaDownloadError as err:
                 raise FiaDownloadError(
