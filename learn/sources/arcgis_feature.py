@@ -145,6 +145,39 @@ def layer_info(url: str, policy: HttpPolicy = HttpPolicy()) -> FeatureLayer:
     )
 
 
+def distinct_values(
+    layer: FeatureLayer, field_name: str, where: str = "1=1", *, policy: HttpPolicy = HttpPolicy()
+) -> tuple[list[str], str]:
+    """The distinct values of ``field_name`` among the layer's features matching ``where`` (no box), and
+    the URL asked: ``query`` with ``returnDistinctValues=true``, ``returnGeometry=false`` and that one
+    field in ``outFields``, answered by ArcGIS as Esri JSON features holding attributes only."""
+    name = layer.field_named(field_name)
+    params = {
+        "where": where,
+        "outFields": name,
+        "returnDistinctValues": "true",
+        "returnGeometry": "false",
+        "orderByFields": name,
+        "f": "json",
+    }
+    url = f"{layer.url}/query?{urllib.parse.urlencode(params)}"
+    doc = get_json(url, policy)
+    if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
+        raise FetchError(
+            f"the ArcGIS service's distinct-values answer has no 'features' ({url})",
+            hint="the layer must support query with returnDistinctValues (ArcGIS Server 10.1 and later)",
+        )
+    values = set()
+    for feat in doc["features"]:
+        attrs = feat.get("attributes") if isinstance(feat, dict) else None
+        if isinstance(attrs, dict):
+            # The answer spells the field as the layer does, or in another case: match without case.
+            got = next((v for k, v in attrs.items() if k.lower() == name.lower()), None)
+            if got is not None:
+                values.add(str(got))
+    return sorted(values), url
+
+
 def query_url(
     layer: FeatureLayer,
     bbox_4326: tuple[float, float, float, float],
