@@ -38,6 +38,8 @@ SAMPLE_BBOX: tuple[float, float, float, float] = (1883085.0, 2381955.0, 1885005.
 DTYPES = {"U8": "uint8", "S8": "int8", "U16": "uint16", "S16": "int16", "U32": "uint32", "S32": "int32",
           "F32": "float32", "F64": "float64"}  # fmt: skip
 FLOATS = frozenset({"F32", "F64"})
+#: Words that, written before the catalog's ``service_units``, make them other units.
+OTHER_UNITS = ("metric", "long", "kilo", "mega")
 #: Relative and absolute tolerance of the pool sum against the total (service units, tons per pixel).
 SUM_RTOL, SUM_ATOL = 0.005, 0.01
 
@@ -55,6 +57,14 @@ def holds(asked: str, native: str) -> bool:
         return asked == "F64" or np.iinfo(DTYPES[native]).bits <= 16
     a, n = np.iinfo(DTYPES[asked]), np.iinfo(DTYPES[native])
     return a.min <= n.min and a.max >= n.max
+
+
+def _says_units(text: str, units: str) -> bool:
+    """``text`` states ``units``, not qualified by a word that makes them other units ("metric tons per
+    pixel" is not BIGMAP's short tons: 10 % more carbon)."""
+    low, want = " ".join(text.lower().split()), units.lower()
+    at = low.find(want)
+    return at >= 0 and not low[:at].rstrip(" -").endswith(OTHER_UNITS)
 
 
 def service_nodata(info: dict[str, Any]) -> float | None:
@@ -121,8 +131,11 @@ def _metadata_checks(key: str, spec: DatasetSpec, info: dict[str, Any], url: str
             _result(key, "raster function", "ok" if ok else "differs", expected=name, got=got, url=url)
         )
     if req.service_units:
+        # No function picked (the service entry itself): its description, else what its functions say.
         said = (functions.get(str(name), "") if name is not None else "") or str(info.get("description", ""))
-        ok = req.service_units.lower() in said.lower()
+        if name is None and not _says_units(said, req.service_units):
+            said = next((d for d in functions.values() if _says_units(d, req.service_units)), said)
+        ok = _says_units(said, req.service_units)
         out.append(_result(key, "units", "ok" if ok else "differs", expected=req.service_units,
                            got=" ".join(said.split())[:120] or "no description", url=url))  # fmt: skip
     native = str(info.get("pixelType") or "")
