@@ -68,7 +68,7 @@ def test_a_missing_damage_type_value_differs(tmp_path: Path) -> None:
     )
     values = next(r for r in result.results if r.check == "field values")
     assert values.status == "differs" and "Mortality - Previously Undocumented" in (values.expected or "")
-    assert "Defoliation; Mortality" == values.got and "returnDistinctValues=true" in (values.url or "")
+    assert values.got == "Defoliation; Mortality" and "returnDistinctValues=true" in (values.url or "")
 
 
 def test_a_missing_file_and_a_moved_zip_member_differ(tmp_path: Path) -> None:
@@ -102,7 +102,8 @@ def test_an_unreachable_port_is_unreachable_in_seconds(tmp_path: Path) -> None:
 def test_the_cli_prints_a_table_and_exits_0_only_when_all_are_ok(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with fake_world(tmp_path / "ok") if (tmp_path / "ok").mkdir() is None else None as world:  # type: ignore[union-attr]
+    (tmp_path / "ok").mkdir()
+    with fake_world(tmp_path / "ok") as world:
         code, out, _ = run_cli(
             ["sources", "check", "--catalog", str(world.catalog), "--json"], monkeypatch, capsys
         )
