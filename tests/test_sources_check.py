@@ -118,3 +118,29 @@ def test_the_cli_prints_a_table_and_exits_0_only_when_all_are_ok(
     with fake_world(tmp_path / "bad", Faults(damage_types=("Mortality",))) as world:
         code, out, err = run_cli(["sources", "check", "--catalog", str(world.catalog)], monkeypatch, capsys)
         assert code == 1 and "differs" in out and "some sources differ" in err
+
+
+def test_a_server_refusing_head_is_asked_for_one_byte_and_a_silent_host_only_once(tmp_path: Path) -> None:
+    from range_server import free_port, serve_app
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from learn.sources.check.probe import Down, Probe
+
+    def bundle(request: Request) -> Response:
+        if request.method == "HEAD":
+            return Response(status_code=405)
+        assert request.headers["range"] == "bytes=0-0"
+        return Response(b"P", status_code=206, headers={"Content-Range": "bytes 0-0/12345"})
+
+    probe = Probe(timeout_s=2)
+    with serve_app(Starlette(routes=[Route("/b.zip", bundle, methods=["GET", "HEAD"])]), tmp_path) as srv:
+        a = probe.head(f"{srv.url}/b.zip")
+    assert (a.status, a.headers["content-length"]) == (200, "12345")
+    dead = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(Down):
+        probe.head(f"{dead}/a.zip")
+    with pytest.raises(Down, match="as before"):
+        probe.get(f"{dead}/b.zip")

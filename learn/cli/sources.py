@@ -24,7 +24,9 @@ def check_cmd(
         list[str] | None, typer.Option("--dataset", help="check only this catalog dataset (repeatable)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="deadline of each request, seconds")] = 8.0,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="deadline of each request, seconds (default 8)")
+    ] = None,
 ) -> None:
     """Tiny live requests to every public source of the catalog, compared with what the code expects.
 
@@ -35,8 +37,9 @@ def check_cmd(
     """
     from learn.sources.catalog import load_catalog
     from learn.sources.check import check_sources
+    from learn.sources.check.probe import TIMEOUT_S
 
-    result = check_sources(load_catalog(catalog), dataset, timeout_s=timeout)
+    result = check_sources(load_catalog(catalog), dataset, timeout_s=timeout or TIMEOUT_S)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:

@@ -39,11 +39,12 @@ def _r(key: str, check: str, status: str, **kw: Any) -> CheckResult:
 
 
 def _answer(
-    key: str, check: str, probe: Probe, url: str, **kw: Any
+    key: str, check: str, probe: Probe, url: str, *, head: bool = False, **kw: Any
 ) -> tuple[Answer | None, CheckResult | None]:
-    """The answer, or the result saying why there is none worth reading (unreachable, 403/5xx, 404)."""
+    """The answer (of a HEAD when ``head``), or the result saying why there is none worth reading
+    (unreachable: no answer, 401/403/5xx; a 404 or another 4xx differs)."""
     try:
-        a = probe.request(url, **kw)
+        a = probe.head(url) if head else probe.request(url, **kw)
     except Down as why:
         return None, _r(key, check, "unreachable", detail=str(why), url=url)
     if a.status in (401, 403) or a.status >= 500:
@@ -158,7 +159,7 @@ def _zip_url(key: str, spec: DatasetSpec) -> tuple[str, str | None]:
 def zip_checks(key: str, spec: DatasetSpec, probe: Probe) -> list[CheckResult]:
     """HEAD of the bundle; with a catalog ``member``, the archive's listing names it (folder included)."""
     url, member = _zip_url(key, spec)
-    a, fault = _answer(key, "file", probe, url, method="HEAD")
+    a, fault = _answer(key, "file", probe, url, head=True)
     if a is None:
         return [fault] if fault else []
     size = int(a.headers.get("content-length") or 0)
@@ -198,7 +199,7 @@ def datamart_checks(key: str, spec: DatasetSpec, probe: Probe) -> list[CheckResu
     missing, first = [], None
     for table in FIA_TABLES:
         url = table_url(spec.href, SAMPLE_STATE, table)
-        a, fault = _answer(key, "tables", probe, url, method="HEAD")
+        a, fault = _answer(key, "tables", probe, url, head=True)
         if fault is not None and fault.status == "unreachable":
             return [fault]
         if a is None:
@@ -227,7 +228,7 @@ def wcs_checks(key: str, spec: DatasetSpec, probe: Probe) -> list[CheckResult]:
 def page_checks(key: str, spec: DatasetSpec, probe: Probe) -> list[CheckResult]:
     """A web page (documentation of a source ``learn fetch`` does not read): it answers."""
     assert isinstance(spec.href, str)
-    a, fault = _answer(key, "page", probe, spec.href, method="HEAD")
+    a, fault = _answer(key, "page", probe, spec.href, head=True)
     if a is None:
         return [fault] if fault else []
     return [_r(key, "page", "ok", got=f"HTTP {a.status}", url=spec.href)]

@@ -78,7 +78,14 @@ class Probe:
         return self.request(url, **kw)
 
     def head(self, url: str) -> Answer:
-        return self.request(url, method="HEAD")
+        """HEAD, or, from a server that refuses HEAD (405/501), a one-byte range GET standing for it."""
+        a = self.request(url, method="HEAD")
+        if a.status not in (405, 501):
+            return a
+        b = self.request(url, headers={"Range": "bytes=0-0"}, limit=1)
+        total = b.headers.get("content-range", "").rpartition("/")[2]
+        headers = {**b.headers, "content-length": total} if total.isdigit() else b.headers
+        return Answer(url, 200 if b.status == 206 else b.status, headers, b"")
 
 
 def _lower(headers: Any) -> dict[str, str]:
