@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -51,10 +52,11 @@ def check_cmd(
             got = r.got if r.got is not None else (r.detail or "")
             expected = r.expected or ""
             table.add_row(escape(r.dataset), escape(r.check), status, escape(expected), escape(got))
-        out.print(table)
+        # A pipe or a file gets a wide table (rich would assume 80 columns and wrap every URL-like text).
+        (out if out.is_terminal else Console(width=160, file=sys.stdout)).print(table)
         counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
         (out if result.ok else err).print(
             f"{'all public sources answer as expected' if result.ok else 'some sources differ or are unreachable'}"
-            f" ({counts})"
+            f" ({counts})" + ("" if result.ok else " (URLs: --json)")
         )
     raise typer.Exit(0 if result.ok else 1)

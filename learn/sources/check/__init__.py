@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from learn.errors import CatalogError
+from learn.errors import CatalogError, LearnError
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.check.files import (
     cog_checks,
@@ -64,6 +64,18 @@ def checks_of(key: str, spec: DatasetSpec, probe: Probe, bbox: tuple[float, floa
     return page_checks(key, spec, probe), None
 
 
+def _guarded(
+    key: str, spec: DatasetSpec, probe: Probe, bbox: tuple[float, float, float, float]
+) -> tuple[list[CheckResult], ImageSample | None]:
+    """:func:`checks_of`, a catalog entry the adapters refuse (e.g. a template key missing) as its result."""
+    try:
+        return checks_of(key, spec, probe, bbox)
+    except LearnError as err:
+        found = CheckResult(dataset=key, check="catalog", status="differs", expected="an entry the adapters read",
+                            got=err.message)  # fmt: skip
+        return [found], None
+
+
 def check_sources(
     catalog: Catalog,
     datasets: Sequence[str] | None = None,
@@ -84,7 +96,7 @@ def check_sources(
     started, t0 = clock(), time.monotonic()
     probe = Probe(timeout_s=timeout_s)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        done = list(pool.map(lambda k: checks_of(k, catalog.datasets[k], probe, bbox), keys))
+        done = list(pool.map(lambda k: _guarded(k, catalog.datasets[k], probe, bbox), keys))
     results = [r for found, _ in done for r in found]
     samples = {k: s for k, (_, s) in zip(keys, done, strict=True) if s is not None}
     pools = [k for k, s in catalog.datasets.items() if extra(s, "carbon_component_of")]
