@@ -144,3 +144,27 @@ def test_a_server_refusing_head_is_asked_for_one_byte_and_a_silent_host_only_onc
         probe.head(f"{dead}/a.zip")
     with pytest.raises(Down, match="as before"):
         probe.get(f"{dead}/b.zip")
+
+
+def test_pixel_types_that_hold_the_services_values() -> None:
+    from learn.sources.check.image import holds
+
+    assert holds("U16", "U8") and holds("F32", "U16") and holds("F64", "F32") and holds("S32", "U16")
+    assert (
+        not holds("U16", "F32")
+        and not holds("U8", "U16")
+        and not holds("U16", "S16")
+        and not holds("F32", "U32")
+    )
+
+
+def test_a_catalog_entry_the_adapters_refuse_is_a_row_not_a_crash(tmp_path: Path) -> None:
+    import yaml
+
+    entry = {"title": "t", "kind": "categorical", "license": "l", "citation": "c", "years": [2020]}
+    doc = {"datasets": {"odd": {**entry, "href": "http://127.0.0.1:9/x_{tile}.tif"}}, "regions": {}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(doc))
+    result = check_sources(load_catalog(tmp_path / "c.yaml"), timeout_s=1)
+    odd = next(r for r in result.results if r.dataset == "odd")
+    assert (odd.check, odd.status) == ("catalog", "differs") and "tile" in (odd.got or "")
+    assert result.results[-1].status == "not checked"  # no pools and no total: the sum is not configured
