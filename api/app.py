@@ -21,8 +21,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, openapi
 from api.methods import MethodsMiddleware
-from api.routers import areas, inventory, jobs, prepare, regions, summary_files, tiles, trend
+from api.routers import areas, inventory, jobs, prepare, regions, sources, summary_files, tiles, trend
 from api.service import Service, Settings
+from api.sources_status import SourcesMonitor
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 from learn.errors import CatalogError
@@ -103,8 +104,9 @@ def create_app(
         'after the ICLEI USA / WRI LEARN method. Errors are JSON `{"detail": "..."}` (a 422 adds `errors`).',
     )
     app.state.service = service
+    app.state.sources_monitor = SourcesMonitor(settings.catalog_path)  # GET /api/sources/status
     errors.install(app)
-    for module in (regions, summary_files, inventory, areas, trend, jobs, prepare, tiles):
+    for module in (regions, summary_files, inventory, areas, trend, jobs, prepare, sources, tiles):
         app.include_router(module.router)
     openapi.install(app, service.catalog)
     _add_doc_pages(app)
