@@ -68,7 +68,7 @@ def create_app(
     than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
     and ``max_vertices``; at most ``max_pending_jobs`` background jobs wait or run (more → 503), and at most
     ``max_pending_prepare`` counties wait to be prepared on request (0: the server prepares none); the
-    ``max_areas`` drawn/uploaded areas posted most recently are kept for their links (``cache_dir/areas``).
+    ``max_areas`` drawn/uploaded areas used most recently (posted or read) are kept for their links (``cache_dir/areas``).
     ``public_url`` (default ``$LEARN_PUBLIC_URL``) is the absolute URL clients reach the service at, for
     TileJSON tile URLs (root-relative without it). ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
     serve`` uses every core); 0 renders them on the server's threads. ``webmap_dir=None`` serves the API only.
