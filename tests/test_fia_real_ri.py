@@ -1,6 +1,6 @@
 """FIA rates on real tables (issue 22, "Done means"): Rhode Island's FIADB tables (rFIA's ``fiaRI`` subset,
 tests/data/fia_ri/SOURCE.md), served on 127.0.0.1 under the DataMart's URL paths, through ``learn factors fia``
-(``derive_fia_factors``: download, database, pyfia estimates, ratio SE, fallback levels), against an independent
+(``derive_fia_factors``: download, database, pyfia estimates, ratio SE, fallback levels; and the CLI), against an independent
 estimator written from Bechtold & Patterson (2005) and EVALIDator's rules (:mod:`fia_independent`). Three copies:
 
 * ``published``: TREE_GRM_BEGIN as published (43 of the 2,868 trees needing a begin value on the GRM
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli
 from fia_independent import Estimate, estimates, read_table
 from range_server import RangeServer, serve_directory
 
@@ -219,3 +220,31 @@ def test_refused_when_neither_begin_nor_previous_tree(datamart: RangeServer, tmp
         derive(datamart, tmp_path, "no_previous", min_plots=2)
     assert "RI (EVALID 441803): 2825 of 2868 remeasured trees have no begin biomass" in err.value.message
     assert not (tmp_path / "no_previous.csv").exists()
+
+
+def test_the_cli_on_real_tables(
+    datamart: RangeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    independent: tuple[dict[tuple[int, int], Estimate], dict[int, Estimate]],
+) -> None:  # fmt: skip
+    """``learn factors fia --state ri`` (the state code pyfia knows) against the local DataMart."""
+    out = tmp_path / "ri.csv"
+    args = ["factors", "fia", "--state", "ri", "--out", str(out), "--no-region", "--min-plots", "3"]
+    url = f"{datamart.url}/published/CSV/"
+    code, stdout, stderr = run_cli(
+        [*args, "--datamart-url", url, "--cache", str(tmp_path / "a")], monkeypatch, capsys
+    )
+    assert code == 0 and "wrote" in stdout, stderr
+    row = pd.read_csv(out).set_index("ForestAgeTypeRegion").loc[4405002]  # RI × oak/hickory × 21–100 yr
+    assert close(
+        (-row["Forests Remaining Forest Removal Factor"], row["removal_factor_forest_remaining_se_tc_ha_yr"]),
+        row["plots_forest_remaining"], independent[0][(500, 2)],
+    )  # fmt: skip
+    url = f"{datamart.url}/no_previous/CSV/"
+    code, _, stderr = run_cli(
+        [*args, "--datamart-url", url, "--cache", str(tmp_path / "b")], monkeypatch, capsys
+    )
+    assert (
+        code == 2
+        and "RI (EVALID 441803): 2825 of 2868 remeasured trees" in stderr
+        and "Traceback" not in stderr
+    )
