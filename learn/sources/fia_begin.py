@@ -5,9 +5,9 @@ TREE_GRM_BEGIN and, where that table has no value, from the tree's previous TREE
 (``TREE.PREV_TRE_CN``) — EVALIDator's rule. But it looks that previous record up in the TREE table
 *after* ``clip_by_evalid``, which keeps only the current evaluation's plots: the previous record is
 gone, and a missing begin value becomes 0 (``fill_null(0)``), so the whole tree counts as one
-period's growth. FIADB fills TREE_GRM_BEGIN for annual-to-annual remeasurements; periodic-to-annual
-states and older copies or mirrors lack rows (rFIA's Rhode Island subset: 126 of the 2,868 trees
-needing a begin value), which made rates 10–25× too high without any warning (issue 22).
+period's growth. TREE_GRM_BEGIN need not have a row per tree: in rFIA's Rhode Island tables (FIADB as of
+2018, annual-to-annual EVALID 441803) 43 of the 2,868 trees needing a begin value have one, and pyfia's
+zero made rates 10–25× too high without any warning (issue 22; tests/test_fia_real_ri.py).
 
 This module applies EVALIDator's rule on the **unclipped** tables, in the derived database only:
 
