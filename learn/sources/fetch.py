@@ -45,6 +45,7 @@ from learn.sources.census import (
     states_overlapping,
 )
 from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, unscaled
+from learn.sources.domains import domain_fault
 from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
 from learn.sources.fetch_plan import plan_layers
@@ -58,7 +59,9 @@ from learn.sources.manifest import (
     _now,
     _write_boundary,
     _write_manifest,
+    mark_complete,
     read_manifest,
+    record_failure,
 )
 from learn.sources.region_entry import _region_entry, pick_fields
 from learn.sources.remote import (
@@ -169,125 +172,144 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     results: list[FileResult] = []
     # The sources' own GDAL options (e.g. AWS_REQUEST_PAYER for a requester-pays bucket) for opens and reads.
     source_options = dict(o for p in plan for o in p.source.gdal_options)
-    with gdal_http_env(**source_options), contextlib.ExitStack() as stack:
-        # Open every needed source first: unreachable URLs and boundaries outside the data fail before
-        # anything is written.
-        opened = {
-            (p.name, i): stack.enter_context(open_source(s))
-            for p in todo
-            for i, s in enumerate(p.reads)
-            if s.protocol not in _SERVICES
-        }
-        if old_files and old_grid is not None:
-            ox, oy = old_grid["snapped_to_origin"]
-            grid, origin = _grid_from_doc(old_grid), (float(ox), float(oy))
-        elif plan[0].source.protocol == "wcs":
-            origin = wcs_grid_origin(plan[0].source)
-            grid = snapped_grid(bounds, req.margin_m, origin)
-        else:
-            first = opened.get((plan[0].name, 0)) or stack.enter_context(open_source(plan[0].source))
-            origin = grid_origin(first)
-            grid = snapped_grid(bounds, req.margin_m, origin)
-        asked: dict[tuple[str, int], list[str]] = {}  # the exportImage requests per source (manifest)
-        for p in todo:
-            for i, s in enumerate(p.reads):
-                tag = f"{p.layer} {s.when} ({s.dataset})".replace("  ", " ")
-                if s.protocol == "wcs":  # a coverage service answers for the grid's box: ask it now
-                    opened[p.name, i] = stack.enter_context(
-                        open_wcs(s, grid, progress=_rows_progress(progress, tag))
-                    )
-                elif s.protocol == "arcgis_image":
-                    asked[p.name, i] = []
-                    opened[p.name, i] = stack.enter_context(
-                        open_image_service(
-                            s, grid, requests=asked[p.name, i], progress=_rows_progress(progress, tag)
+    manifest: dict[str, Any] = {}
+    try:
+        with gdal_http_env(**source_options), contextlib.ExitStack() as stack:
+            # Open every needed source first: unreachable URLs and boundaries outside the data fail before
+            # anything is written.
+            opened = {
+                (p.name, i): stack.enter_context(open_source(s))
+                for p in todo
+                for i, s in enumerate(p.reads)
+                if s.protocol not in _SERVICES
+            }
+            if old_files and old_grid is not None:
+                ox, oy = old_grid["snapped_to_origin"]
+                grid, origin = _grid_from_doc(old_grid), (float(ox), float(oy))
+            elif plan[0].source.protocol == "wcs":
+                origin = wcs_grid_origin(plan[0].source)
+                grid = snapped_grid(bounds, req.margin_m, origin)
+            else:
+                first = opened.get((plan[0].name, 0)) or stack.enter_context(open_source(plan[0].source))
+                origin = grid_origin(first)
+                grid = snapped_grid(bounds, req.margin_m, origin)
+            asked: dict[tuple[str, int], list[str]] = {}  # the exportImage requests per source (manifest)
+            for p in todo:
+                for i, s in enumerate(p.reads):
+                    tag = f"{p.layer} {s.when} ({s.dataset})".replace("  ", " ")
+                    if s.protocol == "wcs":  # a coverage service answers for the grid's box: ask it now
+                        opened[p.name, i] = stack.enter_context(
+                            open_wcs(s, grid, progress=_rows_progress(progress, tag))
                         )
-                    )
-                else:
-                    _check_extent(opened[p.name, i], bounds, s, label)
+                    elif s.protocol == "arcgis_image":
+                        asked[p.name, i] = []
+                        opened[p.name, i] = stack.enter_context(
+                            open_image_service(
+                                s, grid, requests=asked[p.name, i], progress=_rows_progress(progress, tag)
+                            )
+                        )
+                    else:
+                        _check_extent(opened[p.name, i], bounds, s, label)
 
-        manifest = _new_manifest(
-            old, req.region, req.years, catalog, census, id_field, name_field, state, grid, origin, grid_key
-        )
-        # Keep earlier files on this grid (other years too) that are still intact; planned ones are redone if not.
-        manifest["files"] = {
-            k: v for k, v in old_files.items() if _is_current(data_dir, k, v, str(v.get("url")))
-        }
-        data_dir.mkdir(parents=True, exist_ok=True)
-        for p in plan:
-            if p not in todo:
-                entry = manifest["files"][p.name]
-                results.append(
-                    FileResult(p.name, p.layer, p.source.when, "skipped", entry["bytes"], entry["how"])
-                )
-                continue
-            categorical = p.source.kind == "categorical"
-            read = []
-            for i, s in enumerate(p.reads):
-                ds = opened[p.name, i]
-                fill = _fill_value(ds, categorical)
-                tag = f"{p.layer} {s.when}".strip()
-                array, how = read_onto_grid(
-                    ds, grid, categorical=categorical, fill=fill, progress=_rows_progress(progress, tag)
-                )
-                if s.protocol in _SERVICES:
-                    how = s.protocol  # the service's answer was already on the grid
-                if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
-                    array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
-                read.append((array, fill))
-            if p.parts:  # a carbon layer: the sum of its pools
-                array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
-                how = f"sum of {len(p.parts)}: {how}"
-            cmap = _colormap(ds) if categorical else None
-            tags = {
-                "SOURCE_URL": p.source.url,
-                "DATASET": p.source.dataset,
-                "VERSION": p.source.version or "",
+            manifest = _new_manifest(
+                old,
+                req.region,
+                req.years,
+                catalog,
+                census,
+                id_field,
+                name_field,
+                state,
+                grid,
+                origin,
+                grid_key,
+            )
+            # Keep earlier files on this grid (other years too) that are still intact; planned ones are redone if not.
+            manifest["files"] = {
+                k: v for k, v in old_files.items() if _is_current(data_dir, k, v, str(v.get("url")))
             }
-            scale = CARBON_STORAGE_SCALE if p.layer in CARBON_LAYERS else None  # decodes ~10x faster
-            write_cog(data_dir / p.name, array, grid, nodata=fill, categorical=categorical, tags=tags,
-                      colormap=cmap, storage_scale=scale)  # fmt: skip
-            size = (data_dir / p.name).stat().st_size
-            manifest["files"][p.name] = {
-                "layer": p.layer,
-                **(
-                    p.source.as_manifest()
+            data_dir.mkdir(parents=True, exist_ok=True)
+            for p in plan:
+                if p not in todo:
+                    entry = manifest["files"][p.name]
+                    results.append(
+                        FileResult(p.name, p.layer, p.source.when, "skipped", entry["bytes"], entry["how"])
+                    )
+                    continue
+                categorical = p.source.kind == "categorical"
+                read = []
+                for i, s in enumerate(p.reads):
+                    ds = opened[p.name, i]
+                    fill = _fill_value(ds, categorical)
+                    tag = f"{p.layer} {s.when}".strip()
+                    array, how = read_onto_grid(
+                        ds, grid, categorical=categorical, fill=fill, progress=_rows_progress(progress, tag)
+                    )
+                    if s.protocol in _SERVICES:
+                        how = s.protocol  # the service's answer was already on the grid
+                    if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
+                        array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
+                    _check_domain(
+                        "carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i))
+                    )
+                    read.append((array, fill))
+                if p.parts:  # a carbon layer: the sum of its pools
+                    array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
+                    how = f"sum of {len(p.parts)}: {how}"
+                cmap = _colormap(ds) if categorical else None
+                tags = {
+                    "SOURCE_URL": p.source.url,
+                    "DATASET": p.source.dataset,
+                    "VERSION": p.source.version or "",
+                }
+                scale = CARBON_STORAGE_SCALE if p.layer in CARBON_LAYERS else None  # decodes ~10x faster
+                write_cog(data_dir / p.name, array, grid, nodata=fill, categorical=categorical, tags=tags,
+                          colormap=cmap, storage_scale=scale)  # fmt: skip
+                size = (data_dir / p.name).stat().st_size
+                manifest["files"][p.name] = {
+                    "layer": p.layer,
+                    **(
+                        p.source.as_manifest()
+                        if not p.parts
+                        else pools_sum.sum_manifest(
+                            p.source, p.parts, [asked.get((p.name, i), []) for i in range(len(p.parts))]
+                        )
+                    ),
+                    # The zip member actually found (when the catalog's was elsewhere) or the service's requests.
+                    "read_as": coverage_url(p.source, grid.bounds, grid.transform.a, grid.crs.to_string())
+                    if p.source.protocol == "wcs"
+                    else asked.get((p.name, 0), ds.name)
                     if not p.parts
-                    else pools_sum.sum_manifest(
-                        p.source, p.parts, [asked.get((p.name, i), []) for i in range(len(p.parts))]
-                    )
-                ),
-                # The zip member actually found (when the catalog's was elsewhere) or the service's requests.
-                "read_as": coverage_url(p.source, grid.bounds, grid.transform.a, grid.crs.to_string())
-                if p.source.protocol == "wcs"
-                else asked.get((p.name, 0), ds.name)
-                if not p.parts
-                else [],
-                "how": how,
-                "bytes": size,
-                "sha256": sha256_file(data_dir / p.name),
-                "written": _now(),
-            }
-            _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
-            results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
+                    else [],
+                    "how": how,
+                    "bytes": size,
+                    "sha256": sha256_file(data_dir / p.name),
+                    "written": _now(),
+                }
+                _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
+                results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
 
-    # The layers derived from the clips (forest code, disturbance periods): learn.sources.forest_layers.
-    derived = derive_forest_layers(catalog, req.years, set(sources), data_dir, grid, manifest, _now)
-    sources |= derived.sources
-    results += [FileResult(n, layer, when, status, manifest["files"][n]["bytes"], "derived")  # type: ignore[arg-type]
-                for n, (layer, when, status) in derived.files.items()]  # fmt: skip
-    forest_factors, notes = req.forest_factors, derived.notes
-    if forest_factors is None:  # a forest factor table derived from FIA for the boundary's states
-        fia = derive_region_factors(catalog, _fia_states(census, union, frame.crs, state), data_dir, manifest,
-                                    _now, progress)  # fmt: skip
-        notes = [*notes, *fia.notes]
-        if fia.path is not None:
-            forest_factors = fia.path
-            results.append(FileResult(fia.path.name, "forest_factors", "", fia.status,  # type: ignore[arg-type]
-                                      fia.path.stat().st_size, "derived"))  # fmt: skip
-    status, size = _write_boundary(data_dir, frame, manifest)
-    results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
-    _write_manifest(data_dir, manifest)
+        # The layers derived from the clips (forest code, disturbance periods): learn.sources.forest_layers.
+        derived = derive_forest_layers(catalog, req.years, set(sources), data_dir, grid, manifest, _now)
+        sources |= derived.sources
+        results += [FileResult(n, layer, when, status, manifest["files"][n]["bytes"], "derived")  # type: ignore[arg-type]
+                    for n, (layer, when, status) in derived.files.items()]  # fmt: skip
+        forest_factors, notes = req.forest_factors, derived.notes
+        if forest_factors is None:  # a forest factor table derived from FIA for the boundary's states
+            fia = derive_region_factors(catalog, _fia_states(census, union, frame.crs, state), data_dir, manifest,
+                                        _now, progress)  # fmt: skip
+            notes = [*notes, *fia.notes]
+            if fia.path is not None:
+                forest_factors = fia.path
+                results.append(FileResult(fia.path.name, "forest_factors", "", fia.status,  # type: ignore[arg-type]
+                                          fia.path.stat().st_size, "derived"))  # fmt: skip
+        status, size = _write_boundary(data_dir, frame, manifest)
+        results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
+        mark_complete(manifest)
+        _write_manifest(data_dir, manifest)
+    except BaseException as err:
+        record_failure(data_dir, manifest, err)
+        raise
     entry = _region_entry(req.years, forest_factors, catalog, manifest, sources, data_dir, id_field,
                           name_field, state, census, notes)  # fmt: skip
     changed = upsert_region(catalog.path, req.region, entry)
@@ -317,6 +339,22 @@ def _fia_states(census: CensusBoundary, union: Any, crs: Any, state: str | None)
     total = sum(km2 for *_, km2 in over)
     picked = [st for _, st, km2 in over if total and km2 >= 0.01 * total]
     return picked or ([state] if state else [])
+
+
+def _check_domain(
+    layer: str, src: SourceFile, array: Any, nodata: float | None, asked: list[str] | None
+) -> None:
+    """Refuse a read whose values break the layer's domain (:mod:`learn.sources.domains`): nothing is written."""
+    fault = domain_fault(layer, array, nodata)
+    if fault is not None:
+        where = next((u for u in reversed(asked or []) if "/exportImage?" in u), src.url)
+        raise FetchError(
+            f"{layer} {src.when} from {src.dataset} {fault} (nodata {nodata}); refused, not stored — {where}".replace(
+                "  ", " "
+            ),
+            hint="the source holds values this layer cannot have: check the dataset's scale, pixel_type and "
+            'no_data in the catalog (docs/fetch.md "Domains"), or the service itself',
+        )
 
 
 def _rows_progress(progress: Progress | None, label: str) -> Callable[[int, int], None] | None:
