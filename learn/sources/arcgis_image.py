@@ -272,7 +272,7 @@ def _one_nodata(values: np.ndarray, candidates: list[float | None]) -> float | N
         held.append(c)
     if not held:
         return None
-    first = held[0]
+    first = float(np.asarray(held[0]).astype(dtype))  # as the pixels hold it (F32: -3.4028235e38 exactly)
     for other in held[1:]:
         values[values == np.asarray(other).astype(dtype)] = first
     return first
