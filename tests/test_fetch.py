@@ -16,9 +16,8 @@ import json
 import math
 import re
 import zipfile
-from pathlib import PurePosixPath
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd

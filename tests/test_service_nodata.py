@@ -42,10 +42,10 @@ def _lc() -> np.ndarray:
         return ds.read(1)
 
 
-def _on_grid(path: Path, grid: Any) -> np.ndarray:
-    """``path`` (on the NLCD grid) cut to ``grid`` (the outline's box, snapped to the NLCD pixels)."""
+def _on_grid(path: Path, on: Any) -> np.ndarray:
+    """``path`` (on the NLCD grid) cut to the grid ``on`` (the outline's box, snapped to the NLCD pixels)."""
     with rasterio.open(path) as ds:
-        return ds.read(1, window=rasterio.windows.from_bounds(*grid.bounds, ds.transform))
+        return ds.read(1, window=rasterio.windows.from_bounds(*on.bounds, ds.transform))
 
 
 def _service(key: str, path: Path, **kw: Any) -> tuple[dict[str, FakeService], FakeService]:
@@ -72,7 +72,7 @@ def ages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_raster(tmp_path_factory.mktemp("age") / "age.tif", age, LC, -3.4028235e38)
 
 
-def test_stand_age_is_read_as_float_and_classed_from_the_float_value(ages: Path, grid: Any) -> None:
+def test_stand_age_is_read_as_float_and_classed_from_the_float_value(ages: Path, grid: Any) -> None:  # noqa: F811
     services, svc = _service(AGE, ages, tag_nodata=False)  # the answer carries no NoData tag
     with serve_app(image_server_app(services), Path(".")) as s1:
         with open_image_service(_src(AGE, s1, None), grid) as ds:
@@ -94,9 +94,9 @@ def test_stand_age_is_read_as_float_and_classed_from_the_float_value(ages: Path,
         assert wrong > 1000  # 20.4 → 20 (class 1 instead of 2), 100.5 → 100 (2 instead of 3)
 
         # An integer pixelType on a float service is refused (before any exportImage).
-        with pytest.raises(FetchError, match="holds F32 values and the catalog asks pixelType=U16"):
-            with open_image_service(_src(AGE, s1, None, pixel_type="U16"), grid):
-                pass
+        refused = pytest.raises(FetchError, match="holds F32 values and the catalog asks pixelType=U16")
+        with refused, open_image_service(_src(AGE, s1, None, pixel_type="U16"), grid):
+            pass
 
 
 # ---- 2. NoData from the service ------------------------------------------------------------------------------
@@ -104,7 +104,11 @@ def test_stand_age_is_read_as_float_and_classed_from_the_float_value(ages: Path,
 @pytest.mark.parametrize("tagged", [True, False])
 @pytest.mark.parametrize("send", ["catalog", "service"])
 def test_nodata_is_the_services_with_or_without_a_tag(
-    tmp_path: Path, grid: Any, sentinel: float, tagged: bool, send: str
+    tmp_path: Path,
+    grid: Any,  # noqa: F811
+    sentinel: float,
+    tagged: bool,
+    send: str,
 ) -> None:
     """A pool with ``sentinel`` on water: NoData in the result, whichever value the service uses, whether its
     answer has a NoData tag or not, and whether we send the catalog's no_data or the service's own."""
@@ -115,9 +119,11 @@ def test_nodata_is_the_services_with_or_without_a_tag(
     path = write_raster(tmp_path / "pool.tif", pool, LC, sentinel if tagged else None)
     services, svc = _service(LITTER, path, no_data_value=sentinel, tag_nodata=tagged)
     change = {} if send == "catalog" else {"no_data": None}
-    with serve_app(image_server_app(services), Path(".")) as s1:
-        with open_image_service(_src(LITTER, s1, None, **change), grid) as ds:
-            got, nodata = ds.read(1), ds.nodata
+    with (
+        serve_app(image_server_app(services), Path(".")) as s1,
+        open_image_service(_src(LITTER, s1, None, **change), grid) as ds,
+    ):
+        got, nodata = ds.read(1), ds.nodata
     asked = [q for q in svc.requests if q["path"].endswith("/exportImage")]
     expect_sent = "-3.4028235e+38" if send == "catalog" else _number(sentinel)
     assert {q.get("noData") for q in asked} == {expect_sent}
@@ -128,13 +134,15 @@ def test_nodata_is_the_services_with_or_without_a_tag(
     assert water.any() and (~water).any()
 
 
-def test_a_service_stored_in_web_mercator_answers_pixel_exact_on_the_nlcd_grid(grid: Any) -> None:
+def test_a_service_stored_in_web_mercator_answers_pixel_exact_on_the_nlcd_grid(grid: Any) -> None:  # noqa: F811
     """The USFS services are stored in EPSG:3857: asked for imageSR=5070 at 30 m on the NLCD grid, the answer
     is the real land cover pixel for pixel (nearest neighbour both ways)."""
     services, _ = _service("bigmap_forest_type_group", LC, native_epsg=3857, tag_nodata=False)
-    with serve_app(image_server_app(services), Path(".")) as s1:
-        with open_image_service(_src("bigmap_forest_type_group", s1, None, pixel_type="U8"), grid) as ds:
-            got = ds.read(1)
+    with (
+        serve_app(image_server_app(services), Path(".")) as s1,
+        open_image_service(_src("bigmap_forest_type_group", s1, None, pixel_type="U8"), grid) as ds,
+    ):
+        got = ds.read(1)
     np.testing.assert_array_equal(got, _on_grid(LC, grid))
 
 
