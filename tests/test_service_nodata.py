@@ -28,6 +28,7 @@ from range_server import serve_app
 from test_arcgis_image import BIGMAP, LC, OUTLINE, _catalog, _path, _services, _src, _window, grid, rasters  # noqa: F401
 
 from learn.sources.arcgis_image import _number, open_image_service
+from learn.sources.domains import DOMAINS, domain_fault
 from learn.sources.forest_derive import age_class
 from learn.sources.manifest import _grid_from_doc
 from learn.sources.remote import FetchError
@@ -193,3 +194,46 @@ def test_an_implausible_carbon_pool_is_refused_and_the_fetch_resumes(
         assert "noho" in yaml.safe_load(cat.read_text())["regions"]
         for name in written:
             assert f"skipped {name}" in err
+
+
+def test_a_type_group_answer_without_a_nodata_tag_holds_the_sent_value(
+    tmp_path: Path,
+    grid: Any,  # noqa: F811
+) -> None:
+    """The issue-22 failure: a U16 answer without a NoData tag, 65535 where the service has no data and no
+    declared noDataValue. The catalog's no_data (65535, sent as noData=) makes it NoData; without it the
+    domain check names the value."""
+    lc = _lc()
+    groups = np.select([lc == 41, lc == 42, lc == 43], [500, 100, 800], 0).astype(np.uint16)
+    groups[lc == 11] = 65535
+    path = write_raster(tmp_path / "ftg.tif", groups, LC, 65535)
+    services, _ = _service("bigmap_forest_type_group", path, tag_nodata=False)
+    with serve_app(image_server_app(services), Path(".")) as s1:
+        with open_image_service(_src("bigmap_forest_type_group", s1, None), grid) as ds:
+            got, nodata = ds.read(1), ds.nodata
+        assert nodata == 65535 and domain_fault("forest_type_group", got, nodata) is None
+        np.testing.assert_array_equal(got, _on_grid(path, grid))
+        with open_image_service(_src("bigmap_forest_type_group", s1, None, no_data=None), grid) as ds:
+            got, nodata = ds.read(1), ds.nodata
+        fault = domain_fault("forest_type_group", got, nodata)
+        assert nodata is None and fault is not None and fault.endswith(": 65535")
+        assert f"holds {int((_on_grid(path, grid) == 65535).sum())} pixel(s)" in fault
+
+
+@pytest.mark.parametrize(
+    ("layer", "values", "bad"),
+    [
+        ("land_cover", [0, 11, 41, 95, 250], [250]),  # 250: Annual NLCD's nodata, when it is not declared
+        ("tree_canopy", [0, 55, 100, 254, 255, 101], [101]),
+        ("forest_type_group", [0, 100, 999, 50, 1000, 500.5], [50, 1000, 500.5]),
+        ("stand_age", [0.0, 20.4, 322.99, -1.0, 1e30], [-1.0, 1e30]),
+        ("fire_severity", [0, 3, 6, 7, 255], [7, 255]),
+        ("carbon_pool", [0.0, 469.0, 1999.0, -0.5, -1e30, float("inf")], [-1e30, -0.5, float("inf")]),
+        ("carbon_live", [0.0, 7999.0, 8001.0], [8001.0]),
+    ],
+)
+def test_each_layer_has_a_domain(layer: str, values: list[float], bad: list[float]) -> None:
+    a = np.array([*values, np.nan, -9999.0], np.float64)
+    fault = domain_fault(layer, a, -9999.0)  # NaN and the nodata are never outside
+    assert fault is not None and f"holds {len(bad)} pixel(s) outside {DOMAINS[layer].what}" in fault
+    assert domain_fault(layer, a[~np.isin(a, bad)], -9999.0) is None
