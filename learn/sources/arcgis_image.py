@@ -12,8 +12,9 @@ on exactly the grid.
 NoData: the catalog's ``no_data`` (else the service's ``noDataValue(s)`` from ``?f=json``) is sent as
 ``noData=`` and is NoData in the answer whether or not the GeoTIFF carries a NoData tag; the tag's value and
 the service's declared value are NoData too (all become one value in the result). A float service asked
-for an integer ``pixelType`` is refused (fractional stand ages would be truncated). A host that refuses (403, unreachable, 5xx after retries) hands over to the next
-``href`` in the list.
+for an integer ``pixelType`` is refused (fractional stand ages would be truncated).
+
+A host that refuses (403, unreachable, 5xx after retries) hands over to the next ``href`` in the list.
 """
 
 from __future__ import annotations

@@ -133,7 +133,20 @@ def _fill_value(ds: Any, categorical: bool) -> float:
 
 
 def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
-    """Fetch the layers of ``req`` into its data folder and add the region to the catalog."""
+    """Fetch the layers of ``req`` into its data folder and add the region to the catalog.
+
+    A fetch that fails leaves a labelled, resumable folder (``manifest.json`` ``state``), never a half region:
+    :func:`learn.sources.manifest.record_failure`."""
+    run: dict[str, Any] = {}  # the data folder and manifest once they exist
+    try:
+        return _fetch(req, progress, run)
+    except BaseException as err:
+        if "manifest" in run:
+            record_failure(run["data_dir"], run["manifest"], err)
+        raise
+
+
+def _fetch(req: FetchRequest, progress: Progress | None, run: dict[str, Any]) -> FetchResult:
     if not _REGION_NAME.fullmatch(req.region):
         raise FetchError(
             f"region name '{req.region}' may only hold letters, digits, '_' and '-'",
@@ -172,147 +185,132 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     results: list[FileResult] = []
     # The sources' own GDAL options (e.g. AWS_REQUEST_PAYER for a requester-pays bucket) for opens and reads.
     source_options = dict(o for p in plan for o in p.source.gdal_options)
-    manifest: dict[str, Any] = {}
-    try:
-        with gdal_http_env(**source_options), contextlib.ExitStack() as stack:
-            # Open every needed source first: unreachable URLs and boundaries outside the data fail before
-            # anything is written.
-            opened = {
-                (p.name, i): stack.enter_context(open_source(s))
-                for p in todo
-                for i, s in enumerate(p.reads)
-                if s.protocol not in _SERVICES
-            }
-            if old_files and old_grid is not None:
-                ox, oy = old_grid["snapped_to_origin"]
-                grid, origin = _grid_from_doc(old_grid), (float(ox), float(oy))
-            elif plan[0].source.protocol == "wcs":
-                origin = wcs_grid_origin(plan[0].source)
-                grid = snapped_grid(bounds, req.margin_m, origin)
-            else:
-                first = opened.get((plan[0].name, 0)) or stack.enter_context(open_source(plan[0].source))
-                origin = grid_origin(first)
-                grid = snapped_grid(bounds, req.margin_m, origin)
-            asked: dict[tuple[str, int], list[str]] = {}  # the exportImage requests per source (manifest)
-            for p in todo:
-                for i, s in enumerate(p.reads):
-                    tag = f"{p.layer} {s.when} ({s.dataset})".replace("  ", " ")
-                    if s.protocol == "wcs":  # a coverage service answers for the grid's box: ask it now
-                        opened[p.name, i] = stack.enter_context(
-                            open_wcs(s, grid, progress=_rows_progress(progress, tag))
+    with gdal_http_env(**source_options), contextlib.ExitStack() as stack:
+        # Open every needed source first: unreachable URLs and boundaries outside the data fail before
+        # anything is written.
+        opened = {
+            (p.name, i): stack.enter_context(open_source(s))
+            for p in todo
+            for i, s in enumerate(p.reads)
+            if s.protocol not in _SERVICES
+        }
+        if old_files and old_grid is not None:
+            ox, oy = old_grid["snapped_to_origin"]
+            grid, origin = _grid_from_doc(old_grid), (float(ox), float(oy))
+        elif plan[0].source.protocol == "wcs":
+            origin = wcs_grid_origin(plan[0].source)
+            grid = snapped_grid(bounds, req.margin_m, origin)
+        else:
+            first = opened.get((plan[0].name, 0)) or stack.enter_context(open_source(plan[0].source))
+            origin = grid_origin(first)
+            grid = snapped_grid(bounds, req.margin_m, origin)
+        asked: dict[tuple[str, int], list[str]] = {}  # the exportImage requests per source (manifest)
+        for p in todo:
+            for i, s in enumerate(p.reads):
+                tag = f"{p.layer} {s.when} ({s.dataset})".replace("  ", " ")
+                if s.protocol == "wcs":  # a coverage service answers for the grid's box: ask it now
+                    opened[p.name, i] = stack.enter_context(
+                        open_wcs(s, grid, progress=_rows_progress(progress, tag))
+                    )
+                elif s.protocol == "arcgis_image":
+                    asked[p.name, i] = []
+                    opened[p.name, i] = stack.enter_context(
+                        open_image_service(
+                            s, grid, requests=asked[p.name, i], progress=_rows_progress(progress, tag)
                         )
-                    elif s.protocol == "arcgis_image":
-                        asked[p.name, i] = []
-                        opened[p.name, i] = stack.enter_context(
-                            open_image_service(
-                                s, grid, requests=asked[p.name, i], progress=_rows_progress(progress, tag)
-                            )
-                        )
-                    else:
-                        _check_extent(opened[p.name, i], bounds, s, label)
+                    )
+                else:
+                    _check_extent(opened[p.name, i], bounds, s, label)
 
-            manifest = _new_manifest(
-                old,
-                req.region,
-                req.years,
-                catalog,
-                census,
-                id_field,
-                name_field,
-                state,
-                grid,
-                origin,
-                grid_key,
-            )
-            # Keep earlier files on this grid (other years too) that are still intact; planned ones are redone if not.
-            manifest["files"] = {
-                k: v for k, v in old_files.items() if _is_current(data_dir, k, v, str(v.get("url")))
+        manifest = _new_manifest(
+            old, req.region, req.years, catalog, census, id_field, name_field, state, grid, origin, grid_key
+        )
+        run.update(data_dir=data_dir, manifest=manifest)
+        # Keep earlier files on this grid (other years too) that are still intact; planned ones are redone if not.
+        manifest["files"] = {
+            k: v for k, v in old_files.items() if _is_current(data_dir, k, v, str(v.get("url")))
+        }
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for p in plan:
+            if p not in todo:
+                entry = manifest["files"][p.name]
+                results.append(
+                    FileResult(p.name, p.layer, p.source.when, "skipped", entry["bytes"], entry["how"])
+                )
+                continue
+            categorical = p.source.kind == "categorical"
+            read = []
+            for i, s in enumerate(p.reads):
+                ds = opened[p.name, i]
+                fill = _fill_value(ds, categorical)
+                tag = f"{p.layer} {s.when}".strip()
+                array, how = read_onto_grid(
+                    ds, grid, categorical=categorical, fill=fill, progress=_rows_progress(progress, tag)
+                )
+                if s.protocol in _SERVICES:
+                    how = s.protocol  # the service's answer was already on the grid
+                if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
+                    array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
+                _check_domain("carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i)))
+                read.append((array, fill))
+            if p.parts:  # a carbon layer: the sum of its pools
+                array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
+                how = f"sum of {len(p.parts)}: {how}"
+            cmap = _colormap(ds) if categorical else None
+            tags = {
+                "SOURCE_URL": p.source.url,
+                "DATASET": p.source.dataset,
+                "VERSION": p.source.version or "",
             }
-            data_dir.mkdir(parents=True, exist_ok=True)
-            for p in plan:
-                if p not in todo:
-                    entry = manifest["files"][p.name]
-                    results.append(
-                        FileResult(p.name, p.layer, p.source.when, "skipped", entry["bytes"], entry["how"])
-                    )
-                    continue
-                categorical = p.source.kind == "categorical"
-                read = []
-                for i, s in enumerate(p.reads):
-                    ds = opened[p.name, i]
-                    fill = _fill_value(ds, categorical)
-                    tag = f"{p.layer} {s.when}".strip()
-                    array, how = read_onto_grid(
-                        ds, grid, categorical=categorical, fill=fill, progress=_rows_progress(progress, tag)
-                    )
-                    if s.protocol in _SERVICES:
-                        how = s.protocol  # the service's answer was already on the grid
-                    if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
-                        array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
-                    _check_domain(
-                        "carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i))
-                    )
-                    read.append((array, fill))
-                if p.parts:  # a carbon layer: the sum of its pools
-                    array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
-                    how = f"sum of {len(p.parts)}: {how}"
-                cmap = _colormap(ds) if categorical else None
-                tags = {
-                    "SOURCE_URL": p.source.url,
-                    "DATASET": p.source.dataset,
-                    "VERSION": p.source.version or "",
-                }
-                scale = CARBON_STORAGE_SCALE if p.layer in CARBON_LAYERS else None  # decodes ~10x faster
-                write_cog(data_dir / p.name, array, grid, nodata=fill, categorical=categorical, tags=tags,
-                          colormap=cmap, storage_scale=scale)  # fmt: skip
-                size = (data_dir / p.name).stat().st_size
-                manifest["files"][p.name] = {
-                    "layer": p.layer,
-                    **(
-                        p.source.as_manifest()
-                        if not p.parts
-                        else pools_sum.sum_manifest(
-                            p.source, p.parts, [asked.get((p.name, i), []) for i in range(len(p.parts))]
-                        )
-                    ),
-                    # The zip member actually found (when the catalog's was elsewhere) or the service's requests.
-                    "read_as": coverage_url(p.source, grid.bounds, grid.transform.a, grid.crs.to_string())
-                    if p.source.protocol == "wcs"
-                    else asked.get((p.name, 0), ds.name)
+            scale = CARBON_STORAGE_SCALE if p.layer in CARBON_LAYERS else None  # decodes ~10x faster
+            write_cog(data_dir / p.name, array, grid, nodata=fill, categorical=categorical, tags=tags,
+                      colormap=cmap, storage_scale=scale)  # fmt: skip
+            size = (data_dir / p.name).stat().st_size
+            manifest["files"][p.name] = {
+                "layer": p.layer,
+                **(
+                    p.source.as_manifest()
                     if not p.parts
-                    else [],
-                    "how": how,
-                    "bytes": size,
-                    "sha256": sha256_file(data_dir / p.name),
-                    "written": _now(),
-                }
-                _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
-                results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
+                    else pools_sum.sum_manifest(
+                        p.source, p.parts, [asked.get((p.name, i), []) for i in range(len(p.parts))]
+                    )
+                ),
+                # The zip member actually found (when the catalog's was elsewhere) or the service's requests.
+                "read_as": coverage_url(p.source, grid.bounds, grid.transform.a, grid.crs.to_string())
+                if p.source.protocol == "wcs"
+                else asked.get((p.name, 0), ds.name)
+                if not p.parts
+                else [],
+                "how": how,
+                "bytes": size,
+                "sha256": sha256_file(data_dir / p.name),
+                "written": _now(),
+            }
+            _write_manifest(data_dir, manifest)  # after each file: a killed run keeps what it finished
+            results.append(FileResult(p.name, p.layer, p.source.when, "written", size, how))
 
-        # The layers derived from the clips (forest code, disturbance periods): learn.sources.forest_layers.
-        derived = derive_forest_layers(catalog, req.years, set(sources), data_dir, grid, manifest, _now)
-        sources |= derived.sources
-        results += [FileResult(n, layer, when, status, manifest["files"][n]["bytes"], "derived")  # type: ignore[arg-type]
-                    for n, (layer, when, status) in derived.files.items()]  # fmt: skip
-        forest_factors, notes = req.forest_factors, derived.notes
-        if forest_factors is None:  # a forest factor table derived from FIA for the boundary's states
-            fia = derive_region_factors(catalog, _fia_states(census, union, frame.crs, state), data_dir, manifest,
-                                        _now, progress)  # fmt: skip
-            notes = [*notes, *fia.notes]
-            if fia.path is not None:
-                forest_factors = fia.path
-                results.append(FileResult(fia.path.name, "forest_factors", "", fia.status,  # type: ignore[arg-type]
-                                          fia.path.stat().st_size, "derived"))  # fmt: skip
-        status, size = _write_boundary(data_dir, frame, manifest)
-        results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
-        mark_complete(manifest)
-        _write_manifest(data_dir, manifest)
-    except BaseException as err:
-        record_failure(data_dir, manifest, err)
-        raise
+    # The layers derived from the clips (forest code, disturbance periods): learn.sources.forest_layers.
+    derived = derive_forest_layers(catalog, req.years, set(sources), data_dir, grid, manifest, _now)
+    sources |= derived.sources
+    results += [FileResult(n, layer, when, status, manifest["files"][n]["bytes"], "derived")  # type: ignore[arg-type]
+                for n, (layer, when, status) in derived.files.items()]  # fmt: skip
+    forest_factors, notes = req.forest_factors, derived.notes
+    if forest_factors is None:  # a forest factor table derived from FIA for the boundary's states
+        fia = derive_region_factors(catalog, _fia_states(census, union, frame.crs, state), data_dir, manifest,
+                                    _now, progress)  # fmt: skip
+        notes = [*notes, *fia.notes]
+        if fia.path is not None:
+            forest_factors = fia.path
+            results.append(FileResult(fia.path.name, "forest_factors", "", fia.status,  # type: ignore[arg-type]
+                                      fia.path.stat().st_size, "derived"))  # fmt: skip
+    status, size = _write_boundary(data_dir, frame, manifest)
+    results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
+    _write_manifest(data_dir, manifest)
     entry = _region_entry(req.years, forest_factors, catalog, manifest, sources, data_dir, id_field,
                           name_field, state, census, notes)  # fmt: skip
     changed = upsert_region(catalog.path, req.region, entry)
+    mark_complete(manifest)  # the region is in the catalog: the folder is no longer a resumable cache
+    _write_manifest(data_dir, manifest)
     default_catalog = catalog.path == (Path.cwd() / "data_catalog.yaml").resolve()
     start, end = req.years
     nxt = f"learn batch --region {req.region} --years {start} {end} --out outputs/{req.region}"
