@@ -274,7 +274,8 @@ def derive_forest_layers(
         "derived from " + " + ".join(used),
         _derived_spec(
             f"disturbance: {', '.join(kinds)}, harvest from tree canopy loss on forest",
-            "LEARN's disturbance rules (docs/method.md): fire = MTBS classes 3-4 -> 10, insect = IDS "
+            "LEARN's disturbance rules (docs/method.md): fire = MTBS classes 3-4 -> 10 (class 6 or a year "
+            "without a mosaic -> 9, fire not estimated), insect = IDS "
             "'Mortality - Previously Undocumented' -> 5, harvest = canopy loss classes 1-4, per-pixel MAX",
         ),
     )
