@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
 SRC := learn api tests benchmarks
 
-.PHONY: install demo test lint format clean-demo help
+.PHONY: install compile-project demo test lint format clean-demo help
 
 help:
 	@echo "make demo   - install, build the SYNTHETIC demo region, compute its inventory"
@@ -18,12 +18,19 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 # Pinned, reproducible install: requirements.lock is `uv pip compile pyproject.toml --extra dev --extra bench --extra notebooks`.
+# Bytecode is compiled at install (uv does not by default, and machines and CI images with PYTHONDONTWRITEBYTECODE=1
+# never write it later): without it every `learn` process compiles the stack again (import learn.batch 2.5 s vs 0.8 s).
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e .
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock -e .
 	touch $(STAMP)
 
-install: $(STAMP) webmap-deps browser-deps
+# The project's own packages (an editable install, so not in site-packages): compiled on every install, which is a
+# no-op for unchanged files.
+compile-project: $(STAMP)
+	$(BIN)/python -m compileall -q -j 0 learn api
+
+install: $(STAMP) compile-project webmap-deps browser-deps
 
 demo: install
 	$(BIN)/learn demo

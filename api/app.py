@@ -21,8 +21,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, openapi
 from api.methods import MethodsMiddleware
-from api.routers import areas, inventory, jobs, prepare, regions, summary_files, tiles, trend
+from api.routers import areas, inventory, jobs, prepare, regions, sources, summary_files, tiles, trend
 from api.service import Service, Settings
+from api.sources_status import SourcesMonitor
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
 from learn.errors import CatalogError
@@ -67,7 +68,7 @@ def create_app(
     than ``sync_limit_ha`` hectares run as background jobs; uploads are limited to ``max_upload_bytes``
     and ``max_vertices``; at most ``max_pending_jobs`` background jobs wait or run (more → 503), and at most
     ``max_pending_prepare`` counties wait to be prepared on request (0: the server prepares none); the
-    ``max_areas`` drawn/uploaded areas posted most recently are kept for their links (``cache_dir/areas``).
+    ``max_areas`` drawn/uploaded areas used most recently (posted or read) are kept for their links (``cache_dir/areas``).
     ``public_url`` (default ``$LEARN_PUBLIC_URL``) is the absolute URL clients reach the service at, for
     TileJSON tile URLs (root-relative without it). ``tile_workers`` > 0 renders cold map tiles in that many processes (``learn
     serve`` uses every core); 0 renders them on the server's threads. ``webmap_dir=None`` serves the API only.
@@ -103,8 +104,9 @@ def create_app(
         'after the ICLEI USA / WRI LEARN method. Errors are JSON `{"detail": "..."}` (a 422 adds `errors`).',
     )
     app.state.service = service
+    app.state.sources_monitor = SourcesMonitor(settings.catalog_path)  # GET /api/sources/status
     errors.install(app)
-    for module in (regions, summary_files, inventory, areas, trend, jobs, prepare, tiles):
+    for module in (regions, summary_files, inventory, areas, trend, jobs, prepare, sources, tiles):
         app.include_router(module.router)
     openapi.install(app, service.catalog)
     _add_doc_pages(app)

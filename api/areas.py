@@ -9,8 +9,9 @@ The id is a keyed hash (HMAC-SHA256, 128 bits, URL-safe base64) of the region, t
 normalised grid geometry, under a random key the server makes once (``areas/key``): the same shape posted
 twice gets the same link and takes no more room, while nobody without the key can derive or guess an id.
 Ids are checked against :data:`AREA_ID` before any file is touched, so no path can be built from a request.
-The store is bounded: at most ``max_areas`` files and ``max_bytes`` in all; beyond that the areas posted
-least recently are deleted first (posting one again makes it recent).
+The store is bounded: at most ``max_areas`` files and ``max_bytes`` in all; beyond that the areas used least
+recently are deleted first. A file's mtime is its last use: posting the area again or reading it (its link opened:
+its shape, report or downloads) makes it recent, so a link in daily use outlives any number of new areas.
 """
 
 from __future__ import annotations
@@ -149,11 +150,12 @@ class AreaStore:
         return area_id
 
     def get(self, region: str, area_id: str) -> StoredArea:
-        """The area ``area_id`` of ``region`` (BadAreaId → 422 for a malformed id, NotFound → 404)."""
+        """The area ``area_id`` of ``region`` (BadAreaId → 422 for a malformed id, NotFound → 404); reading it
+        makes it recent (its file's mtime), as posting it again does."""
         check_area_id(area_id)
         path = self.folder / f"{area_id}.json"
         hit = self._recent.get(area_id)
-        if hit is not None and hit.region == region and path.is_file():  # not evicted meanwhile
+        if hit is not None and hit.region == region and self._touch(path):  # not evicted meanwhile
             return hit
         try:
             record = json.loads(path.read_bytes())
@@ -165,7 +167,7 @@ class AreaStore:
         if not isinstance(record, dict) or record.get("region") != region:
             raise NotFound(
                 f"unknown area '{area_id}' in region '{region}'",
-                hint=f"the server keeps the {self.max_areas:,} areas posted most recently; draw or upload it again",
+                hint=f"the server keeps the {self.max_areas:,} areas used most recently; draw or upload it again",
             )
         area = StoredArea(
             id=area_id,
@@ -178,10 +180,22 @@ class AreaStore:
             grid_wkb=base64.b64decode(record["grid_wkb"]),
         )
         self._recent.put(area_id, area)
+        self._touch(path)
         return area
 
+    @staticmethod
+    def _touch(path: Path) -> bool:
+        """Mark ``path`` used now (its mtime orders eviction); False when it is gone (evicted)."""
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            return False
+        except OSError as err:  # a read-only store still serves its areas, in their old order
+            log.debug("stored area %s cannot be marked as used: %s", path, err)
+        return True
+
     def _evict(self, keep: Path) -> None:
-        """Delete the least recently posted areas beyond ``max_areas`` files or ``max_bytes`` (never ``keep``)."""
+        """Delete the least recently used areas beyond ``max_areas`` files or ``max_bytes`` (never ``keep``)."""
         files = []
         for p in self.folder.glob("*.json"):
             try:

@@ -14,7 +14,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
@@ -135,6 +136,13 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(_describe(e) for e in errors) or "invalid request"
         safe = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in errors]
         return JSONResponse(status_code=422, content={"detail": detail, "errors": safe})
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _: ClientDisconnect) -> Response:
+        # the client left, or was cut off as too slow (api/slow_clients.py), before its body arrived: no one
+        # reads this answer, and it is no server error (no traceback)
+        log.info("client gone before the body of %s %s arrived", request.method, request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:

@@ -57,7 +57,7 @@ class Settings:
     #: Counties queued or being prepared on request (POST /api/prepare); more → 503. 0 turns the route off.
     max_pending_prepare: int = 4
     #: Drawn/uploaded areas kept for their links (``cache_dir/areas``): at most this many, and this many bytes;
-    #: the least recently posted are deleted first.
+    #: the least recently used (posted, or read through its link) are deleted first.
     max_areas: int = 5000
     max_area_bytes: int = 1024**3
     #: Absolute URL the service is reached at (e.g. https://learn.example.org); TileJSON tile URLs start

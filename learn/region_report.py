@@ -78,6 +78,7 @@ def accounting_inputs(
 
     canopy_spec = region.spec.layers.get("tree_canopy")
     return AccountingInputs(
+        disturbance_not_estimated=disturbance_gaps(region, layers.disturbance_periods),
         start=layers.start,
         end=layers.end,
         pixel_area_ha=region.grid.pixel_area_ha,
@@ -92,6 +93,16 @@ def accounting_inputs(
         has_forest_codes=layers.forest_age_type_region is not None,
         recategorize_burned_grassland=options.recategorize_burned_grassland,
     )
+
+
+def disturbance_gaps(region: Region, periods: Sequence[tuple[int, int]]) -> dict[str, str]:
+    """The disturbance types the region's layer cannot say in ``periods`` (catalog ``not_estimated``) → why."""
+    spec = region.spec.layers.get("disturbance")
+    gaps: dict[str, list[str]] = {}
+    for gap in (spec.not_estimated or []) if spec else []:
+        if tuple(gap.period) in {tuple(p) for p in periods}:
+            gaps.setdefault(gap.term, []).append(f"{gap.period[0]}-{gap.period[1]}: {gap.reason}")
+    return {term: "; ".join(reasons) for term, reasons in gaps.items()}
 
 
 def tof_selections(region: Region, boundaries: Sequence[Boundary]) -> list[TofSelection | None]:

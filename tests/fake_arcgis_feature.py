@@ -7,7 +7,10 @@ It answers like the public USFS Insect & Disease Survey layer
 ``where`` (``field IN (…)``, ``field = 'text'``, ``field >= n`` joined by AND — what the adapter sends),
 an envelope ``geometry`` in ``inSR`` 4326, ``spatialRel=esriSpatialRelIntersects``, ``outFields``,
 ``orderByFields``, ``resultOffset``/``resultRecordCount`` (capped at ``maxRecordCount``, with
-``exceededTransferLimit`` when more remain), ``f=geojson`` or ``f=json`` (Esri rings). Faults are ArcGIS's:
+``exceededTransferLimit`` when more remain), ``f=geojson`` or ``f=json`` (Esri rings), and
+``returnDistinctValues=true`` with ``returnGeometry=false`` as ArcGIS answers it: Esri JSON ``features``
+holding ``attributes`` only (one per distinct combination of ``outFields``, no geometry, no objectid;
+ArcGIS refuses distinct values with geometry or ``*``). Faults are ArcGIS's:
 ``{"error": {...}}`` with HTTP 200 for a bad field or a bad parameter. ``fail_first`` makes the first
 requests answer 503 (retries), ``stall_s`` makes every answer slow (timeouts).
 """
@@ -116,6 +119,37 @@ def _esri_geometry(geom: shapely.Geometry) -> dict[str, Any]:
     return {"rings": rings}
 
 
+def _distinct(
+    layer: FakeFeatureLayer, q: dict[str, str], match: Callable[[dict[str, Any]], bool], box: Any
+) -> Response:
+    """``returnDistinctValues=true``: the distinct ``outFields`` combinations, attributes only."""
+    names = {n.lower(): n for n, _ in FIELDS}
+    wanted = [f.strip() for f in q.get("outFields", "").split(",") if f.strip()]
+    if q.get("returnGeometry", "true").lower() != "false" or not wanted or "*" in wanted:
+        return _error(
+            "Unable to complete operation.", ["returnDistinctValues needs returnGeometry=false and outFields"]
+        )
+    if any(w.lower() not in names for w in wanted):
+        return _error("Unable to complete operation.", [f"Invalid field: {wanted}"])
+    keys = [names[w.lower()] for w in wanted]
+    seen = sorted(
+        {
+            tuple(a[k] for k in keys)
+            for g, a in layer.features
+            if match(a) and (box is None or g.intersects(box))
+        },
+        key=str,
+    )
+    return JSONResponse(
+        {
+            "displayFieldName": "damage_type",
+            "fieldAliases": {k: k.upper() for k in keys},
+            "fields": [{"name": n, "type": t} for n, t in FIELDS if n in keys],
+            "features": [{"attributes": dict(zip(keys, row, strict=True))} for row in seen],
+        }
+    )
+
+
 def make_app(layer: FakeFeatureLayer) -> Starlette:
     # Plain functions: Starlette runs them in its thread pool, so a stalled answer does not block the others.
     def info(request: Request) -> Response:
@@ -146,6 +180,8 @@ def make_app(layer: FakeFeatureLayer) -> Starlette:
             box = shapely.box(*[float(v) for v in q["geometry"].split(",")])
             if q.get("spatialRel") != "esriSpatialRelIntersects":
                 return _error("Invalid or missing input parameters.", ["spatialRel"])
+        if q.get("returnDistinctValues", "false").lower() == "true":
+            return _distinct(layer, q, match, box)
         hits = [
             (oid, g, a)
             for oid, (g, a) in enumerate(layer.features, start=1)

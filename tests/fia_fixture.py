@@ -91,8 +91,19 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     return buf.getvalue().encode()
 
 
-def tables(statecd: int, plots: tuple[FixturePlot, ...] = PLOTS) -> dict[str, list[dict[str, Any]]]:
-    """The fixture's rows, table by table (CN values are strings, as in FIADB)."""
+def tables(
+    statecd: int,
+    plots: tuple[FixturePlot, ...] = PLOTS,
+    *,
+    begin_missing: frozenset[str] = frozenset(),
+    previous_trees: bool = False,
+    two_strata: bool = False,
+) -> dict[str, list[dict[str, Any]]]:
+    """The fixture's rows, table by table (CN values are strings, as in FIADB). ``begin_missing``: trees
+    (CN, e.g. ``"P03T1"``) without a TREE_GRM_BEGIN row; ``previous_trees``: each remeasured tree's
+    previous TREE record (CN ``<CN>_T1`` on plot ``<plot>_T1``, its begin biomass), as the unclipped
+    DataMart TREE table holds them; ``two_strata``: two strata (W_h 0.6 and 0.4, the first and second half
+    of the plots, EXPNS = A·W_h/n_h) instead of one."""
     grm_evalid = statecd * 10000 + GRM_EVALID_SUFFIX
     curr_evalid = statecd * 10000 + CURR_EVALID_SUFFIX
     t: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
@@ -123,38 +134,42 @@ def tables(statecd: int, plots: tuple[FixturePlot, ...] = PLOTS) -> dict[str, li
                 "AREALAND_EU": EXPNS_ACRES * len(plots),
                 "AREATOT_EU": EXPNS_ACRES * len(plots),
                 "AREA_USED": EXPNS_ACRES * len(plots),
-                "P1PNTCNT_EU": len(plots),
+                "P1PNTCNT_EU": 100 if two_strata else len(plots),
             }
         )
-        t["POP_STRATUM"].append(
-            {
-                "CN": f"S{cn}",
-                "ESTN_UNIT_CN": f"U{cn}",
-                "EVALID": evalid,
-                "ESTN_UNIT": 1,
-                "STRATUMCD": 1,
-                "STATECD": statecd,
-                "P1POINTCNT": len(plots),
-                "P2POINTCNT": len(plots),
-                "EXPNS": EXPNS_ACRES,
-                "ADJ_FACTOR_MACR": 1.0,
-                "ADJ_FACTOR_SUBP": 1.0,
-                "ADJ_FACTOR_MICR": 1.0,
-            }
-        )
-        for p in plots:
-            t["POP_PLOT_STRATUM_ASSGN"].append(
+        # One stratum (W = 1), or two: the first half of the plots P1 share 0.6, the rest 0.4 (P1PNTCNT_EU 100).
+        halves = [plots[: len(plots) // 2], plots[len(plots) // 2 :]] if two_strata else [plots]
+        p1 = [60, 40] if two_strata else [len(plots)]
+        for h, (members, points) in enumerate(zip(halves, p1, strict=True), start=1):
+            t["POP_STRATUM"].append(
                 {
-                    "CN": f"A{cn}{p.name}",
-                    "STRATUM_CN": f"S{cn}",
-                    "PLT_CN": p.name,
-                    "STATECD": statecd,
-                    "INVYR": END_YEAR,
+                    "CN": f"S{cn}{h}",
+                    "ESTN_UNIT_CN": f"U{cn}",
                     "EVALID": evalid,
                     "ESTN_UNIT": 1,
-                    "STRATUMCD": 1,
+                    "STRATUMCD": h,
+                    "STATECD": statecd,
+                    "P1POINTCNT": points,
+                    "P2POINTCNT": len(members),
+                    "EXPNS": EXPNS_ACRES * len(plots) * points / sum(p1) / len(members),
+                    "ADJ_FACTOR_MACR": 1.0,
+                    "ADJ_FACTOR_SUBP": 1.0,
+                    "ADJ_FACTOR_MICR": 1.0,
                 }
             )
+            for p in members:
+                t["POP_PLOT_STRATUM_ASSGN"].append(
+                    {
+                        "CN": f"A{cn}{p.name}",
+                        "STRATUM_CN": f"S{cn}{h}",
+                        "PLT_CN": p.name,
+                        "STATECD": statecd,
+                        "INVYR": END_YEAR,
+                        "EVALID": evalid,
+                        "ESTN_UNIT": 1,
+                        "STRATUMCD": h,
+                    }
+                )
     for p in plots:
         t["PLOT"].append(
             {
@@ -222,8 +237,13 @@ def tables(statecd: int, plots: tuple[FixturePlot, ...] = PLOTS) -> dict[str, li
                     "SUBP_TPAGROW_UNADJ_AL_FOREST": tpa,
                 }
             )
+            if previous_trees and component != "INGROWTH":
+                t["TREE"].append(
+                    {**t["TREE"][-1], "CN": f"{cn}_T1", "PLT_CN": f"{p.name}_T1", "PREV_TRE_CN": "",
+                     "STATUSCD": 1, "DRYBIO_AG": begin, "DRYBIO_BG": begin * BG_SHARE}
+                )  # fmt: skip
             for table, value in (("TREE_GRM_MIDPT", mid), ("TREE_GRM_BEGIN", begin)):
-                if table == "TREE_GRM_BEGIN" and component == "INGROWTH":
+                if table == "TREE_GRM_BEGIN" and (component == "INGROWTH" or cn in begin_missing):
                     continue
                 t[table].append(
                     {
@@ -250,10 +270,12 @@ def write_datamart(
     *,
     skip: tuple[str, ...] = (),
     plots: tuple[FixturePlot, ...] = PLOTS,
+    **options: Any,
 ) -> Path:
-    """Write the fixture as ``<root>/<ST>_<TABLE>.zip`` files (``skip``: tables left out); returns ``root``."""
+    """Write the fixture as ``<root>/<ST>_<TABLE>.zip`` files (``skip``: tables left out; ``options``: as
+    :func:`tables`); returns ``root``."""
     root.mkdir(parents=True, exist_ok=True)
-    for name, rows in tables(statecd, plots).items():
+    for name, rows in tables(statecd, plots, **options).items():
         if name in skip:
             continue
         member = f"{state}_{name}.csv"

@@ -235,6 +235,24 @@ def test_the_store_is_bounded_least_recently_posted_first(demo_catalog: Path, tm
         assert [p.stem for p in (tmp_path / "areas").glob("*.json")] == [d]  # the new one always stays
 
 
+def test_a_link_in_daily_use_outlives_max_areas_new_posts(demo_catalog: Path, tmp_path: Path) -> None:
+    """R8 of the 2026-12-05 audit: with max_areas=5, a link opened before each of 8 new POSTs answered 404
+    after the 5th; reading an area now makes it recent, as posting it again does."""
+    with make_client(demo_catalog, tmp_path, max_areas=5) as c:
+        link = c.post(POST, json=square(name="Daily")).headers["learn-area-id"]
+        news = []
+        for i in range(8):
+            assert c.get(f"{AREAS}/{link}/inventory?{PERIOD}").status_code == 200, i
+            time.sleep(0.02)  # file times order the store
+            r = c.post(POST, json=square(dx=0.004 * (i + 1), name=f"New {i}"))
+            assert r.status_code == 200, r.text
+            news.append(r.headers["learn-area-id"])
+        assert c.get(f"{AREAS}/{link}").status_code == 200
+        assert c.get(f"{AREAS}/{link}/inventory.csv?{PERIOD}").status_code == 200
+        kept = {p.stem for p in (tmp_path / "areas").glob("*.json")}
+        assert kept == {link, *news[-4:]}  # the unread ones went, oldest first
+
+
 def test_a_store_that_cannot_be_written_leaves_the_report_without_a_link(
     demo_catalog: Path, tmp_path: Path
 ) -> None:

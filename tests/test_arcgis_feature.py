@@ -32,6 +32,7 @@ from learn.sources.insect_survey import (
     INSECT_CODE,
     MORTALITY_NEW,
     SurveySource,
+    insect_disease_codes,
     read_insect_disease,
     survey_source,
     survey_years,
@@ -83,6 +84,11 @@ HAND_EXPECTED = np.array(
 )
 
 
+def data_queries(layer: FakeFeatureLayer) -> list[dict[str, str]]:
+    """The feature queries (not the damage-type check that comes first)."""
+    return [q for q in layer.queries if q.get("returnDistinctValues") != "true"]
+
+
 def source(url: str, **kw: object) -> SurveySource:
     return SurveySource(dataset="ids_test", url=url + LAYER_PATH, years=tuple(range(1997, 2025)), **kw)  # type: ignore[arg-type]
 
@@ -103,7 +109,16 @@ def test_rasterized_layer_equals_the_hand_computed_case(served, hand_case) -> No
     np.testing.assert_array_equal(out.codes, HAND_EXPECTED)
     assert out.features == 2 and out.survey_years == [2011, 2012, 2013]
     # the query a public ArcGIS server would get: envelope in lon/lat, filter, formats, the project's User-Agent
-    q = layer.queries[0]
+    check, q = layer.queries[0], data_queries(layer)[0]
+    # first the damage-type check (distinct values of the period's years, whole layer, no geometry)
+    assert (check["returnDistinctValues"], check["returnGeometry"], check["outFields"], check["f"]) == (
+        "true",
+        "false",
+        "damage_type",
+        "json",
+    )
+    assert check["where"] == "survey_year IN (2011, 2012, 2013)" and "geometry" not in check
+    assert out.not_estimated is None and "returnDistinctValues=true" in out.requests[0]
     assert q["where"] == f"survey_year IN (2011, 2012, 2013) AND damage_type = '{MORT}'"
     assert (q["geometryType"], q["inSR"], q["spatialRel"], q["outSR"], q["f"]) == (
         "esriGeometryEnvelope",
@@ -116,11 +131,38 @@ def test_rasterized_layer_equals_the_hand_computed_case(served, hand_case) -> No
     assert srv.traffic.last_headers[LAYER_PATH + "/query"]["user-agent"].startswith("learn-navigator/")
 
 
+def test_an_absent_damage_type_is_not_estimated_never_zero(served, hand_case) -> None:
+    """The layer spells no damage type as the catalog's: nothing could match, so the period cannot be said."""
+    layer, url, _ = served
+    layer.features = [(g, {**a, "damage_type": DEFOL}) for g, a in hand_case]
+    out = read_insect_disease(TINY, (2011, 2013), source(url), policy=FAST)
+    assert out.not_estimated is not None and out.features == 0 and not out.codes.any()
+    assert repr(MORT) in out.not_estimated and repr(DEFOL) in out.not_estimated
+    assert [q["returnDistinctValues"] for q in layer.queries] == ["true"]  # no feature query after it
+    with pytest.raises(FetchError, match="holds no damage type"):
+        insect_disease_codes(TINY, (2011, 2013), source(url))
+
+
+def test_a_damage_type_used_only_in_other_years_is_not_estimated_for_the_period(served, hand_case) -> None:
+    """The legacy survey (before DMSM, ~2015) wrote "Mortality": new mortality of 2016 says nothing of 2012."""
+    layer, url, _ = served
+    legacy = [(g, {**a, "damage_type": "Mortality"}) for g, a in hand_case if a["survey_year"] <= 2013]
+    layer.features = [*legacy, area(pixel_box(0, 0, 1, 1), 2016, MORT)]
+    early = read_insect_disease(TINY, (2011, 2013), source(url), policy=FAST)
+    assert (
+        early.not_estimated is not None
+        and "2011-2013" in early.not_estimated
+        and "'Mortality'" in early.not_estimated
+    )
+    late = read_insect_disease(TINY, (2016, 2019), source(url), policy=FAST)
+    assert late.not_estimated is None and late.features == 1
+
+
 def test_esri_json_when_the_layer_offers_no_geojson(served, hand_case) -> None:
     layer, url, _ = served
     layer.features, layer.geojson = hand_case, False
     out = read_insect_disease(TINY, (2011, 2013), source(url), policy=FAST)
-    assert layer.queries[0]["f"] == "json"
+    assert data_queries(layer)[0]["f"] == "json"
     np.testing.assert_array_equal(out.codes, HAND_EXPECTED)  # the hole survives Esri rings too
 
 
@@ -143,7 +185,7 @@ def test_other_field_spellings_follow_the_layer_metadata(served, hand_case) -> N
         policy=FAST,
     )
     np.testing.assert_array_equal(out.codes, HAND_EXPECTED)
-    assert layer.queries[0]["where"].startswith("survey_year IN")
+    assert data_queries(layer)[0]["where"].startswith("survey_year IN")
 
 
 def _northampton_patches() -> tuple[Grid, list[tuple], np.ndarray]:
@@ -188,9 +230,9 @@ def test_paging_through_more_damage_areas_than_max_record_count(served) -> None:
     mortality = sum(1 for _, a in feats if a["damage_type"] == MORT)
     assert len(feats) == 180 and mortality == 135 and out.features == mortality
     pages = math.ceil(mortality / 40)
-    assert [int(q["resultOffset"]) for q in layer.queries] == [40 * i for i in range(pages)]
-    assert {q["resultRecordCount"] for q in layer.queries} == {"40"}
-    assert len(out.requests) == pages
+    assert [int(q["resultOffset"]) for q in data_queries(layer)] == [40 * i for i in range(pages)]
+    assert {q["resultRecordCount"] for q in data_queries(layer)} == {"40"}
+    assert len(out.requests) == pages + 1  # and the damage-type check
     # Sketch-mapped polygons from real patches, round-tripped through lon/lat: every pixel as expected.
     np.testing.assert_array_equal(out.codes, expected)
     assert (out.codes == 5).sum() > 1000
@@ -228,7 +270,7 @@ def test_transient_503s_are_retried(served, hand_case) -> None:
     layer.features, layer.fail_first = hand_case, 2
     out = read_insect_disease(TINY, (2011, 2013), source(url), policy=FAST)
     np.testing.assert_array_equal(out.codes, HAND_EXPECTED)
-    assert len(layer.queries) == 3
+    assert len(layer.queries) == 4  # two 503s, the damage-type check, the features
 
 
 def test_a_service_that_stays_down_is_named_after_the_retries(served) -> None:

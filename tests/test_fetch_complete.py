@@ -42,6 +42,7 @@ def test_boundary_file_to_a_complete_inventory_with_a_90_percent_interval(
             "href": fia.url + CSV_PATH,
             "fetch_layer": "forest_factors",
             "min_plots": 1,  # the fixture has 10 plots in all
+            "region_states": [],  # no region levels: the fixture serves MA only
             "kind": "table",
             "license": "test data",
             "citation": "tests/fia_fixture.py",

@@ -64,13 +64,20 @@ def hand_rate(plots: list[FixturePlot]) -> float:
 
 
 def hand_se(group: list[FixturePlot], all_plots: tuple[FixturePlot, ...]) -> float:
-    """SE (t C/ha/yr) of the rate: SE of the total under one-stratum sampling (A²·s²/n), ÷ the group's area."""
+    """Ratio-of-means SE (t C/ha/yr) of the rate, one stratum (W = 1, A = n·EXPNS): with y_i the plot's
+    growth (short tons/acre/yr) and x_i its forest share (1 in the group, else 0),
+    Var(R) = A²/n · (s²_y + R²s²_x − 2R·s_xy) / X², X = n_g·EXPNS (B&P 2005; docs/factors.md §2)."""
     n = len(all_plots)
     y = [plot_lb_per_acre_yr(p) / 2000 if p in group else 0.0 for p in all_plots]
-    mean = sum(y) / n
-    s2 = sum((v - mean) ** 2 for v in y) / (n - 1)
-    se_total = n * EXPNS_ACRES * math.sqrt(s2 / n)
-    return se_total / (len(group) * EXPNS_ACRES) * 0.90718474 / 0.40468564224 * C_FRACTION
+    x = [1.0 if p in group else 0.0 for p in all_plots]
+    r = sum(y) / sum(x)
+    my, mx = sum(y) / n, sum(x) / n
+    s_yy = sum((a - my) ** 2 for a in y) / (n - 1)
+    s_xx = sum((b - mx) ** 2 for b in x) / (n - 1)
+    s_xy = sum((a - my) * (b - mx) for a, b in zip(y, x, strict=True)) / (n - 1)
+    area, forest = n * EXPNS_ACRES, len(group) * EXPNS_ACRES
+    var = area**2 / n * (s_yy + r * r * s_xx - 2 * r * s_xy) / forest**2
+    return math.sqrt(var) * 0.90718474 / 0.40468564224 * C_FRACTION
 
 
 def in_group(plots: tuple[FixturePlot, ...], tg: int | None, age: int) -> list[FixturePlot]:
@@ -129,19 +136,19 @@ def test_every_rate_is_the_hand_computed_net_growth(datamart: RangeServer, tmp_p
     for code, row in table.iterrows():
         tg, age = (int(code) % 100000) // 10, int(code) % 10
         group = in_group(PLOTS, tg, age)
-        level = "type_group" if group else "state_age_class"
-        plots = group or in_group(PLOTS, None, age)
+        # A level needs 2 plots even with --min-plots 1: a ratio from one plot has no sampling error.
+        level = "type_group" if len(group) >= 2 else "state_age_class"
+        plots = group if len(group) >= 2 else in_group(PLOTS, None, age)
         assert row["fallback_forest_remaining"] == level, code
         assert row["Forests Remaining Forest Removal Factor"] == pytest.approx(-hand_rate(plots), rel=1e-9)
         assert row["removal_factor_forest_remaining_se_tc_ha_yr"] == pytest.approx(
             hand_se(plots, PLOTS), rel=1e-6
         )
         assert row["plots_forest_remaining"] == len(plots)
-        young = in_group(PLOTS, tg, 1) or in_group(PLOTS, None, 1)
+        young = in_group(PLOTS, tg, 1) if len(in_group(PLOTS, tg, 1)) >= 2 else in_group(PLOTS, None, 1)
         assert row["Nonforest to Forest Removal Factor"] == pytest.approx(-hand_rate(young), rel=1e-9)
-        assert row["fallback_nonforest_to_forest"] == (
-            "type_group" if in_group(PLOTS, tg, 1) else "state_age_class"
-        )
+        assert row["fallback_nonforest_to_forest"] == "state_age_class"  # no type group has 2 young plots
+        assert row["states_forest_remaining"] == "ZZ" and row["fia_region"] != row["fia_region"]  # NaN: none
         assert (
             str(row["evalid"]) == "992303"
             and row["fia_end_invyr"] == 2023
@@ -167,6 +174,9 @@ def test_rows_with_too_few_plots_fall_back_to_the_age_class_then_the_region(
         -hand_rate(in_group(PLOTS, None, 1))
     )
     assert "type_group: 1 plots < 2" in table.loc[9908001, "fallback_reason"]
+    # A group of 1 plot is never used on its own, even with --min-plots 1 (its ratio SE would be 0).
+    table, _ = derive(datamart, tmp_path, min_plots=1)
+    assert table.loc[9908001, "fallback_forest_remaining"] == "state_age_class"
     # Region level: ZZ has 2 plots of 0–20 yr (< 3), ZZ + YY pooled have 4; YY's biomass is doubled.
     table, result = derive(datamart, tmp_path, min_plots=3, region_states=("YY",))
     row = table.loc[9901001]
@@ -174,6 +184,7 @@ def test_rows_with_too_few_plots_fall_back_to_the_age_class_then_the_region(
     pooled = in_group(PLOTS, None, 1) + in_group(PLOTS_YY, None, 1)
     assert row["Forests Remaining Forest Removal Factor"] == pytest.approx(-hand_rate(pooled), rel=1e-9)
     assert row["plots_forest_remaining"] == 4 and row["evalid"] == "982303;992303"
+    assert row["states_forest_remaining"] == "ZZ;YY" and row["fia_region"] == "(--region-state)"
     assert result.region_states == ("YY",)
     # Without the region, no level has 3 plots of 0–20 yr, which every row needs (its NF→F rate).
     with pytest.raises(FiaDownloadError, match="no forest factor row could be derived for ZZ: 9901001"):
@@ -184,12 +195,14 @@ def test_one_table_for_several_states(datamart: RangeServer, tmp_path: Path) -> 
     out = tmp_path / "two.csv"
     base = datamart.url + CSV_PATH
     results = derive_fia_factors_for_states(
-        ("ZZ", "yy"), out, cache_dir=tmp_path / "c", base_url=base, states=STATES, min_plots=3
-    )
+        ("ZZ", "yy"), out, cache_dir=tmp_path / "c", base_url=base, states=STATES, min_plots=3,
+        regions={"Made-up region": ("YY", "ZZ")},
+    )  # fmt: skip
     table = load_forest_factors(out).table
     assert [r.state for r in results] == ["ZZ", "YY"] and all(r.out == out for r in results)
     assert {c // 100000 for c in table.index} == {99, 98}
-    # 0–20 yr: 2 plots in each state (< 3), so both use the pooled region (the same rate, 4 plots).
+    # 0–20 yr: 2 plots in each state (< 3), so both use their pooled region (the same rate, 4 plots).
+    assert [r.region_states for r in results] == [("YY",), ("ZZ",)]
     zz, yy = table.loc[9908001], table.loc[9808001]
     assert zz["fallback_forest_remaining"] == yy["fallback_forest_remaining"] == "region_age_class"
     pooled = in_group(PLOTS, None, 1) + in_group(PLOTS_YY, None, 1)
@@ -204,7 +217,7 @@ def test_one_table_for_several_states(datamart: RangeServer, tmp_path: Path) -> 
 def test_a_net_loss_is_no_removal_factor(datamart: RangeServer, tmp_path: Path) -> None:
     out = tmp_path / "xl.csv"
     base = datamart.url + CSV_PATH
-    result = derive_fia_factors("XL", out, cache_dir=tmp_path, base_url=base, states={"XL": 96}, min_plots=1)
+    result = derive_fia_factors("XL", out, cache_dir=tmp_path, base_url=base, states={"XL": 96}, min_plots=2)
     table = pd.read_csv(out).set_index("ForestAgeTypeRegion")
     # Maple/beech/birch 21–100 yr: (150 + 180 − 3000 + 120) lb/acre/yr < 0, and all 21–100 yr stands
     # (+ P04 120, P08 270) too: no level gives a removal, so the code is left out, never given 0; so is
@@ -288,7 +301,17 @@ def test_cli_writes_the_table_and_says_what_is_wrong(
     datamart: RangeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "factors" / "ri_forest.csv"
-    args = ["factors", "fia", "--state", "ri", "--out", str(out), "--cache", str(tmp_path / "c")]
+    args = [
+        "factors",
+        "fia",
+        "--state",
+        "ri",
+        "--out",
+        str(out),
+        "--cache",
+        str(tmp_path / "c"),
+        "--no-region",
+    ]
     # The DataMart's URL comes from the catalog's fia_datamart dataset (a mirror is a catalog change).
     doc = yaml.safe_load((REPO / "data_catalog.yaml").read_text())
     doc["datasets"]["fia_datamart"]["href"] = datamart.url + CSV_PATH

@@ -154,6 +154,9 @@ export async function prepareRegion(which, start, end, { onStep, timeoutMs = 360
 /** Prepare a county by its 5-digit GEOID (see prepareRegion). */
 export const prepareCounty = (county, start, end, options) => prepareRegion({ county }, start, end, options);
 
+/** The server's last check of the public data sources (`learn sources check`), run in the background on demand. */
+export const sourcesStatus = (refresh) => getJSON(`api/sources/status${query({ refresh })}`);
+
 export const counties = {
   info: () => getJSON("api/prepare"),
   list: () => getJSON("api/counties"),

@@ -7,6 +7,7 @@
 import { counties, prepareRegion } from "./api.js";
 import { esc } from "./format.js";
 import { createSearch, renderMatches } from "./search.js";
+import { watchSourcesStatus } from "./sources-status.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -39,6 +40,7 @@ export async function setupCountyPicker({ onReady, showError }) {
   const info = await counties.info().catch(() => ({ enabled: false }));
   if (!info.enabled) return; // this server does not prepare counties: the box stays hidden
   box.hidden = false;
+  watchSourcesStatus(box, $("#sources-status"));
   $("#prepare-kind").hidden = !info.places;
   fill($("#county-start"), info.years, info.default_start);
   fill($("#county-end"), info.years, info.default_end);

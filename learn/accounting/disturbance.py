@@ -188,9 +188,14 @@ def disturbance_rows(
     fire, insect, harvest = masks["fire"], masks["insect"], masks["harvest"]
     rules = load_stock_rules()
     rows = []
+    gaps = {t: inp.disturbance_not_estimated.get(k) for t, k in ((FIRE, "fire"), (INSECT, "insect"))}
     for type_, sel in ((FIRE, fire), (INSECT, insect)):
         column = _EF_COLUMNS[type_][0]
-        if _stock_method(s, inp, type_):
+        if inp.has_disturbance and gaps[type_]:
+            # The layer's 0 for this type means "the source cannot say": no area, no number (IPCC "NE").
+            rows.append(RowSums(FOREST_REMAINING, type_, None, None, None, {"not_estimated": gaps[type_]}))
+            warnings.every(f"{type_} emissions not estimated: {gaps[type_]}")
+        elif _stock_method(s, inp, type_):
             rows.append(_stock_row(s, inp, type_, [(sel, rules.fire_t_co2_per_t_c_live)], warnings))
         else:
             rows.append(_disturbance_row(s, inp, type_, [(sel, column)], column, warnings))
@@ -217,14 +222,14 @@ def disturbance_rows(
     unestimated = [
         t
         for t in (FIRE, HARVEST)
-        if inp.has_disturbance and not (_stock_method(s, inp, t) or _table_method(s, inp, t))
+        if inp.has_disturbance and not (_stock_method(s, inp, t) or _table_method(s, inp, t) or gaps.get(t))
     ]
     if unestimated:
         warnings.every(
             f"{' and '.join(unestimated)} emissions not computed: the forest factor table gives no emission "
             "factor and the region has no carbon pool layers to estimate them from"
         )
-    if inp.has_disturbance and not _table_method(s, inp, INSECT):
+    if inp.has_disturbance and not _table_method(s, inp, INSECT) and not gaps[INSECT]:
         warnings.every(
             "Insect/Disease emissions not estimated: the forest factor table gives no insect emission factor, "
             "and no cited stock-based rule exists for insect and disease mortality"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import learn.landuse as lu
@@ -60,6 +60,9 @@ class AccountingInputs:
     has_disturbance: bool
     has_forest_codes: bool
     recategorize_burned_grassland: bool = False
+    #: Disturbance types ("fire", "insect") the disturbance layer cannot say in this period → why: their
+    #: rows are not estimated (the layer's 0 there means "unknown", not "no disturbance").
+    disturbance_not_estimated: dict[str, str] = field(default_factory=dict)
 
     @property
     def years(self) -> int:

@@ -2,10 +2,10 @@
 
 ``app`` (the typer app, shared options, ``main``), one module per group of commands — ``catalog``,
 ``inventory`` (``inventory``, ``batch``), ``fetch``, ``factors`` (``factors fia``), ``serve`` (``demo``,
-``serve``) — and ``tables`` (how a report is printed).
+``serve``), ``sources`` (``sources check``) — and ``tables`` (how a report is printed).
 """
 
-from learn.cli import catalog, factors, fetch, inventory, serve  # noqa: F401  (each registers its commands)
+from learn.cli import catalog, factors, fetch, inventory, serve, sources  # noqa: F401  (each registers its commands)
 from learn.cli.app import app, main
 from learn.cli.tables import print_report_table
 

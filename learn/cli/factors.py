@@ -26,8 +26,14 @@ def fia_cmd(
     ] = None,
     region_state: Annotated[
         list[str] | None,
-        typer.Option("--region-state", help="another state pooled for the region fallback level; repeatable"),
+        typer.Option(
+            "--region-state",
+            help="a state pooled at the region levels instead of the state's FIA region; repeatable",
+        ),
     ] = None,
+    no_region: Annotated[
+        bool, typer.Option("--no-region", help="no region levels (the state's own plots only)")
+    ] = False,
     min_plots: Annotated[
         int,
         typer.Option("--min-plots", min=1, help="fewer plots with forest land than this: fall back a level"),
@@ -72,7 +78,7 @@ def fia_cmd(
             out_path,
             cache_dir=cache,
             base_url=datamart_url or datamart_url_of(catalog),
-            region_states=tuple(region_state or ()),
+            region_states=() if no_region else (tuple(region_state) if region_state else None),
             min_plots=min_plots,
             on_progress=on_bytes,
         )
@@ -80,6 +86,12 @@ def fia_cmd(
         err.print(f"downloaded {name}")
     for code, why in result.left_out.items():
         err.print(f"left out code {code}: {why}")
-    region = f", region pooled with {', '.join(result.region_states)}" if result.region_states else ""
+    for note in result.notes:
+        err.print(note)
+    region = (
+        f", region levels pool {', '.join(result.region_states)} ({result.region_name})"
+        if result.region_states
+        else ""
+    )
     err.print(f"{result.state}: EVALID {result.evalid}{region}")
     out.print(f"wrote {result.out} ({result.rows} rows)", soft_wrap=True)

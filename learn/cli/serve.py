@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +12,9 @@ from rich.table import Table
 from learn.cli.app import CatalogOpt, _options, _progress, app, out
 from learn.cli.tables import fmt_number, partial_footnotes, total_cell
 from learn.errors import LearnError
+
+if TYPE_CHECKING:
+    from api.slow_clients import ReadDeadlines
 
 
 @app.command("demo")
@@ -88,25 +91,63 @@ def serve_cmd(
             help="counties the map may ask the server to fetch, queued at most (0: none, the 'Any US county' box hidden)",
         ),
     ] = 4,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--header-timeout",
+            min=0,
+            help="seconds a client has to send a request's headers, +1 s per --min-rate bytes sent "
+            "(default 20; 0: no limit); a client too slow gets 408 and is disconnected",
+        ),
+    ] = None,
+    body_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--body-timeout",
+            min=0,
+            help="seconds a client has to send a request's body after its headers, +1 s per --min-rate bytes "
+            "sent (default 20; 0: no limit)",
+        ),
+    ] = None,
+    min_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--min-rate",
+            min=0,
+            help="bytes/s: every this many bytes received extend the header and body deadlines by 1 s, so a "
+            "steady slow upload is never cut off (default 500; 0: no extension)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web map and the HTTP API for a catalog."""
+    from api.slow_clients import ReadDeadlines
     from learn.sources.catalog import default_catalog_path, load_catalog
 
     path = Path(catalog) if catalog else default_catalog_path()
     load_catalog(path)  # a broken catalog fails here with a clear message
-    _serve(path, host, port, tile_workers, prepare_queue)
+    given = {"header_timeout": header_timeout, "body_timeout": body_timeout, "min_rate": min_rate}
+    deadlines = ReadDeadlines(**{k: v for k, v in given.items() if v is not None})
+    _serve(path, host, port, tile_workers, prepare_queue, deadlines)
 
 
 def _serve(
-    catalog: Path | None, host: str, port: int, tile_workers: int | None = None, prepare_queue: int = 4
+    catalog: Path | None,
+    host: str,
+    port: int,
+    tile_workers: int | None = None,
+    prepare_queue: int = 4,
+    deadlines: ReadDeadlines | None = None,
 ) -> None:
     try:
         import uvicorn
 
         from api.app import create_app
+        from api.slow_clients import ReadDeadlines
     except ImportError as e:
         raise LearnError(f"the web service needs its dependencies: {e}", hint="run `make install`") from None
     out.print(f"[bold green]LEARN Navigator[/bold green] serving on http://{host}:{port}/  (Ctrl+C to stop)")
     workers = (os.cpu_count() or 1) if tile_workers is None else tile_workers
     app = create_app(catalog, tile_workers=workers, max_pending_prepare=prepare_queue)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # uvicorn's h11 protocol with read deadlines for slow clients (uvicorn has none): see api/slow_clients.py
+    http = (deadlines or ReadDeadlines()).protocol()
+    uvicorn.run(app, host=host, port=port, log_level="warning", http=http)

@@ -3,6 +3,11 @@
 Charts are PNGs drawn with matplotlib's Agg renderer and embedded as base64 data URIs. PNG metadata is
 left out and the page carries no clock time (only a date the provenance records), so the same report
 always gives the same bytes. All text goes through jinja2's autoescaping.
+
+Reports are rendered concurrently (the API's thread pool), so every chart is its own ``Figure`` (matplotlib's
+object API, never pyplot's global figures) and no chart text goes through mathtext, whose parser is one
+object shared by every thread and breaks when two use it at once (``ParseException``): tick labels are plain
+text (:class:`PlainLogFormatter`), never matplotlib's default ``$10^{3}$`` on a log scale.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter
 
 from learn.report import frames, labels
 from learn.report.models import Report
@@ -206,6 +212,19 @@ def run_table(report: Report) -> HtmlTable:
     return frame_table(frame[keep], "Run")
 
 
+def plain_number(value: float) -> str:
+    """A tick label as plain text: "0.09", "1", "25", "1,000", "1,000,000" (no mathtext)."""
+    return f"{value:,.0f}" if abs(value) >= 1 else f"{value:.6g}"
+
+
+class PlainLogFormatter(LogFormatter):
+    """A log axis's tick labels as plain numbers: matplotlib's choice of which ticks to label (decades, and some
+    minor ticks when the axis spans little), without the mathtext of its default ``LogFormatterSciNotation``."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return plain_number(x) if super().__call__(x, pos) else ""
+
+
 def _png(fig: Figure) -> bytes:
     """PNG bytes without metadata (no software/version text), so identical figures give identical bytes."""
     FigureCanvasAgg(fig)
@@ -258,8 +277,10 @@ def change_heatmap(report: Report) -> bytes | None:
     ax.set_ylabel(f"NLCD class in {report.period.start}", fontsize=8)
     ax.set_title("Land use change (ha, log scale; blank = none)", fontsize=10)
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.formatter = PlainLogFormatter()  # the log scale's defaults would go through mathtext
+    bar.minorformatter = PlainLogFormatter()
     bar.set_label("ha", fontsize=8)
-    bar.ax.tick_params(labelsize=7)
+    bar.ax.tick_params(which="both", labelsize=7)
     fig.tight_layout()
     return _png(fig)
 

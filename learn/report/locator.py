@@ -43,6 +43,12 @@ class LocatorMap:
     pixel_m: float
 
 
+def literal(text: str) -> str:
+    """``text`` shown literally by matplotlib: a name with two "$" would otherwise be mathtext (formatted as
+    maths, by a parser every thread shares: reports are drawn concurrently)."""
+    return text.replace("$", r"\$")
+
+
 def _rings(geometry: shapely.Geometry) -> list[npt.NDArray[np.float64]]:
     """Every ring of a (multi)polygon as an N×2 array of coordinates."""
     rings = shapely.get_rings(shapely.get_parts(geometry))
@@ -147,7 +153,7 @@ def draw_locator_map(m: LocatorInputs) -> LocatorMap:
     lax.axis("off")
     style = {"fontsize": 7, "title_fontsize": 8, "frameon": False, "alignment": "left"}
     outlines = [
-        Patch(facecolor="white", edgecolor="black", linewidth=1.5, label=m.name),
+        Patch(facecolor="white", edgecolor="black", linewidth=1.5, label=literal(m.name)),
         Patch(facecolor="white", edgecolor="#6b6b6b", linewidth=0.6, label="Other boundaries"),
         Patch(facecolor="#d9e3cf", edgecolor="none", label=f"Land cover {end} (faded)"),
     ]

@@ -123,7 +123,11 @@ def get_json(
 def layer_info(url: str, policy: HttpPolicy = HttpPolicy()) -> FeatureLayer:
     """Read the layer's metadata (``?f=json``) and keep what :func:`query_features` needs."""
     url = url.rstrip("/")
-    doc = get_json(f"{url}?{urllib.parse.urlencode({'f': 'json'})}", policy)
+    return feature_layer(url, get_json(f"{url}?{urllib.parse.urlencode({'f': 'json'})}", policy))
+
+
+def feature_layer(url: str, doc: Any) -> FeatureLayer:
+    """The :class:`FeatureLayer` of a layer's JSON metadata ``doc``; a FetchError when it is no feature layer."""
     if not isinstance(doc, dict) or "fields" not in doc or doc.get("type") not in ("Feature Layer", "Table"):
         what = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise FetchError(
@@ -143,6 +147,48 @@ def layer_info(url: str, policy: HttpPolicy = HttpPolicy()) -> FeatureLayer:
         geojson="geojson" in formats,
         pagination=bool(advanced.get("supportsPagination", False)),
     )
+
+
+def distinct_url(layer: FeatureLayer, field_name: str, where: str = "1=1") -> str:
+    """The ``query`` URL asking the distinct values of ``field_name`` among the features matching ``where``
+    (no box): ``returnDistinctValues=true``, ``returnGeometry=false``, that one field in ``outFields``."""
+    name = layer.field_named(field_name)
+    params = {
+        "where": where,
+        "outFields": name,
+        "returnDistinctValues": "true",
+        "returnGeometry": "false",
+        "orderByFields": name,
+        "f": "json",
+    }
+    return f"{layer.url}/query?{urllib.parse.urlencode(params)}"
+
+
+def distinct_from(doc: Any, field_name: str, url: str) -> list[str]:
+    """The values of a distinct-values answer: ArcGIS sends Esri JSON features holding attributes only."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
+        raise FetchError(
+            f"the ArcGIS service's distinct-values answer has no 'features' ({url})",
+            hint="the layer must support query with returnDistinctValues (ArcGIS Server 10.1 and later)",
+        )
+    values = set()
+    for feat in doc["features"]:
+        attrs = feat.get("attributes") if isinstance(feat, dict) else None
+        if isinstance(attrs, dict):
+            # The answer spells the field as the layer does, or in another case: match without case.
+            got = next((v for k, v in attrs.items() if k.lower() == field_name.lower()), None)
+            if got is not None:
+                values.add(str(got))
+    return sorted(values)
+
+
+def distinct_values(
+    layer: FeatureLayer, field_name: str, where: str = "1=1", *, policy: HttpPolicy = HttpPolicy()
+) -> tuple[list[str], str]:
+    """The distinct values of ``field_name`` among the layer's features matching ``where`` (no box), and
+    the URL asked (:func:`distinct_url`)."""
+    url = distinct_url(layer, field_name, where)
+    return distinct_from(get_json(url, policy), field_name, url), url
 
 
 def query_url(

@@ -43,6 +43,15 @@ class DatasetSpec(BaseModel):
     units: str | None = None
 
 
+class NotEstimated(_Model):
+    """A disturbance type a region's disturbance layer cannot say for one period (its pixels hold 0 for
+    it, which must not be read as "none"): the report gives that row no number and says why."""
+
+    period: tuple[int, int]
+    term: Literal["fire", "insect"]
+    reason: str
+
+
 class LayerSpec(_Model):
     """One raster layer of a region, on the region's grid."""
 
@@ -52,6 +61,11 @@ class LayerSpec(_Model):
     units: Literal["percent", "fraction", "t C/ha", "class"] | None = None
     source: str | None = Field(default=None, description="dataset key or free text saying where it came from")
     version: str | None = None
+    not_estimated: list[NotEstimated] | None = Field(
+        default=None,
+        description="disturbance layer only: the periods' disturbance types the sources could not say "
+        "(written by learn fetch); their report rows are not estimated, with the reason",
+    )
 
     @field_validator("years")
     @classmethod

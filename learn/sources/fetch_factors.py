@@ -4,9 +4,10 @@ When the region has forest codes (``forest_age_type_region``) and the catalog ma
 ``fetch_layer: forest_factors``, the boundary's states' FIA tables are downloaded (cached) and
 :func:`learn.sources.fia_factors.derive_fia_factors_for_states` writes ``forest_factors_fia.csv`` into the
 region's data folder: a row for every type group the region's map shows (type groups without FIA plots in the
-state fall back to the state's age class, docs/factors.md §4). The manifest records it (states, EVALIDs, pyfia
-version, sha256); a re-run with the same states, source and codes reuses it. A download that fails leaves the
-region without forest factors and says why in a note: the layers already fetched are kept.
+state fall back to their FIA region's type group or the state's age class, docs/factors.md §4; the catalog
+entry's optional ``region_states:`` list replaces each state's FIA region). The manifest records it (states,
+EVALIDs, pyfia version, sha256); a re-run with the same states, source and codes reuses it. A download that
+fails leaves the region without forest factors and says why in a note: the layers already fetched are kept.
 """
 
 from __future__ import annotations
@@ -71,8 +72,12 @@ def derive_region_factors(
     key, spec = source
     href = str(spec.href)
     groups = _type_groups(code_file)
+    pool = extra(
+        spec, "region_states"
+    )  # a list: the states of the region levels; absent: each state's FIA region
     inputs = {"states": ",".join(states), "source": href, "type_groups": ",".join(map(str, groups)),
-              "min_plots": str(extra(spec, "min_plots"))}  # fmt: skip
+              "min_plots": str(extra(spec, "min_plots")),
+              "region_states": "fia_region" if pool is None else ",".join(map(str, pool))}  # fmt: skip
     old = manifest["files"].get(FILE)
     out = data_dir / FILE
     if old and old.get("inputs") == inputs and _is_current(data_dir, FILE, old, f"fia:{href}"):
@@ -84,6 +89,8 @@ def derive_region_factors(
 
     min_plots = extra(spec, "min_plots")
     more: dict[str, Any] = {"min_plots": int(min_plots)} if min_plots is not None else {}
+    if pool is not None:
+        more["region_states"] = tuple(str(s) for s in pool)
     try:
         results = derive_fia_factors_for_states(
             tuple(states), out, base_url=href, extra_type_groups=groups, on_progress=on_progress, **more
@@ -97,6 +104,7 @@ def derive_region_factors(
         "url": f"fia:{href}",
         "inputs": inputs,
         "evalids": {r.state: r.evalid for r in results},
+        "region_states": {r.state: list(r.region_states) for r in results if r.region_states},
         "rows": sum(r.rows for r in results),
         "left_out": {str(c): why for r in results for c, why in r.left_out.items()},
         "how": "learn.sources.fia_factors.derive_fia_factors_for_states (docs/factors.md)",
@@ -104,7 +112,7 @@ def derive_region_factors(
         "sha256": sha256_file(out),
         "written": now(),
     }
-    notes = []
+    notes = [n for r in results for n in r.notes]
     left = sum(len(r.left_out) for r in results)
     if left:
         notes.append(

@@ -26,12 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from learn.sources.fia_begin import supply_begin_biomass
 from learn.sources.fia_download import FiaDownloadError, StateTables
 from learn.sources.forest_derive import AGE_CLASS_BOUNDS
 from learn.util import atomic_path, sha256_file
 
 #: Changes when the derived columns change, so a cached database is rebuilt.
-DERIVATION_VERSION = 1
+DERIVATION_VERSION = 2  # 2: begin biomass from the previous TREE record (learn.sources.fia_begin)
 BIOMASS_TABLES = ("TREE", "TREE_GRM_MIDPT", "TREE_GRM_BEGIN")
 
 
@@ -80,6 +81,7 @@ def _add_learn_columns(con: object, stdage_bounds: tuple[float, float] = AGE_CLA
             f'UPDATE "{table}" SET DRYBIO_AG = CASE WHEN DRYBIO_AG_FIADB IS NULL AND DRYBIO_BG IS NULL '
             "THEN NULL ELSE coalesce(DRYBIO_AG_FIADB, 0) + coalesce(DRYBIO_BG, 0) END"
         )
+    supply_begin_biomass(con)  # EVALIDator's previous-TREE rule on the unclipped tables (fia_begin)
 
 
 def build_database(tables: StateTables) -> Path:

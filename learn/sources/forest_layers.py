@@ -235,11 +235,12 @@ def derive_forest_layers(
             inputs[insect_src.dataset] = f"{insect_src.url} {insect_src.damage_type!r} {a}-{b}"
         if pair is None:
             out.notes.append(f"harvest {a}-{b} not derived: no two tree canopy years around the period")
-        if w.current(name, inputs):
+        if w.current(name, inputs) and not files[name].get("not_estimated"):  # a gap is asked again
             out.files[name] = ("disturbance", f"{a}-{b}", "skipped")
             continue
         none = np.zeros((grid.height, grid.width), np.uint8)
         insect, harvest, requests = none, none, []
+        gaps: dict[str, str] = {}
         fire, fire_years = period_fire(data_dir, fire_files, (a, b))
         how = [
             f"fire: MTBS classes 3-4 of {', '.join(map(str, fire_years))} (9: not mapped, class 6 or no mosaic)"
@@ -255,7 +256,12 @@ def derive_forest_layers(
             insect, requests = survey.codes, survey.requests
             how.append(
                 f"insect/disease: {survey.features} IDS damage areas, survey years {survey.survey_years}"
+                if survey.not_estimated is None
+                else "insect/disease: not estimated"
             )
+            if survey.not_estimated is not None:  # 0 here means "unknown": the report says not estimated
+                gaps["insect"] = survey.not_estimated
+                out.notes.append(f"insect/disease {a}-{b} not estimated: {survey.not_estimated}")
         if pair is not None:
             lc, _ = _read(data_dir / land_cover[a])
             (c1, nodata), (c2, _) = (_read(data_dir / canopy[y]) for y in pair)
@@ -265,7 +271,8 @@ def derive_forest_layers(
             )
             how.append(f"harvest: tree canopy loss {pair[0]}-{pair[1]} on NLCD {a} forest (41/42/43/90)")
         combined = combine_disturbance(fire, insect, harvest)
-        w.write(name, "disturbance", combined, inputs, "; ".join(how), (a, b), requests=requests)
+        w.write(name, "disturbance", combined, inputs, "; ".join(how), (a, b), requests=requests,
+                **({"not_estimated": gaps} if gaps else {}))  # fmt: skip
         out.files[name] = ("disturbance", f"{a}-{b}", "written")
     used = [d for d in (fire_dataset, insect_src.dataset if insect_src else None) if d is not None]
     used += sorted({str(files[n].get("dataset")) for n in canopy.values()})

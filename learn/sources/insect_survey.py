@@ -7,6 +7,13 @@ other pixels 0. :func:`insect_disease_codes` does the same for one region's grid
 layer (:mod:`learn.sources.arcgis_feature`): the server filters by year and damage type, the client checks
 the filter again (a server may ignore part of a ``where``), and rasterio burns the polygons on the grid.
 
+Before that it asks the layer which damage types its features of the period's survey years hold
+(:func:`damage_type_check`, a ``returnDistinctValues`` query over the whole layer): when LEARN's value is
+not among them (the survey spells it otherwise, or did not use it in those years: the legacy survey
+before DMSM wrote "Mortality"), no damage area could ever match, so the layer cannot say where insects
+and disease killed trees. The period's insect/disease is then *not estimated* (:attr:`SurveyLayer.
+not_estimated` gives the reason; the region's catalog entry and the report carry it), never 0.
+
 The catalog dataset (``protocol: arcgis_feature``) names the layer (``href``), the published survey
 ``years`` and the field names and value (``year_field``, ``damage_type_field``, ``damage_type``), so another
 copy of the survey (a FeatureServer, the bulk geodatabase served by a local ArcGIS) needs no code change.
@@ -23,7 +30,7 @@ import rasterio.features
 import rasterio.warp
 
 from learn.raster.grid import Grid
-from learn.sources.arcgis_feature import FeatureLayer, layer_info, query_features
+from learn.sources.arcgis_feature import FeatureLayer, distinct_values, layer_info, query_features
 from learn.sources.catalog import DatasetSpec
 from learn.sources.http import HttpPolicy
 from learn.sources.remote import FetchError, extra
@@ -58,6 +65,9 @@ class SurveyLayer:
     survey_years: list[int]  # the period's years the source publishes (the ones asked for)
     features: int  # damage areas burned in
     requests: list[str] = field(default_factory=list)
+    #: Why the period's insect/disease cannot be estimated from the source (codes are then all 0 and must
+    #: not be read as "no insect/disease"), or None.
+    not_estimated: str | None = None
 
 
 def survey_source(key: str, spec: DatasetSpec) -> SurveySource:
@@ -108,6 +118,27 @@ def where_clause(src: SurveySource, layer: FeatureLayer, years: list[int]) -> st
     return f"{year_f} IN ({', '.join(map(str, years))}) AND {type_f} = {_sql_text(src.damage_type)}"
 
 
+def damage_type_check(
+    src: SurveySource, layer: FeatureLayer, years: list[int], policy: HttpPolicy = HttpPolicy()
+) -> tuple[str | None, str]:
+    """Whether the layer holds damage areas of ``src.damage_type`` in ``years`` anywhere (not only in the
+    region's box, where none may be a true 0): None when it does, else the reason; and the URL asked."""
+    year_f = layer.field_named(src.year_field)
+    where = f"{year_f} IN ({', '.join(map(str, years))})"
+    values, url = distinct_values(layer, src.damage_type_field, where, policy=policy)
+    if src.damage_type in {v.strip() for v in values}:
+        return None, url
+    shown = "; ".join(repr(v) for v in values[:12]) + (
+        f" and {len(values) - 12} more" if len(values) > 12 else ""
+    )
+    return (
+        f"the survey layer {layer.name!r} ({src.dataset}) holds no damage type {src.damage_type!r} in survey "
+        f"years {years[0]}-{years[-1]} (its damage types there: {shown or 'none'}), so no damage area can "
+        "match LEARN's rule",
+        url,
+    )
+
+
 def grid_bbox_4326(grid: Grid) -> tuple[float, float, float, float]:
     """The grid's box in lon/lat (edges densified, so the box covers the whole grid)."""
     west, south, east, north = rasterio.warp.transform_bounds(
@@ -138,6 +169,10 @@ def read_insect_disease(
             hint="point href at the survey's damage-areas polygon layer (EDW_InsectandDiseaseSurvey_01: layer 1)",
         )
     year_f, type_f = layer.field_named(src.year_field), layer.field_named(src.damage_type_field)
+    absent, check_url = damage_type_check(src, layer, years, policy)
+    if absent is not None:
+        codes = np.zeros((grid.height, grid.width), dtype=np.uint8)
+        return SurveyLayer(codes, period, years, 0, [check_url], not_estimated=absent)
     result = query_features(
         layer,
         grid_bbox_4326(grid),
@@ -153,7 +188,11 @@ def read_insect_disease(
         frame = frame[keep & frame.geometry.notna() & ~frame.geometry.is_empty]
     codes = rasterize_codes(list(frame.to_crs(grid.crs).geometry) if len(frame) else [], grid)
     return SurveyLayer(
-        codes=codes, period=period, survey_years=years, features=len(frame), requests=result.requests
+        codes=codes,
+        period=period,
+        survey_years=years,
+        features=len(frame),
+        requests=[check_url, *result.requests],
     )
 
 
@@ -178,5 +217,11 @@ def insect_disease_codes(
     src: SurveySource,
     progress: Callable[[int, int], None] | None = None,
 ) -> npt.NDArray[np.uint8]:
-    """Just the codes of :func:`read_insect_disease` (uint8, 5 or 0, the grid's shape)."""
-    return read_insect_disease(grid, period, src, progress).codes
+    """Just the codes of :func:`read_insect_disease` (uint8, 5 or 0, the grid's shape); a FetchError when
+    the source cannot say (:attr:`SurveyLayer.not_estimated`), as 0 codes would then claim no damage."""
+    survey = read_insect_disease(grid, period, src, progress)
+    if survey.not_estimated is not None:
+        raise FetchError(
+            survey.not_estimated, hint="check the catalog dataset's damage_type against the layer"
+        )
+    return survey.codes

@@ -96,6 +96,13 @@ def _region_entry(
             periods = sorted([int(a), int(b)] for a, b in (f["period"] for f in of(layer)))
             entry = {"path": rel(data_dir / "disturbance_{start}_{end}.tif"), "periods": periods}
             entry["units"] = "class"
+            gaps = [
+                {"period": [int(x) for x in f["period"]], "term": term, "reason": reason}
+                for f in of(layer)
+                for term, reason in (f.get("not_estimated") or {}).items()
+            ]
+            if gaps:  # the types the sources could not say, per period: those report rows are not estimated
+                entry["not_estimated"] = sorted(gaps, key=lambda g: (g["period"], g["term"]))
         else:
             if not of(layer):
                 continue
