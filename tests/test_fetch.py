@@ -17,7 +17,7 @@ import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
@@ -106,10 +106,12 @@ def build_public_sources(root: Path) -> dict[str, int]:
         name, member_name = _served("nlcd_tree_canopy", y)
         assert member_name is not None
         (site / name).parent.mkdir(parents=True, exist_ok=True)
-        member = site / member_name
+        member = site / PurePosixPath(member_name).name
         _padded_cog(NOHO / f"nlcd_{y}_tree_canopy.tif", member, nodata=255)
         with zipfile.ZipFile(site / name, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.write(member, member.name)  # stored, not deflated: GDAL can seek inside it
+            # At the catalog's member path, in its folder, as the USFS zips hold it; stored, not deflated:
+            # GDAL can seek inside it.
+            zf.write(member, member_name)
         member.unlink()
         sizes[name] = (site / name).stat().st_size
     tiger = site / f"geo/tiger/TIGER{TIGER_YEAR}/PLACE"
@@ -287,7 +289,12 @@ def test_fetch_end_to_end_equals_direct_read_and_moves_a_fraction_of_the_bytes(
         with rasterio.open(data / name) as ds:
             assert ds.crs.to_epsg() == 5070 and ds.res == (30.0, 30.0)
             assert ds.overviews(1) and ds.block_shapes[0] == (512, 512)
+    # The catalog's member path (in the zip's folder) opens at once: no listing of the archive was needed.
     assert manifest["files"]["tree_canopy_2011.tif"]["read_as"].startswith("/vsizip//vsicurl/")
+    assert manifest["files"]["tree_canopy_2011.tif"]["read_as"].endswith(
+        ".zip/" + str(_served("nlcd_tree_canopy", 2011)[1])
+    )
+    assert manifest["state"]["status"] == "complete"
     assert manifest["grid"]["crs"] == "EPSG:5070" and manifest["boundary"]["state"] == "MA"
     assert not [p for p in data.iterdir() if p.name.startswith(".tmp")]
     region = yaml.safe_load(cat.read_text())["regions"]["noho"]

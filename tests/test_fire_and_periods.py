@@ -68,14 +68,18 @@ def test_canopy_years_are_the_union_of_each_periods_pair() -> None:
 # --- a period's fire by hand ----------------------------------------------------------------------------------
 def test_period_fire_is_the_max_of_its_years_moderate_and_high_only(tmp_path: Path) -> None:
     grid = Grid(crs=CRS.from_epsg(5070), transform=Affine(30, 0, 0, 0, -30, 300), width=5, height=1)
-    years = {2012: [3, 0, 1, 0, 6], 2013: [0, 4, 2, 5, 0], 2015: [4, 4, 4, 4, 4]}
+    years = {2011: [0, 0, 0, 0, 0], 2012: [3, 0, 1, 0, 6], 2013: [0, 4, 2, 5, 0], 2015: [4, 4, 4, 4, 4]}
     files = {}
     for y, v in years.items():
         files[y] = f"fire_severity_{y}.tif"
         write_cog(tmp_path / files[y], np.array([v], np.uint8), grid, nodata=None, categorical=True, tags={})
     fire, used = period_fire(tmp_path, files, (2011, 2013))
-    assert used == [2012, 2013] and fire is not None
-    assert fire[0].tolist() == [10, 10, 0, 0, 0]  # low (1, 2), greenness (5), non-mapping (6) → 0
+    assert used == [2011, 2012, 2013] and fire is not None
+    # low (1, 2) and increased greenness (5) → no fire; non-mapping (6) → 9, fire not estimated.
+    assert fire[0].tolist() == [10, 10, 0, 0, 9]
+    # A year of the period without a mosaic: fire not estimated wherever no other year burned.
+    fire, used = period_fire(tmp_path, {y: files[y] for y in (2012, 2013)}, (2011, 2013))
+    assert used == [2012, 2013] and fire is not None and fire[0].tolist() == [10, 10, 9, 9, 9]
     fire, used = period_fire(tmp_path, files, (2013, 2016))  # 2013 belongs to both periods, as in LEARN
     assert used == [2013, 2015] and fire is not None and fire[0].tolist() == [10] * 5
     assert period_fire(tmp_path, files, (2016, 2019)) == (None, [])
@@ -214,7 +218,8 @@ def test_fetch_makes_learns_periods_with_fire_from_mtbs(
 
 
 def test_a_period_without_published_mosaics_says_so(tmp_path: Path) -> None:
-    """MTBS lags: years the dataset does not publish count as no fire, and the region's notes say which."""
+    """MTBS lags: where no other year burned, years the dataset does not publish make fire not estimated (9),
+    and the region's notes say which."""
     grid = Grid(crs=CRS.from_epsg(5070), transform=Affine(30, 0, 0, 0, -30, 300), width=2, height=1)
     manifest: dict[str, Any] = {"files": {}}
     for name, values in {"land_cover_2021.tif": [41, 41], "land_cover_2025.tif": [41, 41],
@@ -225,6 +230,73 @@ def test_a_period_without_published_mosaics_says_so(tmp_path: Path) -> None:
     cat = tmp_path / "catalog.yaml"
     cat.write_text(yaml.safe_dump({"datasets": {"mtbs": {**MTBS, "years": [2021, 2022]}}, "regions": {}}))
     out = derive_forest_layers(load_catalog(cat), (2021, 2025), set(), tmp_path, grid, manifest, lambda: "t")
-    assert rasterio.open(tmp_path / "disturbance_2021_2025.tif").read(1)[0].tolist() == [10, 0]
+    assert rasterio.open(tmp_path / "disturbance_2021_2025.tif").read(1)[0].tolist() == [10, 9]
     note = next(n for n in out.notes if n.startswith("fire 2021-2025"))
-    assert "no MTBS mosaic for 2021, 2023, 2024, 2025 in 'mtbs'" in note
+    assert "no MTBS mosaic for 2021, 2023, 2024, 2025 in 'mtbs'" in note and "not estimated" in note
+
+
+def test_non_mapping_areas_and_a_missing_year_make_fire_not_estimated_in_the_report(
+    rasters: dict[str, Path],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """MTBS class 6 (non-mapping area) in 2014 and no mosaic for 2018: fire is "not estimated" there (code 9,
+    counted as undisturbed as LEARN does), never a silent 0; the report's totals say so. Class 5 (increased
+    greenness) is no fire. The service is asked noData=0."""
+    with rasterio.open(LC) as ds:
+        h, w = ds.shape
+    mosaics = {}
+    for year in [y for y in range(2011, 2020) if y != 2018]:
+        sev = np.zeros((h, w), np.uint8)
+        if year == 2014:
+            sev[h // 3 : h // 3 + 50, w // 3 : w // 3 + 50] = 6
+            sev[h // 3 : h // 3 + 50, w // 3 + 50 : w // 3 + 100] = 5
+        mosaics[f"mtbs_CONUS_{year}"] = write_raster(tmp_path / f"mtbs_{year}.tif", sev, LC, None)
+    path = MTBS["href"].split("://", 1)[1].split("/", 1)[1].removesuffix("/ImageServer")
+    svc = FakeService(rasters={"None": mosaics["mtbs_CONUS_2011"]}, mosaic=mosaics, description="MTBS")
+    with serve_app(image_server_app({**_services(rasters, 0), path: svc}), Path(".")) as image, \
+            serve_directory(NOHO) as files:  # fmt: skip
+        datasets: dict[str, Any] = yaml.safe_load(yaml.safe_dump(BIGMAP).replace(HOSTS[0], image.url))
+        years = [y for y in MTBS["years"] if y != 2018]
+        datasets["mtbs_burn_severity"] = {
+            **MTBS,
+            "href": MTBS["href"].replace(MTBS_HOST, image.url),
+            "years": years,
+        }
+        datasets["noho_lc"] = {"title": "real NLCD land cover clip", "fetch_layer": "land_cover", "kind": "categorical",
+                               "license": "public domain", "citation": "USGS NLCD (clip, SOURCE.md)",
+                               "href": f"{files.url}/nlcd_{{year}}_land_cover.tif", "years": [2011, 2013, 2016, 2019]}  # fmt: skip
+        cat = tmp_path / "project" / "catalog.yaml"
+        cat.parent.mkdir()
+        cat.write_text(yaml.safe_dump({"datasets": datasets, "regions": {}}, sort_keys=False))
+        args = ["fetch", "--boundary-file", str(OUTLINE), "--years", "2011", "2019", "--region-name", "noho",
+                "--id-field", "COUSUBFP10", "--name-field", "TOWN2", "--catalog", str(cat),
+                "--forest-factors", str(_partial_factor_table(cat.parent / "forest_factors_TEST.csv"))]  # fmt: skip
+        code, _, err = run_cli(args, monkeypatch, capsys)
+        assert code == 0, err
+    assert {r.get("noData") for r in svc.requests if "size" in r} == {"0"}
+    data = cat.parent / "data" / "noho"
+    read = lambda name: rasterio.open(data / name).read(1)  # noqa: E731
+    sev2014 = read("fire_severity_2014.tif")
+    middle = read("disturbance_2013_2016.tif")
+    assert (middle[sev2014 == 6] == 9).all() and (sev2014 == 6).sum() == 50 * 50
+    assert not np.isin(middle[sev2014 == 5], [9, 10]).any()  # increased greenness: no fire
+    late = read("disturbance_2016_2019.tif")
+    assert set(np.unique(late).tolist()) == {9}  # no fire known, 2018 unmapped: not estimated everywhere
+    region = yaml.safe_load(cat.read_text())["regions"]["noho"]
+    assert "no MTBS mosaic for 2018" in region["description"]
+
+    code, out, err = run_cli(["inventory", "--region", "noho", "--boundary", "46330", "--years", "2011", "2019",
+                              "--catalog", str(cat)], monkeypatch, capsys)  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    fire = [
+        n
+        for n in report["totals"]["not_estimated"]
+        if n.startswith("Forest Remaining Forest — Fire (in part: ")
+    ]
+    assert fire and "MTBS did not map" in fire[0] and report["totals"]["complete"] is False
+    assert any(w.startswith("fire not estimated on ") for w in report["warnings"])
+    rows = {r["type"]: r for r in report["inventory"] if r["category"] == "Forest Remaining Forest"}
+    assert rows["Fire"]["area_ha"] == 0 and rows["Undisturbed"]["area_ha"] > 0

@@ -127,8 +127,19 @@ def test_state_fips_is_zero_off_every_state():
 
 # --- fire -------------------------------------------------------------------------------------------------------
 def test_fire_codes_keep_moderate_and_high_severity_only():
+    """3–4 → fire; 1, 2 (low) and 5 (increased greenness) → no fire; 6 (non-mapping) → 9, not estimated."""
     mtbs = np.array([0, 1, 2, 3, 4, 5, 6, 255], U8)
-    assert fd.fire_codes(mtbs, nodata=255).tolist() == [0, 0, 0, 10, 10, 0, 0, 0]
+    assert fd.fire_codes(mtbs, nodata=255).tolist() == [0, 0, 0, 10, 10, 0, fd.FIRE_NOT_MAPPED, 0]
+
+
+def test_fire_not_mapped_gives_way_to_any_known_disturbance():
+    """Combined by MAX, except 9 (fire not estimated), kept only where nothing else is known."""
+    fire = np.array([9, 9, 9, 9, 10, 0], U8)
+    insect = np.array([0, 5, 0, 0, 0, 0], U8)
+    harvest = np.array([0, 0, 3, 0, 0, 0], U8)
+    assert fd.combine_disturbance(fire, insect, harvest).tolist() == [9, 5, 3, 9, 10, 0]
+    # Across periods too: a harvest of one period is not hidden by fire not mapped in another.
+    assert fd.combine_disturbance(np.array([9, 9, 0], U8), np.array([2, 10, 0], U8)).tolist() == [2, 10, 0]
 
 
 def test_fire_codes_refuse_values_that_are_no_mtbs_class():
@@ -190,14 +201,16 @@ def test_combine_disturbance_refuses_nothing_and_mismatched_grids():
 )
 def test_period_layers_combine_into_exclusive_classes(mtbs, insect, c1, c2, forest):
     fire = fd.fire_codes(mtbs)
-    harvest = fd.harvest_codes(c1, c2, forest, fire, insect)
+    known = np.where(fire == 10, 10, 0)  # as learn.sources.forest_layers: harvest where no fire is known
+    harvest = fd.harvest_codes(c1, c2, forest, known, insect)
     combined = fd.combine_disturbance(fire, insect, harvest)
     assert np.array_equal(combined == 10, np.isin(mtbs, [3, 4]))
-    assert np.array_equal(combined == 5, (fire == 0) & (insect == 5))
+    assert np.array_equal(combined == 5, (known == 0) & (insect == 5))
     loss = np.maximum(c1 - c2, 0)
-    harvested = (fire == 0) & (insect == 0) & forest & (loss > 0)
+    harvested = (known == 0) & (insect == 0) & forest & (loss > 0)
     assert np.array_equal(combined[harvested], np.ceil(loss[harvested] / 25).astype(U8))
-    assert not combined[~harvested & (fire == 0) & (insect == 0)].any()
+    rest = ~harvested & (known == 0) & (insect == 0)
+    assert np.array_equal(combined[rest], np.where(mtbs[rest] == 6, fd.FIRE_NOT_MAPPED, 0))
 
 
 # --- contract codes through the raster stage --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from learn.accounting.factors import HARVEST_SEVERITY_COLUMNS
 from learn.accounting.forest_strata import (
     CSV_COLUMN_NAME,
     DIST_FIRE,
+    DIST_FIRE_NOT_MAPPED,
     DIST_HARVEST,
     DIST_INSECT,
     DIST_NONE,
@@ -47,7 +48,7 @@ def disturbance_masks(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarn
     insect = frf & (s.dist == DIST_INSECT) if inp.has_disturbance else none
     harvest = frf & np.isin(s.dist, DIST_HARVEST) if inp.has_disturbance else none
     if inp.has_disturbance:
-        odd = frf & ~np.isin(s.dist, [DIST_NONE, DIST_INSECT, DIST_FIRE, *DIST_HARVEST])
+        odd = frf & ~np.isin(s.dist, [DIST_NONE, DIST_INSECT, DIST_FIRE, DIST_FIRE_NOT_MAPPED, *DIST_HARVEST])
         odd_ha, odd_codes = s.area(odd), s.t.values_by_zone(odd, s.dist)
         warnings.where(
             s.t.count_by_zone(odd) > 0,
@@ -61,6 +62,8 @@ def disturbance_masks(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarn
         "insect": insect,
         "harvest": harvest,
         "undisturbed": frf & ~(fire | insect | harvest),
+        # Undisturbed as LEARN counts it (no fire), but fire was not estimated there (MTBS did not map it).
+        "fire_not_mapped": frf & (s.dist == DIST_FIRE_NOT_MAPPED) if inp.has_disturbance else none,
     }
 
 

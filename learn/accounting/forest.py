@@ -63,6 +63,8 @@ class ForestRows(NamedTuple):
     left_out_ha: list[dict[str, float]]
     #: The 90 % interval the removal factors' standard errors give (None: the table has no SEs).
     interval: Interval | None = None
+    #: Forest remaining forest (ha) counted as undisturbed where fire was not estimated, per zone.
+    fire_not_mapped_ha: list[float] | None = None
 
 
 def forest_rows(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarnings) -> ForestRows:
@@ -96,7 +98,8 @@ def forest_rows(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarnings) 
             len(s.table.table),
         )
         interval = removal_interval(s.table, hectares)
-    return ForestRows(rows, by_severity, left_out, interval)
+    unmapped = s.area(masks["fire_not_mapped"])
+    return ForestRows(rows, by_severity, left_out, interval, [float(unmapped[z]) for z in range(s.t.n_zones)])
 
 
 def stock_loss_rows(s: ForestStrata, inp: AccountingInputs, warnings: ZoneWarnings) -> list[RowSums]:

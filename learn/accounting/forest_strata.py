@@ -13,6 +13,7 @@ import learn.landuse as lu
 from learn.accounting.factors import FOREST_COLUMNS, ForestFactorTable
 from learn.accounting.terms import HARVEST_SEVERITY_POINTS, AccountingInputs
 from learn.accounting.zone_table import F64, BoolArray, IntArray, ZoneTable
+from learn.raster.strata import FIRE_NOT_MAPPED
 
 #: The factor table's own (CSV) column names of the internal factor columns.
 CSV_COLUMN_NAME: Final = {v: k for k, v in FOREST_COLUMNS.items()}
@@ -20,6 +21,8 @@ CSV_COLUMN_NAME: Final = {v: k for k, v in FOREST_COLUMNS.items()}
 # Disturbance codes (docs/method.md §1.2, §3.3).
 DIST_NONE, DIST_INSECT, DIST_FIRE = 0, 5, 10
 DIST_HARVEST = tuple(HARVEST_SEVERITY_POINTS)  # 1, 2, 3, 4
+#: Fire not estimated (MTBS non-mapping area or a year without a mosaic), nothing else known: undisturbed.
+DIST_FIRE_NOT_MAPPED: Final = FIRE_NOT_MAPPED
 #: What the severity classes mean when the factor table has no Harvest_EF_* columns (docs/method.md §3.3).
 SINGLE_HARVEST_EF_NOTE: Final = (
     "the factor table has no Harvest_EF_* severity columns: every class uses its code's Harvest Emissions "

@@ -25,6 +25,7 @@ from learn.accounting.factors import TofSelection
 from learn.accounting.forest import ForestRows, forest_rows
 from learn.accounting.forest_strata import ForestStrata
 from learn.accounting.terms import (
+    FIRE,
     FOREST_CHANGE,
     FOREST_REMAINING,
     IPCC_F2NF,
@@ -120,6 +121,11 @@ def _ipcc_summary(rows: list[InventoryRow]) -> list[SummaryRow]:
     return out
 
 
+#: The forest where fire was not estimated, in ``totals.not_estimated`` and the warnings.
+FIRE_NOT_MAPPED_TEXT = (
+    "{ha:.2f} ha of forest remaining forest that MTBS did not map (class 6, non-mapping area, or a year of the "
+    "period without a mosaic)"
+)
 #: Appended to a row's name in ``totals.not_estimated`` when only part of its area could be estimated.
 PARTLY_ESTIMATED = "(in part: forest without a forest code or factor row left out)"
 
@@ -255,7 +261,8 @@ def account_zones(
             for r in rows
         ]
         zone_warnings = warnings.by_zone[z]
-        totals = _totals(inventory, zone_warnings, shared_warnings, forest.left_out_ha[z])
+        unmapped = forest.fire_not_mapped_ha[z] if forest.fire_not_mapped_ha else 0.0
+        totals = _totals(inventory, zone_warnings, shared_warnings, forest.left_out_ha[z], unmapped)
         summary = _ipcc_summary(inventory)
         if forest.interval is not None:
             totals, summary = _with_interval(totals, summary, forest.interval, z)
@@ -309,7 +316,11 @@ def _with_interval(
 
 
 def _totals(
-    rows: list[InventoryRow], warnings: list[str], shared_warnings: list[str], left_out: dict[str, float]
+    rows: list[InventoryRow],
+    warnings: list[str],
+    shared_warnings: list[str],
+    left_out: dict[str, float],
+    fire_not_mapped_ha: float = 0.0,
 ) -> Totals:
     """One zone's totals; appends the Total row to ``rows`` and the totals' warnings to ``warnings``."""
     gross_e, gross_r = gross_totals(rows, warnings)
@@ -334,6 +345,13 @@ def _totals(
         warnings.append(
             f"the totals are partial: {left_out_ha:.2f} ha of forest without a forest age-type-region code or "
             f"factor row are left out of the forest rows ({'; '.join(partly)})"
+        )
+    fire_row = f"{FOREST_REMAINING} — {FIRE}"
+    if fire_not_mapped_ha > 0 and fire_row not in missing:
+        missing.append(f"{fire_row} (in part: {FIRE_NOT_MAPPED_TEXT.format(ha=fire_not_mapped_ha)})")
+        warnings.append(
+            f"fire not estimated on {FIRE_NOT_MAPPED_TEXT.format(ha=fire_not_mapped_ha)}: they are counted as "
+            "undisturbed forest (LEARN counts them as no fire), so the Fire row may miss their emissions"
         )
     return Totals(
         gross_emissions_t_co2e_per_yr=gross_e,

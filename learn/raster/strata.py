@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,10 @@ from learn.raster.kernel import SUMS, StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")
 SUM_COLUMNS = SUMS  # defined next to the kernel that fills them
+
+#: Disturbance code of forest where fire is not estimated (MTBS non-mapping area, or a year without a
+#: mosaic) and nothing else is known (docs/fetch.md "MTBS"): counted as undisturbed, reported as such.
+FIRE_NOT_MAPPED: Final = 9
 
 
 @dataclass
@@ -91,10 +96,16 @@ def reduce_window(a: WindowArrays, acc: StratumAccumulator | None = None) -> pd.
 def combine_disturbance(periods: Sequence[npt.NDArray[np.integer]]) -> npt.NDArray[np.integer]:
     """Combined disturbance code per pixel: the MAX over the period rasters, so fire (10) wins over
     insect (5) and insect over harvest (1–4), and each pixel is in one class (LEARN's CellStatistics
-    MAXIMUM)."""
+    MAXIMUM). Code 9 (fire not mapped, :data:`learn.sources.forest_derive.FIRE_NOT_MAPPED`) is kept only
+    where no period has another code: a known disturbance wins over "fire not estimated"."""
     if len(periods) == 1:
         return periods[0]
-    return np.maximum.reduce(list(periods))
+    top = np.maximum.reduce(list(periods))
+    unmapped = [p == FIRE_NOT_MAPPED for p in periods]
+    if not any(u.any() for u in unmapped):
+        return top
+    known = np.maximum.reduce([np.where(u, 0, p) for p, u in zip(periods, unmapped, strict=True)])
+    return np.where((known == 0) & np.logical_or.reduce(unmapped), FIRE_NOT_MAPPED, known).astype(top.dtype)
 
 
 def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -68,6 +68,7 @@ DISTURBANCE: Final[tuple[LegendEntry, ...]] = (
     (3, "#ff9a1f", "Harvest, 51–75 %"),
     (4, "#e66a00", "Harvest, 76–100 %"),
     (5, "#8e44ad", "Insect / disease"),
+    (9, "#bdbdbd", "Fire not estimated (MTBS did not map)"),
     (10, "#d7191c", "Fire"),
 )
 LAND_COVER_PALETTE: Final = palette({c: rgba(h) for c, h in lu.NLCD_COLORS.items()})

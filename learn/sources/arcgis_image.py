@@ -7,8 +7,14 @@ size, nearest neighbour, in blocks within the service's ``maxImageWidth``/``maxI
 catalog's ``renderingRule`` (a raster function, e.g. one carbon pool), ``mosaicRule`` (e.g. a year) and
 ``pixelType``; checks every answer (a GeoTIFF on the requested grid; the service's JSON error shown as
 is), multiplies by the dataset's ``scale`` (a unit factor) and returns the mosaic as an in-memory dataset
-on exactly the grid. A host that refuses (403, unreachable, 5xx after retries) hands over to the next
-``href`` in the list.
+on exactly the grid.
+
+NoData: the catalog's ``no_data`` (else the service's ``noDataValue(s)`` from ``?f=json``) is sent as
+``noData=`` and is NoData in the answer whether or not the GeoTIFF carries a NoData tag; the tag's value and
+the service's declared value are NoData too (all become one value in the result). A float service asked
+for an integer ``pixelType`` is refused (fractional stand ages would be truncated).
+
+A host that refuses (403, unreachable, 5xx after retries) hands over to the next ``href`` in the list.
 """
 
 from __future__ import annotations
@@ -119,10 +125,47 @@ def _check_function(info: dict[str, Any], host: str, src: SourceFile) -> None:
             )
 
 
+#: ArcGIS pixel types holding fractions (``pixelType`` of the service's ``?f=json`` and of ``exportImage``).
+FLOAT_PIXEL_TYPES = frozenset({"F32", "F64", "C64", "C128"})
+
+
+def service_no_data(info: dict[str, Any]) -> float | None:
+    """The NoData value the service declares for its (first) band: ``noDataValues[0]``, else ``noDataValue``."""
+    values = info.get("noDataValues")
+    raw = values[0] if isinstance(values, list) and values else info.get("noDataValue")
+    try:
+        value = float(raw) if raw is not None and raw != "" else None
+    except (TypeError, ValueError):
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _check_pixel_type(info: dict[str, Any], host: str, src: SourceFile) -> None:
+    """A service of fractional values (its ``pixelType`` F32/F64) is not asked for integers."""
+    asked, has = _image(src).pixel_type, str(info.get("pixelType") or "")
+    if asked and has in FLOAT_PIXEL_TYPES and asked.upper() not in FLOAT_PIXEL_TYPES:
+        raise FetchError(
+            f"{src.dataset}: {host} holds {has} values and the catalog asks pixelType={asked}: "
+            "their fractions would be cut off",
+            hint=f"set the dataset's pixel_type to {has} in the catalog",
+        )
+
+
+def _number(v: float) -> str:
+    """A number for a URL, exactly: ``0``, ``65535``, ``-3.4028234663852886e+38``."""
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+
+
 def export_url(
-    host: str, src: SourceFile, bbox: tuple[float, float, float, float], size: tuple[int, int], epsg: int
+    host: str,
+    src: SourceFile,
+    bbox: tuple[float, float, float, float],
+    size: tuple[int, int],
+    epsg: int,
+    no_data: float | None = None,
 ) -> str:
-    """The ``exportImage`` URL of ``src`` on ``host`` for ``bbox`` (in EPSG ``epsg``) at ``size`` (w, h) pixels."""
+    """The ``exportImage`` URL of ``src`` on ``host`` for ``bbox`` (in EPSG ``epsg``) at ``size`` (w, h) pixels,
+    asking for ``no_data`` where the service has no data."""
     req = _image(src)
     params = {
         "bbox": ",".join(f"{v:.3f}" for v in bbox),
@@ -135,6 +178,11 @@ def export_url(
         **({"renderingRule": req.rendering_rule} if req.rendering_rule else {}),
         **({"mosaicRule": req.mosaic_rule} if req.mosaic_rule else {}),
         **({"bandIds": req.band_ids} if req.band_ids else {}),
+        **(
+            {"noData": _number(no_data), "noDataInterpretation": "esriNoDataMatchAny"}
+            if no_data is not None
+            else {}
+        ),
         "f": "image",
     }
     return f"{host}/exportImage?{urllib.parse.urlencode(params)}"
@@ -176,7 +224,9 @@ def _read_blocks(
     limit: tuple[int, int],
     fetch: Callable[[str], bytes],
     progress: Callable[[int, int], None] | None,
-) -> tuple[np.ndarray, float | None]:
+    no_data: float | None = None,
+) -> tuple[np.ndarray, set[float]]:
+    """The mosaic of the answers and the NoData tags they carried (an answer may have none)."""
     t, res = grid.transform, grid.transform.a
     epsg = grid.crs.to_epsg()
     if epsg is None:
@@ -184,10 +234,10 @@ def _read_blocks(
     bw, bh = limit
     blocks = grid_blocks(grid, bh, bw)
     out: np.ndarray | None = None
-    nodata: float | None = None
+    tags: set[float] = set()
     for i, (r0, c0, h, w) in enumerate(blocks):
         bbox = (t.c + c0 * res, t.f - (r0 + h) * res, t.c + (c0 + w) * res, t.f - r0 * res)
-        data = fetch(export_url(host, src, bbox, (w, h), epsg))
+        data = fetch(export_url(host, src, bbox, (w, h), epsg, no_data))
         if not data.startswith(TIFF_MAGIC):  # ArcGIS answers errors as JSON with HTTP 200, proxies as HTML
             fault = arcgis_error(data) or " ".join(data[:600].decode("utf-8", "replace").split())
             raise FetchError(
@@ -198,16 +248,35 @@ def _read_blocks(
             )
         with MemoryFile(data) as mem, mem.open() as ds:
             _check_answer(ds, src, grid, bbox, (w, h))
+            if ds.nodata is not None:
+                tags.add(float(ds.nodata))
             if out is None:
-                nodata = ds.nodata
-                out = np.full(
-                    (grid.height, grid.width), nodata if nodata is not None else 0, dtype=ds.dtypes[0]
-                )
+                out = np.zeros((grid.height, grid.width), dtype=ds.dtypes[0])
             out[r0 : r0 + h, c0 : c0 + w] = ds.read(1)
         if progress:
             progress(i + 1, len(blocks))
     assert out is not None
-    return out, nodata
+    return out, tags
+
+
+def _one_nodata(values: np.ndarray, candidates: list[float | None]) -> float | None:
+    """Every candidate NoData the dtype can hold, as the first of them (in place); that value, or None."""
+    dtype = values.dtype
+    held: list[float] = []
+    for c in candidates:
+        if c is None or c in held:
+            continue
+        if dtype.kind in "ui" and not (c.is_integer() and np.iinfo(dtype).min <= c <= np.iinfo(dtype).max):
+            continue  # e.g. F32's -3.4e38 declared by a service answering U8: no pixel can hold it
+        if dtype.kind == "f" and math.isfinite(c) and abs(c) > float(np.finfo(dtype).max) * (1 + 1e-6):
+            continue
+        held.append(c)
+    if not held:
+        return None
+    first = float(np.asarray(held[0]).astype(dtype))  # as the pixels hold it (F32: -3.4028235e38 exactly)
+    for other in held[1:]:
+        values[values == np.asarray(other).astype(dtype)] = first
+    return first
 
 
 def _scaled(values: np.ndarray, nodata: float | None, scale: float) -> np.ndarray:
@@ -256,7 +325,14 @@ def open_image_service(
                 requests.append(f"{host}?f=json")
             info = service_info(host, src, timeout_s, retries, backoff_s)
             _check_function(info, host, src)
-            values, nodata = _read_blocks(host, src, grid, _block_limit(info, block_px), fetch, progress)
+            _check_pixel_type(info, host, src)
+            declared = service_no_data(info)
+            sent = req.no_data if req.no_data is not None else declared
+            values, tags = _read_blocks(
+                host, src, grid, _block_limit(info, block_px), fetch, progress, no_data=sent
+            )
+            # What we asked for first, then what the answers' tags and the service's metadata say.
+            nodata = _one_nodata(values, [sent, *sorted(tags), declared])
             break
         except _Refused as why:
             refused.append(f"{host}: {why}")

@@ -45,6 +45,7 @@ from learn.sources.census import (
     states_overlapping,
 )
 from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, unscaled
+from learn.sources.domains import domain_fault
 from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
 from learn.sources.fetch_plan import plan_layers
@@ -58,7 +59,9 @@ from learn.sources.manifest import (
     _now,
     _write_boundary,
     _write_manifest,
+    mark_complete,
     read_manifest,
+    record_failure,
 )
 from learn.sources.region_entry import _region_entry, pick_fields
 from learn.sources.remote import (
@@ -130,7 +133,20 @@ def _fill_value(ds: Any, categorical: bool) -> float:
 
 
 def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
-    """Fetch the layers of ``req`` into its data folder and add the region to the catalog."""
+    """Fetch the layers of ``req`` into its data folder and add the region to the catalog.
+
+    A fetch that fails leaves a labelled, resumable folder (``manifest.json`` ``state``), never a half region:
+    :func:`learn.sources.manifest.record_failure`."""
+    run: dict[str, Any] = {}  # the data folder and manifest once they exist
+    try:
+        return _fetch(req, progress, run)
+    except BaseException as err:
+        if "manifest" in run:
+            record_failure(run["data_dir"], run["manifest"], err)
+        raise
+
+
+def _fetch(req: FetchRequest, progress: Progress | None, run: dict[str, Any]) -> FetchResult:
     if not _REGION_NAME.fullmatch(req.region):
         raise FetchError(
             f"region name '{req.region}' may only hold letters, digits, '_' and '-'",
@@ -209,6 +225,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
         manifest = _new_manifest(
             old, req.region, req.years, catalog, census, id_field, name_field, state, grid, origin, grid_key
         )
+        run.update(data_dir=data_dir, manifest=manifest)
         # Keep earlier files on this grid (other years too) that are still intact; planned ones are redone if not.
         manifest["files"] = {
             k: v for k, v in old_files.items() if _is_current(data_dir, k, v, str(v.get("url")))
@@ -234,6 +251,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
                     how = s.protocol  # the service's answer was already on the grid
                 if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
                     array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
+                _check_domain("carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i)))
                 read.append((array, fill))
             if p.parts:  # a carbon layer: the sum of its pools
                 array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
@@ -291,6 +309,8 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     entry = _region_entry(req.years, forest_factors, catalog, manifest, sources, data_dir, id_field,
                           name_field, state, census, notes)  # fmt: skip
     changed = upsert_region(catalog.path, req.region, entry)
+    mark_complete(manifest)  # the region is in the catalog: the folder is no longer a resumable cache
+    _write_manifest(data_dir, manifest)
     default_catalog = catalog.path == (Path.cwd() / "data_catalog.yaml").resolve()
     start, end = req.years
     nxt = f"learn batch --region {req.region} --years {start} {end} --out outputs/{req.region}"
@@ -317,6 +337,22 @@ def _fia_states(census: CensusBoundary, union: Any, crs: Any, state: str | None)
     total = sum(km2 for *_, km2 in over)
     picked = [st for _, st, km2 in over if total and km2 >= 0.01 * total]
     return picked or ([state] if state else [])
+
+
+def _check_domain(
+    layer: str, src: SourceFile, array: Any, nodata: float | None, asked: list[str] | None
+) -> None:
+    """Refuse a read whose values break the layer's domain (:mod:`learn.sources.domains`): nothing is written."""
+    fault = domain_fault(layer, array, nodata)
+    if fault is not None:
+        where = next((u for u in reversed(asked or []) if "/exportImage?" in u), src.url)
+        raise FetchError(
+            f"{layer} {src.when} from {src.dataset} {fault} (nodata {nodata}); refused, not stored — {where}".replace(
+                "  ", " "
+            ),
+            hint="the source holds values this layer cannot have: check the dataset's scale, pixel_type and "
+            'no_data in the catalog (docs/fetch.md "Domains"), or the service itself',
+        )
 
 
 def _rows_progress(progress: Progress | None, label: str) -> Callable[[int, int], None] | None:

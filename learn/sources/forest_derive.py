@@ -4,7 +4,8 @@ Every function takes arrays on one grid (same shape) and returns one array on th
 
 * :func:`forest_code`: the ``forest_age_type_region`` code contract (docs/method.md §1.6),
   ``state FIPS × 100000 + FIA forest type group (TYPGRPCD) × 10 + age class``; 0 = no code;
-* :func:`fire_codes`: an MTBS annual burn severity mosaic → LEARN's fire code (10) or 0;
+* :func:`fire_codes`: an MTBS annual burn severity mosaic → LEARN's fire code (10), 0, or
+  :data:`FIRE_NOT_MAPPED` (9) where MTBS did not map (class 6);
 * :func:`harvest_codes`: tree canopy percentage-point loss on forest → harvest severity codes 1–4;
 * :func:`combine_disturbance`: period layers → one disturbance code per pixel (per-pixel MAX).
 
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from learn.errors import LearnError
+from learn.raster.strata import FIRE_NOT_MAPPED as _FIRE_NOT_MAPPED
 from learn.raster.strata import combine_disturbance as _raster_combine
 
 #: Multipliers of the code contract: state × 100000 + type group × 10 + age class.
@@ -37,7 +39,14 @@ STATE_FIPS_MAX: Final = 99
 #: 5 increased greenness, 6 non-mapping area mask. LEARN keeps 3–4 as fire and masks the rest.
 MTBS_CLASSES: Final = frozenset(range(7))
 MTBS_FIRE_CLASSES: Final = (3, 4)
+#: MTBS class 6, "non-mapping area": MTBS could not say whether the pixel burned.
+MTBS_NON_MAPPING: Final = 6
 FIRE: Final = 10
+#: Disturbance code of forest where fire is not estimated (MTBS class 6, or a year of the period without a
+#: mosaic) and nothing else disturbed it: counted as undisturbed as LEARN counts it (no fire), but the
+#: report says so (its Fire row is "not estimated" in part, learn.accounting). Any other code wins over it
+#: when codes are combined (:func:`learn.raster.strata.combine_disturbance`).
+FIRE_NOT_MAPPED: Final = _FIRE_NOT_MAPPED
 INSECT: Final = 5
 #: Upper bounds (percentage points, inclusive) of harvest severity classes 1–4 (LEARN's
 #: NLCD_TCC_SEVERITY_BREAKS): 1–25 → 1, 26–50 → 2, 51–75 → 3, 76–100 → 4.
@@ -147,11 +156,13 @@ def decode_forest_code(code: npt.ArrayLike) -> tuple[npt.NDArray[np.uint32], ...
 
 
 def fire_codes(mtbs_severity: npt.ArrayLike, nodata: float | None = None) -> npt.NDArray[np.uint8]:
-    """LEARN's fire code from an MTBS annual burn severity mosaic: classes 3–4 → 10, the rest → 0.
+    """LEARN's fire code from an MTBS annual burn severity mosaic: classes 3–4 → 10, class 6 → 9
+    (:data:`FIRE_NOT_MAPPED`), the rest → 0.
 
     Classes (raw values, not a rendered image): 0 background, 1 unburned to low, 2 low, 3 moderate,
-    4 high, 5 increased greenness, 6 non-mapping area mask. Low severity (1, 2, 5) is masked to 0 as
-    LEARN does (``MASK_LOW_SEVERITY_FIRE``); the declared ``nodata`` and NaN → 0.
+    4 high, 5 increased greenness, 6 non-mapping area mask. Low severity (1, 2) and increased greenness (5)
+    are masked to 0 as LEARN does (``MASK_LOW_SEVERITY_FIRE``); the declared ``nodata`` and NaN → 0 (the
+    catalog sends ``noData=0``: outside the mosaic is background). Class 6 is "not mapped", not "no fire".
     """
     sev = np.asarray(mtbs_severity)
     ok = _valid(sev, nodata)
@@ -162,7 +173,8 @@ def fire_codes(mtbs_severity: npt.ArrayLike, nodata: float | None = None) -> npt
         "read the raw classes (renderingRule None, pixelType U8), not a rendered image, and pass "
         "the layer's nodata value",
     )
-    return np.where(ok & np.isin(sev, MTBS_FIRE_CLASSES), FIRE, 0).astype(np.uint8)
+    code = np.where(ok & (sev == MTBS_NON_MAPPING), FIRE_NOT_MAPPED, 0)
+    return np.where(ok & np.isin(sev, MTBS_FIRE_CLASSES), FIRE, code).astype(np.uint8)
 
 
 def canopy_loss_points(
@@ -208,7 +220,8 @@ def harvest_codes(
 
 def combine_disturbance(*layers: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     """One disturbance code per pixel from several layers (fire, insect, harvest or whole periods):
-    the per-pixel MAX, as the raster stage combines periods, so fire 10 > insect 5 > harvest 1–4."""
+    the per-pixel MAX, as the raster stage combines periods, so fire 10 > insect 5 > harvest 1–4; fire not
+    mapped (9) only where no layer has another code."""
     if not layers:
         raise DerivedLayerError("no disturbance layer to combine", hint="pass at least one layer")
     _same_shape(**{f"layer {i + 1}": a for i, a in enumerate(layers)})

@@ -8,9 +8,11 @@ Run after the clips (:mod:`learn.sources.fetch`), on the region's grid, from the
 * ``disturbance_{start}_{end}.tif`` for each adjacent pair of the region's land-cover years inside the
   inventory years (as LEARN's periods follow the NLCD years): insect/disease from the IDS survey (when the
   catalog has it), fire from the MTBS annual burn severity mosaics clipped for each year of the period
-  (``fire_severity_{year}.tif``; classes 3–4 → 10, the years' MAX), harvest from the region's own tree
-  canopy loss on forest where there is no fire or insect, combined by per-pixel MAX. A source the catalog
-  lacks gives 0 for its type, and the region says so in a note.
+  (``fire_severity_{year}.tif``; classes 3–4 → 10, the years' MAX; where no year burned, MTBS class 6
+  "non-mapping area" or a year of the period without a mosaic → 9, fire not estimated), harvest from the
+  region's own tree canopy loss on forest where there is no known fire or insect, combined by per-pixel MAX
+  (9 only where nothing else is known). A source the catalog lacks gives 0 for its type, and the region
+  says so in a note.
 
 Each derived file gets a manifest entry naming its inputs (file names and sha256) and sources.
 """
@@ -32,7 +34,14 @@ from learn.raster.cog import write_cog
 from learn.raster.grid import Grid
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.census import state_fips_on_grid
-from learn.sources.forest_derive import combine_disturbance, fire_codes, forest_code, harvest_codes
+from learn.sources.forest_derive import (
+    FIRE,
+    FIRE_NOT_MAPPED,
+    combine_disturbance,
+    fire_codes,
+    forest_code,
+    harvest_codes,
+)
 from learn.sources.insect_survey import SurveySource, read_insect_disease, survey_source
 from learn.sources.manifest import _is_current
 from learn.sources.remote import FetchError, dataset_for_layer
@@ -161,12 +170,16 @@ def period_fire(
     data_dir: Path, files: dict[int, str], period: tuple[int, int]
 ) -> tuple[npt.NDArray[np.uint8] | None, list[int]]:
     """The period's fire code: MAX over the MTBS mosaics of its years (start and end included, as LEARN's
-    periods list them), each reclassed by :func:`fire_codes`; None when no year of the period was clipped."""
+    periods list them), each reclassed by :func:`fire_codes`; where no year burned, 9 (fire not estimated)
+    on MTBS non-mapping pixels and, when a year of the period has no mosaic, on every pixel. None when no
+    year of the period was clipped."""
     years = [y for y in sorted(files) if period[0] <= y <= period[1]]
     fire: npt.NDArray[np.uint8] | None = None
     for y in years:
         code = fire_codes(*_read(data_dir / files[y]))
-        fire = code if fire is None else np.maximum(fire, code)
+        fire = code if fire is None else np.maximum(fire, code)  # 10 > 9 > 0
+    if fire is not None and len(years) < period[1] - period[0] + 1:
+        fire = np.where(fire == FIRE, FIRE, FIRE_NOT_MAPPED).astype(np.uint8)
     return fire, years
 
 
@@ -179,7 +192,8 @@ def _fire_notes(dataset: str | None, files: dict[int, str], periods: list[tuple[
         if missing:
             notes.append(
                 f"fire {a}-{b}: no MTBS mosaic for {', '.join(map(str, missing))} in '{dataset}' "
-                "(not published yet, or outside its years): those years count as no fire"
+                "(not published yet, or outside its years): fire is not estimated for the period where no "
+                "other year burned (disturbance code 9; the reports say so)"
             )
     return notes
 
@@ -229,11 +243,14 @@ def derive_forest_layers(
         gaps: dict[str, str] = {}
         fire, fire_years = period_fire(data_dir, fire_files, (a, b))
         how = [
-            f"fire: MTBS classes 3-4 of {', '.join(map(str, fire_years))}"
+            f"fire: MTBS classes 3-4 of {', '.join(map(str, fire_years))} (9: not mapped, class 6 or no mosaic)"
             if fire_years
-            else "fire: 0 (no MTBS mosaic)"
+            else "fire: 9, not estimated (no MTBS mosaic of the period)"
+            if fire_dataset
+            else "fire: 0 (no MTBS source)"
         ]
-        fire = none if fire is None else fire
+        if fire is None:  # a period none of whose years has a mosaic: fire is not estimated anywhere
+            fire = np.full((grid.height, grid.width), FIRE_NOT_MAPPED if fire_dataset else 0, np.uint8)
         if insect_src is not None:
             survey = read_insect_disease(grid, (a, b), insect_src)
             insect, requests = survey.codes, survey.requests
@@ -248,7 +265,10 @@ def derive_forest_layers(
         if pair is not None:
             lc, _ = _read(data_dir / land_cover[a])
             (c1, nodata), (c2, _) = (_read(data_dir / canopy[y]) for y in pair)
-            harvest = harvest_codes(c1, c2, np.isin(lc, NLCD_FOREST), fire, insect, canopy_nodata=nodata)
+            known_fire = np.where(fire == FIRE, FIRE, 0)  # harvest counts where no fire is known (as LEARN)
+            harvest = harvest_codes(
+                c1, c2, np.isin(lc, NLCD_FOREST), known_fire, insect, canopy_nodata=nodata
+            )
             how.append(f"harvest: tree canopy loss {pair[0]}-{pair[1]} on NLCD {a} forest (41/42/43/90)")
         combined = combine_disturbance(fire, insect, harvest)
         w.write(name, "disturbance", combined, inputs, "; ".join(how), (a, b), requests=requests,
@@ -261,7 +281,8 @@ def derive_forest_layers(
         "derived from " + " + ".join(used),
         _derived_spec(
             f"disturbance: {', '.join(kinds)}, harvest from tree canopy loss on forest",
-            "LEARN's disturbance rules (docs/method.md): fire = MTBS classes 3-4 -> 10, insect = IDS "
+            "LEARN's disturbance rules (docs/method.md): fire = MTBS classes 3-4 -> 10 (class 6 or a year "
+            "without a mosaic -> 9, fire not estimated), insect = IDS "
             "'Mortality - Previously Undocumented' -> 5, harvest = canopy loss classes 1-4, per-pixel MAX",
         ),
     )

@@ -2,12 +2,13 @@
 
 Kept apart from :mod:`learn.sources.remote` (which turns any dataset into a :class:`~learn.sources.remote.SourceFile`)
 so that the image-service keys (``rendering_rule``, ``mosaic_rule``, ``pixel_type``, ``band_ids``, ``scale``,
-``service_units``, an ``href`` list) are checked in one place; a bad entry is a :class:`~learn.errors.CatalogError`.
+``service_units``, ``no_data``, an ``href`` list) are checked in one place; a bad entry is a :class:`~learn.errors.CatalogError`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,9 @@ class ImageRequest:
     band_ids: str | None = None
     scale: float = 1.0  # unit factor applied to every value (BIGMAP: short tons C/pixel → t C/ha)
     service_units: str | None = None  # text the service's own description must contain (units check)
+    #: NoData sent as ``noData=`` (the service fills pixels without data with it) and treated as NoData in the
+    #: answer, with or without a NoData tag; None: the service's own ``noDataValue(s)`` from ``?f=json``.
+    no_data: float | None = None
 
     def as_manifest(self) -> dict[str, Any]:
         return {
@@ -41,6 +45,7 @@ class ImageRequest:
             "band_ids": self.band_ids,
             "scale": self.scale,
             "service_units": self.service_units,
+            "no_data": self.no_data,
         }
 
 
@@ -92,6 +97,15 @@ def image_request(key: str, spec: DatasetSpec, values: dict[str, Any]) -> ImageR
         factor = float("nan")
     if not factor > 0:
         raise CatalogError(f"dataset '{key}': scale {scale!r} is not a positive number", hint="e.g. scale: 1")
+    no_data = extra(spec, "no_data")
+    try:
+        sent = float(no_data) if no_data is not None else None
+    except (TypeError, ValueError):
+        sent = float("nan")
+    if sent is not None and not math.isfinite(sent):
+        raise CatalogError(
+            f"dataset '{key}': no_data {no_data!r} is not a finite number", hint="e.g. no_data: 0"
+        )
     opt = lambda name: str(extra(spec, name)) if extra(spec, name) is not None else None  # noqa: E731
     return ImageRequest(
         hosts=hosts,
@@ -101,4 +115,5 @@ def image_request(key: str, spec: DatasetSpec, values: dict[str, Any]) -> ImageR
         band_ids=opt("band_ids"),
         scale=factor,
         service_units=opt("service_units"),
+        no_data=sent,
     )

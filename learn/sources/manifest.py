@@ -25,6 +25,11 @@ from learn.util import atomic_path, sha256_file, write_text_atomic
 
 MANIFEST = "manifest.json"
 BOUNDARY_FILE = "boundary.gpkg"
+#: What a failed fetch's manifest says about the files it lists (``manifest["state"]["note"]``).
+RESUMABLE_NOTE = (
+    "a fetch that did not finish: the files listed are intact (sha256 above) but the region is not in the "
+    "catalog; the same `learn fetch` command reuses them and fetches the rest"
+)
 
 
 def read_manifest(data_dir: Path) -> dict[str, Any]:
@@ -98,6 +103,8 @@ def _new_manifest(
             ),
         },
         "grid": _grid_doc(grid, origin, grid_key),
+        # Until the fetch finishes (mark_complete): a killed run leaves a labelled, resumable folder.
+        "state": {"status": "incomplete", "at": _now(), "note": RESUMABLE_NOTE},
         "files": {},
     }
 
@@ -124,3 +131,28 @@ def _write_boundary(
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
     b.update(sha256=sha256_file(target), bytes=target.stat().st_size, input_sha256=fingerprint)
     return "written", int(b["bytes"])
+
+
+def mark_complete(manifest: dict[str, Any]) -> None:
+    """Label the manifest of a fetch that finished (every layer written, the region about to be catalogued)."""
+    manifest["state"] = {"status": "complete", "at": _now()}
+
+
+def record_failure(data_dir: Path, manifest: dict[str, Any], err: BaseException) -> None:
+    """After a fetch failed: label what it left (a resumable cache) or leave nothing (no file was written).
+
+    Files are written atomically, each with its manifest entry, so the folder never holds a half-written file;
+    the manifest then says ``state.status: incomplete`` with the error, and a re-run skips the files it lists.
+    A folder left empty is removed.
+    """
+    if not manifest.get("files"):  # nothing of this run on disk (an earlier run's manifest stays as it was)
+        if data_dir.is_dir() and not any(data_dir.iterdir()):
+            data_dir.rmdir()
+        return
+    manifest["state"] = {
+        "status": "incomplete",
+        "at": _now(),
+        "error": " ".join(str(err).split())[:2000] or type(err).__name__,
+        "note": RESUMABLE_NOTE,
+    }
+    _write_manifest(data_dir, manifest)

@@ -162,9 +162,8 @@ def _export(
     src = source_file(key, spec, latest_year(spec))
     req = src.image
     assert req is not None
-    url = export_url(host, src, bbox, (SAMPLE_SIZE, SAMPLE_SIZE), SAMPLE_EPSG)
-    if extra(spec, "no_data") is not None:  # as learn fetch sends it
-        url += "&" + urllib.parse.urlencode({"noData": f"{float(extra(spec, 'no_data')):g}"})
+    # noData= as learn fetch sends it (exactly: -3.4028235e+38, not a rounded -3.40282e+38).
+    url = export_url(host, src, bbox, (SAMPLE_SIZE, SAMPLE_SIZE), SAMPLE_EPSG, req.no_data)
     check = f"exportImage {SAMPLE_SIZE}x{SAMPLE_SIZE}"
     try:
         a = probe.get(url)
