@@ -1,7 +1,9 @@
 """Add or replace a region in a catalog file, keeping its comments, order and style (ruamel.yaml).
 
 The new document is validated with :func:`learn.sources.catalog.parse_catalog` before it replaces the file
-(atomically), so a failed update leaves the catalog as it was.
+(atomically), so a failed update leaves the catalog as it was. The read, the edit and the replacement run under
+the catalog's exclusive lock (:mod:`learn.locking`), and the file is read inside it: writers in several
+processes (two ``learn fetch`` runs, prepare jobs) each add their region, none is lost.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from learn.errors import CatalogError
+from learn.locking import exclusive
 from learn.sources.catalog import parse_catalog, parse_yaml, read_catalog_text
 from learn.util import atomic_path
 
@@ -55,6 +58,11 @@ def relative_to_catalog(path: Path, catalog_path: Path) -> str:
 
 def upsert_region(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     """Set ``regions.<name>`` to ``entry``; returns True when the file changed."""
+    with exclusive(catalog_path, what=f"the catalog {catalog_path}"):
+        return _upsert_locked(catalog_path, name, entry)
+
+
+def _upsert_locked(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     y = _round_trip()
     text = read_catalog_text(catalog_path)
     try:

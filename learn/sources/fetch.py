@@ -20,6 +20,7 @@ Everything is written atomically; a re-run skips files whose sha256 matches the 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ import numpy as np
 import shapely
 
 from learn.layers import CARBON_LAYERS
+from learn.locking import exclusive
 from learn.raster.cog import CARBON_STORAGE_SCALE, write_cog
 from learn.sources import carbon_pools as pools_sum
 from learn.sources.arcgis_image import open_image_service
@@ -48,6 +50,7 @@ from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_
 from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
 from learn.sources.fetch_plan import plan_layers
+from learn.sources.fia_download import default_cache_dir
 from learn.sources.forest_layers import derive_forest_layers
 from learn.sources.manifest import (
     BOUNDARY_FILE,
@@ -142,6 +145,19 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
         )
     catalog = load_catalog(req.catalog_path)
     assert catalog.path is not None
+    data_dir = (req.data_dir or catalog.base_dir / "data" / req.region).resolve()
+    # One fetch at a time per data folder (its manifest is read, extended and written back); the lock file
+    # lives in the cache, so a fetch that fails leaves nothing in the project.
+    tag = hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    lock = default_cache_dir() / "locks" / f"fetch-{tag}.lock"
+    with exclusive(
+        data_dir, what=f"the data folder {data_dir} (another learn fetch)", wait_s=0, lock_file=lock
+    ):
+        return _fetch(req, catalog, data_dir, progress)
+
+
+def _fetch(req: FetchRequest, catalog: Catalog, data_dir: Path, progress: Progress | None) -> FetchResult:
+    assert catalog.path is not None
     plan, sources = plan_layers(catalog, req)  # no network, no file yet: bad years fail here
 
     census = _boundary(req, catalog)
@@ -155,7 +171,6 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     bx0, by0, bx1, by1 = (float(v) for v in frame.to_crs(TARGET_CRS).total_bounds)
     bounds = (bx0, by0, bx1, by1)
 
-    data_dir = (req.data_dir or catalog.base_dir / "data" / req.region).resolve()
     old = read_manifest(data_dir)
     grid_key = {
         "boundary_bounds_5070": [round(v, 3) for v in bounds],
