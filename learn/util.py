@@ -9,6 +9,7 @@ import gc
 import hashlib
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -106,11 +107,29 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-def output_error(target: str | os.PathLike[str], err: BaseException) -> OutputError:
-    """The user-facing error for a failure to write ``target`` (an ``OSError`` or a GDAL write error)."""
+def _free_bytes(target: Path) -> int | None:
+    """Free bytes on the disk of ``target`` (its nearest existing folder), None when unknown."""
+    for folder in (target, *target.parents):
+        if folder.exists():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                return None
+    return None
+
+
+def output_error(
+    target: str | os.PathLike[str], err: BaseException, *, needed: int | None = None
+) -> OutputError:
+    """The user-facing error for a failure to write ``target`` (an ``OSError`` or a GDAL write error);
+    ``needed``: the bytes the write needs, named (with the free space) when the disk is full."""
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     code = err.errno if isinstance(err, OSError) else None
     if code in (errno.ENOSPC, errno.EDQUOT):
+        free = _free_bytes(Path(target))
+        if needed is not None:
+            reason += f" (needs {needed / 2**20:,.1f} MB"
+            reason += f", {free / 2**20:,.1f} MB free there)" if free is not None else ")"
         hint = "free space on that disk (or choose another output folder) and run again"
     elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
         hint = "choose an output folder you can write to"

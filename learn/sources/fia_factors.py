@@ -30,9 +30,17 @@ from typing import Any
 import pandas as pd
 
 from learn.sources.fia_database import build_database
-from learn.sources.fia_download import DATAMART_CSV_URL, FiaDownloadError, OnProgress, download_state_tables
+from learn.sources.fia_download import (
+    DATAMART_CSV_URL,
+    DATAMART_POLICY,
+    FiaDownloadError,
+    OnProgress,
+    download_state_tables,
+)
 from learn.sources.fia_estimates import StateEstimates, Totals, carbon_fraction, estimate_state
 from learn.sources.forest_derive import STATE_FACTOR, TYPE_GROUP_FACTOR
+from learn.sources.http import HttpPolicy
+from learn.sources.zip_check import ZipLimits
 from learn.util import atomic_path, output_error
 
 LEVELS = ("type_group", "state_age_class", "region_age_class")
@@ -224,6 +232,8 @@ def derive_fia_factors(
     on_progress: OnProgress | None = None,
     today: dt.date | None = None,
     extra_type_groups: Iterable[int] = (),
+    policy: HttpPolicy = DATAMART_POLICY,
+    limits: ZipLimits | None = None,
 ) -> FiaFactorResult:
     """Download (or reuse) the FIA tables of ``state`` (and ``region_states``), estimate, write ``out``."""
     import pyfia
@@ -238,11 +248,11 @@ def derive_fia_factors(
     estimates: list[StateEstimates] = []
     downloaded: list[str] = []
     for code in codes:
-        tables = download_state_tables(
-            code, cache_dir, base_url=base_url, states=states, on_progress=on_progress
-        )
+        zip_limits = limits or ZipLimits.from_env()  # policy: HTTP deadline; limits: extracted sizes
+        tables = download_state_tables(code, cache_dir, base_url=base_url, states=states,
+                                       on_progress=on_progress, policy=policy, limits=zip_limits)  # fmt: skip
         downloaded += [f"{tables.state}_{t}" for t in tables.downloaded]
-        db = build_database(tables)
+        db = build_database(tables, zip_limits)
         estimates.append(estimate_state(db, tables.state, tables.statecd))
     table = derive_table(
         estimates[0],
