@@ -53,7 +53,7 @@ def fia_cmd(
         float | None,
         typer.Option(
             "--max-member-mb",
-            min=0.001,
+            min=1e-6,
             help="largest table a zip may extract to, MB (default: $LEARN_FIA_MAX_MEMBER_MB, else 16384); "
             "bigger ones, or ones over 200 times their compressed size, are refused",
         ),

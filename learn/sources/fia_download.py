@@ -222,34 +222,19 @@ def _download_part(
             f = open(part, "ab" if resumed else "wb")  # noqa: SIM115 (closed by the with below)
         except OSError as err:
             raise output_error(part, err, needed=total) from None
-        with f:
-            while True:
-                try:
-                    chunk = response.read1(CHUNK_BYTES)
-                except (TimeoutError, OSError, http.client.HTTPException) as err:
-                    if deadline_passed(response):
-                        raise FiaDownloadError(
-                            f"the download of {url} did not finish within its {policy.deadline_s:g} s deadline "
-                            f"({done:,} bytes received)",
-                            hint="the server is too slow or stalled: run again later (the download resumes), or "
-                            "raise the deadline with --deadline-s (the catalog's fia_datamart deadline_s)",
-                        ) from None
-                    raise FiaDownloadError(
-                        f"the download of {url} broke off after {done:,} bytes: {err}",
-                        hint="run the command again: the download resumes where it stopped",
-                    ) from None
-                if not chunk:
-                    break
-                try:
-                    f.write(chunk)
-                except OSError as err:
-                    f.close()
-                    part.unlink(missing_ok=True)  # a full disk keeps no half table (and frees its space)
-                    left = (total - offset) if total is not None else None
-                    raise output_error(part, err, needed=left) from None
-                done += len(chunk)
-                if on_progress:
-                    on_progress(target.stem, done, total)
+
+        def progress(n: int) -> None:
+            if on_progress:
+                on_progress(target.stem, n, total)
+
+        try:
+            with f:
+                done = _copy_body(response, f, url, policy, done, progress)
+        except (
+            OSError
+        ) as err:  # a write or the last flush: a full disk keeps no half table, and gets its space back
+            part.unlink(missing_ok=True)
+            raise output_error(part, err, needed=(total - offset) if total is not None else None) from None
     if total is not None and done != total:
         raise FiaDownloadError(
             f"the download of {url} ended after {done:,} of {total:,} bytes",
@@ -262,6 +247,33 @@ def _download_part(
             hint="check --datamart-url: it must be the DataMart's CSV folder",
         )
     return part
+
+
+def _copy_body(
+    response: Any, f: Any, url: str, policy: HttpPolicy, done: int, progress: Callable[[int], None]
+) -> int:
+    """Append the body of ``response`` to ``f``; the bytes done in all (``done`` before). Read faults are
+    FiaDownloadErrors (a deadline named as such); write faults stay OSErrors."""
+    while True:
+        try:
+            chunk = response.read1(CHUNK_BYTES)
+        except (TimeoutError, OSError, http.client.HTTPException) as err:
+            if deadline_passed(response):
+                raise FiaDownloadError(
+                    f"the download of {url} did not finish within its {policy.deadline_s:g} s deadline "
+                    f"({done:,} bytes received)",
+                    hint="the server is too slow or stalled: run again later (the download resumes), or "
+                    "raise the deadline with --deadline-s (the catalog's fia_datamart deadline_s)",
+                ) from None
+            raise FiaDownloadError(
+                f"the download of {url} broke off after {done:,} bytes: {err}",
+                hint="run the command again: the download resumes where it stopped",
+            ) from None
+        if not chunk:
+            return done
+        f.write(chunk)
+        done += len(chunk)
+        progress(done)
 
 
 def download_state_tables(

@@ -74,12 +74,17 @@ class ZipFault:
     too_big: bool = False
 
 
+def _size(n: float) -> str:
+    return f"{n:,.0f} bytes" if n < 2**20 else f"{n / 2**20:,.0f} MB"
+
+
 def _size_fault(info: zipfile.ZipInfo, limits: ZipLimits) -> ZipFault | None:
     mb = info.file_size / 2**20
     if info.file_size > limits.max_member_bytes:
-        cap = limits.max_member_bytes / 2**20
         return ZipFault(
-            f"member {info.filename} would extract to {mb:,.0f} MB, over the {cap:,.0f} MB cap", True
+            f"member {info.filename} would extract to {_size(info.file_size)}, over the "
+            f"{_size(limits.max_member_bytes)} cap",
+            True,
         )
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > RATIO_FLOOR_BYTES and ratio > limits.max_ratio:
