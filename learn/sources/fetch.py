@@ -146,14 +146,17 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     catalog = load_catalog(req.catalog_path)
     assert catalog.path is not None
     data_dir = (req.data_dir or catalog.base_dir / "data" / req.region).resolve()
-    # One fetch at a time per data folder (its manifest is read, extended and written back); the lock file
-    # lives in the cache, so a fetch that fails leaves nothing in the project.
-    tag = hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
-    lock = default_cache_dir() / "locks" / f"fetch-{tag}.lock"
-    with exclusive(
-        data_dir, what=f"the data folder {data_dir} (another learn fetch)", wait_s=0, lock_file=lock
-    ):
+    # One fetch at a time per data folder (its manifest is read, extended and written back).
+    with exclusive(data_dir, what=f"the data folder {data_dir} (another learn fetch)", wait_s=0,
+                   lock_file=fetch_lock_path(data_dir)):  # fmt: skip
         return _fetch(req, catalog, data_dir, progress)
+
+
+def fetch_lock_path(data_dir: Path) -> Path:
+    """The lock a fetch into ``data_dir`` holds: in the cache (``$LEARN_CACHE_DIR``), so that a fetch that
+    fails leaves nothing in the project."""
+    tag = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return default_cache_dir() / "locks" / f"fetch-{tag}.lock"
 
 
 def _fetch(req: FetchRequest, catalog: Catalog, data_dir: Path, progress: Progress | None) -> FetchResult:
