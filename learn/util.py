@@ -107,6 +107,17 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
         raise
 
 
+def human_bytes(n: float) -> str:
+    """``n`` bytes as text: "512 bytes", "84.8 KB", "1.5 MB", "2.3 GB" (powers of 1024)."""
+    if n < 1024:
+        return f"{n:,.0f} bytes"
+    for unit in ("KB", "MB", "GB", "TB"):
+        n /= 1024
+        if n < 1024 or unit == "TB":
+            break
+    return f"{n:,.1f} {unit}"
+
+
 def _free_bytes(target: Path) -> int | None:
     """Free bytes on the disk of ``target`` (its nearest existing folder), None when unknown."""
     for folder in (target, *target.parents):
@@ -128,8 +139,8 @@ def output_error(
     if code in (errno.ENOSPC, errno.EDQUOT):
         free = _free_bytes(Path(target))
         if needed is not None:
-            reason += f" (needs {needed / 2**20:,.1f} MB"
-            reason += f", {free / 2**20:,.1f} MB free there)" if free is not None else ")"
+            reason += f" (needs {human_bytes(needed)}"
+            reason += f", {human_bytes(free)} free there)" if free is not None else ")"
         hint = "free space on that disk (or choose another output folder) and run again"
     elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
         hint = "choose an output folder you can write to"

@@ -20,7 +20,7 @@ from ruamel.yaml.error import YAMLError
 from learn.errors import CatalogError
 from learn.locking import exclusive
 from learn.sources.catalog import parse_catalog, parse_yaml, read_catalog_text
-from learn.util import atomic_path
+from learn.util import atomic_path, output_error
 
 
 def _round_trip() -> YAML:
@@ -91,7 +91,10 @@ def _upsert_locked(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool
     if new_text == text:
         return False
     mode = catalog_path.stat().st_mode & 0o777
-    with atomic_path(catalog_path) as tmp:
-        tmp.write_text(new_text, encoding="utf-8")
-        os.chmod(tmp, mode)  # keep the catalog's permissions (the temp file is created 0600)
+    try:
+        with atomic_path(catalog_path) as tmp:
+            tmp.write_text(new_text, encoding="utf-8")
+            os.chmod(tmp, mode)  # keep the catalog's permissions (the temp file is created 0600)
+    except OSError as err:  # e.g. a full disk: the catalog stays as it was
+        raise output_error(catalog_path, err, needed=len(new_text.encode())) from None
     return True

@@ -20,6 +20,7 @@ Everything is written atomically; a re-run skips files whose sha256 matches the 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import re
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 
+from learn.errors import LearnError
 from learn.layers import CARBON_LAYERS
 from learn.locking import exclusive
 from learn.raster.cog import CARBON_STORAGE_SCALE, write_cog
@@ -71,7 +73,7 @@ from learn.sources.remote import (
     open_source,
 )
 from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
-from learn.util import sha256_file
+from learn.util import output_error, sha256_file
 
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]
@@ -147,9 +149,21 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     assert catalog.path is not None
     data_dir = (req.data_dir or catalog.base_dir / "data" / req.region).resolve()
     # One fetch at a time per data folder (its manifest is read, extended and written back).
-    with exclusive(data_dir, what=f"the data folder {data_dir} (another learn fetch)", wait_s=0,
-                   lock_file=fetch_lock_path(data_dir)):  # fmt: skip
-        return _fetch(req, catalog, data_dir, progress)
+    try:
+        with exclusive(data_dir, what=f"the data folder {data_dir} (another learn fetch)", wait_s=0,
+                       lock_file=fetch_lock_path(data_dir)):  # fmt: skip
+            return _fetch(req, catalog, data_dir, progress)
+    except Exception as err:  # a full disk in a write without its own message (GDAL's, pyogrio's): exit 2
+        if not isinstance(err, LearnError) and _disk_full(err):
+            os_err = err if isinstance(err, OSError) else OSError(errno.ENOSPC, str(err))
+            raise output_error(getattr(err, "filename", None) or data_dir, os_err) from None
+        raise
+
+
+def _disk_full(err: BaseException) -> bool:
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "no space left on device" in str(err).lower()
 
 
 def fetch_lock_path(data_dir: Path) -> Path:

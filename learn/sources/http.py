@@ -143,7 +143,7 @@ class _HTTPConnection(http.client.HTTPConnection):
 
     def connect(self) -> None:
         super().connect()
-        self.sock = _DeadlineSocket(self.sock, self._deadline, self.timeout)  # type: ignore[assignment]
+        self.sock = _DeadlineSocket(self.sock, self._deadline, self.timeout)
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
@@ -153,7 +153,7 @@ class _HTTPSConnection(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         super().connect()
-        self.sock = _DeadlineSocket(self.sock, self._deadline, self.timeout)  # type: ignore[assignment]
+        self.sock = _DeadlineSocket(self.sock, self._deadline, self.timeout)
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
@@ -162,7 +162,7 @@ class _HTTPHandler(urllib.request.HTTPHandler):
         self._deadline = deadline
 
     def http_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(functools.partial(_HTTPConnection, deadline=self._deadline), req)  # type: ignore[arg-type]
+        return self.do_open(functools.partial(_HTTPConnection, deadline=self._deadline), req)
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
@@ -172,7 +172,7 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req: urllib.request.Request) -> Any:
         conn = functools.partial(_HTTPSConnection, deadline=self._deadline)
-        return self.do_open(conn, req, context=self._context)  # type: ignore[arg-type,attr-defined]
+        return self.do_open(conn, req, context=self._context)  # type: ignore[attr-defined]
 
 
 def open_url(
