@@ -22,9 +22,9 @@ from conftest import REPO, run_cli
 from range_server import RangeServer, serve_directory
 from test_fetch import FETCH_ARGS, OUTLINE, _catalog_copy, build_public_sources
 
-from learn.locking import Busy, exclusive
 from learn.sources.catalog import load_catalog
 from learn.sources.fetch import fetch_lock_path
+from learn.sources.locking import Busy, exclusive
 
 WRITER = """
 import sys
@@ -144,7 +144,7 @@ def test_a_data_folder_being_fetched_is_refused_to_a_second_fetch(
 
 HOLDER = """
 import sys, time
-from learn.locking import exclusive
+from learn.sources.locking import exclusive
 with exclusive(sys.argv[1], what="x"):
     print("locked", flush=True)
     time.sleep(600)

@@ -2,7 +2,7 @@
 
 The new document is validated with :func:`learn.sources.catalog.parse_catalog` before it replaces the file
 (atomically), so a failed update leaves the catalog as it was. The read, the edit and the replacement run under
-the catalog's exclusive lock (:mod:`learn.locking`), and the file is read inside it: writers in several
+the catalog's exclusive lock (:mod:`learn.sources.locking`), and the file is read inside it: writers in several
 processes (two ``learn fetch`` runs, prepare jobs) each add their region, none is lost.
 """
 
@@ -18,8 +18,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from learn.errors import CatalogError
-from learn.locking import exclusive
 from learn.sources.catalog import parse_catalog, parse_yaml, read_catalog_text
+from learn.sources.locking import exclusive
 from learn.util import atomic_path, output_error
 
 

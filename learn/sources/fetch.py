@@ -33,7 +33,6 @@ import shapely
 
 from learn.errors import LearnError
 from learn.layers import CARBON_LAYERS
-from learn.locking import exclusive
 from learn.raster.cog import CARBON_STORAGE_SCALE, write_cog
 from learn.sources import carbon_pools as pools_sum
 from learn.sources.arcgis_image import open_image_service
@@ -54,6 +53,7 @@ from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public 
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.fia_download import default_cache_dir
 from learn.sources.forest_layers import derive_forest_layers
+from learn.sources.locking import exclusive
 from learn.sources.manifest import (
     BOUNDARY_FILE,
     MANIFEST,

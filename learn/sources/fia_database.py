@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from learn.locking import exclusive
 from learn.sources.fia_download import LOCK_WAIT_S, FiaDownloadError, StateTables
 from learn.sources.forest_derive import AGE_CLASS_BOUNDS
+from learn.sources.locking import exclusive
 from learn.sources.zip_check import ZipDamaged, ZipLimits, extract_members
 from learn.util import atomic_path, output_error, sha256_file
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from learn.locking import exclusive
 from learn.sources.http import HttpPolicy, Unreachable, deadline_of, deadline_passed, open_url
+from learn.sources.locking import exclusive
 from learn.sources.remote import FetchError
 from learn.sources.zip_check import ZipLimits, zip_fault
 from learn.util import output_error
