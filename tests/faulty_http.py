@@ -13,12 +13,14 @@ mocked.
 from __future__ import annotations
 
 import http.server
+import ssl
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,19 @@ def _handler(srv: FaultyServer) -> type[http.server.BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_faults(routes: dict[str, list[Answer]]) -> Iterator[FaultyServer]:
-    """Serve ``routes`` at http://127.0.0.1:PORT in background threads; stop on exit."""
+def serve_faults(
+    routes: dict[str, list[Answer]], tls: tuple[Path, Path] | None = None
+) -> Iterator[FaultyServer]:
+    """Serve ``routes`` at http://127.0.0.1:PORT in background threads (https with ``tls`` = (certificate,
+    key) files); stop on exit."""
     srv = FaultyServer(url="", routes=routes)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(srv))
     httpd.daemon_threads = True
-    srv.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    if tls is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*tls)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    srv.url = f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

@@ -7,6 +7,7 @@ headers; every test asserts the error comes within the deadline plus a small mar
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ from learn.sources.arcgis_feature import get_json
 from learn.sources.arcgis_image import open_image_service
 from learn.sources.catalog import DatasetSpec
 from learn.sources.fia_download import DEFAULT_DEADLINE_S, datamart_policy_of
-from learn.sources.http import DeadlineExceeded, HttpPolicy, get_bytes
+from learn.sources.http import DeadlineExceeded, HttpPolicy, Unreachable, get_bytes
 from learn.sources.remote import FetchError, source_file
 from learn.sources.wcs import open_wcs
 
@@ -158,3 +159,25 @@ def test_the_deadline_is_a_catalog_setting_per_dataset(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="deadline_s -1"):
         source_file("x", _spec(href="https://h/arcgis/rest/services/X/ImageServer", protocol="arcgis_image",
                                deadline_s=-1), None)  # fmt: skip
+
+
+def test_https_answers_are_read_whole_verified_and_within_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public services are HTTPS: the deadline socket wraps the TLS one, certificates are still checked."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip(f"openssl cannot make a test certificate here: {made.stderr.decode().strip()[:200]}")
+    body = b"0123456789" * 100_000
+    with serve_faults({"/ok": [body], "/drip": [Drip()]}, tls=(cert, key)) as srv:
+        with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):  # not trusted yet: refused
+            get_bytes(srv.url + "/ok", HttpPolicy(retries=0))
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate (OpenSSL's default paths)
+        assert get_bytes(srv.url + "/ok") == body
+        err, took = _timed(lambda: get_bytes(srv.url + "/drip", HttpPolicy(deadline_s=DEADLINE_S)))
+        assert isinstance(err, DeadlineExceeded) and DEADLINE_S <= took < DEADLINE_S + MARGIN_S, (err, took)
