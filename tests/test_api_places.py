@@ -26,7 +26,6 @@ from api.app import create_app
 from learn.sources.catalog import load_catalog
 from learn.sources.place_list import places_of_state
 
-
 PLACE_ZIP = f"/places/geo/tiger/TIGER{TIGER_YEAR}/PLACE/tl_{TIGER_YEAR}_25_place.zip"
 
 

@@ -21,7 +21,6 @@ from api.app import create_app
 from learn.sources.census import conus_counties
 
 
-
 @pytest.fixture
 def client(server, tmp_path: Path) -> Iterator[TestClient]:  # noqa: F811
     cat = _catalog_copy(tmp_path / "project", f"{server[0].url}/prepare")

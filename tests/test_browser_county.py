@@ -21,7 +21,6 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute
 from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 
 
-
 @contextmanager
 def serving_demo_and_sources(sources_url: str, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:
     """``learn serve`` of the demo region and the shipped public-source datasets, their hosts at ``sources_url``."""

@@ -23,7 +23,6 @@ from test_fetch import NOHO, server  # noqa: F401
 from tiger_fixture import NORTHAMPTON
 
 
-
 @pytest.fixture
 def place_server(server: Any, demo_catalog: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
     with serving_demo_and_sources(f"{server[0].url}/places_browser", demo_catalog, tmp_path) as base:
