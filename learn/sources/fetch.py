@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,7 +172,12 @@ def fetch_lock_path(data_dir: Path) -> Path:
     """The lock a fetch into ``data_dir`` holds: in the cache (``$LEARN_CACHE_DIR``), so that a fetch that
     fails leaves nothing in the project."""
     tag = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return default_cache_dir() / "locks" / f"fetch-{tag}.lock"
+    folder = default_cache_dir() / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: the system's temporary folder, per user
+        folder = Path(tempfile.gettempdir()) / f"learn-locks-{os.getuid()}"
+    return folder / f"fetch-{tag}.lock"
 
 
 def _fetch(req: FetchRequest, catalog: Catalog, data_dir: Path, progress: Progress | None) -> FetchResult:
