@@ -13,6 +13,7 @@ renamed into place only once complete and readable as a zip, so the cache never 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import time
@@ -276,6 +277,21 @@ def _copy_body(
         progress(done)
 
 
+def _checked(target: Path, *, mark: bool = False) -> bool:
+    """Whether ``target`` was checked whole as it is now (``<zip>.checked`` holds its size and mtime), so a
+    cached table is inflated once, not on every run; ``mark``: record that it was."""
+    marker, st = target.with_name(target.name + ".checked"), target.stat()
+    stamp = f"{st.st_size} {st.st_mtime_ns}\n"
+    if mark:
+        with contextlib.suppress(OSError):  # only a saving: without it the zip is checked again next time
+            marker.write_text(stamp)
+        return True
+    try:
+        return marker.read_text() == stamp
+    except OSError:
+        return False
+
+
 def download_state_tables(
     state: str,
     cache_dir: Path | None = None,
@@ -306,11 +322,12 @@ def download_state_tables(
     with exclusive(folder, what=f"the FIA cache {folder}", wait_s=LOCK_WAIT_S, lock_file=folder / ".lock"):
         for table in tables:
             target = folder / f"{code}_{table}.zip"
-            if target.exists() and zip_fault(target, limits) is not None:
+            if target.exists() and not _checked(target) and zip_fault(target, limits) is not None:
                 target.unlink()  # damaged in the cache (e.g. cached by an older version): fetch it again
             if not target.exists():
                 url = table_url(base_url, code, table)
                 download_file(url, target, policy=policy, on_progress=on_progress, limits=limits)
                 fetched.append(table)
+            _checked(target, mark=True)
             zips[table] = target
     return StateTables(code, statecd, folder, zips, base_url, tuple(fetched))
