@@ -181,3 +181,52 @@ def test_https_answers_are_read_whole_verified_and_within_the_deadline(
         assert get_bytes(srv.url + "/ok") == body
         err, took = _timed(lambda: get_bytes(srv.url + "/drip", HttpPolicy(deadline_s=DEADLINE_S)))
         assert isinstance(err, DeadlineExceeded) and DEADLINE_S <= took < DEADLINE_S + MARGIN_S, (err, took)
+
+
+@pytest.fixture(scope="module")
+def nlcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from range_server import serve_directory
+    from test_fetch import build_public_sources
+
+    root = tmp_path_factory.mktemp("www")
+    build_public_sources(root)
+    with serve_directory(root) as srv:
+        yield srv
+
+
+def test_learn_fetch_of_a_dripping_image_service_is_exit_2_within_its_deadline(
+    drip: FaultyServer, nlcd: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """The audit's `learn fetch` with an `arcgis_image` dataset whose ?f=json drips: silent for 150 s, killed."""
+    from test_fetch import FETCH_ARGS, OUTLINE, _catalog_copy
+
+    monkeypatch.setenv("LEARN_CACHE_DIR", str(tmp_path / "cache"))
+    cat = _catalog_copy(tmp_path / "project", f"{nlcd.url}/e2e")
+    doc = yaml.safe_load(cat.read_text())
+    doc["datasets"]["slow_carbon"] = {
+        "title": "live carbon from a service that drips", "href": [f"{drip.url}/arcgis/rest/services/Slow/ImageServer"],
+        "protocol": "arcgis_image", "kind": "continuous", "units": "t C/ha", "fetch_layer": "carbon_live",
+        "deadline_s": DEADLINE_S, "license": "test", "citation": "test",
+    }  # fmt: skip
+    cat.write_text(yaml.safe_dump(doc))
+    before = cat.read_text()
+    args = [
+        "fetch",
+        "--boundary-file",
+        str(OUTLINE),
+        *FETCH_ARGS,
+        "--region-name",
+        "slow",
+        "--catalog",
+        str(cat),
+    ]
+    code, _, err = run_cli(args, monkeypatch, capsys)
+    took = time.monotonic() - drip.asked_at["/arcgis/rest/services/Slow/ImageServer"]
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert took < DEADLINE_S + MARGIN_S, took
+    assert (
+        "cannot read slow_carbon" in text and "Slow/ImageServer?f=json" in text and "1.5 s deadline" in text
+    )
+    assert cat.read_text() == before and not (tmp_path / "project" / "data").exists()
