@@ -9,6 +9,7 @@ import gc
 import hashlib
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -106,11 +107,48 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-def output_error(target: str | os.PathLike[str], err: BaseException) -> OutputError:
-    """The user-facing error for a failure to write ``target`` (an ``OSError`` or a GDAL write error)."""
+def human_bytes(n: float) -> str:
+    """``n`` bytes as text: "512 bytes", "84.8 KB", "1.5 MB", "2.3 GB" (powers of 1024)."""
+    if n < 1024:
+        return f"{n:,.0f} bytes"
+    for unit in ("KB", "MB", "GB", "TB"):
+        n /= 1024
+        if n < 1024 or unit == "TB":
+            break
+    return f"{n:,.1f} {unit}"
+
+
+def _free_bytes(target: Path) -> int | None:
+    """Free bytes on the disk of ``target`` (its nearest existing folder), None when unknown."""
+    for folder in (target, *target.parents):
+        if folder.exists():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                return None
+    return None
+
+
+def disk_full(err: BaseException) -> bool:
+    """A full disk or quota, as an OSError's errno or in a library's message (GDAL's, DuckDB's, pyogrio's)."""
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(err).lower()
+    return "no space left" in text or "disk full" in text
+
+
+def output_error(
+    target: str | os.PathLike[str], err: BaseException, *, needed: int | None = None
+) -> OutputError:
+    """The user-facing error for a failure to write ``target`` (an ``OSError`` or a GDAL write error);
+    ``needed``: the bytes the write needs, named (with the free space) when the disk is full."""
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     code = err.errno if isinstance(err, OSError) else None
     if code in (errno.ENOSPC, errno.EDQUOT):
+        free = _free_bytes(Path(target))
+        if needed is not None:
+            reason += f" (needs {human_bytes(needed)}"
+            reason += f", {human_bytes(free)} free there)" if free is not None else ")"
         hint = "free space on that disk (or choose another output folder) and run again"
     elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
         hint = "choose an output folder you can write to"
