@@ -28,6 +28,7 @@ from learn.errors import LearnError
 from learn.report.export import write_report
 from learn.report.frames import TIDY_COLUMNS
 from learn.report.html import render_html
+from learn.report.labels import interval_text
 from learn.report.models import Report
 
 BOUNDARY = "99001"  # Alder County: forest change, disturbance and trees outside forests
@@ -396,10 +397,12 @@ def test_html_report_shows_the_report(report: Report, tmp_path: Path) -> None:
         assert cited in visible
     for warning in report.warnings:
         assert warning in visible
-    # Alder County has forest of code 1999, which has no factor row: its totals are partial, and the page says so.
-    assert not report.totals.complete and 'id="partial-total"' in text
-    notice = between(text, 'id="partial-total"', "</div>")
-    assert all(html.escape(name) in notice for name in report.totals.not_estimated)
+    # The demo is complete (every forest code has a factor row) and its factors have standard errors: the
+    # page shows no partial notice but the net's 90 % interval (a partial page: test_single_report_exports_…).
+    assert report.totals.complete and 'id="partial-total"' not in text
+    assert f"({interval_text(report.totals)})" in visible and interval_text(report.totals).startswith(
+        "90 %: "
+    )
     assert "@media print" in text and "break-before: page" in text
 
 
@@ -502,20 +505,27 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
         "gross emissions (t CO2e/yr)",
         "gross removals (t CO2e/yr)",
         "net (t CO2e/yr)",
+        "net p05 (t CO2e/yr)",  # the 90 % interval: the demo's factor table has standard errors
+        "net p95 (t CO2e/yr)",
         "net (t CO2e/ha/yr)",
         "totals_complete",
         "not_estimated",
     ]
-    # Every layer and factor table, but Alder and Fenwater County have forest of a code without a factor row.
-    assert sheet["totals_complete"] == [reports[b].totals.complete for b in sheet["boundary_id"]]
-    assert {b for b, c in zip(sheet["boundary_id"], sheet["totals_complete"], strict=True) if not c} == {
-        "99001",
-        "99005",
-    }
-    assert about["Totals"].startswith("partial in 2 of 13 reports")
+    # Every layer, factor table and factor row: every total is complete (a partial batch:
+    # test_batch_outputs_say_which_totals_are_partial).
+    assert sheet["totals_complete"] == [True] * len(ids)
+    assert "Totals" not in about or not about["Totals"].startswith("partial")
+    for bid, lo, hi in zip(
+        sheet["boundary_id"], sheet["net p05 (t CO2e/yr)"], sheet["net p95 (t CO2e/yr)"], strict=True
+    ):
+        t = reports[bid].totals
+        assert (lo, hi) == pytest.approx(
+            (t.net_p05_t_co2e_per_yr, t.net_p95_t_co2e_per_yr), rel=XLSX_REL, abs=0
+        )
+        assert lo < t.net_t_co2e_per_yr < hi
     for bid, net in zip(sheet["boundary_id"], sheet["net (t CO2e/yr)"], strict=True):
         assert net == pytest.approx(reports[bid].totals.net_t_co2e_per_yr, rel=XLSX_REL, abs=0)
-    assert book["Totals"].cell(row=2, column=9).number_format == "#,##0.00"
+    assert book["Totals"].cell(row=2, column=11).number_format == "#,##0.00"  # net per ha
     assert_formatted_table(book["Totals"], index=False)
 
 
