@@ -63,6 +63,9 @@ def test_the_batch_tables_carry_every_interval(run: learn.batch.BatchRun) -> Non
     assert (frame["net_p05_t_co2e_per_yr"] <= frame["net_t_co2e_per_yr"]).all()
     assert (frame["net_t_co2e_per_yr"] <= frame["net_p95_t_co2e_per_yr"]).all()
     assert (frame["net_p05_t_co2e_per_yr"] < frame["net_p95_t_co2e_per_yr"]).sum() == len(frame) - 3
-    on_disk = gpd.read_parquet(run.out / "boundaries.parquet")
-    assert on_disk["net_p05_t_co2e_per_yr"].notna().all() and len(on_disk) == len(run.reports)
+    for start, end in [*PERIODS, (2011, 2019)]:
+        on_disk = gpd.read_parquet(run.out / f"boundaries_{start}_{end}.parquet")
+        assert on_disk["net_p05_t_co2e_per_yr"].notna().all() and len(on_disk) == len(frame) / (
+            len(PERIODS) + 1
+        )
     assert pd.read_csv(run.out / "inventory.csv")["net_t_co2e_per_yr"].notna().any()

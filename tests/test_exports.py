@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 import json
 import math
@@ -479,7 +478,8 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
     ids = learn.open_region("demo", demo_catalog).boundaries.ids()
     assert sorted(reports) == sorted(ids)
     totals = ("gross_emissions_t_co2e_per_yr", "gross_removals_t_co2e_per_yr", "net_t_co2e_per_yr")
-    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries.parquet"):
+    totals += ("net_p05_t_co2e_per_yr", "net_p95_t_co2e_per_yr")
+    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries_2011_2019.parquet"):
         geo = gpd.read_parquet(out / name) if name.endswith(".parquet") else gpd.read_file(out / name)
         assert geo.crs.to_epsg() == 4326 and len(geo) == len(ids), name
         assert sorted(geo["boundary_id"]) == sorted(ids) and geo.geometry.is_valid.all()
@@ -487,6 +487,15 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
             rep = reports[row.boundary_id]
             assert [getattr(row, f) for f in totals] == [getattr(rep.totals, f) for f in totals], name
             assert row.net_t_co2e_per_ha_yr == rep.totals.net_t_co2e_per_yr / rep.boundary.area_ha
+            if name != "boundaries.geojson":  # the per-period layers: the net of each IPCC category too
+                ipcc = {
+                    "_".join(s.category.lower().replace("-", " ").split()) + "_net_t_co2e_per_yr": s
+                    for s in rep.ipcc_summary
+                    if s.category != "Total"
+                }
+                assert len(ipcc) == 4 and "forest_remaining_forest_net_t_co2e_per_yr" in ipcc
+                for col, s in ipcc.items():
+                    assert getattr(row, col) == s.net_t_co2e_per_yr, (name, col)
     tidy_csv = pd.read_csv(out / "inventory.csv", dtype={"boundary_id": str})
     tidy_parquet = pd.read_parquet(out / "inventory.parquet")
     pd.testing.assert_frame_equal(tidy_csv, tidy_parquet, check_dtype=False)
@@ -551,7 +560,7 @@ def test_batch_outputs_say_which_totals_are_partial(
     assert (a.totals.complete, a.totals.not_estimated) == (False, ["Forest Change — To Settlement"])
     assert (b.totals.complete, b.totals.not_estimated) == (True, [])
     want = {"A": (False, "Forest Change — To Settlement"), "B": (True, "")}
-    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries.parquet"):
+    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries_2011_2019.parquet"):
         geo = gpd.read_parquet(out / name) if name.endswith(".parquet") else gpd.read_file(out / name)
         got = {
             row.boundary_id: (bool(row.totals_complete), row.not_estimated or "") for row in geo.itertuples()
