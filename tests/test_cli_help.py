@@ -58,6 +58,15 @@ def test_help_reads_whole_at_80_columns(path: list[str], monkeypatch, capsys) ->
     assert set(FORMATS) <= set(PER_BOUNDARY_FORMATS)  # --per-boundary offers learn inventory's formats
 
 
+def test_the_command_list_shows_whole_descriptions_at_80_columns(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run_cli(["--help"], monkeypatch, capsys)
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 80
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and line.split()}
+    for name in ("catalog", "fetch", "inventory", "batch", "serve", "factors"):
+        assert not lines[name].endswith("..."), lines[name]  # click cuts a description too long for the line
+
+
 def test_one_cache_folder_and_the_old_zone_cache_moves_into_it(tmp_path: Path, monkeypatch) -> None:
     from learn.batch import cache_dir
     from learn.sources.fia_download import default_cache_dir

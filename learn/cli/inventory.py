@@ -105,7 +105,7 @@ def inventory_cmd(
         err.print(f"Net: {net_text(report.totals)}", soft_wrap=True)
 
 
-@app.command("batch")
+@app.command("batch", short_help="Every boundary for one or more periods; resumable.")
 def batch_cmd(
     region: RegionOpt,
     years: Annotated[
