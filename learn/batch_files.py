@@ -137,6 +137,7 @@ def write_per_boundary(
     folder = out / FOLDER
     ids = [bid for bid in bset.ids() if bid in reports]
     stems = file_stems([(bid, reports[bid].boundary.name) for bid in ids], *period)
+    shapes = dict(zip(ids, bset.get_many(ids), strict=True)) if "pdf" in formats else {}  # the PDFs' maps
     listed: dict[str, dict[str, str]] = {}
     written, total, done = 0, len(ids) * len(formats), 0
     for bid in ids:
@@ -150,7 +151,7 @@ def write_per_boundary(
                 if fmt == "pdf":  # page 1's map: the boundary over the period's forest change
                     from learn.region_map import locator_map
 
-                    locator = locator_map(region, bset.get_many([bid])[0], *period)
+                    locator = locator_map(region, shapes[bid], *period)
                 with writing(target):
                     write_report(reports[bid], target, fmt, paper=paper, locator=locator)
                 # The file first, then the key vouching for it: a kill in between leaves a file without a
