@@ -97,7 +97,7 @@ def cache_dir() -> Path:
 
 
 def _move_legacy_zones(zones: Path) -> None:
-    """Move ``~/.cache/learn/zones`` (the zone cache before 0.1's single cache folder) to ``zones`` when
+    """Move ``~/.cache/learn/zones`` (where earlier versions cached zones) to ``zones`` when
     that does not exist yet, and remove ``~/.cache/learn`` if nothing else is left in it. On failure the
     old folder stays and the zones are rasterized again when needed (it is only a cache)."""
     legacy = Path.home() / ".cache" / "learn" / "zones"
