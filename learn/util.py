@@ -8,6 +8,7 @@ import errno
 import gc
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -26,6 +27,21 @@ def close_matches(word: str, choices: Sequence[str], *, what: str, n: int = 5) -
         return f"did you mean: {', '.join(near)}?"
     listed = ", ".join(list(choices)[:20]) + (" …" if len(choices) > 20 else "")
     return f"available {what}: {listed}"
+
+
+def ascii_name(name: str | None) -> str:
+    """A name as it goes in a file name: ASCII letters, digits, '.' and '-', other runs as '_', ≤ 60 characters
+    (as ``downloadBase`` in webmap/names.js; the API's download names and ``learn batch --per-boundary``)."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", name or "").strip("_.")[:60]
+
+
+def cache_root() -> Path:
+    """learn's one cache folder: ``$LEARN_CACHE_DIR``, else ``$XDG_CACHE_HOME/learn-navigator``, else
+    ``~/.cache/learn-navigator`` (rasterized zones in ``zones/``, FIA downloads in ``fia/``, fetch locks in
+    ``locks/``)."""
+    if os.environ.get("LEARN_CACHE_DIR"):
+        return Path(os.environ["LEARN_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "learn-navigator"
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

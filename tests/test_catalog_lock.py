@@ -23,8 +23,8 @@ from range_server import RangeServer, serve_directory
 from test_fetch import FETCH_ARGS, OUTLINE, _catalog_copy, build_public_sources
 
 from learn.sources.catalog import load_catalog
-from learn.sources.fia_download import default_cache_dir
 from learn.sources.locking import Busy, exclusive, fetch_lock_path
+from learn.util import cache_root
 
 WRITER = """
 import sys
@@ -119,9 +119,7 @@ def test_a_data_folder_being_fetched_is_refused_to_a_second_fetch(
     monkeypatch.setenv("LEARN_CACHE_DIR", str(tmp_path / "cache"))
     cat = _catalog_copy(tmp_path / "project", "http://127.0.0.1:9")  # never reached
     data = (tmp_path / "project" / "data" / "twice").resolve()
-    with exclusive(
-        data, what="x", lock_file=fetch_lock_path(data, default_cache_dir())
-    ):  # another fetch holds it
+    with exclusive(data, what="x", lock_file=fetch_lock_path(data, cache_root())):  # another fetch holds it
         code, _, err = run_cli(
             [
                 "fetch",

@@ -10,7 +10,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from learn.cli.app import CatalogOpt, app, err, out
 
-factors_app = typer.Typer(help="Derive factor tables from public data.", no_args_is_help=True)
+factors_app = typer.Typer(
+    help="Derive factor tables from public data.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(factors_app, name="factors")
 
 

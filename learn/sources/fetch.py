@@ -51,7 +51,6 @@ from learn.sources.domains import domain_fault
 from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
 from learn.sources.fetch_plan import plan_layers
-from learn.sources.fia_download import default_cache_dir
 from learn.sources.forest_layers import derive_forest_layers
 from learn.sources.locking import exclusive, fetch_lock_path
 from learn.sources.manifest import (
@@ -75,7 +74,7 @@ from learn.sources.remote import (
     open_source,
 )
 from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
-from learn.util import disk_full, output_error, sha256_file
+from learn.util import cache_root, disk_full, output_error, sha256_file
 
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]
@@ -156,7 +155,7 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     # One fetch at a time per data folder (its manifest is read, extended and written back).
     try:
         with exclusive(data_dir, what=f"the data folder {data_dir} (another learn fetch)", wait_s=0,
-                       lock_file=fetch_lock_path(data_dir, default_cache_dir())):  # fmt: skip
+                       lock_file=fetch_lock_path(data_dir, cache_root())):  # fmt: skip
             run: dict[str, Any] = {}  # the data folder and manifest once they exist
             try:
                 return _fetch(req, catalog, data_dir, progress, run)

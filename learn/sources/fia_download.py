@@ -29,7 +29,7 @@ from learn.sources.http import HttpPolicy, Unreachable, deadline_of, deadline_pa
 from learn.sources.locking import exclusive
 from learn.sources.remote import FetchError
 from learn.sources.zip_check import ZipLimits, zip_fault
-from learn.util import output_error
+from learn.util import cache_root, output_error
 
 #: The FIA DataMart's CSV folder (pyfia 1.7 ``DATAMART_CSV_BASE``).
 DATAMART_CSV_URL = "https://apps.fs.usda.gov/fia/datamart/CSV/"
@@ -111,14 +111,6 @@ def datamart_policy_of(catalog_path: Path | None, deadline_s: float | None = Non
         return DATAMART_POLICY
     spec = load_catalog(path).datasets.get("fia_datamart")
     return policy_for(spec, "fia_datamart", DATAMART_POLICY) if spec is not None else DATAMART_POLICY
-
-
-def default_cache_dir() -> Path:
-    """``$LEARN_CACHE_DIR``, else ``$XDG_CACHE_HOME/learn-navigator``, else ``~/.cache/learn-navigator``."""
-    if os.environ.get("LEARN_CACHE_DIR"):
-        return Path(os.environ["LEARN_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "learn-navigator"
 
 
 @dataclass(frozen=True)
@@ -309,7 +301,7 @@ def download_state_tables(
     is removed and downloaded again. The folder is locked meanwhile (another process downloading the same
     state waits)."""
     code, statecd = state_fips(state, states)
-    folder = (cache_dir or default_cache_dir()) / "fia" / code
+    folder = (cache_dir or cache_root()) / "fia" / code
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / ".write-test"
