@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import learn
-    from learn.batch import load_boundaries_file, zone_source
-    from learn.batch_tables import write_tables
+    from learn.pipeline.batch import load_boundaries_file, zone_source
+    from learn.pipeline.batch_tables import write_tables
     from learn.demo.build import build_demo_region
     from learn.options import InventoryOptions
     from learn.raster.engine import grid_windows, reduce

@@ -12,7 +12,7 @@ ICLEI USA / WRI "LEARN" method (IPCC gain-loss approach). The Python API (``docs
     region.layer("forest_change", start=2011, end=2019)  # rioxarray DataArray
     learn.factor_sensitivity(region, "99001", (2011, 2019))   # net flux at ±10 % on each factor
 
-Maps in notebooks: :mod:`learn.mapping`; sensitivity: :mod:`learn.sensitivity`. The stages behind them:
+Maps in notebooks: :mod:`learn.mapping`; sensitivity: :mod:`learn.analyses.sensitivity`. The stages behind them:
 :mod:`learn.sources` (data access) → :mod:`learn.raster` (one pass over the layers) →
 :mod:`learn.accounting` (LEARN's method, ``docs/method.md``) → :mod:`learn.report` (models and writers).
 
@@ -27,23 +27,23 @@ from typing import TYPE_CHECKING, Any
 from learn._version import __version__
 
 if TYPE_CHECKING:
-    from learn.batch import BatchRun
+    from learn.pipeline.batch import BatchRun
     from learn.errors import LearnError
     from learn.options import InventoryOptions
-    from learn.region import Region, open_region
+    from learn.pipeline.region import Region, open_region
     from learn.report.models import Report
-    from learn.sensitivity import factor_sensitivity, tof_place_sensitivity
+    from learn.analyses.sensitivity import factor_sensitivity, tof_place_sensitivity
 
 #: Public name → the module that defines it.
 _EXPORTS = {
-    "BatchRun": "learn.batch",
+    "BatchRun": "learn.pipeline.batch",
     "InventoryOptions": "learn.options",
     "LearnError": "learn.errors",
-    "Region": "learn.region",
+    "Region": "learn.pipeline.region",
     "Report": "learn.report.models",
-    "factor_sensitivity": "learn.sensitivity",
-    "open_region": "learn.region",
-    "tof_place_sensitivity": "learn.sensitivity",
+    "factor_sensitivity": "learn.analyses.sensitivity",
+    "open_region": "learn.pipeline.region",
+    "tof_place_sensitivity": "learn.analyses.sensitivity",
 }
 
 __all__ = [

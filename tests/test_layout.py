@@ -116,13 +116,13 @@ def internal_edges() -> dict[str, set[str]]:
 def test_the_scan_sees_the_package() -> None:
     edges = internal_edges()
     assert {
-        "learn.region",
+        "learn.pipeline.region",
         "learn.raster.engine",
         "learn.accounting.inventory",
         "learn.report.models",
     } <= set(edges)
-    assert "learn.raster.engine" in edges["learn.region"]
-    assert "learn.accounting.inventory" in edges["learn.region"]
+    assert "learn.raster.engine" in edges["learn.pipeline.region"]
+    assert "learn.accounting.inventory" in edges["learn.pipeline.region"]
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
@@ -184,7 +184,7 @@ def test_the_direction_check_can_fail() -> None:
     assert "accounting" not in ALLOWED["raster"] and "report" not in ALLOWED["raster"]
     assert "raster" not in ALLOWED["accounting"] and "sources" not in ALLOWED["accounting"]
     assert "accounting" not in ALLOWED["report"]
-    assert stage_of("learn.region") == "top"
+    assert stage_of("learn.pipeline.region") == "top"
 
 
 def test_api_uses_public_modules_of_learn_only() -> None:

@@ -16,7 +16,7 @@ from learn.options import InventoryOptions
 from learn.report.trend import MAX_TREND_PERIODS, Trend, adjacent_periods, trend_from_reports
 
 if TYPE_CHECKING:
-    from learn.region import Region
+    from learn.pipeline.region import Region
     from learn.report.models import Report
 
 #: (start, end) → the boundary's report of that period.

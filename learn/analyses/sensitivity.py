@@ -1,8 +1,8 @@
 """How the net flux responds to the factors: one raster pass, many accountings.
 
 A first step toward uncertainty ranges. The raster stage (the stratum table of one boundary and period,
-:meth:`learn.region.Region.strata`) does not depend on any factor, so it is computed once; every scenario
-re-runs only the accounting (:meth:`learn.region.Region.report_from_strata`) with perturbed factor tables
+:meth:`learn.pipeline.region.Region.strata`) does not depend on any factor, so it is computed once; every scenario
+re-runs only the accounting (:meth:`learn.pipeline.region.Region.report_from_strata`) with perturbed factor tables
 (:meth:`learn.accounting.factors.ForestFactorTable.scaled`, :meth:`learn.accounting.factors.TofFactorTable.scaled`). A scenario's
 report is a full report whose provenance names the perturbed table (label and derived sha256).
 
@@ -45,7 +45,7 @@ from learn.accounting.factors import (
     TofSelection,
 )
 from learn.layers import CARBON_LAYERS
-from learn.region import InventoryOptions, PeriodLayers, Region
+from learn.pipeline.region import InventoryOptions, PeriodLayers, Region
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary
 

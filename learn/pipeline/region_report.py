@@ -1,9 +1,9 @@
 """The report of one boundary put together from its accounting: the warnings, the boundary, the provenance.
 
-:func:`assemble_report` (the end of :meth:`learn.region.Region.report_from_strata`) adds to the accounting
+:func:`assemble_report` (the end of :meth:`learn.pipeline.region.Region.report_from_strata`) adds to the accounting
 stage's warnings those about the data (synthetic data, a repaired geometry, a boundary with no pixel or partly
 off the data) and builds the :class:`learn.report.models.Report`. :func:`provenance_record` (behind
-:meth:`learn.region.Region.provenance`) says what computed a report: software version, catalog, region, grid,
+:meth:`learn.pipeline.region.Region.provenance`) says what computed a report: software version, catalog, region, grid,
 every layer file used, the factor tables (label → sha256), the trees-outside-forest rows, the method and the
 options.
 """
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from learn.accounting.inventory import Accounting
     from learn.accounting.terms import AccountingInputs
     from learn.options import InventoryOptions
-    from learn.region import PeriodLayers, Region
+    from learn.pipeline.region import PeriodLayers, Region
     from learn.sources.boundaries import Boundary
 
 

@@ -11,8 +11,8 @@ This is the Python API researchers use (``docs/python_api.md``)::
     lc = region.layer("land_cover", year=2019, boundary="99001")   # rioxarray DataArray
 
 Both stages run here (:meth:`Region.strata`, :meth:`Region.report_from_strata`); a report's warnings and
-provenance are put together in :mod:`learn.region_report`, the layers read for notebooks and maps in
-:mod:`learn.region_layers`.
+provenance are put together in :mod:`learn.pipeline.region_report`, the layers read for notebooks and maps in
+:mod:`learn.pipeline.region_layers`.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ from learn.options import InventoryOptions
 from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
 from learn.raster.grid import Grid, grid_of, open_raster
 from learn.raster.zones import GeometryZones, ZoneSource
-from learn.region_layers import read_layer
-from learn.region_report import (
+from learn.pipeline.region_layers import read_layer
+from learn.pipeline.region_report import (
     accounting_inputs,
     assemble_report,
     assemble_reports,
@@ -61,7 +61,7 @@ from learn.sources.catalog import Catalog, RegionSpec, load_catalog
 if TYPE_CHECKING:
     import xarray as xr
 
-    from learn.batch import BatchRun
+    from learn.pipeline.batch import BatchRun
 
 Progress = Callable[[int, int], None]
 
@@ -293,7 +293,7 @@ class Region:
         formats: Sequence[str] | str | None = None,
         per_boundary: Sequence[str] | str | None = None,
     ) -> BatchRun:
-        """Every boundary for one or more periods, one raster pass per period (:func:`learn.batch.run_batch`).
+        """Every boundary for one or more periods, one raster pass per period (:func:`learn.pipeline.batch.run_batch`).
 
         ``years_or_periods``: ``(2011, 2019)`` or ``[(2001, 2011), (2011, 2019)]``. ``out``: where the
         batch outputs go (JSON per report, ``inventory.csv``/``.parquet``, ``boundaries.gpkg``/``.geojson``/
@@ -302,11 +302,11 @@ class Region:
         another boundary set (default: the region's). ``formats``: the tables written in ``out``, from
         ``csv``, ``parquet``, ``xlsx``, ``gpkg``, ``geojson``, ``geoparquet`` (None: all six; the reports
         and ``manifest.json`` are always written). ``per_boundary``: one file per boundary and period in
-        ``out/per_boundary/`` (``csv``, ``xlsx``, ``pdf``, …; :mod:`learn.batch_files`; needs ``out``).
-        Returns a :class:`learn.batch.BatchRun` with
+        ``out/per_boundary/`` (``csv``, ``xlsx``, ``pdf``, …; :mod:`learn.pipeline.batch_files`; needs ``out``).
+        Returns a :class:`learn.pipeline.batch.BatchRun` with
         ``.reports``, ``.frame`` (tidy rows, t CO2e/yr and ha) and ``.geoframe`` (EPSG:4326 totals).
         """
-        from learn.batch import BatchRun, run_batch
+        from learn.pipeline.batch import BatchRun, run_batch
 
         first = years_or_periods[0]
         if isinstance(first, int | np.integer):
