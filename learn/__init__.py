@@ -12,7 +12,7 @@ ICLEI USA / WRI "LEARN" method (IPCC gain-loss approach). The Python API (``docs
     region.layer("forest_change", start=2011, end=2019)  # rioxarray DataArray
     learn.factor_sensitivity(region, "99001", (2011, 2019))   # net flux at ±10 % on each factor
 
-Maps in notebooks: :mod:`learn.mapping`; sensitivity: :mod:`learn.analyses.sensitivity`. The stages behind them:
+Maps in notebooks: :mod:`learn.mapping`; sensitivity: :mod:`learn.sensitivity`. The stages behind them:
 :mod:`learn.sources` (data access) → :mod:`learn.raster` (one pass over the layers) →
 :mod:`learn.accounting` (LEARN's method, ``docs/method.md``) → :mod:`learn.report` (models and writers).
 
