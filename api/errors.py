@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect
 
 from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
-from learn.sources.place_list import SourceUnreachable
+from learn.sources.census.places import SourceUnreachable
 
 log = logging.getLogger("api")
 

@@ -69,7 +69,7 @@ def test_the_command_list_shows_whole_descriptions_at_80_columns(monkeypatch, ca
 
 def test_one_cache_folder_and_the_old_zone_cache_moves_into_it(tmp_path: Path, monkeypatch) -> None:
     from learn.pipeline.batch import cache_dir
-    from learn.sources import fia_download
+    from learn.sources.fia import download as fia_download
     from learn.util import cache_root
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

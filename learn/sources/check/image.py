@@ -21,12 +21,12 @@ import numpy.typing as npt
 from rasterio.io import MemoryFile
 
 from learn.errors import LearnError
-from learn.sources.arcgis_image import arcgis_error, export_url
+from learn.sources.arcgis.image import arcgis_error, export_url
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.check.models import CheckResult
 from learn.sources.check.probe import Down, Probe
 from learn.sources.remote import extra, source_file
-from learn.sources.wcs import JITTER_M, TIFF_MAGIC
+from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
 
 #: The sample block: 64 × 64 pixels of 30 m in EPSG:5070 (the grid ``learn fetch`` asks for), in forest
 #: of Northampton, MA (99.9 % NLCD 2019 forest classes; the real clip of tests/data).

@@ -41,7 +41,7 @@ from learn.sources.http import (
     get_bytes,
 )
 from learn.sources.remote import FetchError, ImageRequest, SourceFile
-from learn.sources.wcs import JITTER_M, TIFF_MAGIC
+from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
 
 #: HTTP statuses worth asking again (throttling, a busy or restarting server).
 
