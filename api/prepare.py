@@ -20,15 +20,15 @@ from api.errors import NotFound
 from api.fetch_process import fetch_in_child
 from api.tasks import Job, JobManager, Progress
 from learn.errors import PeriodError
+from learn.sources.census.places import StatePlaces, UnknownState, places_of_state
 from learn.sources.census.tiger import conus_counties
 from learn.sources.fetch import FetchRequest
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.listing import gpkg_labels
-from learn.sources.census.places import StatePlaces, UnknownState, places_of_state
 from learn.sources.remote import FetchError, dataset_for_layer, published_years
 
 if TYPE_CHECKING:
-    from api.service import Service
+    from api.prepare_host import PrepareHost as Service  # what it needs of api.service.Service
 
 
 def county_region_name(geoid: str) -> str:

@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import learn
+    from learn.options import InventoryOptions
     from learn.pipeline.batch import zone_source
     from learn.pipeline.batch_tables import write_tables
-    from learn.options import InventoryOptions
     from learn.raster.engine import grid_windows, reduce
 
     region_data = ensure_region(args.size, args.zones, 0, args.data)

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 from learn._version import __version__
 
 if TYPE_CHECKING:
-    from learn.pipeline.batch import BatchRun
+    from learn.analyses.sensitivity import factor_sensitivity, tof_place_sensitivity
     from learn.errors import LearnError
     from learn.options import InventoryOptions
+    from learn.pipeline.batch import BatchRun
     from learn.pipeline.region import Region, open_region
     from learn.report.models import Report
-    from learn.analyses.sensitivity import factor_sensitivity, tof_place_sensitivity
 
 #: Public name → the module that defines it.
 _EXPORTS = {

@@ -30,8 +30,8 @@ from learn.raster.cog import CARBON_STORAGE_SCALE, read_values
 from learn.sources.arcgis.image import open_image_service
 from learn.sources.catalog import DatasetSpec
 from learn.sources.nlcd.clip import snapped_grid
-from learn.sources.remote import FetchError, source_file
 from learn.sources.nlcd.wcs import USER_AGENT
+from learn.sources.remote import FetchError, source_file
 
 NOHO = REALDATA / "nlcd_northampton_ma"
 OUTLINE = NOHO / "northampton_ma_outline.gpkg"

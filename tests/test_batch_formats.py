@@ -13,9 +13,9 @@ from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli
 
 import learn
 import learn.pipeline.batch as batch_mod
+from learn.errors import LearnError
 from learn.pipeline.batch import run_batch
 from learn.pipeline.batch_tables import TABLE_FILES
-from learn.errors import LearnError
 
 
 @pytest.fixture

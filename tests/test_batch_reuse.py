@@ -151,7 +151,9 @@ def test_options_and_software_version_are_part_of_the_key(region, tmp_path, monk
     assert "0 reports computed, 3 reused" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
     monkeypatch.setattr("learn.pipeline.batch_reuse.__version__", "99.0")
     assert "3 reports computed (3 of them" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
-    monkeypatch.setattr("learn.pipeline.batch_reuse.REPORT_LAYOUT", 99)  # a report layout change within one version
+    monkeypatch.setattr(
+        "learn.pipeline.batch_reuse.REPORT_LAYOUT", 99
+    )  # a report layout change within one version
     assert "3 reports computed (3 of them" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
 
 

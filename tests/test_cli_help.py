@@ -11,9 +11,9 @@ import pytest
 import typer
 from conftest import run_cli
 
+from learn.cli import app
 from learn.pipeline.batch_files import PER_BOUNDARY_FORMATS
 from learn.pipeline.batch_tables import TABLE_FORMATS
-from learn.cli import app
 from learn.report.export import FORMATS
 
 COMMANDS = [["batch"], ["fetch"], ["factors", "fia"], ["inventory"], ["catalog"], ["demo"], ["serve"]]

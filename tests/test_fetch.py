@@ -965,8 +965,8 @@ def test_coverage_service_blocks_mosaic_to_the_single_request(
 
     from learn.sources.catalog import DatasetSpec
     from learn.sources.nlcd.clip import snapped_grid
-    from learn.sources.remote import source_file
     from learn.sources.nlcd.wcs import open_wcs
+    from learn.sources.remote import source_file
 
     srv, _ = server
     requests: list[dict[str, str]] = []

@@ -12,9 +12,9 @@ import pytest
 import learn
 import learn.pipeline.region
 from learn.accounting.terms import C_TO_CO2
+from learn.analyses.sensitivity import AccountingStage, factor_sensitivity, tof_place_sensitivity
 from learn.pipeline.region import Region
 from learn.report.models import Report
-from learn.analyses.sensitivity import AccountingStage, factor_sensitivity, tof_place_sensitivity
 
 PERIOD = (2011, 2019)
 X = 0.1

@@ -28,8 +28,8 @@ def demo_cmd(
     catalog: CatalogOpt = None,
 ) -> None:
     """Build the SYNTHETIC demo region (idempotent), compute every boundary and summarise."""
-    from learn.pipeline.batch import run_batch
     from learn.demo import build_demo_region
+    from learn.pipeline.batch import run_batch
     from learn.pipeline.region import open_region
 
     reg = open_region("demo", catalog)

@@ -38,6 +38,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from learn.options import InventoryOptions
 from learn.pipeline.batch_files import KEYS as PER_BOUNDARY_KEYS
 from learn.pipeline.batch_files import check_per_boundary, remove_stale, write_per_boundary
 from learn.pipeline.batch_reuse import KEYS_DIR, ReportFiles, inputs_keys, period_inputs, report_file_name
@@ -49,7 +50,6 @@ from learn.pipeline.batch_tables import geojson_text as geojson_text
 from learn.pipeline.batch_tables import totals_frame as totals_frame
 from learn.pipeline.batch_tables import totals_geoframe as totals_geoframe
 from learn.pipeline.batch_tables import writing as _writing
-from learn.options import InventoryOptions
 from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
 from learn.report.models import Report

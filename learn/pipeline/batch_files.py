@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from learn.pipeline.batch_tables import writing
 from learn.errors import LearnError
+from learn.pipeline.batch_tables import writing
 from learn.report.models import Report
 from learn.util import ascii_name, write_text_atomic
 

@@ -42,9 +42,6 @@ from learn.accounting.inventory import account, account_zones
 from learn.errors import BoundaryError, PeriodError, RasterError
 from learn.layers import CARBON_LAYERS, choose_canopy_years
 from learn.options import InventoryOptions
-from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
-from learn.raster.grid import Grid, grid_of, open_raster
-from learn.raster.zones import GeometryZones, ZoneSource
 from learn.pipeline.region_layers import read_layer
 from learn.pipeline.region_report import (
     accounting_inputs,
@@ -54,6 +51,9 @@ from learn.pipeline.region_report import (
     provenance_record,
     tof_selections,
 )
+from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
+from learn.raster.grid import Grid, grid_of, open_raster
+from learn.raster.zones import GeometryZones, ZoneSource
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.sources.catalog import Catalog, RegionSpec, load_catalog

@@ -46,7 +46,6 @@ from learn.sources.census.tiger import (
     place,
     states_overlapping,
 )
-from learn.sources.nlcd.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, unscaled
 from learn.sources.domains import domain_fault
 from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
@@ -66,6 +65,15 @@ from learn.sources.manifest import (
     read_manifest,
     record_failure,
 )
+from learn.sources.nlcd.clip import (
+    TARGET_CRS,
+    grid_origin,
+    read_onto_grid,
+    snapped_grid,
+    source_bounds,
+    unscaled,
+)
+from learn.sources.nlcd.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.sources.region_entry import _region_entry, pick_fields
 from learn.sources.remote import (
     FetchError,
@@ -73,7 +81,6 @@ from learn.sources.remote import (
     gdal_http_env,
     open_source,
 )
-from learn.sources.nlcd.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.util import cache_root, disk_full, output_error, sha256_file
 
 #: (label, rows done, rows total) for each layer being read.

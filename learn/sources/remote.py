@@ -22,9 +22,9 @@ import rasterio
 from rasterio.errors import RasterioIOError
 
 from learn.errors import LearnError
+from learn.sources.arcgis.image_request import ImageRequest, image_request
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.http import deadline_of
-from learn.sources.arcgis.image_request import ImageRequest, image_request
 
 
 class FetchError(LearnError):

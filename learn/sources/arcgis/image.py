@@ -40,8 +40,8 @@ from learn.sources.http import (
     Unreachable,
     get_bytes,
 )
-from learn.sources.remote import FetchError, ImageRequest, SourceFile
 from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
+from learn.sources.remote import FetchError, ImageRequest, SourceFile
 
 #: HTTP statuses worth asking again (throttling, a busy or restarting server).
 

@@ -26,8 +26,8 @@ from learn.sources.check.image import latest_year
 from learn.sources.check.models import CheckResult
 from learn.sources.check.probe import Answer, Down, NoRanges, Probe, RangeFile
 from learn.sources.insect_survey import survey_source
-from learn.sources.remote import OBJECT_STORES, extra, source_file
 from learn.sources.nlcd.wcs import TIFF_MAGIC
+from learn.sources.remote import OBJECT_STORES, extra, source_file
 
 #: The state whose files stand for every state's (DataMart tables, TIGER places): Massachusetts.
 SAMPLE_STATE, SAMPLE_STATE_FIPS = "MA", "25"

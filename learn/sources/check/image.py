@@ -25,8 +25,8 @@ from learn.sources.arcgis.image import arcgis_error, export_url
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.check.models import CheckResult
 from learn.sources.check.probe import Down, Probe
-from learn.sources.remote import extra, source_file
 from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
+from learn.sources.remote import extra, source_file
 
 #: The sample block: 64 × 64 pixels of 30 m in EPSG:5070 (the grid ``learn fetch`` asks for), in forest
 #: of Northampton, MA (99.9 % NLCD 2019 forest classes; the real clip of tests/data).
