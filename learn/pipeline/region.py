@@ -356,7 +356,7 @@ class Region:
     ) -> Report:
         """Accounting stage + provenance for one boundary (:meth:`reports_from_strata` with one zone).
 
-        ``tof``: trees-outside-forest factors to use instead of those :func:`learn.accounting.factors.select_tof_factors` picks
+        ``tof``: trees-outside-forest factors to use instead of those :func:`learn.accounting.tof_selection.select_tof_factors` picks
         for the boundary (e.g. another place's row, :meth:`TofFactorTable.row_selection`); the report's
         provenance names the rows used either way.
         """

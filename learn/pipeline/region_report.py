@@ -107,7 +107,7 @@ def disturbance_gaps(region: Region, periods: Sequence[tuple[int, int]]) -> dict
 
 def tof_selections(region: Region, boundaries: Sequence[Boundary]) -> list[TofSelection | None]:
     """The trees-outside-forest factors LEARN picks for each boundary (None: the region has no table)."""
-    from learn.accounting.factors import TofSelector
+    from learn.accounting.tof_selection import TofSelector
 
     if region.tof_factors is None:
         return [None] * len(boundaries)
