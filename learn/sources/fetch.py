@@ -75,12 +75,7 @@ from learn.sources.nlcd.clip import (
 )
 from learn.sources.nlcd.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.sources.region_entry import _region_entry, pick_fields
-from learn.sources.remote import (
-    FetchError,
-    SourceFile,
-    gdal_http_env,
-    open_source,
-)
+from learn.sources.remote import FetchError, SourceFile, gdal_http_env, open_source
 from learn.util import cache_root, disk_full, output_error, sha256_file
 
 #: (label, rows done, rows total) for each layer being read.
