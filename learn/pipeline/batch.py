@@ -57,7 +57,7 @@ from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.util import cache_root, check_writable_folder, gc_paused, write_text_atomic
 
 if TYPE_CHECKING:
-    from learn.pipeline.region import Region
+    from learn.pipeline.region_view import RegionView as Region
 
 Progress = Callable[[str, int, int], None]
 

@@ -29,7 +29,7 @@ from learn.report.models import Report
 from learn.util import ascii_name, write_text_atomic
 
 if TYPE_CHECKING:
-    from learn.pipeline.region import Region
+    from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import BoundarySet
 
 #: The folder (inside the batch's output folder) of the per-boundary files, and of their keys inside it.

@@ -21,7 +21,6 @@ import copy
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +50,7 @@ from learn.pipeline.region_report import (
     provenance_record,
     tof_selections,
 )
+from learn.pipeline.region_view import PeriodLayers as PeriodLayers  # importable from here too
 from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
 from learn.raster.grid import Grid, grid_of, open_raster
 from learn.raster.zones import GeometryZones, ZoneSource
@@ -64,21 +64,6 @@ if TYPE_CHECKING:
     from learn.pipeline.batch import BatchRun
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class PeriodLayers:
-    """Which files feed one inventory period (resolved paths, for reading and for provenance)."""
-
-    start: int
-    end: int
-    land_cover: tuple[Path, Path]
-    canopy_years: tuple[int, int] | None
-    canopy: tuple[Path, Path] | None
-    disturbance_periods: list[tuple[int, int]]
-    disturbance: list[Path]
-    forest_age_type_region: Path | None
-    carbon: dict[str, Path] | None
 
 
 class Region:

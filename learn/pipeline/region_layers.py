@@ -20,7 +20,7 @@ from learn.raster.grid import open_raster
 if TYPE_CHECKING:
     import xarray as xr
 
-    from learn.pipeline.region import Region
+    from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import Boundary
 
 

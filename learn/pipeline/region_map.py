@@ -25,7 +25,7 @@ from learn.sources.boundaries import Boundary
 if (
     TYPE_CHECKING
 ):  # not at run time: learn.pipeline.region imports learn.pipeline.batch, which draws these maps
-    from learn.pipeline.region import Region
+    from learn.pipeline.region_view import RegionView as Region
 
 #: Longest side of the rasters drawn (pixels): enough for print at the map's size, small enough to be quick.
 MAX_PIXELS = 900

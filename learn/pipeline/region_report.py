@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from learn.accounting.inventory import Accounting
     from learn.accounting.terms import AccountingInputs
     from learn.options import InventoryOptions
-    from learn.pipeline.region import PeriodLayers, Region
+    from learn.pipeline.region_view import PeriodLayers
+    from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import Boundary
 
 
