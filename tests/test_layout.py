@@ -49,17 +49,6 @@ ALLOWED = {
 ALLOWED_MODULES = {"accounting": {"learn.report.models"}}
 #: The one module of ``learn`` that may import ``api`` (``learn serve`` starts the web service).
 API_IMPORTERS = {"learn.cli.serve"}
-#: Type-only imports a circle check leaves out, each with its reason. The orchestrator's helpers name the
-#: ``Region`` (and ``PeriodLayers``, ``BatchRun``) they are handed in their signatures; nothing runs through them.
-TYPE_ONLY_BACK_EDGES = {
-    ("learn.pipeline.batch", "learn.pipeline.region"),
-    ("learn.pipeline.batch_files", "learn.pipeline.region"),
-    ("learn.pipeline.batch_reuse", "learn.pipeline.region"),
-    ("learn.pipeline.region_layers", "learn.pipeline.region"),
-    ("learn.pipeline.region_map", "learn.pipeline.region"),
-    ("learn.pipeline.region_report", "learn.pipeline.region"),
-    ("learn.pipeline.region", "learn.pipeline.batch"),
-}
 #: Third-party libraries a stage must not use: the accounting stage never reads rasters or writes files;
 #: the report package presents results and never runs the raster stage.
 FORBIDDEN_LIBRARIES = {
@@ -129,17 +118,11 @@ MODULES = package_modules(LEARN)
 API_MODULES = package_modules(REPO / "api")
 
 
-def internal_edges(
-    modules: dict[str, Path] = MODULES,
-    type_only: bool = True,
-    leave_out: frozenset[tuple[str, str]] = frozenset(),
-) -> dict[str, set[str]]:
-    """Module → the modules of ``modules`` it imports (names that are not modules are dropped), except the
-    (importer, imported) pairs of ``leave_out``."""
+def internal_edges(modules: dict[str, Path] = MODULES, type_only: bool = True) -> dict[str, set[str]]:
+    """Module → the modules of ``modules`` it imports (names that are not modules are dropped)."""
     edges: dict[str, set[str]] = {}
     for name, path in modules.items():
-        targets = {m for m, _ in imports_of(path, type_only) if m in modules and m != name}
-        edges[name] = {m for m in targets if (name, m) not in leave_out}
+        edges[name] = {m for m, _ in imports_of(path, type_only) if m in modules and m != name}
     return edges
 
 
@@ -194,11 +177,9 @@ def test_no_import_cycle_inside_learn() -> None:
 
 
 def test_no_import_cycle_inside_learn_counting_type_only_imports() -> None:
-    """No circle either when ``if TYPE_CHECKING:`` imports count, but for :data:`TYPE_ONLY_BACK_EDGES`."""
-    assert all(b in internal_edges()[a] for a, b in TYPE_ONLY_BACK_EDGES), (
-        "a listed back edge is gone: drop it"
-    )
-    cycle = find_cycle(internal_edges(leave_out=frozenset(TYPE_ONLY_BACK_EDGES)))
+    """No circle either when ``if TYPE_CHECKING:`` imports count: a helper handed a region types it with
+    :class:`learn.pipeline.region_view.RegionView`, the model's shares read rows through a protocol."""
+    cycle = find_cycle(internal_edges())
     assert cycle is None, "import cycle: " + " → ".join(cycle or [])
 
 
@@ -269,7 +250,7 @@ def test_the_direction_check_can_fail() -> None:
 
 def test_the_cycle_check_can_fail() -> None:
     """A made-up type-only import from the model back to what renders it makes a circle the check finds."""
-    edges = internal_edges(leave_out=frozenset(TYPE_ONLY_BACK_EDGES))
+    edges = internal_edges()
     assert find_cycle(edges) is None
     edges["learn.report.model"] = edges["learn.report.model"] | {"learn.report.frames"}
     edges["learn.report.frames"] = edges["learn.report.frames"] | {"learn.report.model"}
