@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from api.cache import SingleFlight
 from api.errors import NotFound
-from api.fetch_process import fetch_in_child
+from api.fetch_process import FetchProcesses, fetch_in_child
 from api.tasks import Job, JobManager, Progress
 from learn.errors import PeriodError
 from learn.sources.census import conus_counties
@@ -70,9 +70,15 @@ class CountyPreparer:
             missing_hint="jobs live in server memory; POST /api/prepare again (a prepared region answers at once)",
             nice=10,  # a fetch takes minutes: the map's tiles and reports go first
         )
+        self.fetches = FetchProcesses()  # ended with the server (close), even mid-read
         self._names = {g: (n, st) for g, n, st in conus_counties()}  # counties, then each place checked
         self._lock = threading.Lock()
         self._place_lists: SingleFlight[str, StatePlaces] = SingleFlight()  # one read per state at a time
+
+    def close(self) -> None:
+        """End the running fetch (its process terminated and reaped) and drop the queued jobs."""
+        self.fetches.stop()
+        self.jobs.close()
 
     def label(self, geoid: str) -> str:
         name, state = self._names[geoid]
@@ -213,7 +219,7 @@ class CountyPreparer:
                 progress(len(seen) - 1, steps, f"{label.strip()}: {pct} %")
 
             progress(0, steps, "starting")
-            fetch_in_child(req, on_rows)  # its own process: the server's GIL stays with the requests
+            fetch_in_child(req, on_rows, self.fetches)  # own process: the server's GIL stays with the requests
             progress(steps - 1, steps, "inventory")
             service.reload_catalog()
         region = service.region(name)

@@ -1,0 +1,71 @@
+"""One ``learn fetch`` per region folder at a time: an exclusive lock that the kernel releases when its holder dies.
+
+Two fetches into one folder would write the same files and the same manifest at once. Each fetch therefore holds
+``fcntl.flock`` on ``.<folder>.lock`` next to the region's folder (``data/.county_25015.lock``) while it runs. The
+lock belongs to the open file, not to the file's existence: a fetch that crashes, is killed (SIGKILL too) or whose
+machine loses power holds nothing, so a stale lock never blocks the next run, and the lock file itself is left in
+place (removing it would race with a process opening it). A second fetch of the same folder, from the CLI or from
+a server's prepare job, fails at once with :class:`RegionBusy`; one of another region runs beside it.
+
+Temporary files (``.tmp-*``) that a killed fetch left in the folder are removed once the lock is held: nobody else
+writes there then. On systems without ``fcntl`` (Windows) there is no lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from learn.sources.remote import FetchError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+class RegionBusy(FetchError):
+    """Another live process is fetching into the same region folder."""
+
+
+def lock_path(data_dir: Path) -> Path:
+    """The lock file of a region folder: ``.<name>.lock`` beside it."""
+    return data_dir.parent / f".{data_dir.name}.lock"
+
+
+@contextlib.contextmanager
+def region_lock(data_dir: Path, region: str) -> Iterator[None]:
+    """Hold the region folder's lock for the block (RegionBusy at once if a live process holds it)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    path = lock_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "a process"
+            raise RegionBusy(
+                f"region '{region}' is already being fetched into {data_dir} by another process ({holder})",
+                hint="wait until that fetch ends, then ask again: the files it fetched are kept and not read twice",
+            ) from None
+        os.ftruncate(fd, 0)
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        os.pwrite(fd, f"pid {os.getpid()}, since {when}\n".encode(), 0)
+        _remove_leftovers(data_dir)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_leftovers(data_dir: Path) -> None:
+    """Temporary files of a fetch killed mid-write (``learn.util.atomic_path`` names them ``.tmp-*``)."""
+    if data_dir.is_dir():
+        for tmp in data_dir.glob(".tmp-*"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()

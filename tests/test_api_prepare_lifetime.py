@@ -1,0 +1,284 @@
+"""A prepare job's fetch process ends with its server, and one region is never fetched twice at once (issue 21, R5).
+
+Real processes, no mocks: ``learn serve`` runs as a subprocess on a copy of the shipped catalog whose public sources
+are the local range server of :mod:`test_fetch` (the real Northampton NLCD around its true place), here answering
+16 bytes every 0.25 s while ``DRIP`` is on, so the fetch child sits blocked in a network read (GDAL's, in C) when
+its server is killed. The processes are found with psutil: the fetch child is the server's child named
+``learn-fetch``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from conftest import REPO, run_cli
+from range_server import RangeServer, free_port, serve_app
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from test_fetch import _catalog_copy, build_public_sources
+
+from learn.sources.region_lock import RegionBusy, region_lock
+
+YEARS = ["--years", "2011", "2019"]
+COUNTY = {"county": "25015", "start": 2011, "end": 2019}  # Hampshire County, MA: inside the served files
+DRIP = {"on": True}
+#: How long every process the server started may take to end after it was killed (seconds).
+GONE_S = 5.0
+
+
+class Drip:
+    """ASGI middleware: while ``DRIP["on"]``, each response body goes out 16 bytes at a time, every 0.25 s."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def dripping(message: Message) -> None:
+            if message["type"] != "http.response.body" or not DRIP["on"]:
+                await send(message)
+                return
+            body = message.get("body", b"")
+            while body and DRIP["on"]:
+                await send({"type": "http.response.body", "body": body[:16], "more_body": True})
+                body = body[16:]
+                await asyncio.sleep(0.25)
+            await send({**message, "body": body})  # the rest at once when the drip is turned off
+
+        await self.app(scope, receive, dripping)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RangeServer]:
+    root = tmp_path_factory.mktemp("www")
+    build_public_sources(root)
+    app = Drip(Starlette(routes=[Mount("/", StaticFiles(directory=root))]))
+    with serve_app(app, root) as srv:
+        yield srv
+        DRIP["on"] = False
+
+
+@pytest.fixture
+def catalog(sources: RangeServer, tmp_path: Path) -> Iterator[Path]:
+    DRIP["on"] = True
+    yield _catalog_copy(tmp_path / "project", f"{sources.url}/prepare")
+    DRIP["on"] = False
+
+
+class Server:
+    """``learn serve`` in a subprocess (one tile worker), its log in ``log``."""
+
+    def __init__(self, catalog: Path, tmp: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp / f"serve-{self.port}.log"
+        env = {**os.environ, "PYTHONPATH": str(REPO), "LEARN_CACHE_DIR": str(tmp / "cache")}
+        cmd = [sys.executable, "-c", "from learn.cli import main; main()", "serve", "--catalog", str(catalog)]
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [*cmd, "--port", str(self.port), "--tile-workers", "1"],
+                cwd=tmp,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.ps = psutil.Process(self.proc.pid)
+        self.seen: set[psutil.Process] = set()  # every process this server started, as seen by fetchers()
+        self.fetch_seen: set[psutil.Process] = set()  # its fetch processes among them
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                self.get("/api/health")
+                return
+            except OSError:
+                assert self.proc.poll() is None, self.log.read_text()
+                time.sleep(0.2)
+        raise AssertionError(f"learn serve did not start: {self.log.read_text()}")
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            return json.load(r)
+
+    def post(self, body: dict[str, Any]) -> tuple[int, Any]:
+        req = urllib.request.Request(
+            self.url + "/api/prepare", json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.load(r)
+
+    def fetchers(self) -> list[psutil.Process]:
+        """The server's fetch processes now (every process it started is remembered in ``seen``)."""
+        kids = self.ps.children(recursive=True)
+        self.seen.update(kids)
+        found = [p for p in kids if _name(p) == "learn-fetch"]
+        self.fetch_seen.update(found)
+        return found
+
+    def wait_for_fetcher(self, timeout_s: float = 40) -> psutil.Process:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = self.fetchers()
+            if found:
+                return found[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no fetch process: {self.ps.children(recursive=True)} {self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        for p in self.seen:  # whatever outlived it if the test failed
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+
+
+def _name(p: psutil.Process) -> str:
+    try:
+        return p.name()
+    except psutil.Error:
+        return ""
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _wait_job(server: Server, job_id: str, timeout_s: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status: dict[str, Any] = server.get(f"/api/prepare/{job_id}")
+        if status["status"] in ("done", "error"):
+            return status
+        server.fetchers()
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {server.get(f'/api/prepare/{job_id}')}")
+
+
+def _in_a_read(sources: RangeServer) -> None:
+    """Wait until the fetch is reading land cover (an answer of the dripping server under way)."""
+    deadline = time.monotonic() + 30
+    while not any("nlcd" in p.lower() for p in sources.traffic.snapshot()):
+        assert time.monotonic() < deadline, "the fetch never read a land-cover file"
+        time.sleep(0.05)
+    time.sleep(0.5)  # and now blocked in it
+
+
+def _kill_and_check(server: Server, sig: signal.Signals) -> float:
+    """Send ``sig`` to the server; assert it and everything it started (fetch child, tile worker, resource
+    tracker) are gone within GONE_S seconds, none left re-parented. The seconds until the last one ended."""
+    started = set(server.ps.children(recursive=True)) | server.seen
+    assert any(_name(p) == "learn-fetch" for p in started)
+    t0 = time.monotonic()
+    server.proc.send_signal(sig)
+    server.proc.wait(30)
+    while any(_alive(p) for p in started) and time.monotonic() - t0 < GONE_S:
+        time.sleep(0.05)
+    left = [(p.pid, _name(p), p.ppid()) for p in started if _alive(p)]
+    assert not left, f"alive {GONE_S} s after {sig.name} of the server (pid, name, parent): {left}"
+    return time.monotonic() - t0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_server_takes_its_fetch_process_with_it(
+    catalog: Path, sources: RangeServer, sig: signal.Signals, tmp_path: Path
+) -> None:
+    server = Server(catalog, tmp_path)
+    try:
+        status, job = server.post(COUNTY)
+        assert status == 202, job
+        server.wait_for_fetcher()
+        _in_a_read(sources)
+        _kill_and_check(server, sig)
+        assert b"Traceback" not in server.log.read_bytes(), server.log.read_text()
+    finally:
+        server.stop()
+
+
+def test_a_killed_server_leaves_no_fetch_behind_and_the_next_one_prepares_the_county_once(
+    catalog: Path, sources: RangeServer, tmp_path: Path
+) -> None:
+    first = Server(catalog, tmp_path)
+    second: Server | None = None
+    try:
+        status, job = first.post(COUNTY)
+        assert status == 202, job
+        first.wait_for_fetcher()
+        _in_a_read(sources)
+        # A second server on the same catalog (or a restarted one beside an orphan) does not fetch the county too.
+        second = Server(catalog, tmp_path)
+        status, job = second.post(COUNTY)
+        assert status == 202, job
+        busy = _wait_job(second, job["job_id"], timeout_s=60)
+        assert busy["status"] == "error", busy
+        assert "region 'county_25015' is already being fetched" in busy["error"]
+        assert f"another process (pid {first.fetch_seen.pop().pid}, since" in busy["error"]
+
+        _kill_and_check(first, signal.SIGKILL)
+        DRIP["on"] = False
+        second.fetch_seen.clear()
+        status, job = second.post(COUNTY)  # the failed run is replaced by a new one
+        assert status == 202, job
+        done = _wait_job(second, job["job_id"], timeout_s=120)
+        assert done["status"] == "done", done
+        assert len(second.fetch_seen) == 1, second.fetch_seen
+        again = second.post(COUNTY)
+        assert again[0] == 200 and again[1]["status"] == "done"
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+
+
+def test_one_fetch_per_region_folder_and_a_killed_holder_blocks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = _catalog_copy(tmp_path / "project", "http://127.0.0.1:9")  # never reached: the lock comes first
+    folder = tmp_path / "project" / "data" / "mine"
+    hold = (
+        "import sys, time; from pathlib import Path; from learn.sources.region_lock import region_lock\n"
+        "with region_lock(Path(sys.argv[1]), 'mine'):\n    print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(folder)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        code, _, err = run_cli(
+            ["fetch", "--catalog", str(cat), "--county", "25015", "--region-name", "mine", *YEARS],
+            monkeypatch,
+            capsys,
+        )
+        assert code == 2, err
+        assert (
+            f"region 'mine' is already being fetched into {folder} by another process (pid {holder.pid}"
+            in err
+        )
+        with pytest.raises(RegionBusy), region_lock(folder, "mine"):  # in this process too (a second open)
+            pass
+        (folder / ".tmp-land_cover_2011-x1.tif").parent.mkdir(parents=True)
+        (folder / ".tmp-land_cover_2011-x1.tif").write_bytes(b"half")
+    finally:
+        holder.kill()  # SIGKILL: no cleanup of its own; the kernel drops its lock
+        holder.wait(10)
+    with region_lock(folder, "mine"):
+        assert f"pid {os.getpid()}, since" in (folder.parent / ".mine.lock").read_text()
+        assert not list(folder.glob(".tmp-*"))  # what a killed fetch left half-written is removed
