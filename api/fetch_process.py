@@ -36,6 +36,7 @@ from multiprocessing.process import BaseProcess
 
 from learn.errors import LearnError
 from learn.sources.fetch_plan import FetchRequest
+from learn.sources.region_lock import RegionBusy
 
 #: Nice value added to the fetch process (the map's requests go first).
 FETCH_NICE = 10
@@ -59,7 +60,9 @@ class FetchProcesses:
         """Start ``proc`` and keep it listed for the block (LearnError when the server is stopping)."""
         with self._lock:
             if self._stopped:
-                raise LearnError("the server is shutting down", hint="POST /api/prepare again once it is back")
+                raise LearnError(
+                    "the server is shutting down", hint="POST /api/prepare again once it is back"
+                )
             with _sigint_blocked():
                 proc.start()
             self._procs.add(proc)
@@ -99,6 +102,15 @@ def _sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def busy_elsewhere(region: str, holder: str) -> RegionBusy:
+    """The error (409) of a region another process is fetching (no server path in it)."""
+    return RegionBusy(
+        f"{region} is already being prepared by another process ({holder})",
+        hint="ask again in a few minutes: it will be ready, or the files that process fetched are reused",
+        holder=holder,
+    )
 
 
 def fetch_in_child(
@@ -173,6 +185,9 @@ def _child(req: FetchRequest, send: Connection, lifeline: Connection, parent_pid
 
     try:
         fetch(req, progress=lambda label, done, total: send.send(("rows", label, done, total)))
+    except RegionBusy as err:  # started since the server's own check
+        busy = busy_elsewhere(req.region, err.holder)
+        send.send(("error", busy.message, busy.hint))
     except LearnError as err:
         send.send(("error", err.message, err.hint))
     except Exception as err:  # reported as the job's error, like one in a thread

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.cache import SingleFlight
 from api.errors import NotFound
-from api.fetch_process import FetchProcesses, fetch_in_child
+from api.fetch_process import FetchProcesses, busy_elsewhere, fetch_in_child
 from api.tasks import Job, JobManager, Progress
 from learn.errors import PeriodError
 from learn.sources.census import conus_counties
@@ -25,6 +26,7 @@ from learn.sources.fetch import FetchRequest
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.listing import gpkg_labels
 from learn.sources.place_list import StatePlaces, UnknownState, places_of_state
+from learn.sources.region_lock import lock_holder
 from learn.sources.remote import FetchError, dataset_for_layer, published_years
 
 if TYPE_CHECKING:
@@ -71,6 +73,7 @@ class CountyPreparer:
             nice=10,  # a fetch takes minutes: the map's tiles and reports go first
         )
         self.fetches = FetchProcesses()  # ended with the server (close), even mid-read
+        self._fetching: str | None = None  # the region this server's fetch process is fetching
         self._names = {g: (n, st) for g, n, st in conus_counties()}  # counties, then each place checked
         self._lock = threading.Lock()
         self._place_lists: SingleFlight[str, StatePlaces] = SingleFlight()  # one read per state at a time
@@ -191,8 +194,21 @@ class CountyPreparer:
         years = self.service.region(name).land_cover_years
         return start in years and end in years
 
+    def check_not_elsewhere(self, geoid: str) -> None:
+        """RegionBusy (409) when another process (a second server on this catalog, a ``learn fetch``, a fetch a
+        killed server left behind) is fetching the region now; a fetch of this server's own is waited for."""
+        name = region_name(geoid)
+        holder = lock_holder(self.data_dir(name))
+        if holder is not None and self._fetching != name:
+            raise busy_elsewhere(name, holder)
+
+    def data_dir(self, name: str) -> Path:
+        """Where ``learn fetch`` writes a region prepared here (its default folder)."""
+        return (self.service.catalog.base_dir / "data" / name).resolve()
+
     def submit(self, geoid: str, start: int, end: int) -> Job[Prepared]:
         self.check(geoid, start, end)
+        self.check_not_elsewhere(geoid)
         return self.jobs.submit(
             f"{geoid} {start} {end}", lambda progress: self._prepare(geoid, start, end, progress)
         )
@@ -219,7 +235,14 @@ class CountyPreparer:
                 progress(len(seen) - 1, steps, f"{label.strip()}: {pct} %")
 
             progress(0, steps, "starting")
-            fetch_in_child(req, on_rows, self.fetches)  # own process: the server's GIL stays with the requests
+            self.check_not_elsewhere(geoid)  # again: another process may have started since the POST
+            self._fetching = name
+            try:
+                fetch_in_child(
+                    req, on_rows, self.fetches
+                )  # own process: the server's GIL stays with requests
+            finally:
+                self._fetching = None
             progress(steps - 1, steps, "inventory")
             service.reload_catalog()
         region = service.region(name)
