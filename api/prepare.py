@@ -7,6 +7,10 @@ adds the region ``county_<GEOID>`` or ``place_<GEOID>`` to its catalog, computes
 read online once, then from the cache folder), which also gives its name. One fetch runs at a time (a fetch saturates the network and the disk); at most
 ``max_pending`` wait (more → 503 with Retry-After). A county or place already prepared for those years is answered
 at once: the next visitor gets it from the catalog and the summary cache.
+
+The fetch runs in a child process that never outlives the server (:mod:`api.fetch_process`; :meth:`CountyPreparer.close`
+at shutdown). A region is fetched by one process at a time (:mod:`learn.sources.region_lock`): a county that another
+process — a second server on this catalog, a ``learn fetch`` — is fetching is answered 409 naming that process.
 """
 
 from __future__ import annotations
