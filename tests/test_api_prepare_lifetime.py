@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -291,3 +292,32 @@ def test_one_fetch_per_region_folder_and_a_killed_holder_blocks_nothing(
     with region_lock(folder, "mine"):
         assert f"pid {os.getpid()}, since" in (folder.parent / ".mine.lock").read_text()
         assert not list(folder.glob(".tmp-*"))  # what a killed fetch left half-written is removed
+    assert not (folder.parent / ".mine.lock").exists()  # removed as it is let go
+
+
+def test_the_lock_file_removed_on_release_never_lets_two_hold_it(tmp_path: Path) -> None:
+    """Holders remove the lock file as they let go; contenders that opened the old file lock the new one."""
+    folder = tmp_path / "data" / "mine"
+    inside, most, got = [0], [0], [0]
+    guard = threading.Lock()
+
+    def contend() -> None:
+        for _ in range(15):
+            try:
+                with region_lock(folder, "mine"):
+                    with guard:
+                        inside[0] += 1
+                        most[0], got[0] = max(most[0], inside[0]), got[0] + 1
+                    time.sleep(0.002)
+                    with guard:
+                        inside[0] -= 1
+            except RegionBusy:
+                pass
+
+    threads = [threading.Thread(target=contend) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1 and got[0] >= 15
+    assert not list(tmp_path.rglob("*.lock"))  # each removed as it was let go

@@ -1,10 +1,11 @@
 """One ``learn fetch`` per region folder at a time: an exclusive lock that the kernel releases when its holder dies.
 
 Two fetches into one folder would write the same files and the same manifest at once. Each fetch therefore holds
-``fcntl.flock`` on ``.<folder>.lock`` next to the region's folder (``data/.county_25015.lock``) while it runs. The
-lock belongs to the open file, not to the file's existence: a fetch that crashes, is killed (SIGKILL too) or whose
-machine loses power holds nothing, so a stale lock never blocks the next run, and the lock file itself is left in
-place (removing it would race with a process opening it). A second fetch of the same folder, from the CLI or from
+``fcntl.flock`` on ``.<folder>.lock`` next to the region's folder (``data/.county_25015.lock``) while it runs, and
+removes the file as it lets go. The lock belongs to the open file, not to the file's existence: a fetch that
+crashes, is killed (SIGKILL too) or whose machine loses power holds nothing, so a stale file never blocks the next
+run (it locks that file, then removes it in turn). A refused fetch (bad boundary, unreachable source) leaves no
+lock file and no ``data`` folder it created. A second fetch of the same folder, from the CLI or from
 a server's prepare job, fails at once with :class:`RegionBusy`; one of another region runs beside it.
 :func:`lock_holder` says who holds a folder's lock (the API answers 409 with it before starting a job).
 
@@ -51,31 +52,57 @@ def region_lock(data_dir: Path, region: str) -> Iterator[None]:
         yield
         return
     path = lock_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | _CLOEXEC, 0o666)
+    made_parent = not path.parent.is_dir()
+    fd = _acquire(path, data_dir, region)
     try:
-        # A few tries over 0.2 s: a lock_holder() probe holds the lock (shared) for microseconds.
-        for attempt in range(5):
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if attempt == 4:
-                    holder = _holder(fd)
-                    raise RegionBusy(
-                        f"region '{region}' is already being fetched into {data_dir} by another process ({holder})",
-                        hint="wait until that fetch ends, then ask again: the files it fetched are kept and not "
-                        "read twice",
-                        holder=holder,
-                    ) from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
         when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         os.pwrite(fd, f"pid {os.getpid()}, since {when}\n".encode(), 0)
         _remove_leftovers(data_dir)
         yield
     finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # still held: nobody else can hold this file now (see _acquire)
         os.close(fd)  # releases the lock
+        if made_parent:  # a refused fetch leaves nothing behind (fails while the folder holds anything)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
+
+
+def _acquire(path: Path, data_dir: Path, region: str) -> int:
+    """The locked file's descriptor. A holder removes the file as it lets go, so the file locked must still be
+    the one at ``path`` (else lock the new one); a :func:`lock_holder` probe holds it (shared) for microseconds,
+    hence a few tries over 0.2 s before RegionBusy."""
+    busy = 0
+    for _ in range(100):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | _CLOEXEC, 0o666)
+        except FileNotFoundError:  # the parent folder was removed meanwhile (a refused fetch's)
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            busy += 1
+            if busy == 5:
+                raise RegionBusy(
+                    f"region '{region}' is already being fetched into {data_dir} by another process ({holder})",
+                    hint="wait until that fetch ends, then ask again: the files it fetched are kept and not read twice",
+                    holder=holder,
+                ) from None
+            time.sleep(0.05)
+            continue
+        try:
+            st = os.stat(path)
+            same = (st.st_dev, st.st_ino) == (os.fstat(fd).st_dev, os.fstat(fd).st_ino)
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            return fd
+        os.close(fd)
+    raise FetchError(f"cannot lock {path}", hint="check that the data folder is writable")
 
 
 def lock_holder(data_dir: Path) -> str | None:
