@@ -98,6 +98,7 @@ class Server:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, as in a terminal
             )
         self.ps = psutil.Process(self.proc.pid)
         self.seen: set[psutil.Process] = set()  # every process this server started, as seen by fetchers()
@@ -159,6 +160,13 @@ def _name(p: psutil.Process) -> str:
         return ""
 
 
+def _cmdline(p: psutil.Process) -> list[str]:
+    try:
+        return p.cmdline()
+    except psutil.Error:
+        return []
+
+
 def _alive(p: psutil.Process) -> bool:
     try:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
@@ -192,8 +200,12 @@ def _kill_and_check(server: Server, sig: signal.Signals) -> tuple[float, float]:
     ended, seconds from then until the last of them ended.)"""
     started = set(server.ps.children(recursive=True)) | server.seen
     assert any(_name(p) == "learn-fetch" for p in started), started
+    assert any("resource_tracker" in " ".join(_cmdline(p)) for p in started), started  # spawn starts one
     t0 = time.monotonic()
-    server.proc.send_signal(sig)
+    if sig == signal.SIGINT:
+        os.killpg(server.proc.pid, sig)  # Ctrl+C in a terminal: every process of the foreground group
+    else:
+        server.proc.send_signal(sig)
     server.proc.wait(60)
     t1 = time.monotonic()
     while any(_alive(p) for p in started) and time.monotonic() - t1 < GONE_S:
