@@ -72,10 +72,6 @@ class FetchProcesses:
             with self._lock:
                 self._procs.discard(proc)
 
-    def pids(self) -> list[int]:
-        with self._lock:
-            return [p.pid for p in self._procs if p.pid is not None]
-
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Terminate every running fetch process (SIGTERM, then SIGKILL after ``timeout_s``) and reap it."""
         with self._lock:
