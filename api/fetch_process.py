@@ -9,7 +9,8 @@ The child never outlives its server, however the server ends, even while the chi
 
 * a stopping server (SIGTERM, SIGINT / Ctrl+C: the app's shutdown) terminates its children and waits for them
   (:meth:`FetchProcesses.stop`); the child does not see a terminal's Ctrl+C itself (SIGINT is blocked while it
-  starts, and it inherits that), so it never prints a traceback of its own;
+  starts, and it inherits that mask; multiprocessing's resource tracker is started before, as starting it unblocks
+  SIGINT in the calling thread), so it never prints a traceback of its own;
 * a killed server (SIGKILL, a crash, the OOM killer) cannot do that, so the child watches it: a thread blocks on
   a *lifeline* pipe whose write end only the server holds, and ends the child (``os._exit``) when the kernel
   closes that end; on Linux, ``PR_SET_PDEATHSIG`` also has the kernel send the child SIGKILL (effective even when
@@ -31,6 +32,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -63,6 +65,8 @@ class FetchProcesses:
                 raise LearnError(
                     "the server is shutting down", hint="POST /api/prepare again once it is back"
                 )
+            # Started first: starting it unblocks SIGINT in this thread (multiprocessing.resource_tracker).
+            resource_tracker.ensure_running()
             with _sigint_blocked():
                 proc.start()
             self._procs.add(proc)

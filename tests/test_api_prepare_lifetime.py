@@ -185,10 +185,10 @@ def _wait_job(server: Server, job_id: str, timeout_s: float) -> dict[str, Any]:
     raise AssertionError(f"job {job_id} did not finish: {server.get(f'/api/prepare/{job_id}')}")
 
 
-def _in_a_read(sources: RangeServer) -> None:
-    """Wait until the fetch is reading land cover (an answer of the dripping server under way)."""
+def _in_a_read(sources: RangeServer, before: dict[str, int]) -> None:
+    """Wait until the fetch is reading land cover (an answer of the dripping server under way since ``before``)."""
     deadline = time.monotonic() + 120
-    while not any("nlcd" in p.lower() for p in sources.traffic.snapshot()):
+    while not any("nlcd" in p.lower() for p in sources.traffic.since(before)):
         assert time.monotonic() < deadline, "the fetch never read a land-cover file"
         time.sleep(0.05)
     time.sleep(0.5)  # and now blocked in it
@@ -221,10 +221,11 @@ def test_a_stopped_server_takes_its_fetch_process_with_it(
 ) -> None:
     server = Server(catalog, tmp_path)
     try:
+        before = sources.traffic.snapshot()
         status, job = server.post(COUNTY)
         assert status == 202, job
         server.wait_for_fetcher()
-        _in_a_read(sources)
+        _in_a_read(sources, before)
         _kill_and_check(server, sig)
         assert b"Traceback" not in server.log.read_bytes(), server.log.read_text()
     finally:
@@ -237,10 +238,11 @@ def test_a_killed_server_leaves_no_fetch_behind_and_the_next_one_prepares_the_co
     first = Server(catalog, tmp_path)
     second: Server | None = None
     try:
+        before = sources.traffic.snapshot()
         status, job = first.post(COUNTY)
         assert status == 202, job
         first.wait_for_fetcher()
-        _in_a_read(sources)
+        _in_a_read(sources, before)
         # A second server on the same catalog (or a restarted one beside an orphan) does not fetch the county too.
         second = Server(catalog, tmp_path)
         status, busy = second.post(COUNTY)
