@@ -3,8 +3,11 @@
 Real processes, no mocks: ``learn serve`` runs as a subprocess on a copy of the shipped catalog whose public sources
 are the local range server of :mod:`test_fetch` (the real Northampton NLCD around its true place), here answering
 16 bytes every 0.25 s while ``DRIP`` is on, so the fetch child sits blocked in a network read (GDAL's, in C) when
-its server is killed. The processes are found with psutil: the fetch child is the server's child named
-``learn-fetch``.
+its server is killed — by SIGTERM, by SIGINT to its process group (a terminal's Ctrl+C) or by SIGKILL. The
+processes are found with psutil: the fetch child is the server's child named ``learn-fetch``; multiprocessing's
+resource tracker is the other. Before the fix (fcfc929) the child and the tracker ran on re-parented to PID 1
+after SIGTERM and SIGKILL, and a server sent SIGINT mid-fetch did not exit at all (its job thread waited on the
+child). ~1–2 min on a loaded 2-core machine, most of it four ``learn serve`` start-ups.
 """
 
 from __future__ import annotations
