@@ -17,10 +17,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from api.fetch_process import PreparedElsewhere
 from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 from learn.sources.place_list import SourceUnreachable
-from learn.sources.region_lock import RegionBusy
 
 log = logging.getLogger("api")
 
@@ -93,7 +93,7 @@ def status_for(err: LearnError) -> int:
         return 404  # the catalog only raises on requests for an unknown region
     if isinstance(err, TooLarge):
         return 413
-    if isinstance(err, RegionBusy):
+    if isinstance(err, PreparedElsewhere):
         return 409
     if isinstance(err, ServerBusy):
         return 503

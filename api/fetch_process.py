@@ -38,7 +38,7 @@ from multiprocessing.process import BaseProcess
 
 from learn.errors import LearnError
 from learn.sources.fetch_plan import FetchRequest
-from learn.sources.region_lock import RegionBusy
+from learn.sources.locking import Busy
 
 #: Nice value added to the fetch process (the map's requests go first).
 FETCH_NICE = 10
@@ -104,12 +104,16 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def busy_elsewhere(region: str, holder: str) -> RegionBusy:
-    """The error (409) of a region another process is fetching (no server path in it)."""
-    return RegionBusy(
-        f"{region} is already being prepared by another process ({holder})",
+class PreparedElsewhere(LearnError):
+    """A region another process (a second server on the catalog, a ``learn fetch``) is fetching now → 409."""
+
+
+def busy_elsewhere(region: str, pid: int | None) -> PreparedElsewhere:
+    """The error of a region another process is fetching (its pid; no server path in it)."""
+    by = f"process {pid}" if pid else "another process"
+    return PreparedElsewhere(
+        f"{region} is already being prepared by {by} (another server on this catalog, or a `learn fetch`)",
         hint="ask again in a few minutes: it will be ready, or the files that process fetched are reused",
-        holder=holder,
     )
 
 
@@ -185,9 +189,14 @@ def _child(req: FetchRequest, send: Connection, lifeline: Connection, parent_pid
 
     try:
         fetch(req, progress=lambda label, done, total: send.send(("rows", label, done, total)))
-    except RegionBusy as err:  # started since the server's own check
-        busy = busy_elsewhere(req.region, err.holder)
-        send.send(("error", busy.message, busy.hint))
+    except Busy as err:
+        if err.path.name.startswith(
+            "fetch-"
+        ):  # the data folder's (fetch_lock_path): taken since the server's check
+            busy = busy_elsewhere(req.region, err.holder)
+            send.send(("error", busy.message, busy.hint))
+        else:
+            send.send(("error", err.message, err.hint))
     except LearnError as err:
         send.send(("error", err.message, err.hint))
     except Exception as err:  # reported as the job's error, like one in a thread

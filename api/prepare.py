@@ -9,8 +9,9 @@ read online once, then from the cache folder), which also gives its name. One fe
 at once: the next visitor gets it from the catalog and the summary cache.
 
 The fetch runs in a child process that never outlives the server (:mod:`api.fetch_process`; :meth:`CountyPreparer.close`
-at shutdown). A region is fetched by one process at a time (:mod:`learn.sources.region_lock`): a county that another
-process — a second server on this catalog, a ``learn fetch`` — is fetching is answered 409 naming that process.
+at shutdown). A region is fetched by one process at a time (``learn fetch`` holds its data folder's lock,
+:func:`learn.sources.locking.fetch_lock_path`): a county that another process — a second server on this catalog, a
+``learn fetch`` — is fetching is answered 409 naming that process.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from learn.sources.census import conus_counties
 from learn.sources.fetch import FetchRequest
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.listing import gpkg_labels
+from learn.sources.locking import fetch_lock_path, held_by
 from learn.sources.place_list import StatePlaces, UnknownState, places_of_state
-from learn.sources.region_lock import lock_holder
 from learn.sources.remote import FetchError, dataset_for_layer, published_years
+from learn.util import cache_root
 
 if TYPE_CHECKING:
     from api.service import Service
@@ -199,12 +201,14 @@ class CountyPreparer:
         return start in years and end in years
 
     def check_not_elsewhere(self, geoid: str) -> None:
-        """RegionBusy (409) when another process (a second server on this catalog, a ``learn fetch``, a fetch a
+        """PreparedElsewhere (409) when another process (a second server on this catalog, a ``learn fetch``, a fetch a
         killed server left behind) is fetching the region now; a fetch of this server's own is waited for."""
         name = region_name(geoid)
-        holder = lock_holder(self.data_dir(name))
-        if holder is not None and self._fetching != name:
-            raise busy_elsewhere(name, holder)
+        if self._fetching == name:
+            return
+        pid = held_by(fetch_lock_path(self.data_dir(name), cache_root()))
+        if pid is not None:
+            raise busy_elsewhere(name, pid)
 
     def data_dir(self, name: str) -> Path:
         """Where ``learn fetch`` writes a region prepared here (its default folder)."""

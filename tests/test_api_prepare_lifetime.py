@@ -19,7 +19,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +28,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import REPO, run_cli
+from conftest import REPO
 from range_server import RangeServer, free_port, serve_app
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -37,9 +36,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from test_fetch import _catalog_copy, build_public_sources
 
-from learn.sources.region_lock import RegionBusy, region_lock
+from learn.sources.locking import Busy, exclusive, held_by
 
-YEARS = ["--years", "2011", "2019"]
 COUNTY = {"county": "25015", "start": 2011, "end": 2019}  # Hampshire County, MA: inside the served files
 DRIP = {"on": True}
 #: How long every process the server started may take to end after it was killed (seconds).
@@ -252,7 +250,7 @@ def test_a_killed_server_leaves_no_fetch_behind_and_the_next_one_prepares_the_co
         fetcher = next(iter(first.fetch_seen))
         assert status == 409, busy
         assert (
-            f"county_25015 is already being prepared by another process (pid {fetcher.pid}, since"
+            f"county_25015 is already being prepared by process {fetcher.pid} (another server on this catalog"
             in busy["detail"]
         )
         assert second.fetchers() == []
@@ -273,68 +271,25 @@ def test_a_killed_server_leaves_no_fetch_behind_and_the_next_one_prepares_the_co
             second.stop()
 
 
-def test_one_fetch_per_region_folder_and_a_killed_holder_blocks_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    cat = _catalog_copy(tmp_path / "project", "http://127.0.0.1:9")  # never reached: the lock comes first
-    folder = tmp_path / "project" / "data" / "mine"
+def test_held_by_names_a_live_holder_and_forgets_a_killed_one(tmp_path: Path) -> None:
+    """What the server asks before it starts a job (409 when another process fetches the county)."""
+    lock = tmp_path / "fetch-x.lock"
+    assert held_by(lock) is None  # no such file yet
     hold = (
-        "import sys, time; from pathlib import Path; from learn.sources.region_lock import region_lock\n"
-        "with region_lock(Path(sys.argv[1]), 'mine'):\n    print('held', flush=True); time.sleep(60)"
+        "import sys, time; from pathlib import Path; from learn.sources.locking import exclusive\n"
+        "with exclusive(Path(sys.argv[1]), what='x', lock_file=Path(sys.argv[1])):\n"
+        "    print('held', flush=True); time.sleep(60)"
     )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", hold, str(folder)],
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(lock)], stdout=subprocess.PIPE, env=env)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
-        code, _, err = run_cli(
-            ["fetch", "--catalog", str(cat), "--county", "25015", "--region-name", "mine", *YEARS],
-            monkeypatch,
-            capsys,
-        )
-        assert code == 2, err
-        assert (
-            f"region 'mine' is already being fetched into {folder} by another process (pid {holder.pid}"
-            in err
-        )
-        with pytest.raises(RegionBusy), region_lock(folder, "mine"):  # in this process too (a second open)
+        assert held_by(lock) == holder.pid
+        with pytest.raises(Busy), exclusive(lock, what="x", wait_s=0, lock_file=lock):
             pass
-        (folder / ".tmp-land_cover_2011-x1.tif").parent.mkdir(parents=True)
-        (folder / ".tmp-land_cover_2011-x1.tif").write_bytes(b"half")
     finally:
-        holder.kill()  # SIGKILL: no cleanup of its own; the kernel drops its lock
+        holder.kill()  # SIGKILL: the kernel drops its lock
         holder.wait(10)
-    with region_lock(folder, "mine"):
-        assert f"pid {os.getpid()}, since" in (folder.parent / ".mine.lock").read_text()
-        assert not list(folder.glob(".tmp-*"))  # what a killed fetch left half-written is removed
-    assert not (folder.parent / ".mine.lock").exists()  # removed as it is let go
-
-
-def test_the_lock_file_removed_on_release_never_lets_two_hold_it(tmp_path: Path) -> None:
-    """Holders remove the lock file as they let go; contenders that opened the old file lock the new one."""
-    folder = tmp_path / "data" / "mine"
-    inside, most, got = [0], [0], [0]
-    guard = threading.Lock()
-
-    def contend() -> None:
-        for _ in range(15):
-            try:
-                with region_lock(folder, "mine"):
-                    with guard:
-                        inside[0] += 1
-                        most[0], got[0] = max(most[0], inside[0]), got[0] + 1
-                    time.sleep(0.002)
-                    with guard:
-                        inside[0] -= 1
-            except RegionBusy:
-                pass
-
-    threads = [threading.Thread(target=contend) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert most[0] == 1 and got[0] >= 15
-    assert not list(tmp_path.rglob("*.lock"))  # each removed as it was let go
+    assert held_by(lock) is None
+    with exclusive(lock, what="x", wait_s=0, lock_file=lock):  # and a probe does not make it fail
+        assert held_by(lock) == os.getpid()
