@@ -28,8 +28,11 @@ const rowLabel = (r) => `${r.category} — ${r.type}`;
 
 const fmtPercent = (p) => `${fmt(p, p !== 0 && Math.abs(p) < 1 ? 1 : 0)} %`;
 
-function side(key, title, data, scale) {
+function side(key, title, data, scale, missing) {
   if (!data) return "";
+  if (missing) {
+    return `<div class="share-side" data-side="${key}"><div class="share-title">${title}: <span class="not-estimated">not estimated</span></div></div>`;
+  }
   const shown = data.rows.filter((r) => r.t_co2e_per_yr !== 0);
   if (!shown.length || data.total_t_co2e_per_yr === 0) {
     return `<div class="share-side" data-side="${key}"><div class="share-title">${title}: none</div></div>`;
@@ -60,12 +63,12 @@ function side(key, title, data, scale) {
 }
 
 /** The shares block (nothing for a report without `shares`, e.g. one stored before they existed). */
-export function sharesBlock(shares, scale, partial) {
+export function sharesBlock(shares, scale, partial, missing = {}) {
   if (!shares) return "";
   const note = partial ? " of the estimated part (the totals are partial)" : "";
   return `<section class="shares" aria-label="Where the emissions and removals come from">
     <h3>Where the emissions and removals come from${esc(note)}</h3>
-    ${side("emissions", "Gross emissions", shares.gross_emissions, scale)}
-    ${side("removals", "Gross removals", shares.gross_removals, scale)}
+    ${side("emissions", "Gross emissions", shares.gross_emissions, scale, missing.emissions)}
+    ${side("removals", "Gross removals", shares.gross_removals, scale, missing.removals)}
   </section>`;
 }
