@@ -74,24 +74,32 @@ export function legendControl() {
     },
   });
   const control = new Control();
+  // A <details>: collapsible, open on wide screens and closed on a phone, where it would cover much of the map
+  // (issue 26 item 3); its state is kept across updates.
+  let open = window.innerWidth > 900;
   control.update = ({ breaks, values = [], perHa, start, end, partial = false, loading = false }) => {
+    const div = control.getContainer();
+    const was = div.querySelector("details.legend-details");
+    if (was) open = was.open;
+    const title = `Net flux ${esc(start)}–${esc(end)}`;
+    let body;
     if (loading) {
       // a new period computing: its years, no colours of the old one (audit D12)
-      control.getContainer().innerHTML = `<div class="legend-title">Net flux ${esc(start)}–${esc(end)}<br>
-        <small class="legend-computing"><span class="spinner" aria-hidden="true"></span> computing…</small></div>`;
-      return;
-    }
-    const rows = legendRows(breaks, values, perHa);
-    control.getContainer().innerHTML = `<div class="legend-title">Net flux ${esc(start)}–${esc(end)}<br>
-      <small>${perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr"} (− sink, + source)</small></div>
+      body = `<small class="legend-computing"><span class="spinner" aria-hidden="true"></span> computing…</small>`;
+    } else {
+      const rows = legendRows(breaks, values, perHa);
+      body = `<small>${perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr"} (− sink, + source)</small>
       <ul class="legend-list">${rows
         .map(([c, l]) => `<li><span class="swatch" style="background:${c}"></span>${esc(l)}</li>`)
         .join("")}</ul>${
-      partial
-        ? `<p class="legend-partial"><svg width="22" height="10" aria-hidden="true"><line x1="0" y1="5" x2="22" y2="5"
+        partial
+          ? `<p class="legend-partial"><svg width="22" height="10" aria-hidden="true"><line x1="0" y1="5" x2="22" y2="5"
             stroke="#333" stroke-width="2" stroke-dasharray="${PARTIAL_DASH}"/></svg> partial total (rows not estimated)</p>`
-        : ""
-    }`;
+          : ""
+      }`;
+    }
+    div.innerHTML = `<details class="legend-details"${open ? " open" : ""}><summary class="legend-title">${title}</summary>
+      ${body}</details>`;
   };
   return control;
 }

@@ -36,7 +36,7 @@ const IPCC_ORDER = ["Forestland", "Cropland", "Grassland", "Settlement", "Wetlan
 
 const charts = new WeakMap();
 
-export const COLORS = { emissions: "#b2182b", removals: "#1b7837" };
+export const COLORS = { emissions: "#b2182b", removals: "#1b7837", adjustment: "#8073ac" };
 
 /** Flux values as shown: t CO2e/yr, or per hectare of the whole area (`perHa`: the area in ha) — rows then add
  * up to the per-hectare total (audit D10). */
@@ -239,27 +239,53 @@ function provenanceBlock(prov, open) {
   </details>`;
 }
 
-/** Bar chart of emissions (+) and removals (−) per inventory row, on `canvas` (Chart.js UMD global). */
+/** A row name on lines of at most `width` characters, broken at spaces ("Reforestation (Non-Forest" / "to
+ * Forest)"): narrow labels that never need cutting. */
+export function wrapLabel(text, width = 16) {
+  const lines = [];
+  for (const word of String(text).split(" ")) {
+    const last = lines.length ? lines[lines.length - 1] : null;
+    if (last !== null && `${last} ${word}`.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** Pixels per row of the chart: room for every line of the row's label (12 px type) and the bar's padding. */
+const LINE_PX = 15;
+export const rowHeight = (labels) => Math.max(26, LINE_PX * Math.max(...labels.map((l) => l.length)) + 8);
+
+/** Bar chart of emissions (+) and removals (−) per inventory row, on `canvas` (Chart.js UMD global). Its height
+ * grows with the rows and their label lines, so labels never overlap at any width (issue 26 item 3); a negative
+ * emission (negative emission factors) is its own labelled "adjustment" bar, not an emission. */
 export function drawChart(canvas, report, { responsive = true } = {}) {
   const Chart = window.Chart;
   const old = charts.get(canvas);
   if (old) old.destroy();
   if (!Chart) return null;
   const rows = (report.inventory || []).filter((r) => r.category !== "Total");
+  const labels = rows.map((r) => wrapLabel(r.type));
+  const wrap = canvas.parentElement;
+  if (wrap?.classList.contains("chart-wrap")) wrap.style.height = `${rows.length * rowHeight(labels) + 70}px`;
+  const negative = (r) => (r.emissions_t_co2e_per_yr ?? 0) < 0;
+  const datasets = [
+    {
+      label: "Emissions",
+      data: rows.map((r) => (negative(r) ? 0 : (r.emissions_t_co2e_per_yr ?? 0))),
+      backgroundColor: COLORS.emissions,
+    },
+    { label: "Removals", data: rows.map((r) => r.removals_t_co2e_per_yr ?? 0), backgroundColor: COLORS.removals },
+  ];
+  if (rows.some(negative)) {
+    datasets.push({
+      label: "Adjustment (negative emissions)",
+      data: rows.map((r) => (negative(r) ? r.emissions_t_co2e_per_yr : 0)),
+      backgroundColor: COLORS.adjustment,
+    });
+  }
   const chart = new Chart(canvas, {
     type: "bar",
-    data: {
-      // long row names on two lines ("Reforestation" / "(Non-Forest to Forest)"): never cut on a phone (D6)
-      labels: rows.map((r) => (r.type.length > 16 ? r.type.split(/ (?=\()/) : r.type)),
-      datasets: [
-        {
-          label: "Emissions",
-          data: rows.map((r) => r.emissions_t_co2e_per_yr ?? 0),
-          backgroundColor: COLORS.emissions,
-        },
-        { label: "Removals", data: rows.map((r) => r.removals_t_co2e_per_yr ?? 0), backgroundColor: COLORS.removals },
-      ],
-    },
+    data: { labels, datasets },
     options: {
       indexAxis: "y",
       animation: false,
@@ -271,7 +297,7 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
           title: { display: true, text: "t CO₂e/yr" },
           ticks: { callback: (v) => fmtFlux(v) },
         },
-        y: { stacked: true, ticks: { autoSkip: false } },
+        y: { stacked: true, ticks: { autoSkip: false, font: { size: 12, lineHeight: LINE_PX / 12 } } },
       },
       plugins: {
         legend: { position: "bottom" },
