@@ -86,6 +86,23 @@ def test_land_cover_only_region_says_not_estimated_never_zero(land_cover_only):
     shares = page.locator("#report .shares").text_content()
     assert "Gross emissions: not estimated" in shares and "Gross removals: not estimated" in shares
     expect(page.locator("#report .partial-note")).to_contain_text("Forest Change — To Settlement")
+    # a comparison and a trend of such reports: gaps ("—"), not zeros
+    report = get(base, "/api/regions/t/inventory", boundary="W", start=2011, end=2019)
+    trend = get(base, "/api/regions/t/trend", boundary="W")
+    shown = page.evaluate(
+        """async ([report, trend]) => {
+          const { compareTable } = await import('/compare.js');
+          const { trendSeries } = await import('/trend.js');
+          const div = document.createElement('div');
+          div.innerHTML = compareTable(report, report);
+          const cells = [...div.querySelectorAll('tbody tr')].slice(1, 5)
+            .map(tr => [...tr.querySelectorAll('td')].slice(0, 2).map(td => td.textContent));
+          return { cells, net: trendSeries(trend, false).net };
+        }""",
+        [report, trend],
+    )
+    assert shown["cells"] == [["—", "—"]] * 4, shown
+    assert shown["net"] == [None] * len(trend["periods"])
 
 
 def test_legend_classes_of_degenerate_ranges(land_cover_only):
