@@ -408,7 +408,9 @@ def test_pdf_links_download_the_servers_pdf_on_letter_and_a4(page, place, tmp_pa
             link.click()
         assert dl.value.suggested_filename == link.get_attribute("download")
         # the paper in the name: the A4 PDF never overwrites the Letter one (issue 26 item 3)
-        assert re.fullmatch(rf"learn_{place}_[A-Za-z_.-]+_\d{{4}}_\d{{4}}_{paper}\.pdf", dl.value.suggested_filename)
+        assert re.fullmatch(
+            rf"learn_{place}_[A-Za-z_.-]+_\d{{4}}_\d{{4}}_{paper}\.pdf", dl.value.suggested_filename
+        )
         expect(page.locator("#report .pdf-status")).to_contain_text(f"{label} ready")
         said = page.evaluate("window.pdfSaid")
         assert any(t.strip().startswith(f"Making the {label}…") for t in said), said

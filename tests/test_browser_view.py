@@ -65,7 +65,9 @@ def test_negative_emissions_are_a_labelled_adjustment(page, server, place):
     side = changed["shares"]["gross_emissions"]
     rows = [r for r in side["rows"] if r["type"] != "Insect/Disease"]
     total = sum(r["t_co2e_per_yr"] for r in rows) - 20.0
-    rows.append({"category": insect["category"], "type": "Insect/Disease", "t_co2e_per_yr": -20.0, "percent": None})
+    rows.append(
+        {"category": insect["category"], "type": "Insect/Disease", "t_co2e_per_yr": -20.0, "percent": None}
+    )
     for r in rows:
         r["percent"] = 100 * r["t_co2e_per_yr"] / total
     side.update(total_t_co2e_per_yr=total, rows=rows)
@@ -139,7 +141,11 @@ def test_per_hectare_and_layers_are_in_the_address(page, browser, server, place)
 
 def test_phone_layout_collapsible_legend_and_layers_scrolling_table(browser, server, place):
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, base_url=server
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        base_url=server,
     )
     context.set_default_timeout(TIMEOUT_MS)
     pg = context.new_page()
@@ -162,7 +168,9 @@ def test_phone_layout_collapsible_legend_and_layers_scrolling_table(browser, ser
         holder = pg.locator("#report section.scroll-x:has(table.inventory)")
         sizes: Any = holder.evaluate("e => [e.scrollWidth, e.clientWidth]")
         assert sizes[0] > sizes[1], sizes  # the table scrolls sideways inside its box ...
-        assert pg.evaluate("document.querySelector('#panel').scrollWidth <= document.querySelector('#panel').clientWidth")
+        assert pg.evaluate(
+            "document.querySelector('#panel').scrollWidth <= document.querySelector('#panel').clientWidth"
+        )
         holder.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
         net = pg.locator("table.inventory thead th").last
         assert net.text_content() == "Net"

@@ -49,6 +49,10 @@ def test_demo_is_listed_whole_in_learn_help(monkeypatch, capsys) -> None:
 
 def test_make_demo_passes_its_port() -> None:
     dry = subprocess.run(
-        ["make", "-n", "-W", "install", "demo", "PORT=8123"], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "-n", "-W", "install", "demo", "PORT=8123"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert re.search(r"learn demo --port 8123$", dry.stdout, re.M), dry.stdout

@@ -140,7 +140,9 @@ def inventory_pdf(
     return Response(
         render_pdf(report, paper=paper, locator=locator),
         media_type="application/pdf",
-        headers=attachment(download_name(report, "pdf", suffix=f"_{paper}")),  # Letter and A4 apart (issue 26)
+        headers=attachment(
+            download_name(report, "pdf", suffix=f"_{paper}")
+        ),  # Letter and A4 apart (issue 26)
     )
 
 
