@@ -103,6 +103,11 @@ def test_land_cover_only_region_says_not_estimated_never_zero(land_cover_only):
     )
     assert shown["cells"] == [["—", "—"]] * 4, shown
     assert shown["net"] == [None] * len(trend["periods"])
+    # the PDF and HTML reports say the same words (learn/report/labels.py)
+    from learn.report.labels import plain_sentence
+    from learn.report.models import Report
+
+    assert plain_sentence(Report.model_validate(report)) == " ".join(sentence.split())
 
 
 def test_legend_classes_of_degenerate_ranges(land_cover_only):
