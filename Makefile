@@ -9,7 +9,8 @@ SRC := learn api tests benchmarks
 .PHONY: install compile-project demo test lint format clean-demo help
 
 help:
-	@echo "make demo   - install, build the SYNTHETIC demo region, compute its inventory"
+	@echo "make demo   - install, build the SYNTHETIC demo region, compute its inventory, serve the map"
+	@echo "              (on http://127.0.0.1:8000/; another port: make demo PORT=8123)"
 	@echo "make test   - install, lint (ruff, mypy) and run the test suite"
 	@echo "make lint   - ruff check + ruff format --check + mypy"
 	@echo "make format - ruff format + ruff check --fix"
@@ -32,8 +33,10 @@ compile-project: $(STAMP)
 
 install: $(STAMP) compile-project webmap-deps browser-deps
 
+# `make demo PORT=8123` serves the map on another port (`learn demo --port`).
+PORT ?= 8000
 demo: install
-	$(BIN)/learn demo
+	$(BIN)/learn demo --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check $(SRC)

@@ -393,13 +393,27 @@ def test_pdf_links_download_the_servers_pdf_on_letter_and_a4(page, place, tmp_pa
 
     open_map(page)
     select(page, place)
+    # what the status line under the links says while the PDF is made (issue 26 item 3: progress shown)
+    page.evaluate(
+        """() => { window.pdfSaid = []; new MutationObserver(() => {
+             const t = document.querySelector('#report .pdf-status')?.textContent;
+             if (t && window.pdfSaid.at(-1) !== t) window.pdfSaid.push(t);
+           }).observe(document.querySelector('#report'), { subtree: true, childList: true, characterData: true }); }"""
+    )
     for paper, size in (("letter", (612, 792)), ("a4", (595, 842))):
         link = page.locator(f'#report .downloads a[data-format="pdf-{paper}"]')
-        assert link.text_content().strip() == {"letter": "PDF (Letter)", "a4": "PDF (A4)"}[paper]
+        label = {"letter": "PDF (Letter)", "a4": "PDF (A4)"}[paper]
+        assert link.text_content().strip() == label
         with page.expect_download(timeout=4 * TIMEOUT_MS) as dl:  # WeasyPrint takes seconds under load
             link.click()
         assert dl.value.suggested_filename == link.get_attribute("download")
-        assert re.fullmatch(rf"learn_{place}_[A-Za-z_.-]+_\d{{4}}_\d{{4}}\.pdf", dl.value.suggested_filename)
+        # the paper in the name: the A4 PDF never overwrites the Letter one (issue 26 item 3)
+        assert re.fullmatch(
+            rf"learn_{place}_[A-Za-z_.-]+_\d{{4}}_\d{{4}}_{paper}\.pdf", dl.value.suggested_filename
+        )
+        expect(page.locator("#report .pdf-status")).to_contain_text(f"{label} ready")
+        said = page.evaluate("window.pdfSaid")
+        assert any(t.strip().startswith(f"Making the {label}…") for t in said), said
         saved = tmp_path / f"{paper}.pdf"
         dl.value.save_as(saved)
         pdf = PdfReader(saved)

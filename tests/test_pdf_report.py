@@ -126,7 +126,10 @@ def test_pdf_download_is_a_letter_report_with_the_map_on_page_1(client: TestClie
     r = client.get(f"{PDF_URL}?boundary=9900200&{PERIOD}")
     assert r.status_code == 200, r.text[:300]
     assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
-    assert r.headers["content-disposition"] == 'attachment; filename="learn_9900200_Millbrook_2011_2019.pdf"'
+    assert (
+        r.headers["content-disposition"]
+        == 'attachment; filename="learn_9900200_Millbrook_2011_2019_letter.pdf"'
+    )
     report = Report.model_validate(
         client.get(f"/api/regions/demo/inventory?boundary=9900200&{PERIOD}").json()
     )

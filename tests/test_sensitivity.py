@@ -55,8 +55,14 @@ def test_no_change_gives_the_base_report(stage: AccountingStage, base: Report) -
     assert [r.model_dump(exclude={"factors"}) for r in same.inventory] == [
         r.model_dump(exclude={"factors"}) for r in base.inventory
     ]
-    assert same.totals == base.totals
-    # ×1.0 is still a derived table: its rows and provenance say so
+    assert same.totals.model_dump(exclude={"uncertainty"}) == base.totals.model_dump(exclude={"uncertainty"})
+    # ×1.0 is still a derived table: its rows, its interval's provenance and the report's provenance say so
+    assert base.totals.uncertainty is not None and same.totals.uncertainty is not None  # the demo has SEs
+    scaled = forest.scaled("emission_factor_fire_tc_ha", 1.0)
+    assert same.totals.uncertainty["factor_table_sha256"] == scaled.sha256 != forest.sha256
+    assert {k: v for k, v in same.totals.uncertainty.items() if k != "factor_table_sha256"} == {
+        k: v for k, v in base.totals.uncertainty.items() if k != "factor_table_sha256"
+    }
     reforest = row(same, "Forest Change", "Reforestation (Non-Forest to Forest)")
     assert reforest.factors["sha256"] != forest.sha256
 

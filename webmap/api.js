@@ -22,7 +22,7 @@ async function errorFrom(response) {
   return new ApiError(detail, response.status);
 }
 
-async function request(url, options = {}) {
+export async function request(url, options = {}) {
   let response;
   try {
     response = await fetch(url, options);

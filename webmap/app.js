@@ -25,14 +25,17 @@ function fillYears(select, years, value) {
   select.value = String(value);
 }
 
-/** The period selects show the state's years, and years that would make an empty period are disabled (D11). */
+/** The period selects show the state's years (D11). Every year a period can start (end) with is offered in
+ * either select whatever the other says: the other one moves (issue 26 item 3); only the last year cannot start
+ * a period and the first cannot end one. */
 function syncPeriodSelects() {
   const start = $("#start-select");
   const end = $("#end-select");
   start.value = String(state.start);
   end.value = String(state.end);
-  for (const o of start.options) o.disabled = Number(o.value) >= state.end;
-  for (const o of end.options) o.disabled = Number(o.value) <= state.start;
+  const years = state.info?.years ?? [];
+  for (const o of start.options) o.disabled = Number(o.value) >= years[years.length - 1];
+  for (const o of end.options) o.disabled = Number(o.value) <= years[0];
 }
 
 function fillBoundaryOptions() {
@@ -81,7 +84,13 @@ async function loadRegion(name, wanted = {}) {
   ui.tiles = createTileLayerControl(ui.map, name, info, state.start, state.end, {
     online: navigator.onLine === true,
     overlays: [shadingOverlay],
+    shown: wanted.layers ?? null,
+    onChange: () => {
+      state.layers = ui.tiles.shownKeys();
+      writeUrl({ replace: true });
+    },
   });
+  state.layers = ui.tiles.shownKeys();
   fitRegion();
 
   state.boundaries = await api.boundaries(name);
@@ -138,9 +147,13 @@ async function onCompare() {
   }
 }
 
-async function onPeriodChange({ history = true } = {}) {
-  const start = Number($("#start-select").value);
-  const end = Number($("#end-select").value);
+async function onPeriodChange({ history = true, target = null } = {}) {
+  let start = Number($("#start-select").value);
+  let end = Number($("#end-select").value);
+  const years = state.info?.years ?? [];
+  // "from" picked at or after "to": "to" moves to the next year; "to" at or before "from": "from" moves back
+  if (start >= end && target?.id === "start-select") end = years.find((y) => y > start) ?? end;
+  if (start >= end && target?.id === "end-select") start = [...years].reverse().find((y) => y < end) ?? start;
   if (start >= end) {
     // cannot be picked (the years are disabled), but keep controls and data agreeing if it happens (D11)
     syncPeriodSelects();
@@ -248,10 +261,11 @@ async function main() {
   });
   window.addEventListener("popstate", () => onPopState().catch(showError));
   $("#controls").addEventListener("submit", (e) => e.preventDefault());
-  $("#start-select").addEventListener("change", onPeriodChange);
-  $("#end-select").addEventListener("change", onPeriodChange);
+  $("#start-select").addEventListener("change", (e) => onPeriodChange({ target: e.target }));
+  $("#end-select").addEventListener("change", (e) => onPeriodChange({ target: e.target }));
   $("#per-ha").addEventListener("change", (e) => {
     state.perHa = e.target.checked;
+    writeUrl({ replace: true }); // a view setting: in the address, no history entry
     summaryBreaks();
     restyle();
     if (state.report && $("#report").dataset.state === "ready") showReport(state.report); // the panel too (D10)
@@ -286,6 +300,8 @@ async function main() {
     if (!regions.length) throw new Error("the server has no regions; check its catalog");
     fillRegionOptions(regions);
     const wanted = readUrl();
+    state.perHa = wanted.perHa;
+    $("#per-ha").checked = wanted.perHa;
     const name = regions.some((r) => r.name === wanted.region) ? wanted.region : regions[0].name;
     $("#region-select").value = name;
     await loadRegion(name, wanted);

@@ -1,6 +1,7 @@
 // Words for people who are not specialists (issue 14 item 2): one plain sentence under the headline cards, an ⓘ
 // definition for every category, the sign convention and a link to the method (docs/method.md, served at /method).
 
+import { missingOf, NOT_ESTIMATED } from "./estimated.js";
 import { esc, fmtFlux, fmtFluxHa } from "./format.js";
 
 /** What each inventory category and IPCC summary group means, in the words of docs/method.md §3–§5. */
@@ -43,13 +44,22 @@ export function plainSentence(report, { title } = {}) {
   const who = title ?? report.boundary?.name ?? "this area";
   const area = report.boundary?.area_ha;
   const perHa = area ? ` (${fmtFluxHa(Math.abs(net / area))} t per hectare)` : "";
-  const removals = fmtFlux(Math.abs(t.gross_removals_t_co2e_per_yr ?? 0));
-  const emissions = fmtFlux(t.gross_emissions_t_co2e_per_yr ?? 0);
+  const missing = missingOf(t);
+  const sentence = (text) => `<p class="plain-sentence">${esc(text)}</p>
+    <p class="sign-note muted">${esc(SIGN_CONVENTION)} <a href="method" target="_blank" rel="noopener">How this is computed (the method)</a></p>`;
+  if (missing.net) {
+    // Nothing estimated (e.g. a region with land cover only): no "net 0" (issue 26 item 8).
+    return sentence(
+      `From ${p.start} to ${p.end}, the net flux of the forests and trees of ${who} is ${NOT_ESTIMATED}: ` +
+        "no inventory row could be computed (a layer or factor table is missing; see warnings).",
+    );
+  }
+  const removals = missing.removals ? `an amount ${NOT_ESTIMATED}` : `${fmtFlux(Math.abs(t.gross_removals_t_co2e_per_yr ?? 0))} t`;
+  const emissions = missing.emissions ? `an amount ${NOT_ESTIMATED}` : `${fmtFlux(t.gross_emissions_t_co2e_per_yr ?? 0)} t`;
   const what =
     net < 0
-      ? `removed a net ${fmtFlux(-net)} t CO₂e per year${perHa} from the air: they took up ${removals} t and released ${emissions} t a year`
-      : `released a net ${fmtFlux(net)} t CO₂e per year${perHa} to the air: they released ${emissions} t and took up ${removals} t a year`;
+      ? `removed a net ${fmtFlux(-net)} t CO₂e per year${perHa} from the air: they took up ${removals} and released ${emissions} a year`
+      : `released a net ${fmtFlux(net)} t CO₂e per year${perHa} to the air: they released ${emissions} and took up ${removals} a year`;
   const partial = t.complete === false ? " Some rows could not be estimated, so this total is partial." : "";
-  return `<p class="plain-sentence">From ${esc(p.start)} to ${esc(p.end)}, the forests and trees of ${esc(who)} ${esc(what)}.${esc(partial)}</p>
-    <p class="sign-note muted">${esc(SIGN_CONVENTION)} <a href="method" target="_blank" rel="noopener">How this is computed (the method)</a></p>`;
+  return sentence(`From ${p.start} to ${p.end}, the forests and trees of ${who} ${what}.${partial}`);
 }

@@ -77,7 +77,11 @@ function legendHtml(legend) {
  * Build the control. Returns {setPeriod(start, end), remove(), layers} — `layers` maps an entry key
  * (e.g. "land_cover:end", "disturbance:period") to its Leaflet tile layer.
  */
-export function createTileLayerControl(map, region, info, start, end, { online = false, overlays = [] } = {}) {
+/** `shown`: the keys of the layers to show (from the address), instead of each layer's default; `onChange`: called
+ * when a layer is switched on or off (the address follows: issue 26 item 3). */
+export function createTileLayerControl(
+  map, region, info, start, end, { online = false, overlays = [], shown = null, onChange = () => {} } = {},
+) {
   const bounds = info.bounds ? L.latLngBounds([info.bounds[1], info.bounds[0]], [info.bounds[3], info.bounds[2]]) : null;
   const entries = entriesFor(info);
   const layers = {};
@@ -102,8 +106,12 @@ export function createTileLayerControl(map, region, info, start, end, { online =
   const holder = control.getContainer().querySelector(".layer-entries");
 
   // `target`: a Leaflet layer, or {show(), hide(), setOpacity(v), options: {opacity}} for non-tile overlays.
-  const addEntry = (key, title, tileLayer, legend, on) => {
+  const defaults = new Map();
+  const boxes = new Map();
+  const addEntry = (key, title, tileLayer, legend, defaultOn) => {
     const n = ++uid;
+    defaults.set(key, Boolean(defaultOn));
+    const on = shown ? shown.includes(key) : defaultOn;
     const row = document.createElement("div");
     row.className = "layer-entry";
     row.dataset.layer = key;
@@ -123,9 +131,12 @@ export function createTileLayerControl(map, region, info, start, end, { online =
       else if (box.checked) tileLayer.addTo(map);
       else tileLayer.remove();
       legendDiv.hidden = !box.checked;
+      onChange();
     });
+    boxes.set(key, box);
     slider.addEventListener("input", () => tileLayer.setOpacity(Number(slider.value)));
     if (on && !tileLayer.show) tileLayer.addTo(map);
+    if (tileLayer.show && !on) tileLayer.hide();
     return row;
   };
   const details = control.getContainer().querySelector("details");
@@ -183,6 +194,11 @@ export function createTileLayerControl(map, region, info, start, end, { online =
     layers,
     /** True while the layer list is open (it covers the top right of the map). */
     isOpen: () => details.open,
+    /** The keys of the layers shown, or null when they are the defaults (the address then says nothing). */
+    shownKeys() {
+      const keys = [...boxes].filter(([, b]) => b.checked).map(([k]) => k);
+      return [...boxes].every(([k, b]) => b.checked === defaults.get(k)) ? null : keys;
+    },
     onToggle: (fn) => details.addEventListener("toggle", fn),
     setPeriod(newStart, newEnd) {
       for (const { entry, row } of rows) {

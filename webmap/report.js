@@ -4,6 +4,7 @@
 // across periods (trend.js fills it), the land-use change matrix, tree canopy, warnings, provenance.
 // Shared by the map's side panel (app.js) and the printable page (report-page.js).
 
+import { missingOf, NOT_ESTIMATED } from "./estimated.js";
 import { infoButton, plainSentence } from "./explain.js";
 import { esc, fmtArea, fmtFlux, fmtFluxHa, fmtPct, numCell } from "./format.js";
 import { sharesBlock } from "./shares.js";
@@ -35,7 +36,7 @@ const IPCC_ORDER = ["Forestland", "Cropland", "Grassland", "Settlement", "Wetlan
 
 const charts = new WeakMap();
 
-export const COLORS = { emissions: "#b2182b", removals: "#1b7837" };
+export const COLORS = { emissions: "#b2182b", removals: "#1b7837", adjustment: "#8073ac" };
 
 /** Flux values as shown: t CO2e/yr, or per hectare of the whole area (`perHa`: the area in ha) — rows then add
  * up to the per-hectare total (audit D10). */
@@ -48,19 +49,26 @@ function scaleOf(perHaArea) {
   };
 }
 
+/** A card's value: the number, or "not estimated" (grey) when nothing of it was estimated (issue 26 item 8). */
+function cardValue(value, missing, scale) {
+  if (missing) return `<div class="card-value not-estimated" data-value="">${NOT_ESTIMATED}</div>`;
+  return `<div class="card-value" data-value="${esc(scale.value(value) ?? "")}">${esc(scale.fmt(scale.value(value)))}</div>`;
+}
+
 function cards(totals, scale) {
   const t = totals || {};
+  const missing = missingOf(t);
   const card = (metric, label, value, hint) => `
     <div class="card card-${metric}" data-metric="${metric}">
       <div class="card-label">${label}</div>
-      <div class="card-value" data-value="${esc(scale.value(value) ?? "")}">${esc(scale.fmt(scale.value(value)))}</div>
+      ${cardValue(value, missing[metric], scale)}
       <div class="card-unit">${hint}</div>
     </div>`;
   const lo = scale.value(t.net_p05_t_co2e_per_yr);
   const hi = scale.value(t.net_p95_t_co2e_per_yr);
   // The 90 % interval from the factors' standard errors (totals.uncertainty), when the factor table has them.
   const interval =
-    lo === null || lo === undefined
+    lo === null || lo === undefined || missing.net
       ? ""
       : `<div class="card-interval" data-p05="${esc(lo)}" data-p95="${esc(hi)}"
           title="${esc(t.uncertainty?.method ?? "")}">90 %: ${esc(scale.fmt(lo))} to ${esc(scale.fmt(hi))}</div>`;
@@ -83,8 +91,11 @@ function partialNote(totals) {
 /** A severity class of Harvest/Other, named as the Python reports name it (learn/report/labels.py). */
 export const severityLabel = (s) => `of which severity ${s.severity} (${s.canopy_loss_points} points canopy loss)`;
 
-function inventoryTable(rows, severity, scale) {
+function inventoryTable(rows, severity, scale, totals) {
   const cell = (v) => numCell(scale.value(v), scale.fmt);
+  // The Total row of a side nothing of which was estimated: "not estimated", not 0 (issue 26 item 8).
+  const missing = missingOf(totals);
+  const totalCell = (v, side) => (missing[side] ? `<td class="num missing not-estimated">${NOT_ESTIMATED}</td>` : cell(v));
   // LEARN's layout: a header row per category, then its rows; the Total row last. Harvest/Other is followed by
   // its severity classes ("of which" rows, class "breakdown"): part of that row, never added to a total.
   let body = "";
@@ -96,8 +107,9 @@ function inventoryTable(rows, severity, scale) {
     }
     category = r.category;
     body += `<tr class="${total ? "total" : ""}"><th scope="row">${esc(total ? "Total" : r.type)}</th>
-      ${numCell(r.area_ha, fmtArea)}${cell(r.emissions_t_co2e_per_yr)}
-      ${cell(r.removals_t_co2e_per_yr)}${cell(r.net_t_co2e_per_yr)}</tr>`;
+      ${numCell(r.area_ha, fmtArea)}${total ? totalCell(r.emissions_t_co2e_per_yr, "emissions") : cell(r.emissions_t_co2e_per_yr)}
+      ${total ? totalCell(r.removals_t_co2e_per_yr, "removals") : cell(r.removals_t_co2e_per_yr)}${
+        total ? totalCell(r.net_t_co2e_per_yr, "net") : cell(r.net_t_co2e_per_yr)}</tr>`;
     if (r.category === "Forest Remaining Forest" && r.type === "Harvest/Other") {
       for (const s of severity || []) {
         body += `<tr class="breakdown" data-severity="${esc(s.severity)}"><th scope="row">${esc(severityLabel(s))}</th>
@@ -112,12 +124,13 @@ function inventoryTable(rows, severity, scale) {
     <tbody>${body}</tbody></table>`;
 }
 
-function ipccTable(rows, scale) {
+function ipccTable(rows, scale, totals) {
   if (!rows || !rows.length) return "";
+  const netMissing = missingOf(totals).net;
   const body = rows
     .map(
       (r) => `<tr class="${r.category === "Total" ? "total" : ""}"><th scope="row">${esc(r.category)} ${r.category === "Total" ? "" : infoButton(r.category)}</th>
-        ${numCell(scale.value(r.net_t_co2e_per_yr), scale.fmt)}</tr>`,
+        ${r.category === "Total" && netMissing ? `<td class="num missing not-estimated">${NOT_ESTIMATED}</td>` : numCell(scale.value(r.net_t_co2e_per_yr), scale.fmt)}</tr>`,
     )
     .join("");
   return `<table class="data ipcc" aria-label="IPCC summary">
@@ -226,27 +239,53 @@ function provenanceBlock(prov, open) {
   </details>`;
 }
 
-/** Bar chart of emissions (+) and removals (−) per inventory row, on `canvas` (Chart.js UMD global). */
+/** A row name on lines of at most `width` characters, broken at spaces ("Reforestation (Non-Forest" / "to
+ * Forest)"): narrow labels that never need cutting. */
+export function wrapLabel(text, width = 16) {
+  const lines = [];
+  for (const word of String(text).split(" ")) {
+    const last = lines.length ? lines[lines.length - 1] : null;
+    if (last !== null && `${last} ${word}`.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** Pixels per row of the chart: room for every line of the row's label (12 px type) and the bar's padding. */
+const LINE_PX = 15;
+export const rowHeight = (labels) => Math.max(26, LINE_PX * Math.max(...labels.map((l) => l.length)) + 8);
+
+/** Bar chart of emissions (+) and removals (−) per inventory row, on `canvas` (Chart.js UMD global). Its height
+ * grows with the rows and their label lines, so labels never overlap at any width (issue 26 item 3); a negative
+ * emission (negative emission factors) is its own labelled "adjustment" bar, not an emission. */
 export function drawChart(canvas, report, { responsive = true } = {}) {
   const Chart = window.Chart;
   const old = charts.get(canvas);
   if (old) old.destroy();
   if (!Chart) return null;
   const rows = (report.inventory || []).filter((r) => r.category !== "Total");
+  const labels = rows.map((r) => wrapLabel(r.type));
+  const wrap = canvas.parentElement;
+  if (wrap?.classList.contains("chart-wrap")) wrap.style.height = `${rows.length * rowHeight(labels) + 70}px`;
+  const negative = (r) => (r.emissions_t_co2e_per_yr ?? 0) < 0;
+  const datasets = [
+    {
+      label: "Emissions",
+      data: rows.map((r) => (negative(r) ? 0 : (r.emissions_t_co2e_per_yr ?? 0))),
+      backgroundColor: COLORS.emissions,
+    },
+    { label: "Removals", data: rows.map((r) => r.removals_t_co2e_per_yr ?? 0), backgroundColor: COLORS.removals },
+  ];
+  if (rows.some(negative)) {
+    datasets.push({
+      label: "Adjustment (negative emissions)",
+      data: rows.map((r) => (negative(r) ? r.emissions_t_co2e_per_yr : 0)),
+      backgroundColor: COLORS.adjustment,
+    });
+  }
   const chart = new Chart(canvas, {
     type: "bar",
-    data: {
-      // long row names on two lines ("Reforestation" / "(Non-Forest to Forest)"): never cut on a phone (D6)
-      labels: rows.map((r) => (r.type.length > 16 ? r.type.split(/ (?=\()/) : r.type)),
-      datasets: [
-        {
-          label: "Emissions",
-          data: rows.map((r) => r.emissions_t_co2e_per_yr ?? 0),
-          backgroundColor: COLORS.emissions,
-        },
-        { label: "Removals", data: rows.map((r) => r.removals_t_co2e_per_yr ?? 0), backgroundColor: COLORS.removals },
-      ],
-    },
+    data: { labels, datasets },
     options: {
       indexAxis: "y",
       animation: false,
@@ -258,7 +297,7 @@ export function drawChart(canvas, report, { responsive = true } = {}) {
           title: { display: true, text: "t CO₂e/yr" },
           ticks: { callback: (v) => fmtFlux(v) },
         },
-        y: { stacked: true, ticks: { autoSkip: false } },
+        y: { stacked: true, ticks: { autoSkip: false, font: { size: 12, lineHeight: LINE_PX / 12 } } },
       },
       plugins: {
         legend: { position: "bottom" },
@@ -301,15 +340,15 @@ export function renderReport(el, report, options = {}) {
     ${cards(report.totals, scale)}
     ${partialNote(report.totals)}
     ${plainSentence(report, { title: options.title })}
-    ${sharesBlock(report.shares, scale, report.totals?.complete === false)}
+    ${sharesBlock(report.shares, scale, report.totals?.complete === false, missingOf(report.totals))}
     ${warningsList(report.warnings)}
     ${links || print ? `<nav class="downloads" aria-label="Downloads">${links}${print}</nav>` : ""}
-    <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory, report.harvest_by_severity, scale)}</section>
+    <section class="scroll-x" aria-label="Inventory">${inventoryTable(report.inventory, report.harvest_by_severity, scale, report.totals)}</section>
     <section class="chart-box" aria-label="Emissions and removals by row">
       <h3>Emissions and removals by row</h3>
       <div class="chart-wrap"><canvas role="img" aria-label="Bar chart of emissions and removals by inventory row"></canvas></div>
     </section>
-    <section aria-label="IPCC summary">${ipccTable(report.ipcc_summary, scale)}</section>
+    <section aria-label="IPCC summary">${ipccTable(report.ipcc_summary, scale, report.totals)}</section>
     <section class="chart-box trend-box" aria-label="Trend across periods" hidden></section>
     <details class="matrix-box"${open}><summary>Land-use change matrix</summary>
       <label class="inline"><input type="checkbox" class="matrix-detail"> NLCD classes (instead of IPCC categories)</label>

@@ -5,6 +5,7 @@ import { api, postArea } from "./api.js";
 import { fmtFlux } from "./format.js";
 import { areaDownloadBase, downloadBase } from "./names.js";
 import { announce, renderFailed, renderLoading } from "./panel.js";
+import { pdfWithProgress } from "./pdf-progress.js";
 import { renderReport } from "./report.js";
 import { boundaryLabel, clearCustom, fitCustom, layerById, restyle, showCustom, zoomTo } from "./shapes.js";
 import { $, busy, clearError, showError, state } from "./state.js";
@@ -83,7 +84,8 @@ export function showReport(report) {
     // The printable report as a PDF drawn by the server (WeasyPrint), with a map of the jurisdiction.
     for (const [paper, label] of [["letter", "PDF (Letter)"], ["a4", "PDF (A4)"]]) {
       const href = `${api.downloadUrl(region, sel.id, start, end, "pdf")}&paper=${paper}`;
-      downloads.push({ format: `pdf-${paper}`, label, href, download: `${base}.pdf` });
+      // the paper in the name: Letter and A4 never overwrite each other (issue 26 item 3)
+      downloads.push({ format: `pdf-${paper}`, label, href, download: `${base}_${paper}.pdf` });
     }
     printHref = `report.html?${new URLSearchParams({ region, boundary: sel.id, start, end })}`;
   } else {
@@ -96,6 +98,7 @@ export function showReport(report) {
   // your own area has no ID to show ("drawn"/"upload" is the server's label, not a name, D17)
   renderReport(el, report, { downloads, printHref, title, perHa: state.perHa, hideId: custom });
   if (custom) addCopyLink(el, sel);
+  else pdfWithProgress(el);
   el.dataset.state = "ready";
   el.dataset.perHa = String(state.perHa);
   const net = report.totals?.net_t_co2e_per_yr;

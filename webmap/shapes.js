@@ -2,6 +2,7 @@
 // and keyboard-focusable) and your own area; fitting the view to them.
 
 import { colorFor, PARTIAL_DASH } from "./choropleth.js";
+import { missingOf, NOT_ESTIMATED } from "./estimated.js";
 import { esc, fmtFlux, fmtFluxHa } from "./format.js";
 import { actions, state, ui } from "./state.js";
 
@@ -31,7 +32,7 @@ export function fitRegion() {
 
 export function valueOf(id) {
   const row = state.summary?.byId.get(id);
-  if (!row) return null;
+  if (!row || missingOf(row).net) return null; // nothing estimated: grey, never 0 (issue 26 item 8)
   return state.perHa ? row.net_t_co2e_per_ha_yr : row.net_t_co2e_per_yr;
 }
 
@@ -65,7 +66,8 @@ export function styleFor(feature) {
     pane: "boundaries",
     color: selected ? "#000" : "#333",
     weight: selected ? 3.5 : feature.properties.kind === "county" ? 1.6 : 1,
-    dashArray: isPartial(feature.properties.id) ? PARTIAL_DASH : null, // partial totals: dashed outline
+    // partial totals: dashed outline (not one with nothing estimated: that is grey, "not estimated")
+    dashArray: isPartial(feature.properties.id) && valueOf(feature.properties.id) !== null ? PARTIAL_DASH : null,
     opacity: 1,
     fillColor: colorFor(valueOf(feature.properties.id), state.summary?.breaks ?? [0, 0]),
     fillOpacity: shadingOverlay.visible ? shadingOverlay.options.opacity : 0,
@@ -120,8 +122,10 @@ export function tooltipFor(p) {
   const row = state.summary?.byId.get(String(p.id));
   const v = valueOf(String(p.id));
   const unit = state.perHa ? "t CO₂e/ha/yr" : "t CO₂e/yr";
-  const value = row ? `${(state.perHa ? fmtFluxHa : fmtFlux)(v)} ${unit}` : state.summaryLoading ? "computing…" : "no value";
-  const partial = isPartial(p.id)
+  const value = !row
+    ? state.summaryLoading ? "computing…" : "no value"
+    : v === null ? NOT_ESTIMATED : `${(state.perHa ? fmtFluxHa : fmtFlux)(v)} ${unit}`;
+  const partial = isPartial(p.id) && v !== null
     ? `<br><em class="partial-tip">Partial total: ${esc(row.not_estimated.length)} row(s) not estimated</em>`
     : "";
   return `<strong>${esc(p.name)}</strong> (${esc(p.id)})<br>Net ${esc(state.start)}–${esc(state.end)}: ${esc(value)}${partial}`;
@@ -134,11 +138,12 @@ export function restyle() {
   ui.legend.getContainer().hidden = !shadingOverlay.visible;
   ui.legend.update({
     breaks: state.summary?.breaks ?? [0, 0],
+    values: (state.summary?.boundaries ?? []).map((b) => valueOf(String(b.id))),
     perHa: state.perHa,
     start: state.start,
     end: state.end,
     loading: state.summaryLoading,
-    partial: (state.summary?.boundaries ?? []).some((b) => b.totals_complete === false),
+    partial: (state.summary?.boundaries ?? []).some((b) => b.totals_complete === false && valueOf(String(b.id)) !== null),
   });
 }
 

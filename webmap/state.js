@@ -12,6 +12,7 @@ export const state = {
   start: null,
   end: null,
   perHa: false,
+  layers: null, // the keys of the map layers shown, when not the defaults (for the address)
   boundaries: null, // GeoJSON FeatureCollection
   summary: null, // {boundaries:[...], byId, breaks} of the current period
   summaryLoading: false,

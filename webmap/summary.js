@@ -3,8 +3,9 @@
 
 import { api } from "./api.js";
 import { breaksFor } from "./choropleth.js";
+import { missingOf, NOT_ESTIMATED } from "./estimated.js";
 import { esc, fmtFluxHa, numCell } from "./format.js";
-import { restyle } from "./shapes.js";
+import { restyle, valueOf } from "./shapes.js";
 import { $, actions, showError, state } from "./state.js";
 
 const PARTIAL_FLAG = ' <abbr class="partial-flag" title="partial total: some rows not estimated">*</abbr>';
@@ -12,7 +13,7 @@ const PARTIAL_FLAG = ' <abbr class="partial-flag" title="partial total: some row
 /** The shading's class breaks for the summary, in the unit shown (per hectare or not). */
 export function summaryBreaks() {
   if (!state.summary) return;
-  state.summary.breaks = breaksFor(state.summary.boundaries.map((b) => (state.perHa ? b.net_t_co2e_per_ha_yr : b.net_t_co2e_per_yr)));
+  state.summary.breaks = breaksFor(state.summary.boundaries.map((b) => valueOf(String(b.id))));
 }
 
 export async function refreshSummary() {
@@ -45,10 +46,16 @@ const SUMMARY_COLUMNS = [
   ["name", "Jurisdiction", (r) => r.name],
   ["kind", "Kind", (r) => r.kind ?? ""],
   ["area_ha", "Area (ha)", (r) => r.area_ha],
-  ["net_t_co2e_per_yr", "Net (t CO₂e/yr)", (r) => r.net_t_co2e_per_yr],
-  ["net_t_co2e_per_ha_yr", "Net (t CO₂e/ha/yr)", (r) => r.net_t_co2e_per_ha_yr],
+  ["net_t_co2e_per_yr", "Net (t CO₂e/yr)", (r) => (missingOf(r).net ? null : r.net_t_co2e_per_yr)],
+  ["net_t_co2e_per_ha_yr", "Net (t CO₂e/ha/yr)", (r) => (missingOf(r).net ? null : r.net_t_co2e_per_ha_yr)],
 ];
 const summarySort = { key: "net_t_co2e_per_yr", dir: 1 };
+
+/** The two net cells of a row: numbers, or "not estimated" when nothing of its total was estimated. */
+const netCells = (r) =>
+  missingOf(r).net
+    ? `<td class="num missing not-estimated">${NOT_ESTIMATED}</td>`.repeat(2)
+    : `${numCell(r.net_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_ha_yr, fmtFluxHa)}`;
 
 export function renderSummaryTable() {
   const el = $("#summary-table");
@@ -81,7 +88,7 @@ export function renderSummaryTable() {
     <tbody>${rows
       .map(
         (r) => `<tr><th scope="row"><button type="button" class="link" data-id="${esc(r.id)}">${esc(r.name)}</button></th>
-          <td>${esc(r.kind ?? "")}${r.totals_complete === false ? PARTIAL_FLAG : ""}</td>${numCell(r.area_ha)}${numCell(r.net_t_co2e_per_yr)}${numCell(r.net_t_co2e_per_ha_yr, fmtFluxHa)}</tr>`,
+          <td>${esc(r.kind ?? "")}${r.totals_complete === false ? PARTIAL_FLAG : ""}</td>${numCell(r.area_ha)}${netCells(r)}</tr>`,
       )
       .join("")}</tbody></table>${
     rows.some((r) => r.totals_complete === false)

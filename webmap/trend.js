@@ -4,6 +4,7 @@
 // GET /api/regions/{region}/trend (each period's own report); per hectare divides by each period's area.
 
 import { api } from "./api.js";
+import { missingOf } from "./estimated.js";
 import { esc, fmtFlux, fmtFluxHa, numCell } from "./format.js";
 
 export const CATEGORY_COLORS = {
@@ -69,7 +70,8 @@ export function trendSeries(trend, perHa) {
       return div(row?.net_t_co2e_per_yr, p);
     }),
   }));
-  const net = periods.map((p) => div(p.net_t_co2e_per_yr, p));
+  // a period nothing of which was estimated has no net (a gap, "—"), never 0 (issue 26 item 8)
+  const net = periods.map((p) => (missingOf(p).net ? null : div(p.net_t_co2e_per_yr, p)));
   const intervals = periods.map((p) =>
     p.net_p05_t_co2e_per_yr === null || p.net_p05_t_co2e_per_yr === undefined
       ? null

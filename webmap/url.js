@@ -1,12 +1,21 @@
 // The page's state in its address: region, jurisdiction or stored area (your own, by its server id), and period
-// (audit D22, D17).
+// (audit D22, D17), and the view settings: per hectare, the map layers shown (issue 26 item 3).
 
 import { state } from "./state.js";
 
 export function readUrl() {
   const p = new URLSearchParams(location.search);
   const int = (k) => (p.get(k) && Number.isFinite(Number(p.get(k))) ? Number(p.get(k)) : null);
-  return { region: p.get("region"), boundary: p.get("boundary"), area: p.get("area"), start: int("start"), end: int("end") };
+  return {
+    region: p.get("region"),
+    boundary: p.get("boundary"),
+    area: p.get("area"),
+    start: int("start"),
+    end: int("end"),
+    // view settings (issue 26 item 3): per hectare, the map layers shown (when not the defaults)
+    perHa: p.get("perha") === "1",
+    layers: p.has("layers") ? p.get("layers").split(",").filter(Boolean) : null,
+  };
 }
 
 /** Put the state in the address: a new history entry when it changed (Back returns to the previous jurisdiction
@@ -18,6 +27,8 @@ export function writeUrl({ replace = false } = {}) {
   if (state.selection?.kind === "custom" && state.selection.areaId) p.set("area", state.selection.areaId);
   if (state.start !== null) p.set("start", state.start);
   if (state.end !== null) p.set("end", state.end);
+  if (state.perHa) p.set("perha", "1");
+  if (state.layers) p.set("layers", state.layers.join(","));
   const url = `${location.pathname}?${p}`;
   if (url === `${location.pathname}${location.search}`) return;
   if (replace) history.replaceState(null, "", url);

@@ -50,14 +50,14 @@ def inventory(
     return Response(_report(service, region, boundary, period, options).json, media_type="application/json")
 
 
-def download_name(report: Report, ext: str) -> str:
-    """``learn_<id>_<name>_<start>_<end>.<ext>``, the name in ASCII (a header's file name), left out when it is
-    the id; the web map names its links the same way."""
+def download_name(report: Report, ext: str, suffix: str = "") -> str:
+    """``learn_<id>_<name>_<start>_<end><suffix>.<ext>``, the name in ASCII (a header's file name), left out when
+    it is the id; the web map names its links the same way. ``suffix``: the PDF's paper (``_letter``, ``_a4``)."""
     parts = [safe_name(report.boundary.id)]
     name = ascii_name(report.boundary.name)
     if name and name != parts[0]:
         parts.append(name)
-    return f"learn_{'_'.join(parts)}_{report.period.start}_{report.period.end}.{ext}"
+    return f"learn_{'_'.join(parts)}_{report.period.start}_{report.period.end}{suffix}.{ext}"
 
 
 def _download(
@@ -140,7 +140,9 @@ def inventory_pdf(
     return Response(
         render_pdf(report, paper=paper, locator=locator),
         media_type="application/pdf",
-        headers=attachment(download_name(report, "pdf")),
+        headers=attachment(
+            download_name(report, "pdf", suffix=f"_{paper}")
+        ),  # Letter and A4 apart (issue 26)
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,17 +17,20 @@ if TYPE_CHECKING:
     from api.slow_clients import ReadDeadlines
 
 
-@app.command("demo")
+@app.command("demo", short_help="Build, compute and serve the SYNTHETIC demo region.")
 def demo_cmd(
     serve: Annotated[
         bool,
-        typer.Option("--serve/--no-serve", help="serve the web map afterwards on http://127.0.0.1:8000/"),
+        typer.Option("--serve/--no-serve", help="serve the web map afterwards on http://HOST:PORT/"),
     ] = True,
+    host: Annotated[str, typer.Option("--host", help="address the web map listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port of the web map")] = 8000,
     force: Annotated[bool, typer.Option("--force", help="regenerate the demo data")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="where the demo reports go")] = Path("outputs/demo"),
     catalog: CatalogOpt = None,
 ) -> None:
-    """Build the SYNTHETIC demo region (idempotent), compute every boundary and summarise."""
+    """Build the SYNTHETIC demo region (idempotent), compute every boundary, summarise each with its 90 %
+    interval, and serve the web map (`make demo PORT=8123` or `--port 8123` for another port)."""
     from learn.demo import build_demo_region
     from learn.pipeline.batch import run_batch
     from learn.pipeline.region import open_region
@@ -54,10 +57,25 @@ def demo_cmd(
             _options(False, False),
             progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
         )
+    out.print(demo_table(result.reports, start, end))
+    for note in partial_footnotes(result.reports):
+        out.print(f"[yellow]{note}[/yellow]", soft_wrap=True)
+    out.print(f"reports: {out_dir}/ (JSON per boundary, inventory.csv)")
+    if serve:
+        _serve(reg.catalog.path, host, port)
+
+
+#: The net's 90 % interval column of the demo table (the factors' standard errors: totals.net_p05/p95).
+INTERVAL_COLUMN = "Net 90 % interval (p05 to p95)"
+
+
+def demo_table(reports: list[Any], start: int, end: int) -> Table:
+    """The demo's summary: one row per boundary with its totals and the net's 90 % interval."""
     t = Table(title=f"Demo inventory {start}–{end} (SYNTHETIC), t CO2e/yr")
-    for col in ("GEOID", "Name", "Area (ha)", "Gross emissions", "Gross removals", "Net"):
+    for col in ("GEOID", "Name", "Area (ha)", "Gross emissions", "Gross removals", "Net", INTERVAL_COLUMN):
         t.add_column(col, justify="left" if col in ("GEOID", "Name") else "right")
-    for r in result.reports:
+    for r in reports:
+        lo, hi = r.totals.net_p05_t_co2e_per_yr, r.totals.net_p95_t_co2e_per_yr
         t.add_row(
             r.boundary.id,
             r.boundary.name,
@@ -65,13 +83,9 @@ def demo_cmd(
             total_cell(r, r.totals.gross_emissions_t_co2e_per_yr),
             total_cell(r, r.totals.gross_removals_t_co2e_per_yr),
             total_cell(r, r.totals.net_t_co2e_per_yr),
+            "n/a" if lo is None or hi is None else f"{fmt_number(lo)} to {fmt_number(hi)}",
         )
-    out.print(t)
-    for note in partial_footnotes(result.reports):
-        out.print(f"[yellow]{note}[/yellow]", soft_wrap=True)
-    out.print(f"reports: {out_dir}/ (JSON per boundary, inventory.csv)")
-    if serve:
-        _serve(reg.catalog.path, "127.0.0.1", 8000)
+    return t
 
 
 @app.command("serve")

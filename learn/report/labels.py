@@ -139,24 +139,64 @@ def _tonnes(value: float) -> str:
     return f"{round(value) + 0:,.0f}"
 
 
+#: Inventory rows on the removals side (webmap/estimated.js: the same list); every other row is an emission row.
+REMOVAL_ROWS = frozenset(
+    {
+        "Forest Change — Reforestation (Non-Forest to Forest)",
+        "Forest Remaining Forest — Undisturbed",
+        "Trees Outside Forest — Canopy maintained/gained",
+    }
+)
+NOT_ESTIMATED = "not estimated"
+
+
+def missing_totals(report: Report) -> dict[str, bool]:
+    """Which totals nothing was estimated of (webmap/estimated.js ``missingOf``, same rule): a side whose rows
+    left out include one of its own and whose estimated rows add up to nothing; the net when neither side has
+    anything estimated. All false when the totals are complete."""
+    t = report.totals
+    if t.complete:
+        return {"emissions": False, "removals": False, "net": False}
+    names = [n.split(" (in part:")[0] for n in t.not_estimated]
+    nothing = not t.gross_emissions_t_co2e_per_yr and not t.gross_removals_t_co2e_per_yr and bool(names)
+    emissions = not t.gross_emissions_t_co2e_per_yr and any(n not in REMOVAL_ROWS for n in names)
+    removals = not t.gross_removals_t_co2e_per_yr and any(n in REMOVAL_ROWS for n in names)
+    return {"emissions": emissions or nothing, "removals": removals or nothing, "net": nothing}
+
+
 def plain_sentence(report: Report, title: str | None = None) -> str | None:
     """ "From 2011 to 2019, the forests and trees of Alder County removed a net 206,429 t CO₂e per year …": the
-    web map's sentence under the headline (webmap/explain.js, same words); None when the net is unknown."""
+    web map's sentence under the headline (webmap/explain.js, same words); None when the net is unknown. Totals
+    nothing of which was estimated read "not estimated", never 0 (issue 26 item 8)."""
     t, p = report.totals, report.period
     net = t.net_t_co2e_per_yr
     if net is None:
         return None
     who = title or report.boundary.name or "this area"
+    missing = missing_totals(report)
+    if missing["net"]:
+        return (
+            f"From {p.start} to {p.end}, the net flux of the forests and trees of {who} is {NOT_ESTIMATED}: "
+            "no inventory row could be computed (a layer or factor table is missing; see warnings)."
+        )
     area = report.boundary.area_ha
     per_ha = f" ({abs(net / area):,.2f} t per hectare)" if area else ""
-    removals = _tonnes(abs(t.gross_removals_t_co2e_per_yr or 0.0))
-    emissions = _tonnes(t.gross_emissions_t_co2e_per_yr or 0.0)
+    removals = (
+        f"an amount {NOT_ESTIMATED}"
+        if missing["removals"]
+        else f"{_tonnes(abs(t.gross_removals_t_co2e_per_yr or 0.0))} t"
+    )
+    emissions = (
+        f"an amount {NOT_ESTIMATED}"
+        if missing["emissions"]
+        else f"{_tonnes(t.gross_emissions_t_co2e_per_yr or 0.0)} t"
+    )
     what = (
-        f"removed a net {_tonnes(-net)} t CO₂e per year{per_ha} from the air: they took up {removals} t and "
-        f"released {emissions} t a year"
+        f"removed a net {_tonnes(-net)} t CO₂e per year{per_ha} from the air: they took up {removals} and "
+        f"released {emissions} a year"
         if net < 0
-        else f"released a net {_tonnes(net)} t CO₂e per year{per_ha} to the air: they released {emissions} t "
-        f"and took up {removals} t a year"
+        else f"released a net {_tonnes(net)} t CO₂e per year{per_ha} to the air: they released {emissions} "
+        f"and took up {removals} a year"
     )
     partial = "" if t.complete else " Some rows could not be estimated, so this total is partial."
     return f"From {p.start} to {p.end}, the forests and trees of {who} {what}.{partial}"
