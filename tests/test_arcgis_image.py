@@ -330,7 +330,9 @@ def test_learn_fetch_refuses_a_service_saying_other_tons(
     with serve_app(image_server_app(a), Path(".")) as s1, serve_app(image_server_app(b), Path(".")) as s2:
         cat = _catalog(tmp_path / "project", s1, s2)
         args = ["fetch", "--boundary-file", str(OUTLINE), "--years", "2011", "2019", "--region-name", "noho"]
-        code, _, err = run_cli([*args, "--id-field", "COUSUBFP10", "--catalog", str(cat)], monkeypatch, capsys)
+        code, _, err = run_cli(
+            [*args, "--id-field", "COUSUBFP10", "--catalog", str(cat)], monkeypatch, capsys
+        )
     assert code == 2, err
     assert "bigmap_carbon_" in err and s1.url in err and text in err and "not the short tons per pixel" in err
     assert "scale" in err and "service_units" in err  # the fix

@@ -90,7 +90,9 @@ def test_the_check_sends_the_services_nodata_as_the_fetch_does() -> None:
     from learn.sources.image_request import ImageRequest
 
     req = ImageRequest(hosts=("h",))
-    assert no_data_sent(req, {"noDataValues": [-9999]}) == -9999.0 == service_no_data({"noDataValue": "-9999"})
+    assert (
+        no_data_sent(req, {"noDataValues": [-9999]}) == -9999.0 == service_no_data({"noDataValue": "-9999"})
+    )
     assert no_data_sent(req, {}) is None
     assert no_data_sent(ImageRequest(hosts=("h",), no_data=0.0), {"noDataValue": 255}) == 0.0
 
