@@ -13,7 +13,7 @@ import learn.landuse as lu
 from learn.accounting.factors import FOREST_COLUMNS, ForestFactorTable
 from learn.accounting.terms import HARVEST_SEVERITY_POINTS, AccountingInputs
 from learn.accounting.zone_table import F64, BoolArray, IntArray, ZoneTable
-from learn.raster.strata import FIRE_NOT_MAPPED
+from learn.layers import FIRE_NOT_MAPPED
 
 #: The factor table's own (CSV) column names of the internal factor columns.
 CSV_COLUMN_NAME: Final = {v: k for k, v in FOREST_COLUMNS.items()}

@@ -27,20 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from learn.layers import FIRE_NOT_MAPPED as FIRE_NOT_MAPPED  # re-exported: the raster stage's name
 from learn.raster.kernel import SUMS, StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")
 SUM_COLUMNS = SUMS  # defined next to the kernel that fills them
-
-#: Disturbance code of forest where fire is not estimated (MTBS non-mapping area, or a year without a
-#: mosaic) and nothing else is known (docs/fetch.md "MTBS"): counted as undisturbed, reported as such.
-FIRE_NOT_MAPPED: Final = 9
 
 
 @dataclass

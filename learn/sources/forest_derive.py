@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from learn.errors import LearnError
-from learn.raster.strata import FIRE_NOT_MAPPED as _FIRE_NOT_MAPPED
+from learn.layers import FIRE_NOT_MAPPED as _FIRE_NOT_MAPPED
 from learn.raster.strata import combine_disturbance as _raster_combine
 
 #: Multipliers of the code contract: state × 100000 + type group × 10 + age class.
