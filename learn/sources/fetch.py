@@ -64,12 +64,7 @@ from learn.sources.manifest import (
     record_failure,
 )
 from learn.sources.region_entry import _region_entry, forest_code_contract, pick_fields
-from learn.sources.remote import (
-    FetchError,
-    SourceFile,
-    gdal_http_env,
-    open_source,
-)
+from learn.sources.remote import FetchError, SourceFile, gdal_http_env, open_source
 from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.util import sha256_file
 
@@ -310,7 +305,6 @@ def _fetch(req: FetchRequest, progress: Progress | None, run: dict[str, Any]) ->
     status, size = _write_boundary(data_dir, frame, manifest)
     results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
     _write_manifest(data_dir, manifest)
-    contract = forest_code_contract(catalog, sources, req.forest_factors is not None)  # derived codes: True
     entry = _region_entry(req.years, forest_factors, catalog, manifest, sources, data_dir, id_field,
                           name_field, state, census, notes, codes_contract=contract)  # fmt: skip
     changed = upsert_region(catalog.path, req.region, entry)

@@ -94,7 +94,9 @@ def _region_entry(
     notes: list[str] | tuple[str, ...] = (),
     codes_contract: bool = False,
 ) -> dict[str, Any]:
-    """The catalog entry of the fetched region (paths relative to the catalog when below it)."""
+    """The catalog entry of the fetched region (paths relative to the catalog when below it); ``codes_contract``:
+    a ready forest code source was checked against the contract (:func:`forest_code_contract`), which derived
+    codes follow anyway: the entry then says ``codes: state_type_age``."""
     assert catalog.path is not None
     rel = lambda p: relative_to_catalog(p, catalog.path)  # noqa: E731
     files = manifest["files"]
@@ -131,7 +133,7 @@ def _region_entry(
             if not of(layer):
                 continue
             entry = {"path": rel(data_dir / f"{layer}.tif"), "units": _UNITS[layer]}
-            if layer == "forest_age_type_region" and codes_contract:  # checked against it when read
+            if layer == "forest_age_type_region" and (codes_contract or spec.href == "derived"):
                 entry["codes"] = FOREST_CODE_CONTRACT_NAME
         layers[layer] = {**entry, "source": key, **version(layer)}
         described.append(f"{layer.replace('_', ' ')}: {spec.title} ({key})")
