@@ -7,7 +7,6 @@ only the file name differs.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,15 +20,10 @@ from learn.report.labels import totals_flags
 from learn.report.models import Report
 from learn.report.xlsx import write_xlsx
 from learn.sources.boundaries import Boundary
+from learn.util import ascii_name as ascii_name  # routers import it from here
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOADS = ("csv", "xlsx", "geojson", "json", "html")
-
-
-def ascii_name(name: str | None) -> str:
-    """A name as it goes in a file name: ASCII letters, digits, '.' and '-', other runs as '_', ≤ 60 characters
-    (as ``downloadBase`` in webmap/names.js)."""
-    return re.sub(r"[^A-Za-z0-9.-]+", "_", name or "").strip("_.")[:60]
 
 
 def attachment(filename: str) -> dict[str, str]:

@@ -7,10 +7,14 @@ Outputs in ``DIR``:
 * the tables asked for (``formats``, default all six; :mod:`learn.batch_tables`):
   ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
   ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
-  ``boundaries.gpkg``, ``boundaries.geojson``, ``boundaries.parquet`` (GeoParquet) — boundaries (EPSG:4326)
-  with their totals per period (and ``totals_complete`` / ``not_estimated``: whether rows were left out);
-* ``manifest.json`` — what was asked, what is done, each report's file, the inputs of each period and the
-  tables written.
+  ``boundaries.gpkg`` (one layer per period, ``totals_START_END``) and ``boundaries_START_END.parquet``
+  (GeoParquet, one file per period) — one row per boundary (EPSG:4326): totals, the net's 90 % interval,
+  the IPCC categories' nets (and ``totals_complete`` / ``not_estimated``: whether rows were left out);
+  ``boundaries.geojson`` — one feature per boundary and period with its totals;
+* ``per_boundary/<id>_<name>_<start>_<end>.<ext>`` — with ``per_boundary`` (``csv``, ``xlsx``, ``pdf``, …):
+  each report in the single-boundary formats of ``learn inventory`` (:mod:`learn.batch_files`);
+* ``manifest.json`` — what was asked, what is done, each report's file, the inputs of each period, the
+  tables written, the per-boundary files, and ``files``: every file of the batch (relative paths).
 
 Resumable: reports are written atomically as they finish; a restart reuses the reports computed from the
 same inputs (:mod:`learn.batch_reuse`) and recomputes the rest — missing ones and those whose inputs changed.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +38,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from learn.batch_reuse import ReportFiles, inputs_keys, period_inputs, report_file_name
+from learn.batch_files import KEYS as PER_BOUNDARY_KEYS
+from learn.batch_files import check_per_boundary, remove_stale, write_per_boundary
+from learn.batch_reuse import KEYS_DIR, ReportFiles, inputs_keys, period_inputs, report_file_name
 from learn.batch_reuse import safe_name as safe_name  # api/ imports it from here
 from learn.batch_tables import TABLE_FORMATS, BatchFrames, check_formats, write_tables
 
@@ -47,7 +54,7 @@ from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
-from learn.util import check_writable_folder, gc_paused, write_text_atomic
+from learn.util import cache_root, check_writable_folder, gc_paused, write_text_atomic
 
 if TYPE_CHECKING:
     from learn.region import Region
@@ -62,6 +69,8 @@ class BatchResult:
     reused: int = 0
     #: Of ``computed``: reports found on disk but computed from other inputs (catalog, layers, factors, ...).
     inputs_changed: int = 0
+    #: Per-boundary files (``per_boundary``) written by this run; the others were current and kept.
+    per_boundary_written: int = 0
     #: Wall seconds per stage over all periods: zones, raster_pass, accounting, report_json, tables
     #: (what ``benchmarks/batch.py`` reports; not part of any output).
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -78,8 +87,28 @@ class BatchResult:
 
 
 def cache_dir() -> Path:
-    """Where rasterized zone sets are cached (``$LEARN_CACHE_DIR`` or ``~/.cache/learn``)."""
-    return Path(os.environ.get("LEARN_CACHE_DIR", Path.home() / ".cache" / "learn")) / "zones"
+    """Where rasterized zone sets are cached: ``zones/`` of :func:`learn.util.cache_root` (default
+    ``~/.cache/learn-navigator/zones``). Zones cached by earlier versions in ``~/.cache/learn/zones`` are
+    moved there once (:func:`_move_legacy_zones`)."""
+    zones = cache_root() / "zones"
+    if not os.environ.get("LEARN_CACHE_DIR"):
+        _move_legacy_zones(zones)
+    return zones
+
+
+def _move_legacy_zones(zones: Path) -> None:
+    """Move ``~/.cache/learn/zones`` (where earlier versions cached zones) to ``zones`` when
+    that does not exist yet, and remove ``~/.cache/learn`` if nothing else is left in it. On failure the
+    old folder stays and the zones are rasterized again when needed (it is only a cache)."""
+    legacy = Path.home() / ".cache" / "learn" / "zones"
+    if zones.exists() or not legacy.is_dir():
+        return
+    try:
+        zones.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(legacy, zones)
+        legacy.parent.rmdir()
+    except OSError:
+        pass
 
 
 def zone_source(region: Region, boundaries: BoundarySet, options: InventoryOptions) -> ZoneSource:
@@ -106,12 +135,21 @@ def run_batch(
     client: Any = None,
     progress: Progress | None = None,
     formats: Iterable[str] | str | None = TABLE_FORMATS,
+    per_boundary: Iterable[str] | str | None = None,
+    paper: str = "letter",
 ) -> BatchResult:
     """Compute (or reuse) the report of every boundary for every period and write the outputs.
 
     ``formats``: the tables to write (:data:`learn.batch_tables.TABLE_FORMATS`, a list or a
-    comma-separated string; None: all); the reports and the manifest are always written."""
+    comma-separated string; None: all); the reports and the manifest are always written.
+    ``per_boundary``: formats of one file per boundary and period
+    (:data:`learn.batch_files.PER_BOUNDARY_FORMATS`; None: none), PDFs on ``paper`` (letter | a4)."""
     tables = check_formats(formats)  # a bad name fails before any work
+    deliverables = check_per_boundary(per_boundary)
+    if "pdf" in deliverables:
+        from learn.report.pdf import check_paper
+
+        paper = check_paper(paper)
     out = Path(out_dir)
     bset = boundaries or region.boundaries
     ids = bset.ids()
@@ -182,12 +220,49 @@ def run_batch(
             "reports": {bid: report_file_name(bid) for bid in ids},
             "inputs": inputs,
         }
+        if deliverables:
+            with result.timing("per_boundary"):
+                done = {bid: r for bid, r in reports.items() if r is not None}
+                listed, written = write_per_boundary(
+                    region, bset, done, keys, (start, end), out, deliverables, paper=paper, progress=progress
+                )
+            result.per_boundary_written += written
+            manifest["periods"][f"{start}_{end}"]["per_boundary"] = listed
+    per_boundary_files = {
+        path
+        for p in manifest["periods"].values()
+        for files in p.get("per_boundary", {}).values()
+        for path in files.values()
+    }
+    remove_stale(out, periods, per_boundary_files)
+    if deliverables:
+        manifest["per_boundary"] = {
+            "formats": list(deliverables),
+            "paper": paper if "pdf" in deliverables else None,
+        }
     with result.timing("tables"), gc_paused():
         result.frames = BatchFrames(result.reports, bset)
         manifest["tables"] = write_tables(result.reports, bset, out, tables, frames=result.frames)
+    manifest["files"] = _every_file(manifest)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
+
+
+def _every_file(manifest: dict[str, Any]) -> list[str]:
+    """Every file the batch consists of (relative to its folder): reports, their keys, per-boundary files,
+    tables and ``manifest.json`` itself."""
+    files = ["manifest.json"]
+    for period, entry in manifest["periods"].items():
+        for name in entry["reports"].values():
+            files += [f"{period}/{name}", f"{period}/{KEYS_DIR}/{name}"]
+        for by_format in entry.get("per_boundary", {}).values():
+            for path in by_format.values():
+                folder, name = path.rsplit("/", 1)
+                files += [path, f"{folder}/{PER_BOUNDARY_KEYS}/{name}.json"]
+    for names in manifest["tables"].values():
+        files += [names] if isinstance(names, str) else names
+    return sorted(dict.fromkeys(files))
 
 
 def _labelled(progress: Progress | None, label: str) -> Callable[[int, int], None] | None:

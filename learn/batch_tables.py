@@ -1,8 +1,12 @@
 """The tables of a batch (``learn batch --formats``): the tidy inventory and the boundaries with their totals.
 
-Each format is one file in the output folder; the per-boundary JSON reports and ``manifest.json`` are not
-tables (they are always written: they make the batch resumable). A table not asked for that an earlier
-run left in the folder is removed, so every table in the folder agrees with the reports beside it.
+Each format is one file in the output folder, but GeoParquet: one file per period
+(``boundaries_<start>_<end>.parquet``). The GeoPackage holds one layer per period (``totals_<start>_<end>``)
+and GeoParquet one file per period, each one row per boundary (:func:`period_layer`): the totals, the
+net's 90 % interval and the net of each IPCC category as columns. The GeoJSON keeps one feature per boundary
+and period (:func:`totals_geoframe`). The per-boundary JSON reports and ``manifest.json`` are not tables
+(they are always written: they make the batch resumable). A table not asked for that an earlier run left in
+the folder is removed, so every table in the folder agrees with the reports beside it.
 """
 
 from __future__ import annotations
@@ -33,9 +37,21 @@ TABLE_FILES: dict[str, str] = {
     "xlsx": "inventory.xlsx",
     "gpkg": "boundaries.gpkg",
     "geojson": "boundaries.geojson",
-    "geoparquet": "boundaries.parquet",
+    "geoparquet": "boundaries_{start}_{end}.parquet",
 }
 TABLE_FORMATS: tuple[str, ...] = tuple(TABLE_FILES)
+#: The GeoPackage's layer of a period.
+GPKG_LAYER = "totals_{start}_{end}"
+#: What earlier versions wrote for ``geoparquet`` (every period in one file): removed by a rerun.
+LEGACY_FILES = ("boundaries.parquet",)
+
+
+def table_files(fmt: str, periods: Iterable[tuple[int, int]]) -> list[str]:
+    """The files a table format writes for ``periods`` (one, but one per period for ``geoparquet``)."""
+    pattern = TABLE_FILES[fmt]
+    if "{start}" not in pattern:
+        return [pattern]
+    return [pattern.format(start=a, end=b) for a, b in dict.fromkeys(periods)]
 
 
 def check_formats(formats: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -47,9 +63,15 @@ def check_formats(formats: Iterable[str] | str | None) -> tuple[str, ...]:
     asked = {n.strip().lower() for n in names if n.strip()}
     unknown = sorted(asked - set(TABLE_FORMATS))
     if unknown:
+        per_boundary = ("pdf", "html", "tidy-csv", "json")
+        also = (
+            "; one file per boundary (pdf, csv, xlsx, …) is --per-boundary"
+            if any(u in per_boundary for u in unknown)
+            else ""
+        )
         raise LearnError(
             f"unknown table format{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)}",
-            hint=f"--formats takes a comma-separated list of {', '.join(TABLE_FORMATS)} (default: all)",
+            hint=f"--formats takes a comma-separated list of {', '.join(TABLE_FORMATS)} (default: all){also}",
         )
     return tuple(f for f in TABLE_FORMATS if f in asked)
 
@@ -109,6 +131,30 @@ def totals_geoframe(
     ).to_crs(4326)
 
 
+def _slug(text: str) -> str:
+    return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def period_layer(reports: list[Report], geometry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One period's reports as one row per boundary: :func:`totals_frame`'s columns (totals, the net's
+    90 % interval when known, net per ha, totals_complete, not_estimated) with, before the last two, the net
+    of each IPCC category (``<category>_net_t_co2e_per_yr``: ``forest_remaining_forest_…``,
+    ``forest_to_non_forest_…``, ``non_forest_to_forest_…``, ``trees_outside_forests_…``; empty where not
+    estimated); ``geometry``: ``boundary_id`` and the shapes (EPSG:4326)."""
+    frame = totals_frame(reports)
+    ipcc: dict[str, list[float | None]] = {}
+    for k, r in enumerate(reports):
+        for row in r.ipcc_summary:
+            if row.category != "Total":
+                col = f"{_slug(row.category)}_net_t_co2e_per_yr"
+                ipcc.setdefault(col, [None] * len(reports))[k] = row.net_t_co2e_per_yr
+    at = list(frame.columns).index("totals_complete")
+    for offset, (col, values) in enumerate(ipcc.items()):
+        frame.insert(at + offset, col, pd.Series(values, dtype=float))
+    merged = frame.merge(geometry, on="boundary_id", how="left")
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=geometry.crs)
+
+
 def geojson_text(frame: gpd.GeoDataFrame) -> str:
     """``frame`` as a GeoJSON FeatureCollection: what ``frame.to_json(drop_id=True)`` holds, with the
     geometries written by GEOS (``shapely.to_geojson``, several times faster than Python's json on
@@ -142,6 +188,19 @@ class BatchFrames:
     def boundaries(self) -> gpd.GeoDataFrame:
         return totals_geoframe(self.reports, self.bset, self.totals)
 
+    @cached_property
+    def periods(self) -> list[tuple[int, int]]:
+        return list(dict.fromkeys((r.period.start, r.period.end) for r in self.reports))
+
+    @cached_property
+    def layers(self) -> dict[tuple[int, int], gpd.GeoDataFrame]:
+        """Period → :func:`period_layer` (the shapes reprojected once, not once per period)."""
+        geo = self.bset.frame[["id", "geometry"]].rename(columns={"id": "boundary_id"}).to_crs(4326)
+        by_period: dict[tuple[int, int], list[Report]] = {p: [] for p in self.periods}
+        for r in self.reports:
+            by_period[(r.period.start, r.period.end)].append(r)
+        return {p: period_layer(rs, geo) for p, rs in by_period.items()}
+
 
 def _csv(frames: BatchFrames, target: Path) -> None:
     write_text_atomic(target, frames.tidy.to_csv(index=False, lineterminator="\n"))
@@ -158,7 +217,9 @@ def _xlsx(frames: BatchFrames, target: Path) -> None:
 
 def _gpkg(frames: BatchFrames, target: Path) -> None:
     with atomic_path(target) as tmp:
-        frames.boundaries.to_file(tmp, driver="GPKG", layer="boundaries")
+        for k, ((a, b), layer) in enumerate(frames.layers.items()):
+            name = GPKG_LAYER.format(start=a, end=b)
+            layer.to_file(tmp, driver="GPKG", layer=name, engine="pyogrio", mode="a" if k else "w")
 
 
 def _geojson(frames: BatchFrames, target: Path) -> None:
@@ -166,8 +227,10 @@ def _geojson(frames: BatchFrames, target: Path) -> None:
 
 
 def _geoparquet(frames: BatchFrames, target: Path) -> None:
-    with atomic_path(target) as tmp:
-        frames.boundaries.to_parquet(tmp, index=False)
+    for (a, b), layer in frames.layers.items():
+        path = target.parent / TABLE_FILES["geoparquet"].format(start=a, end=b)
+        with writing(path), atomic_path(path) as tmp:
+            layer.to_parquet(tmp, index=False)
 
 
 WRITERS: dict[str, Callable[[BatchFrames, Path], None]] = {
@@ -187,17 +250,22 @@ def write_tables(
     formats: Iterable[str] = TABLE_FORMATS,
     *,
     frames: BatchFrames | None = None,
-) -> dict[str, str]:
+) -> dict[str, str | list[str]]:
     """The tables of ``formats`` in ``out``, each atomically (a killed batch leaves the earlier file or
     none under the final name); tables not asked for that an earlier run left are removed. Returns
-    format → file name, what the manifest records. ``frames``: of these reports, to share (built here if not)."""
+    format → file name (for ``geoparquet`` the list of its per-period files), what the manifest records.
+    ``frames``: of these reports, to share (built here if not)."""
     asked = check_formats(formats)
-    for fmt in TABLE_FORMATS:
-        if fmt not in asked:
-            with writing(out / TABLE_FILES[fmt]):
-                (out / TABLE_FILES[fmt]).unlink(missing_ok=True)
     frames = frames or BatchFrames(reports, bset)
+    wanted = {fmt: table_files(fmt, frames.periods) for fmt in asked}
+    keep = {name for names in wanted.values() for name in names}
+    stale = [*LEGACY_FILES, *(TABLE_FILES[f] for f in TABLE_FORMATS if "{" not in TABLE_FILES[f])]
+    stale += [p.name for p in out.glob("boundaries_*_*.parquet")]
+    for name in stale:
+        if name not in keep:
+            with writing(out / name):
+                (out / name).unlink(missing_ok=True)
     for fmt in asked:
-        with writing(out / TABLE_FILES[fmt]):
-            WRITERS[fmt](frames, out / TABLE_FILES[fmt])
-    return {fmt: TABLE_FILES[fmt] for fmt in asked}
+        with writing(out / wanted[fmt][0]):
+            WRITERS[fmt](frames, out / wanted[fmt][0])
+    return {fmt: names if fmt == "geoparquet" else names[0] for fmt, names in wanted.items()}

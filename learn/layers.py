@@ -7,7 +7,6 @@ contract").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 #: Layer names a region may define (design.md "User-facing contract").
 LAYER_NAMES = (
@@ -23,10 +22,9 @@ LAYER_NAMES = (
 CARBON_LAYERS = ("carbon_live", "carbon_dead_litter", "carbon_soil")
 #: Forest layers: what a real place needs besides land cover and canopy for the forest rows.
 FOREST_LAYERS = ("forest_age_type_region", *CARBON_LAYERS, "disturbance")
-#: Disturbance code of forest where fire is not estimated (MTBS non-mapping area, or a year without a mosaic)
-#: and nothing else is known (docs/fetch.md "MTBS"): counted as undisturbed, reported as such. Shared by the
-#: raster stage (period MAX), the sources (derivation) and the accounting (the Fire row).
-FIRE_NOT_MAPPED: Final = 9
+#: Disturbance code of forest where fire is not estimated (MTBS non-mapping area, or a year without a
+#: mosaic) and nothing else is known (docs/fetch.md "MTBS"): counted as undisturbed, reported as such.
+FIRE_NOT_MAPPED = 9
 #: A layer computed from two land-cover years by :meth:`Region.layer` (codes of learn.report.palettes.FOREST_CHANGE).
 FOREST_CHANGE_LAYER = "forest_change"
 

@@ -295,6 +295,7 @@ class Region:
         boundaries: BoundarySet | None = None,
         options: InventoryOptions = InventoryOptions(),
         formats: Sequence[str] | str | None = None,
+        per_boundary: Sequence[str] | str | None = None,
     ) -> BatchRun:
         """Every boundary for one or more periods, one raster pass per period (:func:`learn.batch.run_batch`).
 
@@ -304,7 +305,9 @@ class Region:
         ``out=None`` they are computed in a temporary folder that is deleted afterwards. ``boundaries``:
         another boundary set (default: the region's). ``formats``: the tables written in ``out``, from
         ``csv``, ``parquet``, ``xlsx``, ``gpkg``, ``geojson``, ``geoparquet`` (None: all six; the reports
-        and ``manifest.json`` are always written). Returns a :class:`learn.batch.BatchRun` with
+        and ``manifest.json`` are always written). ``per_boundary``: one file per boundary and period in
+        ``out/per_boundary/`` (``csv``, ``xlsx``, ``pdf``, …; :mod:`learn.batch_files`; needs ``out``).
+        Returns a :class:`learn.batch.BatchRun` with
         ``.reports``, ``.frame`` (tidy rows, t CO2e/yr and ha) and ``.geoframe`` (EPSG:4326 totals).
         """
         from learn.batch import BatchRun, run_batch
@@ -316,8 +319,12 @@ class Region:
             periods = [(int(p[0]), int(p[1])) for p in years_or_periods]  # type: ignore[index]
         bset = boundaries or self.boundaries
         if out is not None:
-            result = run_batch(self, periods, Path(out), options, boundaries=bset, formats=formats)
+            result = run_batch(
+                self, periods, Path(out), options, boundaries=bset, formats=formats, per_boundary=per_boundary
+            )
             return BatchRun.from_result(result, bset, Path(out))
+        if per_boundary:
+            raise ValueError("per_boundary files need an output folder: give out=")
         with tempfile.TemporaryDirectory(prefix="learn-batch-") as tmp:
             result = run_batch(self, periods, tmp, options, boundaries=bset, formats=formats)
         return BatchRun.from_result(result, bset, None)

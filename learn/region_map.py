@@ -8,6 +8,7 @@ is a change in the data). :func:`learn.report.locator.draw_locator_map` draws it
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -18,9 +19,11 @@ from rasterio.enums import Resampling
 
 from learn.errors import RasterError
 from learn.raster.grid import open_raster
-from learn.region import Region
 from learn.report.locator import MAP_HEIGHT_IN, MAP_WIDTH_IN, LocatorInputs, LocatorMap, draw_locator_map
 from learn.sources.boundaries import Boundary
+
+if TYPE_CHECKING:  # not at run time: learn.region imports learn.batch, which draws these maps
+    from learn.region import Region
 
 #: Longest side of the rasters drawn (pixels): enough for print at the map's size, small enough to be quick.
 MAX_PIXELS = 900

@@ -8,7 +8,9 @@ import errno
 import gc
 import hashlib
 import os
+import re
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,6 +27,21 @@ def close_matches(word: str, choices: Sequence[str], *, what: str, n: int = 5) -
         return f"did you mean: {', '.join(near)}?"
     listed = ", ".join(list(choices)[:20]) + (" …" if len(choices) > 20 else "")
     return f"available {what}: {listed}"
+
+
+def ascii_name(name: str | None) -> str:
+    """A name as it goes in a file name: ASCII letters, digits, '.' and '-', other runs as '_', ≤ 60 characters
+    (as ``downloadBase`` in webmap/names.js; the API's download names and ``learn batch --per-boundary``)."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", name or "").strip("_.")[:60]
+
+
+def cache_root() -> Path:
+    """learn's one cache folder: ``$LEARN_CACHE_DIR``, else ``$XDG_CACHE_HOME/learn-navigator``, else
+    ``~/.cache/learn-navigator`` (rasterized zones in ``zones/``, FIA downloads in ``fia/``, fetch locks in
+    ``locks/``)."""
+    if os.environ.get("LEARN_CACHE_DIR"):
+        return Path(os.environ["LEARN_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "learn-navigator"
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -106,11 +123,48 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-def output_error(target: str | os.PathLike[str], err: BaseException) -> OutputError:
-    """The user-facing error for a failure to write ``target`` (an ``OSError`` or a GDAL write error)."""
+def human_bytes(n: float) -> str:
+    """``n`` bytes as text: "512 bytes", "84.8 KB", "1.5 MB", "2.3 GB" (powers of 1024)."""
+    if n < 1024:
+        return f"{n:,.0f} bytes"
+    for unit in ("KB", "MB", "GB", "TB"):
+        n /= 1024
+        if n < 1024 or unit == "TB":
+            break
+    return f"{n:,.1f} {unit}"
+
+
+def _free_bytes(target: Path) -> int | None:
+    """Free bytes on the disk of ``target`` (its nearest existing folder), None when unknown."""
+    for folder in (target, *target.parents):
+        if folder.exists():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                return None
+    return None
+
+
+def disk_full(err: BaseException) -> bool:
+    """A full disk or quota, as an OSError's errno or in a library's message (GDAL's, DuckDB's, pyogrio's)."""
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(err).lower()
+    return "no space left" in text or "disk full" in text
+
+
+def output_error(
+    target: str | os.PathLike[str], err: BaseException, *, needed: int | None = None
+) -> OutputError:
+    """The user-facing error for a failure to write ``target`` (an ``OSError`` or a GDAL write error);
+    ``needed``: the bytes the write needs, named (with the free space) when the disk is full."""
     reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
     code = err.errno if isinstance(err, OSError) else None
     if code in (errno.ENOSPC, errno.EDQUOT):
+        free = _free_bytes(Path(target))
+        if needed is not None:
+            reason += f" (needs {human_bytes(needed)}"
+            reason += f", {human_bytes(free)} free there)" if free is not None else ")"
         hint = "free space on that disk (or choose another output folder) and run again"
     elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
         hint = "choose an output folder you can write to"

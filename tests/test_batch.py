@@ -7,6 +7,7 @@ import json
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 
 import learn
@@ -39,14 +40,22 @@ def test_batch_equals_inventory_and_writes_every_output(demo, tmp_path, monkeypa
             for f in ("area_ha", "emissions_t_co2e_per_yr", "removals_t_co2e_per_yr", "net_t_co2e_per_yr"):
                 want = getattr(a, f)
                 assert b[f] == (None if want is None else pytest.approx(want, rel=1e-12))
-    geo = gpd.read_file(out / "boundaries.gpkg")
-    assert geo.crs.to_epsg() == 4326 and len(geo) == 2 * len(ids)
-    assert {"boundary_id", "start", "end", "net_t_co2e_per_yr", "net_t_co2e_per_ha_yr"} <= set(geo.columns)
-    assert len(gpd.read_file(out / "boundaries.geojson")) == 2 * len(ids)
-    parquet = gpd.read_parquet(out / "boundaries.parquet")
-    assert parquet.crs.to_epsg() == 4326 and sorted(parquet["net_t_co2e_per_yr"]) == sorted(
-        geo["net_t_co2e_per_yr"]
-    )
+    # GeoPackage: one layer per period, GeoParquet: one file per period; one row per boundary in each.
+    assert [name for name, _ in pyogrio.list_layers(out / "boundaries.gpkg")] == [
+        "totals_2011_2019",
+        "totals_2001_2011",
+    ]
+    for start, end in ((2011, 2019), (2001, 2011)):
+        geo = gpd.read_file(out / "boundaries.gpkg", layer=f"totals_{start}_{end}")
+        assert geo.crs.to_epsg() == 4326 and sorted(geo["boundary_id"]) == sorted(ids)
+        assert set(geo["start"]) == {start} and set(geo["end"]) == {end}
+        assert {"boundary_id", "net_t_co2e_per_yr", "net_t_co2e_per_ha_yr"} <= set(geo.columns)
+        parquet = gpd.read_parquet(out / f"boundaries_{start}_{end}.parquet")
+        assert parquet.crs.to_epsg() == 4326
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(parquet.drop(columns="geometry")), pd.DataFrame(geo.drop(columns="geometry"))
+        )
+    assert len(gpd.read_file(out / "boundaries.geojson")) == 2 * len(ids)  # GeoJSON: one feature per period
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["periods"]) == {"2011_2019", "2001_2011"}
 

@@ -42,8 +42,12 @@ def _files(out: Path) -> set[str]:
 def test_formats_csv_writes_the_csv_the_reports_and_the_manifest_only(catalog, tmp_path, monkeypatch, capsys):
     full, csv_only = tmp_path / "full", tmp_path / "csv"
     assert run_cli(_args(catalog, full), monkeypatch, capsys)[0] == 0
-    assert _files(full) == {*TABLE_FILES.values(), "manifest.json"}
-    assert json.loads((full / "manifest.json").read_text())["tables"] == TABLE_FILES
+    files = {f: n.format(start=2011, end=2019) for f, n in TABLE_FILES.items()}  # geoparquet: one per period
+    assert _files(full) == {*files.values(), "manifest.json"}
+    assert json.loads((full / "manifest.json").read_text())["tables"] == {
+        **files,
+        "geoparquet": [files["geoparquet"]],
+    }
 
     code, out, err = run_cli(_args(catalog, csv_only, "--formats", "csv"), monkeypatch, capsys)
     assert code == 0, out + err
@@ -60,9 +64,10 @@ def test_a_rerun_with_fewer_formats_removes_the_tables_left_by_the_earlier_run(c
     run_batch(region, [(2011, 2019)], out)
     result = run_batch(region, [(2011, 2019)], out, formats="geoparquet, xlsx")
     assert result.reused == 3
-    assert _files(out) == {"inventory.xlsx", "boundaries.parquet", "manifest.json"}
+    assert _files(out) == {"inventory.xlsx", "boundaries_2011_2019.parquet", "manifest.json"}
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["tables"] == {"xlsx": "inventory.xlsx", "geoparquet": "boundaries.parquet"}
+    # GeoParquet: one file per period (a list), every other table one file
+    assert manifest["tables"] == {"xlsx": "inventory.xlsx", "geoparquet": ["boundaries_2011_2019.parquet"]}
 
 
 def test_region_batch_takes_formats_and_still_returns_the_frames(catalog, tmp_path):

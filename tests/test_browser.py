@@ -498,13 +498,16 @@ def test_partial_totals_are_marked_on_the_map(page, server, place):
     assert page.locator("#summary-table .partial-flag").count() == len(partial)
     select(page, place)
     expect(page.locator("#report .partial-note")).to_contain_text("Forest Change — To Settlement")
-    # The demo region in the same page: every layer, but Alder and Fenwater County leave out forest of a code
-    # without a factor row (D13), so only they are marked.
+    # The demo region in the same page: every layer and every forest code with a factor row (issue 26), so
+    # no boundary is marked, and its factors' standard errors give each report card its 90 % interval.
     open_map(page, "?region=demo&start=2011&end=2019")
     expect(page.locator(".map-legend")).to_be_visible()
-    dashed = page.locator(".leaflet-boundaries-pane path[stroke-dasharray]")
-    expect(dashed).to_have_count(2)
-    assert sorted(dashed.evaluate_all("els => els.map((e) => e.dataset.boundaryId)")) == ["99001", "99005"]
+    expect(page.locator(".leaflet-boundaries-pane path[data-boundary-id]")).to_have_count(13)
+    expect(page.locator(".leaflet-boundaries-pane path[stroke-dasharray]")).to_have_count(0)
+    assert page.locator(".legend-partial").count() == 0
+    select(page, "9900100")  # Oxbow Falls: a place (a county's centre is under its places)
+    expect(page.locator("#report .card-interval")).to_contain_text("90 %")
+    assert page.locator("#report .partial-note").count() == 0
 
 
 def test_bad_period_is_reported(page):

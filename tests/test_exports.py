@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 import json
 import math
@@ -28,6 +27,7 @@ from learn.errors import LearnError
 from learn.report.export import write_report
 from learn.report.frames import TIDY_COLUMNS
 from learn.report.html import render_html
+from learn.report.labels import interval_text
 from learn.report.models import Report
 
 BOUNDARY = "99001"  # Alder County: forest change, disturbance and trees outside forests
@@ -396,10 +396,12 @@ def test_html_report_shows_the_report(report: Report, tmp_path: Path) -> None:
         assert cited in visible
     for warning in report.warnings:
         assert warning in visible
-    # Alder County has forest of code 1999, which has no factor row: its totals are partial, and the page says so.
-    assert not report.totals.complete and 'id="partial-total"' in text
-    notice = between(text, 'id="partial-total"', "</div>")
-    assert all(html.escape(name) in notice for name in report.totals.not_estimated)
+    # The demo is complete (every forest code has a factor row) and its factors have standard errors: the
+    # page shows no partial notice but the net's 90 % interval (a partial page: test_single_report_exports_…).
+    assert report.totals.complete and 'id="partial-total"' not in text
+    assert f"({interval_text(report.totals)})" in visible and interval_text(report.totals).startswith(
+        "90 %: "
+    )
     assert "@media print" in text and "break-before: page" in text
 
 
@@ -476,7 +478,8 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
     ids = learn.open_region("demo", demo_catalog).boundaries.ids()
     assert sorted(reports) == sorted(ids)
     totals = ("gross_emissions_t_co2e_per_yr", "gross_removals_t_co2e_per_yr", "net_t_co2e_per_yr")
-    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries.parquet"):
+    totals += ("net_p05_t_co2e_per_yr", "net_p95_t_co2e_per_yr")
+    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries_2011_2019.parquet"):
         geo = gpd.read_parquet(out / name) if name.endswith(".parquet") else gpd.read_file(out / name)
         assert geo.crs.to_epsg() == 4326 and len(geo) == len(ids), name
         assert sorted(geo["boundary_id"]) == sorted(ids) and geo.geometry.is_valid.all()
@@ -484,6 +487,15 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
             rep = reports[row.boundary_id]
             assert [getattr(row, f) for f in totals] == [getattr(rep.totals, f) for f in totals], name
             assert row.net_t_co2e_per_ha_yr == rep.totals.net_t_co2e_per_yr / rep.boundary.area_ha
+            if name != "boundaries.geojson":  # the per-period layers: the net of each IPCC category too
+                ipcc = {
+                    "_".join(s.category.lower().replace("-", " ").split()) + "_net_t_co2e_per_yr": s
+                    for s in rep.ipcc_summary
+                    if s.category != "Total"
+                }
+                assert len(ipcc) == 4 and "forest_remaining_forest_net_t_co2e_per_yr" in ipcc
+                for col, s in ipcc.items():
+                    assert getattr(row, col) == s.net_t_co2e_per_yr, (name, col)
     tidy_csv = pd.read_csv(out / "inventory.csv", dtype={"boundary_id": str})
     tidy_parquet = pd.read_parquet(out / "inventory.parquet")
     pd.testing.assert_frame_equal(tidy_csv, tidy_parquet, check_dtype=False)
@@ -502,20 +514,27 @@ def test_batch_outputs_read_back(demo_catalog: Path, tmp_path: Path, monkeypatch
         "gross emissions (t CO2e/yr)",
         "gross removals (t CO2e/yr)",
         "net (t CO2e/yr)",
+        "net p05 (t CO2e/yr)",  # the 90 % interval: the demo's factor table has standard errors
+        "net p95 (t CO2e/yr)",
         "net (t CO2e/ha/yr)",
         "totals_complete",
         "not_estimated",
     ]
-    # Every layer and factor table, but Alder and Fenwater County have forest of a code without a factor row.
-    assert sheet["totals_complete"] == [reports[b].totals.complete for b in sheet["boundary_id"]]
-    assert {b for b, c in zip(sheet["boundary_id"], sheet["totals_complete"], strict=True) if not c} == {
-        "99001",
-        "99005",
-    }
-    assert about["Totals"].startswith("partial in 2 of 13 reports")
+    # Every layer, factor table and factor row: every total is complete (a partial batch:
+    # test_batch_outputs_say_which_totals_are_partial).
+    assert sheet["totals_complete"] == [True] * len(ids)
+    assert "Totals" not in about or not about["Totals"].startswith("partial")
+    for bid, lo, hi in zip(
+        sheet["boundary_id"], sheet["net p05 (t CO2e/yr)"], sheet["net p95 (t CO2e/yr)"], strict=True
+    ):
+        t = reports[bid].totals
+        assert (lo, hi) == pytest.approx(
+            (t.net_p05_t_co2e_per_yr, t.net_p95_t_co2e_per_yr), rel=XLSX_REL, abs=0
+        )
+        assert lo < t.net_t_co2e_per_yr < hi
     for bid, net in zip(sheet["boundary_id"], sheet["net (t CO2e/yr)"], strict=True):
         assert net == pytest.approx(reports[bid].totals.net_t_co2e_per_yr, rel=XLSX_REL, abs=0)
-    assert book["Totals"].cell(row=2, column=9).number_format == "#,##0.00"
+    assert book["Totals"].cell(row=2, column=11).number_format == "#,##0.00"  # net per ha
     assert_formatted_table(book["Totals"], index=False)
 
 
@@ -541,7 +560,7 @@ def test_batch_outputs_say_which_totals_are_partial(
     assert (a.totals.complete, a.totals.not_estimated) == (False, ["Forest Change — To Settlement"])
     assert (b.totals.complete, b.totals.not_estimated) == (True, [])
     want = {"A": (False, "Forest Change — To Settlement"), "B": (True, "")}
-    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries.parquet"):
+    for name in ("boundaries.gpkg", "boundaries.geojson", "boundaries_2011_2019.parquet"):
         geo = gpd.read_parquet(out / name) if name.endswith(".parquet") else gpd.read_file(out / name)
         got = {
             row.boundary_id: (bool(row.totals_complete), row.not_estimated or "") for row in geo.itertuples()

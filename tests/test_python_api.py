@@ -85,7 +85,7 @@ def test_batch_geoframe_has_one_row_per_boundary_and_period(region: Region, tmp_
         single.totals.net_t_co2e_per_yr / single.boundary.area_ha, rel=1e-9
     )
     assert len(run.frame) == sum(len(r.inventory) for r in run.reports)
-    assert (tmp_path / "out" / "boundaries.parquet").exists() and run.out == tmp_path / "out"
+    assert (tmp_path / "out" / "boundaries_2011_2019.parquet").exists() and run.out == tmp_path / "out"
     # out=None: a temporary folder, nothing left behind, same numbers
     tmp_run = region.batch(PERIOD)
     assert tmp_run.out is None and len(tmp_run.geoframe) == n

@@ -3,7 +3,8 @@
 One raster pass, many accountings: every quantity of the inventory is linear in the removal factors, so a
 draw of the factor table changes the net flux of a zone by Σ over table rows of (drawn − point rate) × that
 row's hectares in Undisturbed forest remaining forest (and in Reforestation) × 44/12. The hectares per zone and
-table row come from the stratum table once (:func:`removal_hectares`); each draw is then one matrix product.
+table row come from the stratum table once (:func:`removal_hectares`); the draws of a zone are then one
+matrix-vector product.
 
 What is varied: the two removal factors of each forest-table row, Normal(rate, SE) with the row's
 ``removal_factor_*_se_tc_ha_yr`` (FIA sampling errors from ``learn factors fia``), one standard normal deviate
@@ -100,9 +101,19 @@ def removal_interval(
     df = table.table
     se = [df[FOREST_SE_COLUMNS[rate]].to_numpy(np.float64) for rate in RATES]
     deviates = np.random.default_rng(seed).standard_normal((draws, len(df)))
-    # t CO2e/yr change of each zone's row in each draw: (draws × table rows) @ (table rows × zones).
-    d_frf = (deviates * se[0]) @ hectares.undisturbed.T * C_TO_CO2
-    d_nf = (deviates * se[1]) @ hectares.reforestation.T * C_TO_CO2
+
+    def change(scaled: F64, ha: F64) -> F64:
+        """t CO2e/yr change of each zone's row in each draw (draws × zones): one matrix-vector product per
+        zone, so a zone's numbers are the same bits whichever zones are computed with it (a matrix-matrix
+        product sums in an order that depends on the number of zones: a batch would differ from
+        ``learn inventory`` in the last digit)."""
+        out = np.empty((draws, ha.shape[0]), np.float64)
+        for z in range(ha.shape[0]):
+            out[:, z] = scaled @ ha[z]
+        return out * C_TO_CO2
+
+    d_frf = change(deviates * se[0], hectares.undisturbed)
+    d_nf = change(deviates * se[1], hectares.reforestation)
 
     def pct(delta: F64) -> tuple[F64, F64]:
         lo, hi = np.percentile(delta, PERCENTILES, axis=0)

@@ -23,6 +23,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's help layout: it wraps each option's help under long option names and rewraps the docstrings'
+    # paragraphs, so help reads whole at 80 columns (typer's rich tables cut long names with "…").
+    rich_markup_mode=None,
 )
 out = Console()
 err = Console(stderr=True)
@@ -33,7 +36,8 @@ CatalogOpt = Annotated[
 ]
 RegionOpt = Annotated[str, typer.Option("--region", "-r", help="region name in the catalog")]
 YearsOpt = Annotated[
-    tuple[int, int], typer.Option("--years", help="start and end inventory years, e.g. --years 2011 2019")
+    tuple[int, int],
+    typer.Option("--years", metavar="Y1 Y2", help="start and end inventory years, e.g. 2011 2019"),
 ]
 
 

@@ -10,7 +10,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from learn.cli.app import CatalogOpt, app, err, out
 
-factors_app = typer.Typer(help="Derive factor tables from public data.", no_args_is_help=True)
+factors_app = typer.Typer(
+    help="Derive factor tables from public data.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(factors_app, name="factors")
 
 
@@ -46,6 +48,24 @@ def fia_cmd(
             "https://apps.fs.usda.gov/fia/datamart/CSV/)",
         ),
     ] = None,
+    deadline_s: Annotated[
+        float | None,
+        typer.Option(
+            "--deadline-s",
+            min=0.001,
+            help="most seconds one table's download may take, retries included (default: the catalog's "
+            "fia_datamart deadline_s, else 1800); a slower one stops, and resumes on the next run",
+        ),
+    ] = None,
+    max_member_mb: Annotated[
+        float | None,
+        typer.Option(
+            "--max-member-mb",
+            min=1e-6,
+            help="largest table a zip may extract to, MB (default: $LEARN_FIA_MAX_MEMBER_MB, else 16384); "
+            "bigger ones, or ones over 200 times their compressed size, are refused",
+        ),
+    ] = None,
     catalog: CatalogOpt = None,
 ) -> None:
     """Download a state's FIA tables (cached, resumable) and write its forest factor table.
@@ -53,8 +73,12 @@ def fia_cmd(
     Removal factors (t C/ha/yr, negative) by forest type group × stand-age class from pyfia's net
     growth and forest area estimates of the state's current growth evaluation, keyed by the forest
     code of fetched regions (docs/factors.md)."""
-    from learn.sources.fia_download import datamart_url_of
+    from learn.sources.fia_download import datamart_policy_of, datamart_url_of
     from learn.sources.fia_factors import derive_fia_factors
+    from learn.sources.zip_check import ZipLimits
+
+    policy = datamart_policy_of(catalog, deadline_s)
+    limits = ZipLimits.from_env(max_member_mb)
 
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -81,6 +105,8 @@ def fia_cmd(
             region_states=() if no_region else (tuple(region_state) if region_state else None),
             min_plots=min_plots,
             on_progress=on_bytes,
+            policy=policy,
+            limits=limits,
         )
     for name in result.downloaded:
         err.print(f"downloaded {name}")

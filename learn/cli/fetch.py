@@ -10,7 +10,7 @@ import typer
 from learn.cli.app import CatalogOpt, YearsOpt, _progress, app, err, out
 
 
-@app.command("fetch")
+@app.command("fetch", short_help="Clip public layers for a boundary into a new region.")
 def fetch_cmd(
     years: YearsOpt,
     region_name: Annotated[str, typer.Option("--region-name", help="name of the new region in the catalog")],

@@ -105,12 +105,14 @@ def inventory_cmd(
         err.print(f"Net: {net_text(report.totals)}", soft_wrap=True)
 
 
-@app.command("batch")
+@app.command("batch", short_help="Every boundary for one or more periods; resumable.")
 def batch_cmd(
     region: RegionOpt,
     years: Annotated[
         list[str],
-        typer.Option("--years", help="start and end year (--years 2011 2019); repeat for several periods"),
+        typer.Option(
+            "--years", metavar="Y1 Y2", help="start and end year (--years 2011 2019); repeat for more periods"
+        ),
     ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
     boundaries: Annotated[
@@ -128,24 +130,52 @@ def batch_cmd(
         int | None,
         typer.Option("--threads", help="threads for the raster pass without dask (default: all cores)"),
     ] = None,
-    exact: Annotated[bool, typer.Option("--exact-coverage")] = False,
-    recategorize: Annotated[bool, typer.Option("--recategorize-burned-grassland")] = False,
+    exact: Annotated[
+        bool, typer.Option("--exact-coverage", help="weight edge pixels by the share of them inside")
+    ] = False,
+    recategorize: Annotated[
+        bool,
+        typer.Option(
+            "--recategorize-burned-grassland", help="burned Forest→Grassland stays forest (LEARN option)"
+        ),
+    ] = False,
     formats: Annotated[
         str | None,
         typer.Option(
             "--formats",
-            help="tables to write, comma-separated: csv,parquet,xlsx,gpkg,geojson,geoparquet (default: all; "
-            "the JSON reports and manifest.json are always written)",
+            help="tables to write, comma-separated, from csv, parquet, xlsx, gpkg, geojson, geoparquet "
+            "(default: all six)",
         ),
     ] = None,
+    per_boundary: Annotated[
+        str | None,
+        typer.Option(
+            "--per-boundary",
+            help="also one file per boundary and period in DIR/per_boundary/, comma-separated, from "
+            "csv, xlsx, pdf, html, tidy-csv, json (e.g. csv,xlsx,pdf)",
+        ),
+    ] = None,
+    paper: Annotated[
+        str, typer.Option("--paper", help="paper of the per-boundary PDFs: letter or a4")
+    ] = "letter",
     catalog: CatalogOpt = None,
 ) -> None:
-    """Every boundary for one or more periods, in one raster pass per period; resumable."""
+    """Every boundary for one or more periods, in one raster pass per period; resumable.
+
+    The JSON report of each boundary and manifest.json are always written; --formats chooses the tables
+    of all boundaries, --per-boundary adds each boundary's own files (LEARN's 4-table CSV, the workbook,
+    the printable PDF, ...) named <id>_<name>_<start>_<end>."""
     from learn.batch import load_boundaries_file, run_batch
+    from learn.batch_files import check_per_boundary
     from learn.batch_tables import TABLE_FILES, check_formats
     from learn.region import InventoryOptions, open_region
 
     tables = check_formats(formats)  # before opening the region: a typo fails at once
+    deliverables = check_per_boundary(per_boundary)
+    if "pdf" in deliverables:
+        from learn.report.pdf import check_paper
+
+        paper = check_paper(paper)
     if formats is not None and not tables:
         raise LearnError(
             "--formats names no table", hint="e.g. --formats csv, or leave --formats out for all six"
@@ -170,6 +200,8 @@ def batch_cmd(
             client=client,
             progress=lambda label, i, n: prog.update(task, description=label, completed=i, total=n),
             formats=tables,
+            per_boundary=deliverables,
+            paper=paper,
         )
     changed = (
         f" ({result.inputs_changed} of them because their inputs changed since the last run)"
@@ -179,9 +211,17 @@ def batch_cmd(
     err.print(
         f"{result.computed} reports computed{changed}, {result.reused} reused → {out_dir}", soft_wrap=True
     )
+    if deliverables:
+        kept = len(result.reports) * len(deliverables) - result.per_boundary_written
+        err.print(
+            f"per-boundary files ({', '.join(deliverables)}): {result.per_boundary_written} written, "
+            f"{kept} already current → {out_dir / 'per_boundary'}",
+            soft_wrap=True,
+        )
     partial = sum(not r.totals.complete for r in result.reports)
     if partial:
         with_totals = [TABLE_FILES[f] for f in tables if f in ("xlsx", "gpkg", "geojson", "geoparquet")]
+        with_totals = [name.replace("{start}_{end}", "START_END") for name in with_totals]
         where = (
             f"the totals_complete and not_estimated columns of {', '.join(with_totals)}"
             if with_totals

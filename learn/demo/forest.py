@@ -21,8 +21,11 @@ def _forest_codes(
 ) -> tuple[npt.NDArray[np.uint16], U8, Bool]:
     """LEARN forest age-type-region code on every pixel that is forest in any epoch (0 elsewhere).
 
-    Code = 1000 (Northeast) + 100 × group (1 maple/beech/birch, 2 oak/hickory, 3 pine, 4 spruce/fir) + age
-    class (1: 0–20, 2: 20–100, 3: 100+ years); 1999 (no factor row) on ~0.3 % of forest in a few clumps.
+    Code = 1000 (Northeast) + 100 × group (1 maple/beech/birch, 2 oak/hickory, 3 pine, 4 spruce/fir,
+    5 other hardwoods) + age class (1: 0–20, 2: 20–100, 3: 100+ years). Group 5 covers ~0.3 % of forest in a
+    few clumps. Every code drawn has a row in ``learn/factors/demo_forest_factors_SYNTHETIC.csv`` (the clumps
+    were code 1999, without a row, until generator 1.1.0: the demo's totals were partial; forest without a
+    factor row is tested on hand-made rasters, tests/test_partial_forest.py).
     Returns (codes, age class 0–3, forest-in-any-epoch mask).
     """
     shape = ls.lc_nat.shape
@@ -50,7 +53,8 @@ def _forest_codes(
     clump_r = math.sqrt(0.003 * forest_any.sum() / 5 / math.pi / 0.8)
     for centre in _choose(rng, forest_any & (ls.d_road > clump_r) & ~old, 5):
         rs, cs, dr, dc = _window(centre, 1.5 * clump_r + 4, shape)
-        codes[rs, cs][_blob(rng, dr, dc, clump_r)] = 1999
+        clump = _blob(rng, dr, dc, clump_r)
+        codes[rs, cs][clump] = 1500 + age[rs, cs][clump].astype(np.uint16)
     codes[~forest_any | ls.nodata] = 0
     age[~forest_any] = 0
     return codes, age, forest_any

@@ -20,7 +20,7 @@ U8 = npt.NDArray[np.uint8]
 I8 = npt.NDArray[np.int8]
 Progress = Callable[[str, int, int], None]
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"  # 1.1.0: forest clumps of code 1999 became group 5 (with factor rows)
 DEMO_SEED = 20240601
 SYNTHETIC_TAG = "learn demo synthetic data, not a real place"
 

@@ -20,7 +20,7 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 
-from learn.util import atomic_path
+from learn.util import atomic_path, output_error
 
 #: t C/ha per integer step of a stored carbon pool (uint16: 0 … 65,534 steps, 65,535 = nodata).
 CARBON_STORAGE_SCALE: Final = 0.02
@@ -116,8 +116,17 @@ def write_cog(
                 ds.set_band_description(1, description)
             if colormap:
                 ds.write_colormap(1, colormap)
-        with mem.open() as src, atomic_path(path) as tmp:
-            rasterio.shutil.copy(src, tmp, driver="COG", NUM_THREADS="ALL_CPUS", **options)
+        # The COG is made in memory, then written with Python's own writes: GDAL does not always report a
+        # write that failed on a full disk (a truncated file was renamed into place), Python always does,
+        # and the error can say how much space the file needs.
+        with mem.open() as src, MemoryFile(ext=".tif") as cog:
+            rasterio.shutil.copy(src, cog.name, driver="COG", NUM_THREADS="ALL_CPUS", **options)
+            data = cog.read()
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+    except OSError as err:
+        raise output_error(path, err, needed=len(data)) from None
 
 
 def read_values(path: Path) -> npt.NDArray[np.float64]:

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from learn.layers import FIRE_NOT_MAPPED as FIRE_NOT_MAPPED  # re-exported: the raster stage's name
+from learn.layers import FIRE_NOT_MAPPED
 from learn.raster.kernel import SUMS, StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")

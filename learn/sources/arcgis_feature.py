@@ -30,7 +30,7 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataSourceError, FeatureError
 
-from learn.sources.http import RETRY_STATUSES, HttpPolicy, Unreachable, open_url
+from learn.sources.http import RETRY_STATUSES, DeadlineExceeded, HttpPolicy, Unreachable, get_bytes
 from learn.sources.remote import FetchError
 
 #: A server that keeps saying "more" without giving features would loop for ever: stop after this many pages.
@@ -88,8 +88,7 @@ def get_json(
 ) -> Any:
     """GET ``url`` and parse its JSON, retrying what may pass; a FetchError naming the fault otherwise."""
     try:
-        with open_url(url, policy, {"Accept": "application/json"}, sleep=sleep) as response:
-            body: bytes = response.read()
+        body = get_bytes(url, policy, {"Accept": "application/json"}, sleep=sleep)
     except urllib.error.HTTPError as err:
         body = err.read() or b""
         with contextlib.suppress(ValueError):  # an error page that is not JSON is no ArcGIS error
@@ -101,6 +100,12 @@ def get_json(
             + (f" after {tries} tries" if tries > 1 else ""),
             hint="403: the host blocks this network (try another network or a mirror in the catalog's href); "
             "404: check the layer URL; 429/5xx: the service is busy, try again later",
+        ) from None
+    except DeadlineExceeded as err:
+        raise FetchError(
+            f"the ArcGIS service at {url} gave {err.reason}",
+            hint="the service is too slow or stalled: try again later, or raise the dataset's deadline_s "
+            "in the catalog",
         ) from None
     except Unreachable as err:
         raise FetchError(

@@ -32,7 +32,14 @@ import numpy as np
 from rasterio.io import MemoryFile
 
 from learn.raster.grid import Grid, grid_blocks
-from learn.sources.http import RETRY_STATUSES, HttpPolicy, Unreachable, open_url
+from learn.sources.http import (
+    DEFAULT_DEADLINE_S,
+    RETRY_STATUSES,
+    DeadlineExceeded,
+    HttpPolicy,
+    Unreachable,
+    get_bytes,
+)
 from learn.sources.remote import FetchError, ImageRequest, SourceFile
 from learn.sources.service_units import stated_units, units_fault
 from learn.sources.wcs import JITTER_M, TIFF_MAGIC
@@ -47,13 +54,16 @@ def _image(src: SourceFile) -> ImageRequest:
     return src.image
 
 
-def _get(url: str, timeout_s: float, retries: int, backoff_s: float) -> bytes:
-    """The body of ``url``; retried with exponential backoff on timeouts and :data:`RETRY_STATUSES`."""
-    policy = HttpPolicy(timeout_s=timeout_s, retries=retries, backoff_s=backoff_s)
+def _get(
+    url: str, timeout_s: float, retries: int, backoff_s: float, deadline_s: float = DEFAULT_DEADLINE_S
+) -> bytes:
+    """The body of ``url``; retried with exponential backoff on timeouts and :data:`RETRY_STATUSES`, all
+    within ``deadline_s`` (the dataset's ``deadline_s``)."""
+    policy = HttpPolicy(timeout_s=timeout_s, retries=retries, backoff_s=backoff_s, deadline_s=deadline_s)
     try:
-        with open_url(url, policy) as response:
-            data: bytes = response.read()
-            return data
+        return get_bytes(url, policy)
+    except DeadlineExceeded as err:
+        raise _Refused(f"{err.reason} for {url} (the dataset's deadline_s)") from None
     except urllib.error.HTTPError as err:
         last = f"HTTP {err.code} {err.reason}"
         if err.code not in RETRY_STATUSES:
@@ -80,10 +90,15 @@ def arcgis_error(body: bytes) -> str | None:
 
 
 def service_info(
-    host: str, src: SourceFile, timeout_s: float, retries: int, backoff_s: float
+    host: str,
+    src: SourceFile,
+    timeout_s: float,
+    retries: int,
+    backoff_s: float,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> dict[str, Any]:
     """The service's JSON metadata (``?f=json``)."""
-    body = _get(f"{host}?f=json", timeout_s, retries, backoff_s)
+    body = _get(f"{host}?f=json", timeout_s, retries, backoff_s, deadline_s)
     fault = arcgis_error(body)
     if fault is None:
         try:
@@ -315,17 +330,18 @@ def open_image_service(
     """
     req = _image(src)
     refused: list[str] = []
+    deadline = src.deadline_s if src.deadline_s is not None else DEFAULT_DEADLINE_S
 
     def fetch(url: str) -> bytes:
         if requests is not None:
             requests.append(url)
-        return _get(url, timeout_s, retries, backoff_s)
+        return _get(url, timeout_s, retries, backoff_s, deadline)
 
     for host in req.hosts:
         try:
             if requests is not None:
                 requests.append(f"{host}?f=json")
-            info = service_info(host, src, timeout_s, retries, backoff_s)
+            info = service_info(host, src, timeout_s, retries, backoff_s, deadline)
             _check_function(info, host, src)
             _check_pixel_type(info, host, src)
             declared, sent = service_no_data(info), no_data_sent(req, info)

@@ -1,7 +1,9 @@
 """Add or replace a region in a catalog file, keeping its comments, order and style (ruamel.yaml).
 
 The new document is validated with :func:`learn.sources.catalog.parse_catalog` before it replaces the file
-(atomically), so a failed update leaves the catalog as it was.
+(atomically), so a failed update leaves the catalog as it was. The read, the edit and the replacement run under
+the catalog's exclusive lock (:mod:`learn.sources.locking`), and the file is read inside it: writers in several
+processes (two ``learn fetch`` runs, prepare jobs) each add their region, none is lost.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from ruamel.yaml.error import YAMLError
 
 from learn.errors import CatalogError
 from learn.sources.catalog import parse_catalog, parse_yaml, read_catalog_text
-from learn.util import atomic_path
+from learn.sources.locking import exclusive
+from learn.util import atomic_path, output_error
 
 
 def _round_trip() -> YAML:
@@ -55,6 +58,11 @@ def relative_to_catalog(path: Path, catalog_path: Path) -> str:
 
 def upsert_region(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     """Set ``regions.<name>`` to ``entry``; returns True when the file changed."""
+    with exclusive(catalog_path, what=f"the catalog {catalog_path}"):
+        return _upsert_locked(catalog_path, name, entry)
+
+
+def _upsert_locked(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     y = _round_trip()
     text = read_catalog_text(catalog_path)
     try:
@@ -83,7 +91,10 @@ def upsert_region(catalog_path: Path, name: str, entry: dict[str, Any]) -> bool:
     if new_text == text:
         return False
     mode = catalog_path.stat().st_mode & 0o777
-    with atomic_path(catalog_path) as tmp:
-        tmp.write_text(new_text, encoding="utf-8")
-        os.chmod(tmp, mode)  # keep the catalog's permissions (the temp file is created 0600)
+    try:
+        with atomic_path(catalog_path) as tmp:
+            tmp.write_text(new_text, encoding="utf-8")
+            os.chmod(tmp, mode)  # keep the catalog's permissions (the temp file is created 0600)
+    except OSError as err:  # e.g. a full disk: the catalog stays as it was
+        raise output_error(catalog_path, err, needed=len(new_text.encode())) from None
     return True

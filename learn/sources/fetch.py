@@ -20,6 +20,7 @@ Everything is written atomically; a re-run skips files whose sha256 matches the 
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 
+from learn.errors import LearnError
 from learn.layers import CARBON_LAYERS
 from learn.raster.cog import CARBON_STORAGE_SCALE, write_cog
 from learn.sources import carbon_pools as pools_sum
@@ -50,6 +52,7 @@ from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.forest_layers import derive_forest_layers
+from learn.sources.locking import exclusive, fetch_lock_path
 from learn.sources.manifest import (
     BOUNDARY_FILE,
     MANIFEST,
@@ -66,7 +69,7 @@ from learn.sources.manifest import (
 from learn.sources.region_entry import _region_entry, forest_code_contract, pick_fields
 from learn.sources.remote import FetchError, SourceFile, gdal_http_env, open_source
 from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
-from learn.util import sha256_file
+from learn.util import cache_root, disk_full, output_error, sha256_file
 
 #: (label, rows done, rows total) for each layer being read.
 Progress = Callable[[str, int, int], None]
@@ -132,16 +135,6 @@ def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
 
     A fetch that fails leaves a labelled, resumable folder (``manifest.json`` ``state``), never a half region:
     :func:`learn.sources.manifest.record_failure`."""
-    run: dict[str, Any] = {}  # the data folder and manifest once they exist
-    try:
-        return _fetch(req, progress, run)
-    except BaseException as err:
-        if "manifest" in run:
-            record_failure(run["data_dir"], run["manifest"], err)
-        raise
-
-
-def _fetch(req: FetchRequest, progress: Progress | None, run: dict[str, Any]) -> FetchResult:
     if not _REGION_NAME.fullmatch(req.region):
         raise FetchError(
             f"region name '{req.region}' may only hold letters, digits, '_' and '-'",
@@ -152,6 +145,29 @@ def _fetch(req: FetchRequest, progress: Progress | None, run: dict[str, Any]) ->
             f"--margin-m {req.margin_m} is out of range", hint="give 0 to 100000 metres, e.g. 1000"
         )
     catalog = load_catalog(req.catalog_path)
+    assert catalog.path is not None
+    data_dir = (req.data_dir or catalog.base_dir / "data" / req.region).resolve()
+    # One fetch at a time per data folder (its manifest is read, extended and written back).
+    try:
+        with exclusive(data_dir, what=f"the data folder {data_dir} (another learn fetch)", wait_s=0,
+                       lock_file=fetch_lock_path(data_dir, cache_root())):  # fmt: skip
+            run: dict[str, Any] = {}  # the data folder and manifest once they exist
+            try:
+                return _fetch(req, catalog, data_dir, progress, run)
+            except BaseException as err:  # labelled while the folder is still ours
+                if "manifest" in run:
+                    record_failure(run["data_dir"], run["manifest"], err)
+                raise
+    except Exception as err:  # a full disk in a write without its own message (GDAL's, pyogrio's): exit 2
+        if not isinstance(err, LearnError) and disk_full(err):
+            os_err = err if isinstance(err, OSError) else OSError(errno.ENOSPC, str(err))
+            raise output_error(getattr(err, "filename", None) or data_dir, os_err) from None
+        raise
+
+
+def _fetch(
+    req: FetchRequest, catalog: Catalog, data_dir: Path, progress: Progress | None, run: dict[str, Any]
+) -> FetchResult:
     assert catalog.path is not None
     plan, sources = plan_layers(catalog, req)  # no network, no file yet: bad years fail here
     contract = forest_code_contract(catalog, sources, req.forest_factors is not None)  # ready codes checked
@@ -167,7 +183,6 @@ def _fetch(req: FetchRequest, progress: Progress | None, run: dict[str, Any]) ->
     bx0, by0, bx1, by1 = (float(v) for v in frame.to_crs(TARGET_CRS).total_bounds)
     bounds = (bx0, by0, bx1, by1)
 
-    data_dir = (req.data_dir or catalog.base_dir / "data" / req.region).resolve()
     old = read_manifest(data_dir)
     grid_key = {
         "boundary_bounds_5070": [round(v, 3) for v in bounds],

@@ -21,9 +21,10 @@ import numpy as np
 import rasterio
 
 from learn.sources.catalog import Catalog, DatasetSpec
-from learn.sources.fia_download import FiaDownloadError
+from learn.sources.fia_download import DATAMART_POLICY, FiaDownloadError
 from learn.sources.fia_factors import derive_fia_factors_for_states
 from learn.sources.forest_derive import decode_forest_code
+from learn.sources.http import policy_for
 from learn.sources.manifest import _is_current
 from learn.sources.remote import FetchError, dataset_for_layer, extra
 from learn.util import sha256_file
@@ -91,6 +92,7 @@ def derive_region_factors(
     more: dict[str, Any] = {"min_plots": int(min_plots)} if min_plots is not None else {}
     if pool is not None:
         more["region_states"] = tuple(str(s) for s in pool)
+    more["policy"] = policy_for(spec, key, DATAMART_POLICY)  # the dataset's deadline_s, if it gives one
     try:
         results = derive_fia_factors_for_states(
             tuple(states), out, base_url=href, extra_type_groups=groups, on_progress=on_progress, **more

@@ -18,18 +18,19 @@ as the DataMart served them):
 
 from __future__ import annotations
 
+import errno
 import json
-import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from learn.sources.fia_begin import supply_begin_biomass
-from learn.sources.fia_download import FiaDownloadError, StateTables
+from learn.sources.fia_download import LOCK_WAIT_S, FiaDownloadError, StateTables
 from learn.sources.forest_derive import AGE_CLASS_BOUNDS
-from learn.util import atomic_path, sha256_file
+from learn.sources.locking import exclusive
+from learn.sources.zip_check import ZipDamaged, ZipLimits, extract_members
+from learn.util import atomic_path, disk_full, output_error, sha256_file
 
 #: Changes when the derived columns change, so a cached database is rebuilt.
 DERIVATION_VERSION = 2  # 2: begin biomass from the previous TREE record (learn.sources.fia_begin)
@@ -84,8 +85,23 @@ def _add_learn_columns(con: object, stdage_bounds: tuple[float, float] = AGE_CLA
     supply_begin_biomass(con)  # EVALIDator's previous-TREE rule on the unclipped tables (fia_begin)
 
 
-def build_database(tables: StateTables) -> Path:
-    """The state's estimation database (rebuilt only when a table or the derivation changed)."""
+def build_database(tables: StateTables, limits: ZipLimits = ZipLimits()) -> Path:
+    """The state's estimation database (rebuilt only when a table or the derivation changed).
+
+    The CSVs are extracted to a temporary folder within ``limits`` after a check of the free space there
+    (``$TMPDIR``); a full disk, there or beside the database, is an OutputError naming the path and the space
+    needed, and leaves no partial database."""
+    with exclusive(tables.folder, what=f"the FIA cache {tables.folder}", wait_s=LOCK_WAIT_S,
+                   lock_file=tables.folder / ".lock"):  # fmt: skip
+        try:
+            return _build(tables, limits)
+        except ZipDamaged as err:
+            raise FiaDownloadError(err.message, hint=err.hint) from None
+        except OSError as err:
+            raise output_error(database_path(tables), err) from None
+
+
+def _build(tables: StateTables, limits: ZipLimits) -> Path:
     import duckdb
     from pyfia.downloader import _convert_csvs_to_duckdb
     from pyfia.downloader.exceptions import DownloadError
@@ -102,12 +118,9 @@ def build_database(tables: StateTables) -> Path:
     with tempfile.TemporaryDirectory(prefix="learn-fia-") as tmp:
         csv_dir = Path(tmp) / "csv"
         csv_dir.mkdir()
-        for path in tables.zips.values():
-            with zipfile.ZipFile(path) as zf:
-                for member in zf.namelist():
-                    if member.lower().endswith(".csv"):
-                        with zf.open(member) as src, open(csv_dir / Path(member).name, "wb") as dst:
-                            shutil.copyfileobj(src, dst)
+        csv_bytes = sum(
+            p.stat().st_size for p in extract_members(tables.zips.values(), csv_dir, limits=limits)
+        )
         with atomic_path(target) as out:
             out.unlink()  # DuckDB creates its own file
             try:
@@ -121,6 +134,8 @@ def build_database(tables: StateTables) -> Path:
                 finally:
                     con.close()
             except (DownloadError, duckdb.Error) as err:
+                if disk_full(err):  # DuckDB's IOError text: "… No space left on device"
+                    raise output_error(target, OSError(errno.ENOSPC, str(err)), needed=csv_bytes) from None
                 raise FiaDownloadError(
                     f"the FIA tables of {tables.state} in {tables.folder} cannot be loaded: {err}",
                     hint="a table may be damaged or of another FIADB version: delete that folder and run again",

@@ -33,7 +33,13 @@ from typing import Any
 import pandas as pd
 
 from learn.sources.fia_database import build_database
-from learn.sources.fia_download import DATAMART_CSV_URL, FiaDownloadError, OnProgress, download_state_tables
+from learn.sources.fia_download import (
+    DATAMART_CSV_URL,
+    DATAMART_POLICY,
+    FiaDownloadError,
+    OnProgress,
+    download_state_tables,
+)
 from learn.sources.fia_estimates import (
     MissingBeginBiomass,
     NoGrowthEvaluation,
@@ -44,6 +50,8 @@ from learn.sources.fia_estimates import (
 )
 from learn.sources.fia_regions import region_of
 from learn.sources.forest_derive import STATE_FACTOR, TYPE_GROUP_FACTOR
+from learn.sources.http import HttpPolicy
+from learn.sources.zip_check import ZipLimits
 from learn.util import atomic_path, output_error
 
 LEVELS = ("type_group", "region_type_group", "state_age_class", "region_age_class")
@@ -260,7 +268,8 @@ def _estimates(code: str, memo: Memo, downloaded: list[str], **download: Any) ->
     if code not in memo:
         tables = download_state_tables(code, download.pop("cache_dir"), **download)
         downloaded += [f"{tables.state}_{t}" for t in tables.downloaded]
-        memo[code] = estimate_state(build_database(tables), tables.state, tables.statecd)
+        db = build_database(tables, download["limits"])
+        memo[code] = estimate_state(db, tables.state, tables.statecd)
     return memo[code]
 
 
@@ -278,6 +287,8 @@ def derive_fia_factors(
     today: dt.date | None = None,
     extra_type_groups: Iterable[int] = (),
     memo: Memo | None = None,
+    policy: HttpPolicy = DATAMART_POLICY,
+    limits: ZipLimits | None = None,
 ) -> FiaFactorResult:
     """Download (or reuse) the FIA tables of ``state``, estimate, write ``out``. The region levels pool
     ``region_states`` when given (``()``: none), else the other states of the state's FIA region
@@ -298,7 +309,9 @@ def derive_fia_factors(
         )
     memo = {} if memo is None else memo
     downloaded: list[str] = []
-    download = dict(cache_dir=cache_dir, base_url=base_url, states=states, on_progress=on_progress)
+    zip_limits = limits or ZipLimits.from_env()  # policy: HTTP deadline; limits: extracted sizes
+    download = dict(cache_dir=cache_dir, base_url=base_url, states=states, on_progress=on_progress,
+                    policy=policy, limits=zip_limits)  # fmt: skip
     own = _estimates(code, memo, downloaded, **download)
     settings = dict(
         min_plots=min_plots,

@@ -42,6 +42,7 @@ from learn.sources.forest_derive import (
     forest_code,
     harvest_codes,
 )
+from learn.sources.http import HttpPolicy, policy_for
 from learn.sources.insect_survey import SurveySource, read_insect_disease, survey_source
 from learn.sources.manifest import _is_current
 from learn.sources.remote import FetchError, dataset_for_layer
@@ -151,6 +152,11 @@ def _forest_code(ready: set[str], w: _Writer, out: Derived) -> None:
     )
 
 
+def _survey_policy(catalog: Catalog, src: SurveySource) -> HttpPolicy:
+    """The survey's HTTP policy: the default, with its dataset's ``deadline_s``."""
+    return policy_for(catalog.datasets.get(src.dataset), src.dataset)
+
+
 def _insect_source(catalog: Catalog) -> SurveySource | None:
     try:
         key, spec = dataset_for_layer(catalog, "insect_disease")
@@ -252,7 +258,7 @@ def derive_forest_layers(
         if fire is None:  # a period none of whose years has a mosaic: fire is not estimated anywhere
             fire = np.full((grid.height, grid.width), FIRE_NOT_MAPPED if fire_dataset else 0, np.uint8)
         if insect_src is not None:
-            survey = read_insect_disease(grid, (a, b), insect_src)
+            survey = read_insect_disease(grid, (a, b), insect_src, policy=_survey_policy(catalog, insect_src))
             insect, requests = survey.codes, survey.requests
             how.append(
                 f"insect/disease: {survey.features} IDS damage areas, survey years {survey.survey_years}"

@@ -21,7 +21,7 @@ from learn.raster.grid import Grid
 from learn.sources.catalog import Catalog
 from learn.sources.census import CensusBoundary
 from learn.sources.clip import TARGET_CRS
-from learn.util import atomic_path, sha256_file, write_text_atomic
+from learn.util import atomic_path, output_error, sha256_file, write_text_atomic
 
 MANIFEST = "manifest.json"
 BOUNDARY_FILE = "boundary.gpkg"
@@ -110,7 +110,11 @@ def _new_manifest(
 
 
 def _write_manifest(data_dir: Path, manifest: dict[str, Any]) -> None:
-    write_text_atomic(data_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    text = json.dumps(manifest, indent=2) + "\n"
+    try:
+        write_text_atomic(data_dir / MANIFEST, text)
+    except OSError as err:  # a full disk: the earlier manifest stays as it was
+        raise output_error(data_dir / MANIFEST, err, needed=len(text.encode())) from None
 
 
 def _write_boundary(

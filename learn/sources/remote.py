@@ -23,6 +23,7 @@ from rasterio.errors import RasterioIOError
 
 from learn.errors import LearnError
 from learn.sources.catalog import Catalog, DatasetSpec
+from learn.sources.http import deadline_of
 from learn.sources.image_request import ImageRequest, image_request
 
 
@@ -101,6 +102,9 @@ class SourceFile:
     wcs_time: str | None = None  # the time instant asked for (WCS ``time``), from the dataset's template
     grid_origin: tuple[float, float] | None = None  # a pixel corner of the coverage (WCS sources)
     image: ImageRequest | None = None  # the exportImage parameters (arcgis_image sources)
+    #: The total deadline of each HTTP request to a service (wcs, arcgis_image), from the dataset's
+    #: ``deadline_s``; None: the reader's default (learn.sources.http).
+    deadline_s: float | None = None
 
     def with_member(self, member: str) -> SourceFile:
         """The same source with another file inside its zip (the catalog's ``member`` sits elsewhere)."""
@@ -262,6 +266,7 @@ def _wcs_source(
         wcs_coverage=str(coverage),
         wcs_time=str(time_t).format(**values) if time_t else None,
         grid_origin=(float(origin[0]), float(origin[1])) if origin else None,
+        deadline_s=_deadline_s(key, spec),
     )
 
 
@@ -288,7 +293,14 @@ def _image_source(
         period=period,
         protocol="arcgis_image",
         image=request,
+        deadline_s=_deadline_s(key, spec),
     )
+
+
+def _deadline_s(key: str, spec: DatasetSpec) -> float | None:
+    """The dataset's ``deadline_s`` (seconds, checked), or None."""
+    value = extra(spec, "deadline_s")
+    return None if value is None else deadline_of(value, 0.0, f"dataset '{key}'")
 
 
 def open_source(src: SourceFile) -> rasterio.io.DatasetReader:

@@ -21,14 +21,14 @@ from typing import Any
 import numpy as np
 from rasterio.io import MemoryFile
 
-from learn._version import __version__
 from learn.raster.grid import Grid, grid_blocks
+from learn.sources.http import USER_AGENT, HttpPolicy, Unreachable, get_bytes
 from learn.sources.remote import FetchError, SourceFile
 
 #: Sub-millimetre shifts of the answer's geotransform (GeoServer's float arithmetic) are snapped away.
 JITTER_M = 1e-3
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-USER_AGENT = f"learn-navigator/{__version__} (learn fetch)"
+__all__ = ["USER_AGENT", "coverage_url", "open_wcs", "wcs_grid_origin"]
 
 
 def coverage_url(src: SourceFile, bbox: tuple[float, float, float, float], res: float, crs: str) -> str:
@@ -49,14 +49,20 @@ def coverage_url(src: SourceFile, bbox: tuple[float, float, float, float], res: 
 
 
 def _get(url: str, src: SourceFile, timeout_s: float) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "image/tiff"})
+    """One GetCoverage answer (no retry), within the dataset's total deadline (``deadline_s``)."""
+    policy = HttpPolicy(timeout_s=timeout_s, retries=0, **_deadline(src))
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            data: bytes = response.read()
-    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        data = get_bytes(url, policy, {"Accept": "image/tiff"})
+    except urllib.error.HTTPError as err:
         raise FetchError(
             f"cannot read {src.dataset} {src.when} from {src.url}: {err}",
             hint="check the network connection and the dataset's href in the catalog",
+        ) from None
+    except Unreachable as err:
+        raise FetchError(
+            f"cannot read {src.dataset} {src.when} from {url}: {err.reason}",
+            hint="check the network connection and the dataset's href in the catalog"
+            + (" (or raise its deadline_s)" if err.timed_out else ""),
         ) from None
     if not data.startswith(TIFF_MAGIC):  # a WCS ServiceException (XML) or an HTML error page
         text = " ".join(data[:600].decode("utf-8", "replace").split())
@@ -65,6 +71,10 @@ def _get(url: str, src: SourceFile, timeout_s: float) -> bytes:
             hint="check the dataset's coverage and time in the catalog, and that the year is published",
         )
     return data
+
+
+def _deadline(src: SourceFile) -> dict[str, float]:
+    return {"deadline_s": src.deadline_s} if src.deadline_s is not None else {}
 
 
 @contextlib.contextmanager
