@@ -738,7 +738,7 @@ def test_fetch_forest_layers_reproduces_the_source_region(
     }
     assert region["layers"]["carbon_soil"]["units"] == "t C/ha"
     assert "All forest layers fetched" in region["description"]
-    # The demo's synthetic codes (1101…1403, 1999) with its own factor table: no contract declared, none checked.
+    # The demo's synthetic codes (1101…1503) with its own factor table: no contract declared, none checked.
     assert "codes" not in region["layers"]["forest_age_type_region"]
 
     fetched = learn.open_region("place", catalog=cat).inventory(FOREST_PLACE, (2011, 2019))
@@ -768,7 +768,7 @@ def test_a_ready_code_source_declaring_the_contract_is_checked_against_it(
     demo_build: tuple[Path, Any, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    """`codes: state_type_age` on a ready forest_age_type_region source: the demo's codes (1101…, 1999) are not
+    """`codes: state_type_age` on a ready forest_age_type_region source: the demo's codes (1101…1503) are not
     state x 100000 + TYPGRPCD x 10 + age class, so the fetch stops (exit 2) with the layer, values and count."""
     demo_dir = demo_build[0]
     places = gpd.read_file(demo_dir / "boundaries.gpkg")
@@ -795,7 +795,7 @@ def test_a_ready_code_source_declaring_the_contract_is_checked_against_it(
         "forest_age_type_region" in err and "demo_codes" in err and "outside the forest code contract" in err
     )
     assert re.search(
-        r"holds \d+ pixel\(s\) outside the forest code contract .*\(0 = no code\): 1[1-4]0[1-3]", err
+        r"holds \d+ pixel\(s\) outside the forest code contract .*\(0 = no code\): 1[1-5]0[1-3]", err
     )
     assert "place" not in (yaml.safe_load(cat.read_text()).get("regions") or {})
 

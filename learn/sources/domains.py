@@ -106,7 +106,8 @@ def _contract_code(v: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
 FOREST_CODE_CONTRACT_NAME: Final = "state_type_age"
 #: The ``forest_age_type_region`` code contract (docs/method.md §1.6, :func:`learn.sources.forest_derive.forest_code`):
 #: the domain of a fetched region's codes and of a region layer declaring ``codes: state_type_age``. Other
-#: regions (the demo's synthetic 1101…1403 and 1999) key their own factor tables with their own codes.
+#: regions (the demo's synthetic 1000 + 100 × group + age class, 1101…1503) key their own factor tables on
+#: their own codes.
 FOREST_CODE_CONTRACT: Final = Domain(
     "the forest code contract state FIPS 1…99 × 100000 + TYPGRPCD 100…999 × 10 + age class 1…3 (0 = no code)",
     codes=frozenset({0}),
