@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from api.fetch_process import PreparedElsewhere
 from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 from learn.sources.place_list import SourceUnreachable
@@ -65,6 +66,7 @@ class BadAreaId(LearnError):
 RESPONSE_TEXT = {
     400: "the request cannot be answered (e.g. a polygon outside the region's data)",
     404: "unknown region, boundary, stored area, county, tile layer, tile, job or download format",
+    409: "the county or place is being prepared by another process (a second server, a `learn fetch`)",
     413: "upload over the size or vertex limit",
     422: "a parameter or body that cannot be used (bad years, bad geometry, wrong types)",
     500: "the server's data or code is at fault (e.g. an unreadable layer file); the detail says which",
@@ -91,6 +93,8 @@ def status_for(err: LearnError) -> int:
         return 404  # the catalog only raises on requests for an unknown region
     if isinstance(err, TooLarge):
         return 413
+    if isinstance(err, PreparedElsewhere):
+        return 409
     if isinstance(err, ServerBusy):
         return 503
     if isinstance(err, SourceUnreachable):

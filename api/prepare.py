@@ -7,25 +7,33 @@ adds the region ``county_<GEOID>`` or ``place_<GEOID>`` to its catalog, computes
 read online once, then from the cache folder), which also gives its name. One fetch runs at a time (a fetch saturates the network and the disk); at most
 ``max_pending`` wait (more → 503 with Retry-After). A county or place already prepared for those years is answered
 at once: the next visitor gets it from the catalog and the summary cache.
+
+The fetch runs in a child process that never outlives the server (:mod:`api.fetch_process`; :meth:`CountyPreparer.close`
+at shutdown). A region is fetched by one process at a time (``learn fetch`` holds its data folder's lock,
+:func:`learn.sources.locking.fetch_lock_path`): a county that another process — a second server on this catalog, a
+``learn fetch`` — is fetching is answered 409 naming that process.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.cache import SingleFlight
 from api.errors import NotFound
-from api.fetch_process import fetch_in_child
+from api.fetch_process import FetchProcesses, busy_elsewhere, fetch_in_child
 from api.tasks import Job, JobManager, Progress
 from learn.errors import PeriodError
 from learn.sources.census import conus_counties
 from learn.sources.fetch import FetchRequest
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.listing import gpkg_labels
+from learn.sources.locking import fetch_lock_path, held_by
 from learn.sources.place_list import StatePlaces, UnknownState, places_of_state
 from learn.sources.remote import FetchError, dataset_for_layer, published_years
+from learn.util import cache_root
 
 if TYPE_CHECKING:
     from api.service import Service
@@ -70,9 +78,16 @@ class CountyPreparer:
             missing_hint="jobs live in server memory; POST /api/prepare again (a prepared region answers at once)",
             nice=10,  # a fetch takes minutes: the map's tiles and reports go first
         )
+        self.fetches = FetchProcesses()  # ended with the server (close), even mid-read
+        self._fetching: str | None = None  # the region this server's fetch process is fetching
         self._names = {g: (n, st) for g, n, st in conus_counties()}  # counties, then each place checked
         self._lock = threading.Lock()
         self._place_lists: SingleFlight[str, StatePlaces] = SingleFlight()  # one read per state at a time
+
+    def close(self) -> None:
+        """End the running fetch (its process terminated and reaped) and drop the queued jobs."""
+        self.fetches.stop()
+        self.jobs.close()
 
     def label(self, geoid: str) -> str:
         name, state = self._names[geoid]
@@ -185,8 +200,23 @@ class CountyPreparer:
         years = self.service.region(name).land_cover_years
         return start in years and end in years
 
+    def check_not_elsewhere(self, geoid: str) -> None:
+        """PreparedElsewhere (409) when another process (a second server on this catalog, a ``learn fetch``, a fetch a
+        killed server left behind) is fetching the region now; a fetch of this server's own is waited for."""
+        name = region_name(geoid)
+        if self._fetching == name:
+            return
+        pid = held_by(fetch_lock_path(self.data_dir(name), cache_root()))
+        if pid is not None:
+            raise busy_elsewhere(name, pid)
+
+    def data_dir(self, name: str) -> Path:
+        """Where ``learn fetch`` writes a region prepared here (its default folder)."""
+        return (self.service.catalog.base_dir / "data" / name).resolve()
+
     def submit(self, geoid: str, start: int, end: int) -> Job[Prepared]:
         self.check(geoid, start, end)
+        self.check_not_elsewhere(geoid)
         return self.jobs.submit(
             f"{geoid} {start} {end}", lambda progress: self._prepare(geoid, start, end, progress)
         )
@@ -213,7 +243,14 @@ class CountyPreparer:
                 progress(len(seen) - 1, steps, f"{label.strip()}: {pct} %")
 
             progress(0, steps, "starting")
-            fetch_in_child(req, on_rows)  # its own process: the server's GIL stays with the requests
+            self.check_not_elsewhere(geoid)  # again: another process may have started since the POST
+            self._fetching = name
+            try:
+                fetch_in_child(
+                    req, on_rows, self.fetches
+                )  # own process: the server's GIL stays with requests
+            finally:
+                self._fetching = None
             progress(steps - 1, steps, "inventory")
             service.reload_catalog()
         region = service.region(name)

@@ -122,7 +122,7 @@ class Service:
                 self._bounds.pop(name, None)
 
     def close(self) -> None:
-        self.preparer.jobs.close()
+        self.preparer.close()
         self.jobs.close()
         self.tiles.close()
 

@@ -24,6 +24,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,9 @@ class ProcessTileRenderer:
 
     def _spawn(self, pool: ProcessPoolExecutor) -> None:
         # Children inherit this thread's signal mask: Ctrl+C stops the server, whose shutdown stops them,
-        # instead of interrupting them mid-import with a traceback each.
+        # instead of interrupting them mid-import with a traceback each. multiprocessing's resource tracker is
+        # started first: starting it unblocks SIGINT in the calling thread.
+        resource_tracker.ensure_running()
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             pids = {future.result() for future in [pool.submit(_ready) for _ in range(self.workers)]}

@@ -126,7 +126,7 @@ def prepare_info(service: ServiceDep) -> PrepareInfo:
     status_code=202,
     responses={
         200: {"model": PrepareStatus, "description": "the county or place was ready"},
-        **error_responses(502, 503),
+        **error_responses(409, 502, 503),
     },
 )
 def prepare(body: PrepareRequest, service: ServiceDep, response: Response) -> PrepareStatus:
