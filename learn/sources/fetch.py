@@ -66,13 +66,8 @@ from learn.sources.manifest import (
     read_manifest,
     record_failure,
 )
-from learn.sources.region_entry import _region_entry, pick_fields
-from learn.sources.remote import (
-    FetchError,
-    SourceFile,
-    gdal_http_env,
-    open_source,
-)
+from learn.sources.region_entry import _region_entry, forest_code_contract, pick_fields
+from learn.sources.remote import FetchError, SourceFile, gdal_http_env, open_source
 from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.util import cache_root, disk_full, output_error, sha256_file
 
@@ -175,6 +170,7 @@ def _fetch(
 ) -> FetchResult:
     assert catalog.path is not None
     plan, sources = plan_layers(catalog, req)  # no network, no file yet: bad years fail here
+    contract = forest_code_contract(catalog, sources, req.forest_factors is not None)  # ready codes checked
 
     census = _boundary(req, catalog)
     label = req.county or req.place or str(req.boundary_file)
@@ -266,7 +262,10 @@ def _fetch(
                     how = s.protocol  # the service's answer was already on the grid
                 if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
                     array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
-                _check_domain("carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i)))
+                if p.layer != "forest_age_type_region" or contract:
+                    _check_domain(
+                        "carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i))
+                    )
                 read.append((array, fill))
             if p.parts:  # a carbon layer: the sum of its pools
                 array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
@@ -322,7 +321,7 @@ def _fetch(
     results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
     _write_manifest(data_dir, manifest)
     entry = _region_entry(req.years, forest_factors, catalog, manifest, sources, data_dir, id_field,
-                          name_field, state, census, notes)  # fmt: skip
+                          name_field, state, census, notes, codes_contract=contract)  # fmt: skip
     changed = upsert_region(catalog.path, req.region, entry)
     mark_complete(manifest)  # the region is in the catalog: the folder is no longer a resumable cache
     _write_manifest(data_dir, manifest)
