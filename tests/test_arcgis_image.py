@@ -315,3 +315,27 @@ def test_catalog_faults_of_an_image_dataset_name_the_key(tmp_path: Path) -> None
     cog = {k: v for k, v in CATALOG["annual_nlcd_land_cover"].items()}
     with pytest.raises(LearnError, match="only an ArcGIS image service"):
         source_file("y", DatasetSpec.model_validate({**cog, "href": ["a.tif", "b.tif"]}), 2019)
+
+
+@pytest.mark.parametrize("text", ["Metric tons per pixel", "Long Tons per pixel", "Kilotons per pixel"])
+def test_learn_fetch_refuses_a_service_saying_other_tons(
+    rasters: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    text: str,
+) -> None:  # fmt: skip
+    """Metric tons per pixel would be 1.10 x the short tons the scale assumes: exit 2 with the service, the text and
+    the fix; nothing of the region is written (the rule of learn.sources.service_units, as learn sources check)."""
+    a, b = _services(rasters, 0), _services(rasters, 1)
+    for svc in [*a.values(), *b.values()]:
+        svc.descriptions = {k: v.replace("Tons per pixel", text) for k, v in svc.descriptions.items()}
+    with serve_app(image_server_app(a), Path(".")) as s1, serve_app(image_server_app(b), Path(".")) as s2:
+        cat = _catalog(tmp_path / "project", s1, s2)
+        args = ["fetch", "--boundary-file", str(OUTLINE), "--years", "2011", "2019", "--region-name", "noho"]
+        code, _, err = run_cli(
+            [*args, "--id-field", "COUSUBFP10", "--catalog", str(cat)], monkeypatch, capsys
+        )
+    assert code == 2, err
+    assert "bigmap_carbon_" in err and s1.url in err and text in err and "not the short tons per pixel" in err
+    assert "scale" in err and "service_units" in err  # the fix
+    if text.startswith("Metric"):
+        assert "11.11111111" in err and "1.102 x as much carbon" in err
+    assert "noho" not in (yaml.safe_load(cat.read_text()).get("regions") or {})

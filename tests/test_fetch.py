@@ -738,6 +738,8 @@ def test_fetch_forest_layers_reproduces_the_source_region(
     }
     assert region["layers"]["carbon_soil"]["units"] == "t C/ha"
     assert "All forest layers fetched" in region["description"]
+    # The demo's synthetic codes (1101…1503) with its own factor table: no contract declared, none checked.
+    assert "codes" not in region["layers"]["forest_age_type_region"]
 
     fetched = learn.open_region("place", catalog=cat).inventory(FOREST_PLACE, (2011, 2019))
     direct = learn.open_region("demo", catalog=demo_catalog).inventory(FOREST_PLACE, (2011, 2019))
@@ -760,6 +762,42 @@ def test_fetch_forest_layers_reproduces_the_source_region(
     emitted = {r.type: r.emissions_t_co2e_per_yr for r in fetched.inventory}
     assert emitted["To Settlement"] and emitted["Fire"] is not None and emitted["Harvest/Other"]
     assert not [w for w in fetched.warnings if "not computed" in w]
+
+
+def test_a_ready_code_source_declaring_the_contract_is_checked_against_it(
+    demo_build: tuple[Path, Any, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """`codes: state_type_age` on a ready forest_age_type_region source: the demo's codes (1101…1503) are not
+    state x 100000 + TYPGRPCD x 10 + age class, so the fetch stops (exit 2) with the layer, values and count."""
+    demo_dir = demo_build[0]
+    places = gpd.read_file(demo_dir / "boundaries.gpkg")
+    boundary = tmp_path / "place.gpkg"
+    places[places["GEOID"] == FOREST_PLACE].to_file(boundary, engine="pyogrio")
+    with serve_directory(demo_dir) as srv:
+        cat = _demo_source_catalog(tmp_path / "project", srv.url)
+        doc = yaml.safe_load(cat.read_text())
+        doc["datasets"]["demo_codes"]["codes"] = "state_type_age"
+        cat.write_text(yaml.safe_dump(doc, sort_keys=False))
+        args = [
+            "fetch",
+            "--boundary-file",
+            str(boundary),
+            "--years",
+            "2011",
+            "2019",
+            "--region-name",
+            "place",
+        ]
+        code, _, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
+    assert code == 2, err
+    assert (
+        "forest_age_type_region" in err and "demo_codes" in err and "outside the forest code contract" in err
+    )
+    assert re.search(
+        r"holds \d+ pixel\(s\) outside the forest code contract .*\(0 = no code\): 1[1-5]0[1-3]", err
+    )
+    assert "place" not in (yaml.safe_load(cat.read_text()).get("regions") or {})
 
 
 def test_fetch_dataset_option_names_an_unknown_layer(

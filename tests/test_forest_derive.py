@@ -259,3 +259,47 @@ def test_region_with_contract_codes_gets_forest_remaining_forest_removals(make_r
     row = next(r for r in rep.inventory if r.type == "Undisturbed")
     assert row.area_ha == pytest.approx(5 * 0.09)
     assert row.removals_t_co2e_per_yr == pytest.approx((-2 - 3 * 3 - 4) * 0.09 * 44 / 12)
+
+
+# --- a region declaring the contract (codes: state_type_age) is checked when its codes are read ------------------
+def _declare(cat, **layer_fields):
+    import yaml
+
+    doc = yaml.safe_load(cat.read_text())
+    doc["regions"]["t"]["layers"]["forest_age_type_region"].update(layer_fields)
+    cat.write_text(yaml.safe_dump(doc))
+    return cat
+
+
+def test_a_region_declaring_the_contract_refuses_codes_outside_it(make_region, tmp_path):
+    """LEARN-style codes (the demo's 1000 + 100 x group + age, 1999) in a layer saying `codes: state_type_age`:
+    refused before any work, naming the layer, the values and their count; undeclared, they are the region's own."""
+    lc = np.full((2, 3), 41, U8)
+    demo_like = np.array([[1101, 1999, 1999], [0, 2508002, 2508004]], np.uint32)  # 2508004: age class 4
+    rows = forest_table((2508002, -1, -3, 0, 0, 0), (1101, -1, -2, 0, 0, 0))
+    cat = make_region({2011: lc, 2019: lc}, codes=np.zeros((2, 3)), forest_rows=rows)
+    write_tif(cat.parent / "codes.tif", demo_like)
+    assert (
+        learn.open_region("t", catalog=cat).inventory("A", (2011, 2019)).inventory
+    )  # its own codes: no check
+    _declare(cat, codes="state_type_age")
+    with pytest.raises(learn.errors.RasterError) as err:
+        learn.open_region("t", catalog=cat).inventory("A", (2011, 2019))
+    msg = str(err.value)
+    assert "forest_age_type_region" in msg and "codes.tif" in msg and "holds 4 pixel(s) outside" in msg
+    assert "1101, 1999, 2508004" in msg and "state_type_age" in (err.value.hint or "")
+    # Contract codes pass (nodata 0 and the type's nodata aside).
+    write_tif(cat.parent / "codes.tif", np.array([[2508001, 2508002, 0], [2599903, 0, 5370002]], np.uint32))
+    assert learn.open_region("t", catalog=cat).inventory("A", (2011, 2019)).inventory
+
+
+def test_codes_is_for_the_forest_code_layer_only(make_region):
+    import yaml
+
+    lc = np.full((2, 2), 41, U8)
+    cat = make_region({2011: lc, 2019: lc}, codes=np.zeros((2, 2)))
+    doc = yaml.safe_load(cat.read_text())
+    doc["regions"]["t"]["layers"]["land_cover"]["codes"] = "state_type_age"
+    cat.write_text(yaml.safe_dump(doc))
+    with pytest.raises(LearnError, match="'codes' is for layer 'forest_age_type_region' only"):
+        learn.open_region("t", catalog=cat)

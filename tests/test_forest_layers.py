@@ -153,6 +153,7 @@ def test_fetch_derives_forest_code_and_disturbance_and_the_inventory_has_forest_
     region = yaml.safe_load(cat.read_text())["regions"]["noho"]
     assert region["layers"]["disturbance"]["periods"] == [[2011, 2019]]
     assert region["layers"]["forest_age_type_region"]["path"] == "data/noho/forest_age_type_region.tif"
+    assert region["layers"]["forest_age_type_region"]["codes"] == "state_type_age"  # checked when read
     assert NO_FIRE_NOTE in region["description"] and "All forest layers fetched." in region["description"]
 
     # The inventory: forest rows have areas; the only rows left out are (in part) those of codes the

@@ -48,12 +48,53 @@ def test_every_source_answering_as_the_catalog_says_is_ok(tmp_path: Path) -> Non
     assert units.expected == SHIPPED["bigmap_carbon"]["service_units"]
 
 
-@pytest.mark.parametrize("text", ["Metric tons per pixel", "Kilograms per pixel"])
+@pytest.mark.parametrize("text", ["Metric tons per pixel", "Kilograms per pixel", "Long tons per pixel"])
 def test_other_units_text_differs(tmp_path: Path, text: str) -> None:
     result = run(tmp_path, Faults(units_text=text), datasets=["bigmap_carbon_litter"])
     units = [r for r in result.results if r.check == "units"]
     assert units and all(r.status == "differs" and text in (r.got or "") for r in units)
     assert units[0].expected == "tons per pixel" and not result.ok
+    assert "scale" in (units[0].detail or "")  # the fix, as learn fetch gives it
+
+
+# The one rule learn fetch and learn sources check apply (learn.sources.service_units).
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("Litter Carbon - Tons per pixel", True),  # the pools service (public pjson)
+        ("Carbon in short tons per pixel", True),  # sister services
+        ("Litter Carbon - Metric tons per pixel", False),  # 10 % more carbon than the scale assumes
+        ("metric-tons per pixel", False),
+        ("Long tons per pixel", False),
+        ("Kilotons per pixel", False),
+        ("Megatons per pixel", False),
+        ("Kilograms per pixel", False),
+        ("Megagrams per pixel", False),
+        ("Tons per acre", False),
+        ("", False),
+    ],
+)
+def test_one_units_rule_for_fetch_and_check(text: str, ok: bool) -> None:
+    from learn.sources.service_units import says_units, units_fault
+
+    assert says_units(text, "tons per pixel") is ok
+    fault = units_fault(text, "tons per pixel")
+    assert (fault is None) is ok
+    if fault is not None and any(w in text.lower() for w in ("metric", "long", "kilotons", "megatons")):
+        assert "not the short tons per pixel" in fault[0] and "set the dataset's scale to" in fault[1]
+
+
+def test_the_check_sends_the_services_nodata_as_the_fetch_does() -> None:
+    """No no_data in the catalog: both send the service's declared NoData (one function, no_data_sent)."""
+    from learn.sources.arcgis.image import no_data_sent, service_no_data
+    from learn.sources.arcgis.image_request import ImageRequest
+
+    req = ImageRequest(hosts=("h",))
+    assert (
+        no_data_sent(req, {"noDataValues": [-9999]}) == -9999.0 == service_no_data({"noDataValue": "-9999"})
+    )
+    assert no_data_sent(req, {}) is None
+    assert no_data_sent(ImageRequest(hosts=("h",), no_data=0.0), {"noDataValue": 255}) == 0.0
 
 
 def test_a_float_service_asked_for_integers_differs(tmp_path: Path) -> None:

@@ -57,6 +57,7 @@ from learn.raster.zones import GeometryZones, ZoneSource
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.sources.catalog import Catalog, RegionSpec, load_catalog
+from learn.sources.domains import check_forest_codes
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -231,6 +232,9 @@ class Region:
                 raise RasterError(
                     "the land cover of the period is not on the grid of the region's first year"
                 )
+        code = self.spec.layers.get("forest_age_type_region")
+        if job.forest_age_type_region and code is not None and code.codes:  # the contract declared: checked
+            check_forest_codes(job.forest_age_type_region, f"region '{self.name}'")
 
     def strata(
         self,

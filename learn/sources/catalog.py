@@ -66,6 +66,12 @@ class LayerSpec(_Model):
         description="disturbance layer only: the periods' disturbance types the sources could not say "
         "(written by learn fetch); their report rows are not estimated, with the reason",
     )
+    codes: Literal["state_type_age"] | None = Field(
+        default=None,
+        description="forest_age_type_region only: 'state_type_age' declares the forest code contract (state "
+        "FIPS x 100000 + TYPGRPCD x 10 + age class 1-3, docs/method.md 1.6; written by learn fetch); the "
+        "layer's values are checked against it before an inventory reads them",
+    )
 
     @field_validator("years")
     @classmethod
@@ -168,6 +174,9 @@ class RegionSpec(_Model):
             raise ValueError(
                 "layer 'disturbance' needs 'periods' and a path containing '{start}' and '{end}'"
             )
+        coded = [n for n, spec in self.layers.items() if spec.codes and n != "forest_age_type_region"]
+        if coded:
+            raise ValueError(f"'codes' is for layer 'forest_age_type_region' only, not {coded}")
         canopy = self.layers.get("tree_canopy")
         if canopy is not None and canopy.units not in ("percent", "fraction"):
             raise ValueError("layer 'tree_canopy' needs units: percent or fraction")

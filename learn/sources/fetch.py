@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import shapely
 
 from learn.errors import LearnError
@@ -67,6 +66,7 @@ from learn.sources.manifest import (
 )
 from learn.sources.nlcd.clip import (
     TARGET_CRS,
+    fill_value,
     grid_origin,
     read_onto_grid,
     snapped_grid,
@@ -74,7 +74,7 @@ from learn.sources.nlcd.clip import (
     unscaled,
 )
 from learn.sources.nlcd.wcs import coverage_url, open_wcs, wcs_grid_origin
-from learn.sources.region_entry import _region_entry, pick_fields
+from learn.sources.region_entry import _region_entry, forest_code_contract, pick_fields
 from learn.sources.remote import FetchError, SourceFile, gdal_http_env, open_source
 from learn.util import cache_root, disk_full, output_error, sha256_file
 
@@ -126,17 +126,6 @@ def _boundary(req: FetchRequest, catalog: Catalog) -> CensusBoundary:
 
 
 # ---- the pipeline -----------------------------------------------------------------------------------------
-def _fill_value(ds: Any, categorical: bool) -> float:
-    """Value for grid pixels the source does not cover: its nodata, else 0 for classes (no class, no
-    code, no disturbance), NaN for floats, the type's maximum for other numbers (TCC's 255)."""
-    if ds.nodata is not None:
-        return float(ds.nodata)
-    if categorical:
-        return 0
-    dtype = np.dtype(ds.dtypes[0])
-    return float("nan") if dtype.kind == "f" else float(np.iinfo(dtype).max)
-
-
 def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     """Fetch the layers of ``req`` into its data folder and add the region to the catalog.
 
@@ -177,6 +166,7 @@ def _fetch(
 ) -> FetchResult:
     assert catalog.path is not None
     plan, sources = plan_layers(catalog, req)  # no network, no file yet: bad years fail here
+    contract = forest_code_contract(catalog, sources, req.forest_factors is not None)  # ready codes checked
 
     census = _boundary(req, catalog)
     label = req.county or req.place or str(req.boundary_file)
@@ -259,7 +249,7 @@ def _fetch(
             read = []
             for i, s in enumerate(p.reads):
                 ds = opened[p.name, i]
-                fill = _fill_value(ds, categorical)
+                fill = fill_value(ds, categorical)
                 tag = f"{p.layer} {s.when}".strip()
                 array, how = read_onto_grid(
                     ds, grid, categorical=categorical, fill=fill, progress=_rows_progress(progress, tag)
@@ -268,7 +258,10 @@ def _fetch(
                     how = s.protocol  # the service's answer was already on the grid
                 if not categorical and (ds.scales[0] != 1.0 or ds.offsets[0] != 0.0):
                     array, fill = unscaled(array, fill, ds.scales[0], ds.offsets[0])  # values, not steps
-                _check_domain("carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i)))
+                if p.layer != "forest_age_type_region" or contract:
+                    _check_domain(
+                        "carbon_pool" if p.parts else p.layer, s, array, fill, asked.get((p.name, i))
+                    )
                 read.append((array, fill))
             if p.parts:  # a carbon layer: the sum of its pools
                 array, fill = pools_sum.sum_pools(read), pools_sum.CARBON_NODATA
@@ -324,7 +317,7 @@ def _fetch(
     results.append(FileResult(BOUNDARY_FILE, "boundaries", "", status, size, ""))
     _write_manifest(data_dir, manifest)
     entry = _region_entry(req.years, forest_factors, catalog, manifest, sources, data_dir, id_field,
-                          name_field, state, census, notes)  # fmt: skip
+                          name_field, state, census, notes, codes_contract=contract)  # fmt: skip
     changed = upsert_region(catalog.path, req.region, entry)
     mark_complete(manifest)  # the region is in the catalog: the folder is no longer a resumable cache
     _write_manifest(data_dir, manifest)

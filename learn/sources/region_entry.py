@@ -16,13 +16,36 @@ from learn.layers import CARBON_LAYERS, FOREST_LAYERS
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.catalog_edit import relative_to_catalog
 from learn.sources.census.tiger import CensusBoundary
+from learn.sources.domains import FOREST_CODE_CONTRACT_NAME
 from learn.sources.manifest import BOUNDARY_FILE, MANIFEST
-from learn.sources.remote import FetchError
+from learn.sources.remote import FetchError, dataset_for_layer, extra
 
 TOF_DEFAULTS = Path(__file__).resolve().parents[1] / "factors" / "tof_factors_learn_defaults.csv"
 #: Layers fetched when a catalog dataset is marked ``fetch_layer: <layer>`` (or named in ``datasets``).
 #: There is no public COG for them yet (docs/fetch.md), so the shipped catalog marks none.
 _UNITS = {"forest_age_type_region": "class", "disturbance": "class", **dict.fromkeys(CARBON_LAYERS, "t C/ha")}
+
+
+def forest_code_contract(
+    catalog: Catalog, sources: dict[str, tuple[str, DatasetSpec]], factors_given: bool
+) -> bool:
+    """Whether the region's ``forest_age_type_region`` codes follow the forest code contract (docs/method.md
+    1.6): derived by ``learn fetch``; a ready source saying ``codes: state_type_age``; or a ready source whose
+    factors ``learn fetch`` derives from FIA (keyed on the contract). A ready source with the user's own
+    ``--forest-factors`` (e.g. the demo's synthetic codes and table) keeps its own codes."""
+    src = sources.get("forest_age_type_region")
+    if src is None:
+        return False
+    spec = src[1]
+    if spec.href == "derived" or extra(spec, "codes") == FOREST_CODE_CONTRACT_NAME:
+        return True
+    if factors_given:
+        return False
+    try:
+        dataset_for_layer(catalog, "forest_factors")
+    except FetchError:
+        return False
+    return True
 
 
 def _text_columns(frame: gpd.GeoDataFrame) -> list[str]:
@@ -69,8 +92,11 @@ def _region_entry(
     state: str | None,
     census: CensusBoundary,
     notes: list[str] | tuple[str, ...] = (),
+    codes_contract: bool = False,
 ) -> dict[str, Any]:
-    """The catalog entry of the fetched region (paths relative to the catalog when below it)."""
+    """The catalog entry of the fetched region (paths relative to the catalog when below it); ``codes_contract``:
+    a ready forest code source was checked against the contract (:func:`forest_code_contract`), which derived
+    codes follow anyway: the entry then says ``codes: state_type_age``."""
     assert catalog.path is not None
     rel = lambda p: relative_to_catalog(p, catalog.path)  # noqa: E731
     files = manifest["files"]
@@ -107,6 +133,8 @@ def _region_entry(
             if not of(layer):
                 continue
             entry = {"path": rel(data_dir / f"{layer}.tif"), "units": _UNITS[layer]}
+            if layer == "forest_age_type_region" and (codes_contract or spec.href == "derived"):
+                entry["codes"] = FOREST_CODE_CONTRACT_NAME
         layers[layer] = {**entry, "source": key, **version(layer)}
         described.append(f"{layer.replace('_', ' ')}: {spec.title} ({key})")
     missing = [x for x in FOREST_LAYERS if x not in layers]

@@ -42,8 +42,7 @@ from learn.sources.http import (
 )
 from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
 from learn.sources.remote import FetchError, ImageRequest, SourceFile
-
-#: HTTP statuses worth asking again (throttling, a busy or restarting server).
+from learn.sources.service_units import stated_units, units_fault
 
 
 class _Refused(Exception):
@@ -117,7 +116,8 @@ def service_info(
 
 def _check_function(info: dict[str, Any], host: str, src: SourceFile) -> None:
     """The rendering rule's raster function is one the service offers, and its description states the
-    units the catalog's ``scale`` converts from (``service_units``)."""
+    units the catalog's ``scale`` converts from (``service_units``; not metric, long, kilo or mega tons:
+    :mod:`learn.sources.service_units`)."""
     req = _image(src)
     name = json.loads(req.rendering_rule).get("rasterFunction") if req.rendering_rule else None
     functions = {
@@ -129,15 +129,11 @@ def _check_function(info: dict[str, Any], host: str, src: SourceFile) -> None:
             f"{src.dataset}: {host} has no raster function '{name}'",
             hint=f"set the dataset's rendering_rule to one of: {', '.join(sorted(functions))}",
         )
-    if req.service_units:
-        said = functions.get(str(name), "") if name is not None else ""
-        said = said or str(info.get("description", ""))
-        if req.service_units.lower() not in said.lower():
-            raise FetchError(
-                f"{src.dataset}: {host} no longer says its values are '{req.service_units}' "
-                f"(its description: {' '.join(said.split())[:300]!r})",
-                hint="check the service's units and the dataset's scale and service_units in the catalog",
-            )
+    if req.service_units:  # one rule with learn sources check (learn.sources.service_units)
+        said = stated_units(info, req.rendering_rule, req.service_units)
+        fault = units_fault(said, req.service_units)
+        if fault is not None:
+            raise FetchError(f"{src.dataset}: {host} {fault[0]}", hint=fault[1])
 
 
 #: ArcGIS pixel types holding fractions (``pixelType`` of the service's ``?f=json`` and of ``exportImage``).
@@ -153,6 +149,12 @@ def service_no_data(info: dict[str, Any]) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if value is not None and math.isfinite(value) else None
+
+
+def no_data_sent(req: ImageRequest, info: dict[str, Any]) -> float | None:
+    """The ``noData=`` an ``exportImage`` request sends: the catalog's ``no_data``, else the service's own
+    (:func:`service_no_data`); ``learn sources check`` sends the same."""
+    return req.no_data if req.no_data is not None else service_no_data(info)
 
 
 def _check_pixel_type(info: dict[str, Any], host: str, src: SourceFile) -> None:
@@ -342,8 +344,7 @@ def open_image_service(
             info = service_info(host, src, timeout_s, retries, backoff_s, deadline)
             _check_function(info, host, src)
             _check_pixel_type(info, host, src)
-            declared = service_no_data(info)
-            sent = req.no_data if req.no_data is not None else declared
+            declared, sent = service_no_data(info), no_data_sent(req, info)
             values, tags = _read_blocks(
                 host, src, grid, _block_limit(info, block_px), fetch, progress, no_data=sent
             )

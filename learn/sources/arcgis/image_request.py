@@ -30,7 +30,7 @@ class ImageRequest:
     pixel_type: str | None = None  # U8, U16, F32, …
     band_ids: str | None = None
     scale: float = 1.0  # unit factor applied to every value (BIGMAP: short tons C/pixel → t C/ha)
-    service_units: str | None = None  # text the service's own description must contain (units check)
+    service_units: str | None = None  # units the service must state (learn.sources.service_units)
     #: NoData sent as ``noData=`` (the service fills pixels without data with it) and treated as NoData in the
     #: answer, with or without a NoData tag; None: the service's own ``noDataValue(s)`` from ``?f=json``.
     no_data: float | None = None

@@ -4,7 +4,10 @@
 Every expected value comes from the dataset's catalog entry through the adapters' own readers
 (:func:`~learn.sources.image_request.image_request`, :func:`~learn.sources.remote.source_file`,
 :func:`~learn.sources.arcgis_image.export_url`): the raster function of ``rendering_rule``, the units text
-``service_units``, ``pixel_type``, ``no_data``, the grid asked for (EPSG:5070, 30 m).
+``service_units``, ``pixel_type``, ``no_data``, the grid asked for (EPSG:5070, 30 m). What ``learn fetch`` sends
+and accepts is what is checked, by the same functions: the ``noData=`` sent
+(:func:`~learn.sources.arcgis_image.no_data_sent`), the service's declared NoData
+(:func:`~learn.sources.arcgis_image.service_no_data`) and the units rule (:mod:`learn.sources.service_units`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import numpy.typing as npt
 from rasterio.io import MemoryFile
 
 from learn.errors import LearnError
-from learn.sources.arcgis.image import arcgis_error, export_url
+from learn.sources.arcgis.image import arcgis_error, export_url, no_data_sent, service_no_data
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.check.models import CheckResult
 from learn.sources.check.probe import Down, Probe
 from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
 from learn.sources.remote import extra, source_file
+from learn.sources.service_units import stated_units, units_fault
 
 #: The sample block: 64 × 64 pixels of 30 m in EPSG:5070 (the grid ``learn fetch`` asks for), in forest
 #: of Northampton, MA (99.9 % NLCD 2019 forest classes; the real clip of tests/data).
@@ -38,8 +42,6 @@ SAMPLE_BBOX: tuple[float, float, float, float] = (1883085.0, 2381955.0, 1885005.
 DTYPES = {"U8": "uint8", "S8": "int8", "U16": "uint16", "S16": "int16", "U32": "uint32", "S32": "int32",
           "F32": "float32", "F64": "float64"}  # fmt: skip
 FLOATS = frozenset({"F32", "F64"})
-#: Words that, written before the catalog's ``service_units``, make them other units.
-OTHER_UNITS = ("metric", "long", "kilo", "mega")
 #: Relative and absolute tolerance of the pool sum against the total (service units, tons per pixel).
 SUM_RTOL, SUM_ATOL = 0.005, 0.01
 
@@ -57,25 +59,6 @@ def holds(asked: str, native: str) -> bool:
         return asked == "F64" or np.iinfo(DTYPES[native]).bits <= 16
     a, n = np.iinfo(DTYPES[asked]), np.iinfo(DTYPES[native])
     return a.min <= n.min and a.max >= n.max
-
-
-def _says_units(text: str, units: str) -> bool:
-    """``text`` states ``units``, not qualified by a word that makes them other units ("metric tons per
-    pixel" is not BIGMAP's short tons: 10 % more carbon)."""
-    low, want = " ".join(text.lower().split()), units.lower()
-    at = low.find(want)
-    return at >= 0 and not low[:at].rstrip(" -").endswith(OTHER_UNITS)
-
-
-def service_nodata(info: dict[str, Any]) -> float | None:
-    """The NoData the service's JSON declares (``noDataValues[0]``, else ``noDataValue``), or None."""
-    values = info.get("noDataValues")
-    raw = values[0] if isinstance(values, list) and values else info.get("noDataValue")
-    try:
-        value = float(raw) if raw not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-    return value if value is not None and math.isfinite(value) else None
 
 
 @dataclass
@@ -130,14 +113,12 @@ def _metadata_checks(key: str, spec: DatasetSpec, info: dict[str, Any], url: str
         out.append(
             _result(key, "raster function", "ok" if ok else "differs", expected=name, got=got, url=url)
         )
-    if req.service_units:
-        # No function picked (the service entry itself): its description, else what its functions say.
-        said = (functions.get(str(name), "") if name is not None else "") or str(info.get("description", ""))
-        if name is None and not _says_units(said, req.service_units):
-            said = next((d for d in functions.values() if _says_units(d, req.service_units)), said)
-        ok = _says_units(said, req.service_units)
-        out.append(_result(key, "units", "ok" if ok else "differs", expected=req.service_units,
-                           got=" ".join(said.split())[:120] or "no description", url=url))  # fmt: skip
+    if req.service_units:  # the rule learn fetch applies (learn.sources.service_units)
+        said = stated_units(info, req.rendering_rule, req.service_units)
+        fault = units_fault(said, req.service_units)
+        out.append(_result(key, "units", "ok" if fault is None else "differs", expected=req.service_units,
+                           got=said[:120] or "no description", detail=fault[1] if fault else None,
+                           url=url))  # fmt: skip
     native = str(info.get("pixelType") or "")
     if req.pixel_type:
         ok = bool(native) and holds(req.pixel_type, native)
@@ -148,22 +129,28 @@ def _metadata_checks(key: str, spec: DatasetSpec, info: dict[str, Any], url: str
         )
         out.append(_result(key, "pixel type", "ok" if ok else "differs", expected=req.pixel_type,
                            got=native or "not stated", detail=detail, url=url))  # fmt: skip
-    declared, asked = service_nodata(info), extra(spec, "no_data")
+    declared, asked = service_no_data(info), req.no_data
     if asked is not None:
-        ok = declared is None or float(asked) == declared
-        out.append(_result(key, "NoData", "ok" if ok else "differs", expected=f"{float(asked):g} (catalog no_data)",
+        ok = declared is None or asked == declared
+        out.append(_result(key, "NoData", "ok" if ok else "differs", expected=f"{asked:g} (catalog no_data)",
                            got="not declared" if declared is None else f"{declared:g}", url=url))  # fmt: skip
     return out
 
 
 def _export(
-    key: str, spec: DatasetSpec, host: str, probe: Probe, bbox: tuple[float, float, float, float]
+    key: str,
+    spec: DatasetSpec,
+    host: str,
+    probe: Probe,
+    bbox: tuple[float, float, float, float],
+    info: dict[str, Any],
 ) -> tuple[list[CheckResult], ImageSample]:
     src = source_file(key, spec, latest_year(spec))
     req = src.image
     assert req is not None
-    # noData= as learn fetch sends it (exactly: -3.4028235e+38, not a rounded -3.40282e+38).
-    url = export_url(host, src, bbox, (SAMPLE_SIZE, SAMPLE_SIZE), SAMPLE_EPSG, req.no_data)
+    # noData= exactly as learn fetch sends it (the catalog's, else the service's; -3.4028235e+38, not -3.40282e+38).
+    sent = no_data_sent(req, info)
+    url = export_url(host, src, bbox, (SAMPLE_SIZE, SAMPLE_SIZE), SAMPLE_EPSG, sent)
     check = f"exportImage {SAMPLE_SIZE}x{SAMPLE_SIZE}"
     try:
         a = probe.get(url)
@@ -193,12 +180,11 @@ def _export(
     out.append(_result(key, "spatial reference", "ok" if sr_ok else "differs",
                        expected=f"EPSG:{SAMPLE_EPSG}, 30 m, origin {bbox[0]:.0f}, {bbox[3]:.0f}",
                        got=f"EPSG:{epsg}, {res[0]:g} m, origin {origin[0]:.0f}, {origin[1]:.0f}", url=url))  # fmt: skip
-    nodata = {float(tag)} if tag is not None else set()
-    if extra(spec, "no_data") is not None:
-        nodata.add(float(extra(spec, "no_data")))
-    if extra(spec, "no_data") is None:  # no NoData in the catalog: the answer must say where data lack
+    # NoData as learn fetch takes it: what was sent, the answer's tag, the service's declared value.
+    nodata = {float(v) for v in (sent, tag, service_no_data(info)) if v is not None}
+    if sent is None:  # neither the catalog nor the service says one: the answer must say where data lack
         out.append(_result(key, "NoData", "ok" if tag is not None else "differs",
-                           expected="a NoData tag in the answer (the catalog sets no no_data)",
+                           expected="a NoData tag in the answer (no no_data in the catalog or the service)",
                            got="none" if tag is None else f"{tag:g}", url=url))  # fmt: skip
     return out, ImageSample(values=values, nodata=nodata)
 
@@ -223,7 +209,7 @@ def image_checks(
             sample.unreachable = sample.unreachable or service.got or service.detail
             continue
         results += _metadata_checks(label, spec, info, service.url or host)
-        found, got = _export(label, spec, host, probe, bbox)
+        found, got = _export(label, spec, host, probe, bbox, info)
         results += found
         if sample.values is None and got.values is not None:
             sample = got
