@@ -20,7 +20,7 @@ $(BIN)/python:
 
 # Pinned, reproducible install: requirements.lock is `uv pip compile pyproject.toml --extra dev --extra bench --extra notebooks`.
 # Bytecode is compiled at install (uv does not by default, and machines and CI images with PYTHONDONTWRITEBYTECODE=1
-# never write it later): without it every `learn` process compiles the stack again (import learn.batch 2.5 s vs 0.8 s).
+# never write it later): without it every `learn` process compiles the stack again (import learn.pipeline.batch 2.5 s vs 0.8 s).
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock -e .

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from api.service import Service
-from learn.region import InventoryOptions, Region
+from learn.pipeline.region import InventoryOptions, Region
 
 
 async def get_service(request: Request) -> Service:

@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect
 from api.fetch_process import PreparedElsewhere
 from api.models import ErrorDetail, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
-from learn.sources.place_list import SourceUnreachable
+from learn.sources.census.places import SourceUnreachable
 
 log = logging.getLogger("api")
 

@@ -27,8 +27,8 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from api.errors import BadGeometry, TooLarge
-from learn.batch import safe_name
 from learn.errors import BoundaryError
+from learn.pipeline.batch import safe_name
 from learn.sources.boundaries import Boundary, boundary_from_file, boundary_from_geometry
 
 GEOMETRY_TYPES = {

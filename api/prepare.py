@@ -3,7 +3,7 @@
 A client names a county (its 5-digit Census GEOID) or a place (city, town, CDP: 7 digits) and two years, never a
 URL or a path. The server fetches the public layers through the catalog's own sources (:mod:`learn.sources.fetch`),
 adds the region ``county_<GEOID>`` or ``place_<GEOID>`` to its catalog, computes the summary the map shows, and reports each step while it runs
-("land_cover 2011: 40 %"). A place must be in its state's TIGER place list (:mod:`learn.sources.place_list`,
+("land_cover 2011: 40 %"). A place must be in its state's TIGER place list (:mod:`learn.sources.census.places`,
 read online once, then from the cache folder), which also gives its name. One fetch runs at a time (a fetch saturates the network and the disk); at most
 ``max_pending`` wait (more → 503 with Retry-After). A county or place already prepared for those years is answered
 at once: the next visitor gets it from the catalog and the summary cache.
@@ -26,17 +26,17 @@ from api.errors import NotFound
 from api.fetch_process import FetchProcesses, busy_elsewhere, fetch_in_child
 from api.tasks import Job, JobManager, Progress
 from learn.errors import PeriodError
-from learn.sources.census import conus_counties
+from learn.sources.census.places import StatePlaces, UnknownState, places_of_state
+from learn.sources.census.tiger import conus_counties
 from learn.sources.fetch import FetchRequest
 from learn.sources.fetch_plan import plan_layers
 from learn.sources.listing import gpkg_labels
 from learn.sources.locking import fetch_lock_path, held_by
-from learn.sources.place_list import StatePlaces, UnknownState, places_of_state
 from learn.sources.remote import FetchError, dataset_for_layer, published_years
 from learn.util import cache_root
 
 if TYPE_CHECKING:
-    from api.service import Service
+    from api.prepare_host import PrepareHost as Service  # what it needs of api.service.Service
 
 
 def county_region_name(geoid: str) -> str:

@@ -27,7 +27,7 @@ from api.errors import NotFound, TileUnavailable
 from api.models import LegendEntry, TileLayer
 from learn.errors import PeriodError
 from learn.layers import choose_canopy_years
-from learn.region import Region
+from learn.pipeline.region import Region
 from learn.report.palettes import (
     CANOPY,
     CANOPY_CHANGE,

@@ -27,8 +27,8 @@ from api.render import TileRenderer
 from api.tasks import Job, JobManager, Progress
 from api.tile_workers import ProcessTileRenderer
 from learn import __version__
-from learn.batch import report_file_name, run_batch, totals_frame
-from learn.region import InventoryOptions, Region
+from learn.pipeline.batch import report_file_name, run_batch, totals_frame
+from learn.pipeline.region import InventoryOptions, Region
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary
 from learn.sources.catalog import Catalog, load_catalog
@@ -162,7 +162,7 @@ class Service:
 
     # ---- reports of the region's boundaries ---------------------------------------------------------
     def batch_dir(self, region: str) -> Path:
-        """Where :func:`learn.batch.run_batch` writes this region's reports for this data and software."""
+        """Where :func:`learn.pipeline.batch.run_batch` writes this region's reports for this data and software."""
         version = hashlib.sha256(f"{self.data_version} {__version__}".encode()).hexdigest()[:16]
         return self.settings.cache_dir / region / version
 
@@ -201,7 +201,7 @@ class Service:
         return report if same else None
 
     def summary(self, region: Region, start: int, end: int) -> list[BoundaryTotals]:
-        """Totals of every boundary: one raster pass of :func:`learn.batch.run_batch`, reused from disk."""
+        """Totals of every boundary: one raster pass of :func:`learn.pipeline.batch.run_batch`, reused from disk."""
         key = (region.name, start, end)
         if key in self._summaries:
             return self._summaries[key]

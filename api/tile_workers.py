@@ -32,7 +32,7 @@ from api.cache import LruCache, SingleFlight
 from api.errors import ServerBusy, TileUnavailable
 from api.render import TileRenderer, tile_key
 from learn.errors import LearnError
-from learn.region import Region
+from learn.pipeline.region import Region
 from learn.sources.catalog import load_catalog
 
 log = logging.getLogger("api")

@@ -5,8 +5,8 @@
 One raster pass over a synthetic region (:mod:`benchmarks.synthetic`, land cover only, as
 :mod:`benchmarks.batch`), then its stratum table and its boundaries copied ``k`` times (new ids, same
 polygons): ``k × zones`` boundaries. For each ``k``, in this process: the accounting of every boundary
-(:meth:`learn.region.Region.reports_from_strata`), the report JSON documents, and the batch tables
-(``learn.batch.write_tables``: CSV, Parquet, GeoPackage, GeoJSON, GeoParquet, XLSX), each in seconds and
+(:meth:`learn.pipeline.region.Region.reports_from_strata`), the report JSON documents, and the batch tables
+(``learn.pipeline.batch.write_tables``: CSV, Parquet, GeoPackage, GeoJSON, GeoParquet, XLSX), each in seconds and
 in milliseconds per boundary. Linear growth keeps the per-boundary figures flat.
 """
 
@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import learn
-    from learn.batch import zone_source
-    from learn.batch_tables import write_tables
     from learn.options import InventoryOptions
+    from learn.pipeline.batch import zone_source
+    from learn.pipeline.batch_tables import write_tables
     from learn.raster.engine import grid_windows, reduce
 
     region_data = ensure_region(args.size, args.zones, 0, args.data)

@@ -25,7 +25,7 @@ of an older commit) in the same runs, as ``baseline_*``: before/after figures me
 
 Runs alternate between contenders (learn, baseline, exactextract, then again) so that the load of a
 shared machine falls on all of them; the best and the median of ``--repeat`` runs are kept. Then one
-more ``learn batch`` in-process per checkout with its stages timed (:class:`learn.batch.BatchResult`
+more ``learn batch`` in-process per checkout with its stages timed (:class:`learn.pipeline.batch.BatchResult`
 ``stage_seconds``): zone rasterization, raster pass, accounting, report JSON, tables (CSV/Parquet/
 GeoPackage/GeoJSON/GeoParquet/XLSX).
 
@@ -104,8 +104,8 @@ def stage_breakdown(root: Path, catalog: Path, out: Path, cache: Path, env: dict
     code = (
         "import json, os, sys, time\n"
         "t0 = time.perf_counter()\n"
-        "from learn.batch import run_batch\n"
-        "from learn.region import open_region\n"
+        "from learn.pipeline.batch import run_batch\n"
+        "from learn.pipeline.region import open_region\n"
         f"region = open_region('bench', {str(catalog)!r})\n"
         f"result = run_batch(region, [{YEARS!r}], {str(out)!r})\n"
         "stages = dict(getattr(result, 'stage_seconds', {}))\n"

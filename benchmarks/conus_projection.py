@@ -77,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import learn
-    from learn.batch import load_boundaries_file, zone_source
-    from learn.batch_tables import write_tables
     from learn.demo.build import build_demo_region
     from learn.options import InventoryOptions
+    from learn.pipeline.batch import load_boundaries_file, zone_source
+    from learn.pipeline.batch_tables import write_tables
     from learn.raster.engine import grid_windows, reduce
     from learn.util import gc_paused, write_text_atomic
 

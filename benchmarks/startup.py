@@ -29,7 +29,7 @@ def commands() -> dict[str, list[str]]:
         "learn --help": [str(BIN / "learn"), "--help"],
         "learn catalog": [str(BIN / "learn"), "catalog", "--catalog", str(ROOT / "data_catalog.yaml")],
         "python -c 'import learn'": [py, "-c", "import learn"],
-        "python -c 'import learn.batch'": [py, "-c", "import learn.batch"],
+        "python -c 'import learn.pipeline.batch'": [py, "-c", "import learn.pipeline.batch"],
         "rio --help (rasterio, peer)": [str(BIN / "rio"), "--help"],
         "python -c 'import geopandas' (peer floor)": [py, "-c", "import geopandas"],
         "python -c pass (interpreter floor)": [py, "-c", "pass"],

@@ -27,23 +27,23 @@ from typing import TYPE_CHECKING, Any
 from learn._version import __version__
 
 if TYPE_CHECKING:
-    from learn.batch import BatchRun
+    from learn.analyses.sensitivity import factor_sensitivity, tof_place_sensitivity
     from learn.errors import LearnError
     from learn.options import InventoryOptions
-    from learn.region import Region, open_region
+    from learn.pipeline.batch import BatchRun
+    from learn.pipeline.region import Region, open_region
     from learn.report.models import Report
-    from learn.sensitivity import factor_sensitivity, tof_place_sensitivity
 
 #: Public name → the module that defines it.
 _EXPORTS = {
-    "BatchRun": "learn.batch",
+    "BatchRun": "learn.pipeline.batch",
     "InventoryOptions": "learn.options",
     "LearnError": "learn.errors",
-    "Region": "learn.region",
+    "Region": "learn.pipeline.region",
     "Report": "learn.report.models",
-    "factor_sensitivity": "learn.sensitivity",
-    "open_region": "learn.region",
-    "tof_place_sensitivity": "learn.sensitivity",
+    "factor_sensitivity": "learn.analyses.sensitivity",
+    "open_region": "learn.pipeline.region",
+    "tof_place_sensitivity": "learn.analyses.sensitivity",
 }
 
 __all__ = [

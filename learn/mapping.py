@@ -1,7 +1,7 @@
 """Layers of a region on folium / leafmap maps, offline: PNG image overlays rendered from the rasters.
 
 For notebooks (``notebooks/01_quickstart.ipynb``; reuse it in other notebooks rather than re-rendering):
-each layer is read with :meth:`learn.region.Region.layer`, warped to Web Mercator (nearest neighbour,
+each layer is read with :meth:`learn.pipeline.region.Region.layer`, warped to Web Mercator (nearest neighbour,
 so classes stay classes), coloured with the palettes of :mod:`learn.report.palettes` (the NLCD colours of
 :mod:`learn.landuse`, the same as the web map's tiles) and embedded in the map as a PNG data URL: the map
 HTML holds the pixels and fetches nothing for them. (Leaflet stretches an image overlay linearly in Web
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import xarray as xr
 
-    from learn.region import Region
+    from learn.pipeline.region import Region
     from learn.sources.boundaries import Boundary
 
 WEB_MERCATOR = "EPSG:3857"

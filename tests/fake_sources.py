@@ -27,7 +27,7 @@ from fake_arcgis_feature import FakeFeatureLayer, make_app
 from range_server import free_port, serve_app, serve_directory
 from rasterio.shutil import copy as rio_copy
 
-from learn.sources.fia_download import FIA_TABLES
+from learn.sources.fia.download import FIA_TABLES
 
 LC = REALDATA / "nlcd_northampton_ma" / "nlcd_2019_land_cover.tif"
 SHIPPED: dict[str, Any] = yaml.safe_load((REPO / "data_catalog.yaml").read_text(encoding="utf-8"))["datasets"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from learn.sources.fia_download import FIA_TABLES
+from learn.sources.fia.download import FIA_TABLES
 
 EXPNS_ACRES = 6000.0  # acres per plot (the stratum's expansion factor)
 REMPER_YR = 5.0

@@ -175,7 +175,7 @@ def test_batch_geojson_holds_what_geopandas_writes(demo_catalog, tmp_path):
     nulls for NaN, and every coordinate the same float."""
     import json
 
-    from learn.batch import geojson_text, totals_geoframe
+    from learn.pipeline.batch import geojson_text, totals_geoframe
 
     region = learn.open_region("demo", demo_catalog)
     run = region.batch((2011, 2019))

@@ -250,7 +250,9 @@ def test_summary_is_one_batch_and_reused(
     assert client.get(f"/api/regions/demo/summary?{PERIOD}").json() == s
     assert time.perf_counter() - t0 < max(first / 2, 0.05)
     # A new app on the same cache folder reuses the batch: no raster work for the summary or the reports.
-    monkeypatch.setattr("learn.region.Region.strata", lambda *a, **k: pytest.fail("raster pass not reused"))
+    monkeypatch.setattr(
+        "learn.pipeline.region.Region.strata", lambda *a, **k: pytest.fail("raster pass not reused")
+    )
     with TestClient(create_app(demo_catalog, cache_dir=cache_dir)) as again:
         assert again.get(f"/api/regions/demo/summary?{PERIOD}").json() == s
         assert again.get(f"{INVENTORY}?boundary=9900400&{PERIOD}").json() == report

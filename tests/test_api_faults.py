@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import learn.region
+import learn.pipeline.region
 from api.app import create_app
 from learn.errors import LearnError
 
@@ -173,13 +173,13 @@ def test_job_queue_is_bounded_with_503_and_retry_after(
     jobs_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     release = threading.Event()
-    inventory = learn.region.Region.inventory
+    inventory = learn.pipeline.region.Region.inventory
 
-    def held(self: learn.region.Region, *args: Any, **kwargs: Any) -> Any:
+    def held(self: learn.pipeline.region.Region, *args: Any, **kwargs: Any) -> Any:
         release.wait(60)  # the run stays pending until the test lets it go
         return inventory(self, *args, **kwargs)
 
-    monkeypatch.setattr(learn.region.Region, "inventory", held)
+    monkeypatch.setattr(learn.pipeline.region.Region, "inventory", held)
     squares = [[[x + dx, y] for x, y in SQUARE] for dx in (0.0, 0.01, 0.02, 0.03)]
     first = [jobs_client.post(URL, json=polygon(ring)) for ring in squares[:2]]
     assert [r.status_code for r in first] == [202, 202]

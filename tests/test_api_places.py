@@ -24,7 +24,7 @@ from tiger_fixture import NORTHAMPTON, place_frame
 
 from api.app import create_app
 from learn.sources.catalog import load_catalog
-from learn.sources.place_list import places_of_state
+from learn.sources.census.places import places_of_state
 
 PLACE_ZIP = f"/places/geo/tiger/TIGER{TIGER_YEAR}/PLACE/tl_{TIGER_YEAR}_25_place.zip"
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 
 from api.app import create_app
-from learn.sources.census import conus_counties
+from learn.sources.census.tiger import conus_counties
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 import learn
 from api.app import create_app
+from learn.analyses.trend import boundary_trend
 from learn.report.trend import MAX_TREND_PERIODS, adjacent_periods
-from learn.trend import boundary_trend
 
 DEMO_PERIODS = [
     (2001, 2004),

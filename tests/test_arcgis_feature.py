@@ -25,7 +25,7 @@ from range_server import serve_app
 
 from learn.accounting.forest_strata import DIST_INSECT
 from learn.raster.grid import Grid
-from learn.sources.arcgis_feature import layer_info
+from learn.sources.arcgis.feature import layer_info
 from learn.sources.catalog import load_catalog
 from learn.sources.http import HttpPolicy
 from learn.sources.insect_survey import (

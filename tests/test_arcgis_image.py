@@ -27,11 +27,11 @@ from range_server import RangeServer, serve_app
 import learn
 from learn.errors import LearnError
 from learn.raster.cog import CARBON_STORAGE_SCALE, read_values
-from learn.sources.arcgis_image import open_image_service
+from learn.sources.arcgis.image import open_image_service
 from learn.sources.catalog import DatasetSpec
-from learn.sources.clip import snapped_grid
+from learn.sources.nlcd.clip import snapped_grid
+from learn.sources.nlcd.wcs import USER_AGENT
 from learn.sources.remote import FetchError, source_file
-from learn.sources.wcs import USER_AGENT
 
 NOHO = REALDATA / "nlcd_northampton_ma"
 OUTLINE = NOHO / "northampton_ma_outline.gpkg"

@@ -11,8 +11,8 @@ import pyogrio
 import pytest
 
 import learn
-import learn.batch as batch_mod
-from learn.batch import report_file_name, run_batch
+import learn.pipeline.batch as batch_mod
+from learn.pipeline.batch import report_file_name, run_batch
 from learn.report.frames import TIDY_COLUMNS
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli
 from pyogrio.errors import DataSourceError
 
-import learn.batch as batch_mod
+import learn.pipeline.batch as batch_mod
 
 
 @pytest.fixture

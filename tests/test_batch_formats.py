@@ -12,10 +12,10 @@ import pytest
 from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli
 
 import learn
-import learn.batch as batch_mod
-from learn.batch import run_batch
-from learn.batch_tables import TABLE_FILES
+import learn.pipeline.batch as batch_mod
 from learn.errors import LearnError
+from learn.pipeline.batch import run_batch
+from learn.pipeline.batch_tables import TABLE_FILES
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ import pytest
 from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli
 
 import learn
-import learn.batch as batch_mod
+import learn.pipeline.batch as batch_mod
 import learn.report.export as export_mod
-from learn.batch import report_file_name
-from learn.batch_files import PER_BOUNDARY_FORMATS, file_stems
+from learn.pipeline.batch import report_file_name
+from learn.pipeline.batch_files import PER_BOUNDARY_FORMATS, file_stems
 from learn.report.csv_tables import learn_csv
 from learn.report.models import Report
 

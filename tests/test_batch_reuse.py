@@ -16,7 +16,7 @@ import yaml
 from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli, write_tif
 
 import learn
-from learn.batch import report_file_name, run_batch
+from learn.pipeline.batch import report_file_name, run_batch
 from learn.report.models import Report
 
 LC11 = [[41, 41, 82, 41], [41, 90, 82, 41]]
@@ -149,9 +149,11 @@ def test_options_and_software_version_are_part_of_the_key(region, tmp_path, monk
     _batch(region, out, monkeypatch, capsys)
     assert "3 reports computed (3 of them" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
     assert "0 reports computed, 3 reused" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
-    monkeypatch.setattr("learn.batch_reuse.__version__", "99.0")
+    monkeypatch.setattr("learn.pipeline.batch_reuse.__version__", "99.0")
     assert "3 reports computed (3 of them" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
-    monkeypatch.setattr("learn.batch_reuse.REPORT_LAYOUT", 99)  # a report layout change within one version
+    monkeypatch.setattr(
+        "learn.pipeline.batch_reuse.REPORT_LAYOUT", 99
+    )  # a report layout change within one version
     assert "3 reports computed (3 of them" in _batch(region, out, monkeypatch, capsys, "--exact-coverage")
 
 

@@ -6,7 +6,7 @@ import shapely
 from conftest import ORIGIN, PIXEL, pixel_box
 
 import learn
-from learn.region_report import boundary_facts
+from learn.pipeline.region_report import boundary_facts
 
 LC = [[41, 41, 82, 82], [41, 41, 82, 82], [21, 41, 82, 82]]
 

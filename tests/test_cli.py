@@ -14,7 +14,7 @@ import yaml
 from conftest import TOF_DEFAULT, forest_table, pixel_box, run_cli, write_tif
 
 import learn
-from learn.batch import report_file_name
+from learn.pipeline.batch import report_file_name
 
 
 @pytest.fixture

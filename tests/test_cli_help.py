@@ -11,9 +11,9 @@ import pytest
 import typer
 from conftest import run_cli
 
-from learn.batch_files import PER_BOUNDARY_FORMATS
-from learn.batch_tables import TABLE_FORMATS
 from learn.cli import app
+from learn.pipeline.batch_files import PER_BOUNDARY_FORMATS
+from learn.pipeline.batch_tables import TABLE_FORMATS
 from learn.report.export import FORMATS
 
 COMMANDS = [["batch"], ["fetch"], ["factors", "fia"], ["inventory"], ["catalog"], ["demo"], ["serve"]]
@@ -68,8 +68,8 @@ def test_the_command_list_shows_whole_descriptions_at_80_columns(monkeypatch, ca
 
 
 def test_one_cache_folder_and_the_old_zone_cache_moves_into_it(tmp_path: Path, monkeypatch) -> None:
-    from learn.batch import cache_dir
-    from learn.sources import fia_download
+    from learn.pipeline.batch import cache_dir
+    from learn.sources.fia import download as fia_download
     from learn.util import cache_root
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

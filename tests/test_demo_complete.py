@@ -21,7 +21,7 @@ FRF = "Forest Remaining Forest"
 
 
 @pytest.fixture(scope="module")
-def run(demo_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> learn.batch.BatchRun:
+def run(demo_catalog: Path, tmp_path_factory: pytest.TempPathFactory) -> learn.pipeline.batch.BatchRun:
     out = tmp_path_factory.mktemp("complete")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LEARN_CACHE_DIR", str(out / "cache"))
@@ -37,7 +37,7 @@ def forest_ha(rep: learn.Report) -> float:
 
 
 def test_every_demo_boundary_and_period_is_complete_with_its_interval(
-    demo_catalog: Path, run: learn.batch.BatchRun
+    demo_catalog: Path, run: learn.pipeline.batch.BatchRun
 ) -> None:
     ids = learn.open_region("demo", demo_catalog).boundaries.ids()
     assert len(run.reports) == len(ids) * (len(PERIODS) + 1)
@@ -56,7 +56,7 @@ def test_every_demo_boundary_and_period_is_complete_with_its_interval(
     assert without_forest == [("9900800", 2001, 2004), ("9900800", 2004, 2006), ("9900800", 2006, 2008)]
 
 
-def test_the_batch_tables_carry_every_interval(run: learn.batch.BatchRun) -> None:
+def test_the_batch_tables_carry_every_interval(run: learn.pipeline.batch.BatchRun) -> None:
     assert run.out is not None
     frame = run.geoframe
     assert frame["totals_complete"].all() and (frame["not_estimated"].fillna("") == "").all()

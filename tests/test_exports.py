@@ -554,7 +554,7 @@ def test_batch_outputs_say_which_totals_are_partial(
     code, _, err = run_cli(args, monkeypatch, capsys)
     assert code == 0, err
     assert "1 of 2 reports have partial totals" in err
-    from learn.batch import report_file_name
+    from learn.pipeline.batch import report_file_name
 
     a, b = (Report.model_validate_json((out / "2011_2019" / report_file_name(i)).read_text()) for i in "AB")
     assert (a.totals.complete, a.totals.not_estimated) == (False, ["Forest Change — To Settlement"])
@@ -696,7 +696,7 @@ def test_outputs_name_files_relative_to_the_catalog_folder(
 
 
 def test_files_outside_the_catalog_folder_are_named_relative_to_it(tmp_path: Path) -> None:
-    from learn.region_report import path_for_reports
+    from learn.pipeline.region_report import path_for_reports
 
     base = tmp_path / "catalogs"
     assert path_for_reports(base / "data" / "x.tif", base) == "data/x.tif"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from learn.accounting.factors import load_forest_factors, load_tof_factors, select_tof_factors
+from learn.accounting.factors import load_forest_factors, load_tof_factors
+from learn.accounting.tof_selection import select_tof_factors
 from learn.errors import CatalogError, FactorTableError
 from learn.sources.catalog import load_catalog
 

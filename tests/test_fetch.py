@@ -33,7 +33,7 @@ from range_server import RangeServer, free_port, serve_directory
 from tiger_fixture import write_place_zip
 
 import learn
-from learn.sources.census import county
+from learn.sources.census.tiger import county
 from learn.sources.forest_derive import harvest_codes
 from learn.sources.region_entry import TOF_DEFAULTS
 
@@ -488,7 +488,7 @@ def test_place_offline_says_to_use_a_boundary_file(
 
 def test_warp_aligns_a_source_on_another_grid(tmp_path: Path) -> None:
     """A source half a pixel off the target grid is resampled (nearest) onto it, not read as a window."""
-    from learn.sources.clip import read_onto_grid, snapped_grid, window_on_source
+    from learn.sources.nlcd.clip import read_onto_grid, snapped_grid, window_on_source
 
     with rasterio.open(NOHO / "nlcd_2011_land_cover.tif") as ds:
         arr, t = ds.read(1), ds.transform
@@ -521,7 +521,7 @@ ALBERS_WGS84 = (
 def test_annual_nlcd_albers_wgs84_source_lands_pixel_for_pixel_on_epsg_5070(tmp_path: Path) -> None:
     """A source in Annual NLCD's CRS (Albers on WGS84, same numbers as EPSG:5070's NAD83 Albers) is warped
     onto the EPSG:5070 grid snapped to its pixel corners: every class stays in its pixel."""
-    from learn.sources.clip import grid_origin, read_onto_grid, snapped_grid, window_on_source
+    from learn.sources.nlcd.clip import grid_origin, read_onto_grid, snapped_grid, window_on_source
 
     with rasterio.open(NOHO / "nlcd_2019_land_cover.tif") as ds:
         arr, t = ds.read(1), ds.transform
@@ -1002,9 +1002,9 @@ def test_coverage_service_blocks_mosaic_to_the_single_request(
     from range_server import serve_app
 
     from learn.sources.catalog import DatasetSpec
-    from learn.sources.clip import snapped_grid
+    from learn.sources.nlcd.clip import snapped_grid
+    from learn.sources.nlcd.wcs import open_wcs
     from learn.sources.remote import source_file
-    from learn.sources.wcs import open_wcs
 
     srv, _ = server
     requests: list[dict[str, str]] = []

@@ -15,10 +15,10 @@ import pytest
 from fia_fixture import PLOTS, FixturePlot, tables, tree_contribution_lb_per_acre_yr, write_datamart
 from range_server import RangeServer, serve_directory
 
-from learn.sources.fia_download import FiaDownloadError, StateTables, download_state_tables
-from learn.sources.fia_estimates import estimate_state
-from learn.sources.fia_factors import derive_fia_factors
-from learn.sources.fia_variance import RatioParts, ratio_parts
+from learn.sources.fia.download import FiaDownloadError, StateTables, download_state_tables
+from learn.sources.fia.estimates import estimate_state
+from learn.sources.fia.factors import derive_fia_factors
+from learn.sources.fia.variance import RatioParts, ratio_parts
 
 CSV_PATH = "/fia/datamart/CSV/"
 STATES = {"ZZ": 99, "YY": 98, "ZF": 92, "RB": 93, "RC": 94, "YB": 91, "TS": 90}
@@ -139,7 +139,7 @@ def test_missing_begin_rows_come_from_the_previous_tree_record(datamart: RangeSe
     tables_rb = download_state_tables(
         "RB", tmp_path / "cache", base_url=datamart.url + CSV_PATH, states=STATES
     )
-    from learn.sources.fia_database import database_path
+    from learn.sources.fia.database import database_path
 
     begin = estimate_state(database_path(tables_rb), "RB", 93).begin
     assert begin is not None and (begin.needing, begin.from_begin_table, begin.from_previous_tree) == (
@@ -158,8 +158,8 @@ def test_growth_from_zero_before_the_fix(
     (1050 instead of 150 lb/acre/yr over its 3 plots)."""
     import pyfia
 
-    import learn.sources.fia_database as fia_database
-    from learn.sources.fia_begin import SOURCE_COLUMN
+    import learn.sources.fia.database as fia_database
+    from learn.sources.fia.begin import SOURCE_COLUMN
 
     def add_column_only(con: Any) -> None:  # FIADB's rows marked, nothing supplied
         con.execute(f'ALTER TABLE TREE_GRM_BEGIN ADD COLUMN "{SOURCE_COLUMN}" VARCHAR')
@@ -247,8 +247,8 @@ def test_per_plot_estimates_are_pyfias(datamart: RangeServer, tmp_path: Path) ->
     variance step: the per-plot totals are the public functions' (YY: 50 plots, 2 EVALIDs in its tables)."""
     import pyfia
 
-    from learn.sources.fia_database import build_database
-    from learn.sources.fia_plots import area_per_plot, growth_per_plot
+    from learn.sources.fia.database import build_database
+    from learn.sources.fia.plots import area_per_plot, growth_per_plot
 
     got = download_state_tables("YY", tmp_path / "c3", base_url=datamart.url + CSV_PATH, states=STATES)
     keys = ["LEARN_TYPGRPCD", "LEARN_AGE_CLASS", "PLT_CN"]

@@ -23,9 +23,9 @@ from range_server import RangeServer, free_port, serve_directory
 import learn
 from learn.accounting.factors import load_forest_factors
 from learn.errors import FactorTableError, OutputError
-from learn.sources.fia_download import FiaDownloadError, download_file, download_state_tables, state_fips
-from learn.sources.fia_estimates import ACRE_HA, SHORT_TON_T, rate_t_c_per_ha_yr
-from learn.sources.fia_factors import derive_fia_factors, derive_fia_factors_for_states
+from learn.sources.fia.download import FiaDownloadError, download_file, download_state_tables, state_fips
+from learn.sources.fia.estimates import ACRE_HA, SHORT_TON_T, rate_t_c_per_ha_yr
+from learn.sources.fia.factors import derive_fia_factors, derive_fia_factors_for_states
 
 CSV_PATH = "/fia/datamart/CSV/"
 STATES = {"ZZ": 99, "YY": 98}  # made-up states (FIPS 99, 98)

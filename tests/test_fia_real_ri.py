@@ -26,9 +26,9 @@ from conftest import run_cli
 from fia_independent import Estimate, estimates, read_table
 from range_server import RangeServer, serve_directory
 
-from learn.sources.fia_download import FIA_TABLES, FiaDownloadError
-from learn.sources.fia_estimates import MissingBeginBiomass, StateEstimates
-from learn.sources.fia_factors import derive_fia_factors
+from learn.sources.fia.download import FIA_TABLES, FiaDownloadError
+from learn.sources.fia.estimates import MissingBeginBiomass, StateEstimates
+from learn.sources.fia.factors import derive_fia_factors
 
 DATA = Path(__file__).parent / "data" / "fia_ri"
 EVALID = 441803  # RHODE ISLAND 2018: 2007-2012 to 2012-2018: AREA CHANGE, GROWTH, REMOVALS, MORTALITY

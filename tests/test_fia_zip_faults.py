@@ -27,7 +27,7 @@ from faulty_http import FaultyServer, serve_faults
 from fia_fixture import write_datamart
 
 from learn.errors import OutputError
-from learn.sources.fia_download import FIA_TABLES, FiaDownloadError, download_file, download_state_tables
+from learn.sources.fia.download import FIA_TABLES, FiaDownloadError, download_file, download_state_tables
 from learn.sources.zip_check import ZipLimits, extract_members, zip_fault
 from learn.util import human_bytes
 

@@ -19,7 +19,7 @@ from learn.errors import LearnError
 from learn.raster.grid import Grid, grid_of
 from learn.raster.kernel import MAX_DISTINCT_CODES, StratumAccumulator
 from learn.sources import forest_derive as fd
-from learn.sources.census import state_fips_on_grid
+from learn.sources.census.tiger import state_fips_on_grid
 
 U8 = np.uint8
 

@@ -27,7 +27,7 @@ from test_arcgis_image import BIGMAP, HOSTS, LC, NOHO, OUTLINE, _services, raste
 from learn.raster.cog import write_cog
 from learn.raster.grid import Grid
 from learn.sources.catalog import load_catalog
-from learn.sources.census import state_fips_on_grid
+from learn.sources.census.tiger import state_fips_on_grid
 from learn.sources.forest_derive import decode_forest_code, harvest_codes
 from learn.sources.forest_layers import NO_FIRE_NOTE, derive_forest_layers, disturbance_periods
 from learn.sources.insect_survey import MORTALITY_NEW

@@ -22,13 +22,13 @@ from rasterio.crs import CRS
 
 from learn.errors import CatalogError
 from learn.raster.grid import Grid
-from learn.sources.arcgis_feature import get_json
-from learn.sources.arcgis_image import open_image_service
+from learn.sources.arcgis.feature import get_json
+from learn.sources.arcgis.image import open_image_service
 from learn.sources.catalog import DatasetSpec
-from learn.sources.fia_download import DEFAULT_DEADLINE_S, datamart_policy_of
+from learn.sources.fia.download import DEFAULT_DEADLINE_S, datamart_policy_of
 from learn.sources.http import DeadlineExceeded, HttpPolicy, Unreachable, get_bytes
+from learn.sources.nlcd.wcs import open_wcs
 from learn.sources.remote import FetchError, source_file
-from learn.sources.wcs import open_wcs
 
 DEADLINE_S = 1.5
 MARGIN_S = 1.5  # a loaded 2-core machine; the drips come every 0.5 s, a read waits at most the time left

@@ -15,9 +15,9 @@ import pytest
 from notebook_runner import NOTEBOOKS, execute_notebook, output_text
 
 import learn
-from learn.region import Region
+from learn.analyses.sensitivity import AccountingStage
+from learn.pipeline.region import Region
 from learn.report.models import Report
-from learn.sensitivity import AccountingStage
 
 PERIOD = (2011, 2019)
 NUMBER = r"(-?[0-9.]+(?:e[-+]?\d+)?)"

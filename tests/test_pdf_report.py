@@ -16,7 +16,7 @@ from pypdf import PageObject, PdfReader
 
 import learn
 from api.app import create_app
-from learn.region_map import locator_map
+from learn.pipeline.region_map import locator_map
 from learn.report.labels import plain_sentence
 from learn.report.models import Report
 from learn.report.palettes import FOREST_CHANGE

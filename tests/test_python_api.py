@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import learn
-from learn.batch import BatchRun
-from learn.region import Region
+from learn.pipeline.batch import BatchRun
+from learn.pipeline.region import Region
 from learn.report.models import Report
 from learn.report.palettes import FOREST_CHANGE_PALETTE, LAND_COVER_PALETTE
 

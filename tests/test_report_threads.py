@@ -20,7 +20,7 @@ from range_server import serve_app
 
 import learn
 from api.app import create_app
-from learn.region_map import locator_map
+from learn.pipeline.region_map import locator_map
 from learn.report import html
 from learn.report.locator import literal
 from learn.report.models import Report

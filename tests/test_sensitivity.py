@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 import learn
-import learn.region
+import learn.pipeline.region
 from learn.accounting.terms import C_TO_CO2
-from learn.region import Region
+from learn.analyses.sensitivity import AccountingStage, factor_sensitivity, tof_place_sensitivity
+from learn.pipeline.region import Region
 from learn.report.models import Report
-from learn.sensitivity import AccountingStage, factor_sensitivity, tof_place_sensitivity
 
 PERIOD = (2011, 2019)
 X = 0.1
@@ -156,13 +156,13 @@ def test_tof_rows_of_other_places_change_net_by_the_factor_difference(
 
 def test_the_raster_stage_runs_once(region: Region, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = learn.region.reduce
+    real = learn.pipeline.region.reduce
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(learn.region, "reduce", counting)
+    monkeypatch.setattr(learn.pipeline.region, "reduce", counting)
     sens = factor_sensitivity(region, "99001", PERIOD, relative_change=X)
     assert len(calls) == 1 and len(sens) == 14  # 28 accountings, one raster pass
     places = tof_place_sensitivity(region, "99001", PERIOD)

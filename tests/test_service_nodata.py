@@ -27,7 +27,7 @@ from fake_arcgis import FakeService, image_server_app, write_raster
 from range_server import serve_app
 from test_arcgis_image import BIGMAP, LC, OUTLINE, _catalog, _path, _services, _src, _window, grid, rasters  # noqa: F401
 
-from learn.sources.arcgis_image import _number, open_image_service
+from learn.sources.arcgis.image import _number, open_image_service
 from learn.sources.domains import DOMAINS, domain_fault
 from learn.sources.forest_derive import age_class
 from learn.sources.manifest import _grid_from_doc

@@ -86,8 +86,8 @@ def test_one_units_rule_for_fetch_and_check(text: str, ok: bool) -> None:
 
 def test_the_check_sends_the_services_nodata_as_the_fetch_does() -> None:
     """No no_data in the catalog: both send the service's declared NoData (one function, no_data_sent)."""
-    from learn.sources.arcgis_image import no_data_sent, service_no_data
-    from learn.sources.image_request import ImageRequest
+    from learn.sources.arcgis.image import no_data_sent, service_no_data
+    from learn.sources.arcgis.image_request import ImageRequest
 
     req = ImageRequest(hosts=("h",))
     assert (

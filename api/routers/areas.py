@@ -17,7 +17,7 @@ from api.deps import OptionsDep, PeriodDep, RegionDep, ServiceDep
 from api.downloads import CONTENT, DOWNLOADS, ascii_name, download
 from api.errors import COMMON_ERRORS, NotFound, error_responses
 from api.service import CachedReport, Service
-from learn.region import InventoryOptions, Region
+from learn.pipeline.region import InventoryOptions, Region
 from learn.report.models import Report
 
 router = APIRouter(tags=["areas"], responses=error_responses(*COMMON_ERRORS))

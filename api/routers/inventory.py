@@ -17,8 +17,8 @@ from api.errors import COMMON_ERRORS, NotFound, OutsideData, error_responses
 from api.geo import boundary_from_geojson, boundary_from_upload, read_body, read_upload
 from api.models import JobAccepted
 from api.service import CachedReport, Service
-from learn.batch import safe_name
-from learn.region import InventoryOptions, Region
+from learn.pipeline.batch import safe_name
+from learn.pipeline.region import InventoryOptions, Region
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary
 
@@ -132,7 +132,7 @@ def inventory_pdf(
     locator map of the boundary over its region with the period's forest change, drawn from the region's
     rasters. Then the inventory chart and tables, the change matrix (landscape page), provenance, method.
     """
-    from learn.region_map import locator_map  # lazy: WeasyPrint and matplotlib only when asked for
+    from learn.pipeline.region_map import locator_map  # lazy: WeasyPrint and matplotlib only when asked for
     from learn.report.pdf import render_pdf
 
     report = _report(service, region, boundary, period, options).report

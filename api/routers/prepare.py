@@ -12,8 +12,8 @@ from api.errors import COMMON_ERRORS, NotFound, error_responses
 from api.models import CountyInfo, PlaceInfo, PrepareInfo, PrepareRequest, PrepareStatus
 from api.prepare import CountyPreparer, Prepared, county_region_name, place_region_name, region_name
 from api.tasks import Job
-from learn.sources.census import conus_counties
-from learn.sources.place_list import SourceUnreachable, UnknownState
+from learn.sources.census.places import SourceUnreachable, UnknownState
+from learn.sources.census.tiger import conus_counties
 
 router = APIRouter(tags=["prepare"], responses=error_responses(*COMMON_ERRORS))
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Response
 from api.deps import PeriodDep, RegionDep, ServiceDep
 from api.errors import COMMON_ERRORS, error_responses
 from api.routers.inventory import XLSX
-from learn.batch import safe_name
-from learn.region import Region
+from learn.pipeline.batch import safe_name
+from learn.pipeline.region import Region
 from learn.report.labels import METHOD_CITATION, SYNTHETIC_WARNING, UNITS_CONVENTION, with_unit_headers
 from learn.report.xlsx import write_tables_xlsx
 

@@ -1,4 +1,4 @@
-"""The trend of one boundary: net flux by IPCC category in every period the region offers (thin over learn.trend)."""
+"""The trend of one boundary: net flux by IPCC category in every period the region offers (thin over learn.analyses.trend)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import BoundaryQuery, OptionsDep, RegionDep, ServiceDep
 from api.errors import COMMON_ERRORS, error_responses
+from learn.analyses.trend import boundary_trend
 from learn.report.models import Report
 from learn.report.trend import Trend
-from learn.trend import boundary_trend
 
 router = APIRouter(tags=["inventory"], responses=error_responses(*COMMON_ERRORS))
 

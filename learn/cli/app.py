@@ -54,7 +54,7 @@ def _progress() -> Progress:
 
 
 def _options(exact: bool, recategorize: bool) -> Any:
-    from learn.region import InventoryOptions
+    from learn.pipeline.region import InventoryOptions
 
     return InventoryOptions(
         pixel_rule="exact" if exact else "centre", recategorize_burned_grassland=recategorize

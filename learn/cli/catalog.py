@@ -45,7 +45,7 @@ def catalog_cmd(
         if not path.exists():
             entry["boundaries_error"] = f"boundary file not found: {path}"
         elif labels is None:  # not a GeoPackage, or a fault the full read names
-            from learn.region import Region
+            from learn.pipeline.region import Region
 
             try:
                 frame = Region(cat, name).boundaries.frame

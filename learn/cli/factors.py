@@ -73,8 +73,8 @@ def fia_cmd(
     Removal factors (t C/ha/yr, negative) by forest type group × stand-age class from pyfia's net
     growth and forest area estimates of the state's current growth evaluation, keyed by the forest
     code of fetched regions (docs/factors.md)."""
-    from learn.sources.fia_download import datamart_policy_of, datamart_url_of
-    from learn.sources.fia_factors import derive_fia_factors
+    from learn.sources.fia.download import datamart_policy_of, datamart_url_of
+    from learn.sources.fia.factors import derive_fia_factors
     from learn.sources.zip_check import ZipLimits
 
     policy = datamart_policy_of(catalog, deadline_s)

@@ -56,7 +56,7 @@ def inventory_cmd(
     catalog: CatalogOpt = None,
 ) -> None:
     """Compute the inventory of one boundary for one period."""
-    from learn.region import open_region
+    from learn.pipeline.region import open_region
     from learn.report.export import FORMATS, write_report
 
     if fmt not in FORMATS:
@@ -91,7 +91,7 @@ def inventory_cmd(
     else:
         locator = None
         if fmt == "pdf":  # page 1's map of the boundary and the period's forest change
-            from learn.region_map import locator_map
+            from learn.pipeline.region_map import locator_map
 
             locator = locator_map(reg, reg.boundary(target), *years)
         write_report(report, out_path, fmt, paper=paper or "letter", locator=locator)
@@ -165,10 +165,10 @@ def batch_cmd(
     The JSON report of each boundary and manifest.json are always written; --formats chooses the tables
     of all boundaries, --per-boundary adds each boundary's own files (LEARN's 4-table CSV, the workbook,
     the printable PDF, ...) named <id>_<name>_<start>_<end>."""
-    from learn.batch import load_boundaries_file, run_batch
-    from learn.batch_files import check_per_boundary
-    from learn.batch_tables import TABLE_FILES, check_formats
-    from learn.region import InventoryOptions, open_region
+    from learn.pipeline.batch import load_boundaries_file, run_batch
+    from learn.pipeline.batch_files import check_per_boundary
+    from learn.pipeline.batch_tables import TABLE_FILES, check_formats
+    from learn.pipeline.region import InventoryOptions, open_region
 
     tables = check_formats(formats)  # before opening the region: a typo fails at once
     deliverables = check_per_boundary(per_boundary)

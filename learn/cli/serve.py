@@ -31,9 +31,9 @@ def demo_cmd(
 ) -> None:
     """Build the SYNTHETIC demo region (idempotent), compute every boundary, summarise each with its 90 %
     interval, and serve the web map (`make demo PORT=8123` or `--port 8123` for another port)."""
-    from learn.batch import run_batch
     from learn.demo import build_demo_region
-    from learn.region import open_region
+    from learn.pipeline.batch import run_batch
+    from learn.pipeline.region import open_region
 
     reg = open_region("demo", catalog)
     data_dir = reg.catalog.resolve(reg.spec.layers["land_cover"].path).parent

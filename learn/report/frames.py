@@ -27,7 +27,7 @@ from learn.report.labels import with_unit_headers
 if TYPE_CHECKING:
     import xarray as xr
 
-    from learn.report.models import Report
+    from learn.report.model import Report
 
 __all__ = [
     "change_matrix_dataarray",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from learn.report.models import Report, Totals
+    from learn.report.model import Report, Totals
 
 
 METHOD_CITATION = (

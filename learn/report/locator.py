@@ -1,6 +1,6 @@
 """The locator map of a printed report: the jurisdiction outlined over its region, and the period's forest change.
 
-Drawn server-side from arrays the region's own rasters gave (:mod:`learn.region_map` reads them; no web
+Drawn server-side from arrays the region's own rasters gave (:mod:`learn.pipeline.region_map` reads them; no web
 tiles, no internet): the two land-cover years, rolled up to forest-change codes as the web map's
 "Forest change" layer does (:func:`learn.report.palettes.forest_change_codes`), and drawn over the end year's
 land cover, faded. The region's other boundaries are faint grey lines. A scale bar, a north arrow (grid north
@@ -73,7 +73,7 @@ def _north_angle(crs: CRS, x: float, y: float) -> float:
 
 @dataclass(frozen=True)
 class LocatorInputs:
-    """What the map shows, read from a region (:func:`learn.region_map.locator_map` reads it).
+    """What the map shows, read from a region (:func:`learn.pipeline.region_map.locator_map` reads it).
 
     Land cover of both years on the same pixels (``step`` native pixels apart) over ``bounds``; ``box`` is the
     view; geometries in ``crs``, which is projected."""

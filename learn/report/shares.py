@@ -12,12 +12,27 @@ up to 100 %. A row's percent is null when its side's total is 0 (no share of not
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from learn.report.models import InventoryRow
+
+class InventoryRow(Protocol):
+    """What the shares read of an inventory row (:class:`learn.report.model.InventoryRow`, which holds them):
+    a protocol, so the model imports this module and never the reverse."""
+
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def emissions_t_co2e_per_yr(self) -> float | None: ...
+
+    @property
+    def removals_t_co2e_per_yr(self) -> float | None: ...
+
 
 #: Category of the inventory's sum row (learn.report.models.TOTAL_ROW; not imported: models imports this module).
 _TOTAL = "Total"

@@ -2,13 +2,13 @@
 
 Pipeline (each step in its own module):
 
-1. the boundary: a file, a Census county (offline) or place (TIGER, online) — :mod:`learn.sources.census`;
+1. the boundary: a file, a Census county (offline) or place (TIGER, online) — :mod:`learn.sources.census.tiger`;
 2. the plan (:mod:`learn.sources.fetch_plan`) of the catalog ``datasets`` marked ``fetch_layer`` —
    :mod:`learn.sources.remote`: land cover (every inventory year from start to end), tree canopy (each
    period's canopy years) and, when the catalog has sources for them, the forest layers and the inputs
    they are derived from (BIGMAP type group and age, MTBS burn severity per year);
 3. one EPSG:5070 30 m grid (boundary box + margin, snapped to the land-cover source's pixels), each
-   layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.sources.clip`;
+   layer read onto it with HTTP range requests and written as a local COG — :mod:`learn.sources.nlcd.clip`;
 4. ``manifest.json`` (sources, versions, sizes, sha256, grid, boundary, time) and the boundary GeoPackage next
    to the files — :mod:`learn.sources.manifest`;
 5. the region entry (:mod:`learn.sources.region_entry`) in the catalog, comments kept —
@@ -27,18 +27,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import shapely
 
 from learn.errors import LearnError
 from learn.layers import CARBON_LAYERS
 from learn.raster.cog import CARBON_STORAGE_SCALE, write_cog
-from learn.sources import carbon_pools as pools_sum
-from learn.sources.arcgis_image import open_image_service
+from learn.sources.arcgis import carbon_pools as pools_sum
+from learn.sources.arcgis.image import open_image_service
 from learn.sources.boundaries import prepare, read_vector
 from learn.sources.catalog import Catalog, load_catalog
 from learn.sources.catalog_edit import upsert_region
-from learn.sources.census import (
+from learn.sources.census.tiger import (
     NON_CONUS_FIPS,
     CensusBoundary,
     check_conus,
@@ -46,7 +45,6 @@ from learn.sources.census import (
     place,
     states_overlapping,
 )
-from learn.sources.clip import TARGET_CRS, grid_origin, read_onto_grid, snapped_grid, source_bounds, unscaled
 from learn.sources.domains import domain_fault
 from learn.sources.fetch_factors import derive_region_factors
 from learn.sources.fetch_plan import FetchRequest as FetchRequest  # the public request type lives here
@@ -66,9 +64,18 @@ from learn.sources.manifest import (
     read_manifest,
     record_failure,
 )
+from learn.sources.nlcd.clip import (
+    TARGET_CRS,
+    fill_value,
+    grid_origin,
+    read_onto_grid,
+    snapped_grid,
+    source_bounds,
+    unscaled,
+)
+from learn.sources.nlcd.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.sources.region_entry import _region_entry, forest_code_contract, pick_fields
 from learn.sources.remote import FetchError, SourceFile, gdal_http_env, open_source
-from learn.sources.wcs import coverage_url, open_wcs, wcs_grid_origin
 from learn.util import cache_root, disk_full, output_error, sha256_file
 
 #: (label, rows done, rows total) for each layer being read.
@@ -119,17 +126,6 @@ def _boundary(req: FetchRequest, catalog: Catalog) -> CensusBoundary:
 
 
 # ---- the pipeline -----------------------------------------------------------------------------------------
-def _fill_value(ds: Any, categorical: bool) -> float:
-    """Value for grid pixels the source does not cover: its nodata, else 0 for classes (no class, no
-    code, no disturbance), NaN for floats, the type's maximum for other numbers (TCC's 255)."""
-    if ds.nodata is not None:
-        return float(ds.nodata)
-    if categorical:
-        return 0
-    dtype = np.dtype(ds.dtypes[0])
-    return float("nan") if dtype.kind == "f" else float(np.iinfo(dtype).max)
-
-
 def fetch(req: FetchRequest, progress: Progress | None = None) -> FetchResult:
     """Fetch the layers of ``req`` into its data folder and add the region to the catalog.
 
@@ -253,7 +249,7 @@ def _fetch(
             read = []
             for i, s in enumerate(p.reads):
                 ds = opened[p.name, i]
-                fill = _fill_value(ds, categorical)
+                fill = fill_value(ds, categorical)
                 tag = f"{p.layer} {s.when}".strip()
                 array, how = read_onto_grid(
                     ds, grid, categorical=categorical, fill=fill, progress=_rows_progress(progress, tag)

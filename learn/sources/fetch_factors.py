@@ -2,7 +2,7 @@
 
 When the region has forest codes (``forest_age_type_region``) and the catalog marks an FIA DataMart dataset
 ``fetch_layer: forest_factors``, the boundary's states' FIA tables are downloaded (cached) and
-:func:`learn.sources.fia_factors.derive_fia_factors_for_states` writes ``forest_factors_fia.csv`` into the
+:func:`learn.sources.fia.factors.derive_fia_factors_for_states` writes ``forest_factors_fia.csv`` into the
 region's data folder: a row for every type group the region's map shows (type groups without FIA plots in the
 state fall back to their FIA region's type group or the state's age class, docs/factors.md §4; the catalog
 entry's optional ``region_states:`` list replaces each state's FIA region). The manifest records it (states,
@@ -21,8 +21,8 @@ import numpy as np
 import rasterio
 
 from learn.sources.catalog import Catalog, DatasetSpec
-from learn.sources.fia_download import DATAMART_POLICY, FiaDownloadError
-from learn.sources.fia_factors import derive_fia_factors_for_states
+from learn.sources.fia.download import DATAMART_POLICY, FiaDownloadError
+from learn.sources.fia.factors import derive_fia_factors_for_states
 from learn.sources.forest_derive import decode_forest_code
 from learn.sources.http import policy_for
 from learn.sources.manifest import _is_current
@@ -109,7 +109,7 @@ def derive_region_factors(
         "region_states": {r.state: list(r.region_states) for r in results if r.region_states},
         "rows": sum(r.rows for r in results),
         "left_out": {str(c): why for r in results for c, why in r.left_out.items()},
-        "how": "learn.sources.fia_factors.derive_fia_factors_for_states (docs/factors.md)",
+        "how": "learn.sources.fia.factors.derive_fia_factors_for_states (docs/factors.md)",
         "bytes": out.stat().st_size,
         "sha256": sha256_file(out),
         "written": now(),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from learn.layers import CARBON_LAYERS, FOREST_LAYERS, choose_canopy_years
-from learn.sources import carbon_pools as pools_sum
+from learn.sources.arcgis import carbon_pools as pools_sum
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.forest_layers import harvest_canopy_pair
 from learn.sources.remote import (

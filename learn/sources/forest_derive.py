@@ -116,7 +116,7 @@ def forest_code(
     """The ``forest_age_type_region`` code per pixel (uint32; 0 = not forest or no data).
 
     ``state_fips``: Census state FIPS per pixel (0 = outside every state, see
-    :func:`learn.sources.census.state_fips_on_grid`); ``type_group``: FIA forest type group code
+    :func:`learn.sources.census.tiger.state_fips_on_grid`); ``type_group``: FIA forest type group code
     TYPGRPCD (100…999; 0 = not forest), e.g. BIGMAP 2018 forest type group; ``stand_age_years``:
     stand age in years (e.g. BIGMAP 2018 Stand_age). Code = state × 100000 + TYPGRPCD × 10 + age class
     (:func:`age_class`), e.g. 25 × 100000 + 800 × 10 + 2 = 2508002 (MA, maple/beech/birch, 21–100 years).
@@ -129,7 +129,7 @@ def forest_code(
         "state FIPS layer",
         state[(state < 0) | (state > STATE_FIPS_MAX)],
         f"0…{STATE_FIPS_MAX}",
-        "build it with learn.sources.census.state_fips_on_grid",
+        "build it with learn.sources.census.tiger.state_fips_on_grid",
     )
     has_group = _valid(group, type_group_nodata) & (group != 0)
     _refuse_unknown(

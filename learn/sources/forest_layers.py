@@ -33,7 +33,7 @@ from learn.layers import choose_canopy_years
 from learn.raster.cog import write_cog
 from learn.raster.grid import Grid
 from learn.sources.catalog import Catalog, DatasetSpec
-from learn.sources.census import state_fips_on_grid
+from learn.sources.census.tiger import state_fips_on_grid
 from learn.sources.forest_derive import (
     FIRE,
     FIRE_NOT_MAPPED,

@@ -4,7 +4,7 @@ LEARN's rule (``erin-glen/learn_analysis`` ``preprocessing/disturbances`` ``inse
 survey damage areas whose damage type is "Mortality - Previously Undocumented", of the survey years of the
 disturbance period, are burned into the land-cover grid as code 5 (``gdal_rasterize``: pixel centres), all
 other pixels 0. :func:`insect_disease_codes` does the same for one region's grid from the survey's ArcGIS
-layer (:mod:`learn.sources.arcgis_feature`): the server filters by year and damage type, the client checks
+layer (:mod:`learn.sources.arcgis.feature`): the server filters by year and damage type, the client checks
 the filter again (a server may ignore part of a ``where``), and rasterio burns the polygons on the grid.
 
 Before that it asks the layer which damage types its features of the period's survey years hold
@@ -30,7 +30,7 @@ import rasterio.features
 import rasterio.warp
 
 from learn.raster.grid import Grid
-from learn.sources.arcgis_feature import FeatureLayer, distinct_values, layer_info, query_features
+from learn.sources.arcgis.feature import FeatureLayer, distinct_values, layer_info, query_features
 from learn.sources.catalog import DatasetSpec
 from learn.sources.http import HttpPolicy
 from learn.sources.remote import FetchError, extra

@@ -19,8 +19,8 @@ import pyogrio
 from learn._version import __version__
 from learn.raster.grid import Grid
 from learn.sources.catalog import Catalog
-from learn.sources.census import CensusBoundary
-from learn.sources.clip import TARGET_CRS
+from learn.sources.census.tiger import CensusBoundary
+from learn.sources.nlcd.clip import TARGET_CRS
 from learn.util import atomic_path, output_error, sha256_file, write_text_atomic
 
 MANIFEST = "manifest.json"

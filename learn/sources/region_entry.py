@@ -15,7 +15,7 @@ import pandas as pd
 from learn.layers import CARBON_LAYERS, FOREST_LAYERS
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.catalog_edit import relative_to_catalog
-from learn.sources.census import CensusBoundary
+from learn.sources.census.tiger import CensusBoundary
 from learn.sources.domains import FOREST_CODE_CONTRACT_NAME
 from learn.sources.manifest import BOUNDARY_FILE, MANIFEST
 from learn.sources.remote import FetchError, dataset_for_layer, extra

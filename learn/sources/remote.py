@@ -22,9 +22,9 @@ import rasterio
 from rasterio.errors import RasterioIOError
 
 from learn.errors import LearnError
+from learn.sources.arcgis.image_request import ImageRequest, image_request
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.http import deadline_of
-from learn.sources.image_request import ImageRequest, image_request
 
 
 class FetchError(LearnError):
@@ -95,8 +95,8 @@ class SourceFile:
     #: GDAL configuration the source needs (e.g. {"AWS_REQUEST_PAYER": "requester"}), from the catalog.
     gdal_options: tuple[tuple[str, str], ...] = ()
     member: str | None = None  # the file inside a zip bundle, as the catalog names it
-    #: "gdal": a file GDAL opens; "wcs": a coverage service (learn.sources.wcs); "arcgis_image": an
-    #: ArcGIS ImageServer (learn.sources.arcgis_image); the last two answer for the grid's box.
+    #: "gdal": a file GDAL opens; "wcs": a coverage service (learn.sources.nlcd.wcs); "arcgis_image": an
+    #: ArcGIS ImageServer (learn.sources.arcgis.image); the last two answer for the grid's box.
     protocol: str = "gdal"
     wcs_coverage: str | None = None
     wcs_time: str | None = None  # the time instant asked for (WCS ``time``), from the dataset's template

@@ -20,14 +20,14 @@ from rasterio.errors import RasterioIOError
 from rasterio.io import MemoryFile
 
 from learn.errors import LearnError
-from learn.sources.arcgis_feature import distinct_from, distinct_url, feature_layer
+from learn.sources.arcgis.feature import distinct_from, distinct_url, feature_layer
 from learn.sources.catalog import DatasetSpec
 from learn.sources.check.image import latest_year
 from learn.sources.check.models import CheckResult
 from learn.sources.check.probe import Answer, Down, NoRanges, Probe, RangeFile
 from learn.sources.insect_survey import survey_source
+from learn.sources.nlcd.wcs import TIFF_MAGIC
 from learn.sources.remote import OBJECT_STORES, extra, source_file
-from learn.sources.wcs import TIFF_MAGIC
 
 #: The state whose files stand for every state's (DataMart tables, TIGER places): Massachusetts.
 SAMPLE_STATE, SAMPLE_STATE_FIPS = "MA", "25"
@@ -193,7 +193,7 @@ def zip_checks(key: str, spec: DatasetSpec, probe: Probe) -> list[CheckResult]:
 
 def datamart_checks(key: str, spec: DatasetSpec, probe: Probe) -> list[CheckResult]:
     """HEAD of every table ``learn factors fia`` downloads, for the sample state."""
-    from learn.sources.fia_download import FIA_TABLES, table_url
+    from learn.sources.fia.download import FIA_TABLES, table_url
 
     assert isinstance(spec.href, str)
     missing, first = [], None

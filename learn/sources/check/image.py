@@ -2,12 +2,12 @@
 ``exportImage`` compared with what the catalog entry makes ``learn fetch`` ask and expect.
 
 Every expected value comes from the dataset's catalog entry through the adapters' own readers
-(:func:`~learn.sources.image_request.image_request`, :func:`~learn.sources.remote.source_file`,
-:func:`~learn.sources.arcgis_image.export_url`): the raster function of ``rendering_rule``, the units text
+(:func:`~learn.sources.arcgis.image_request.image_request`, :func:`~learn.sources.remote.source_file`,
+:func:`~learn.sources.arcgis.image.export_url`): the raster function of ``rendering_rule``, the units text
 ``service_units``, ``pixel_type``, ``no_data``, the grid asked for (EPSG:5070, 30 m). What ``learn fetch`` sends
 and accepts is what is checked, by the same functions: the ``noData=`` sent
-(:func:`~learn.sources.arcgis_image.no_data_sent`), the service's declared NoData
-(:func:`~learn.sources.arcgis_image.service_no_data`) and the units rule (:mod:`learn.sources.service_units`).
+(:func:`~learn.sources.arcgis.image.no_data_sent`), the service's declared NoData
+(:func:`~learn.sources.arcgis.image.service_no_data`) and the units rule (:mod:`learn.sources.service_units`).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import numpy.typing as npt
 from rasterio.io import MemoryFile
 
 from learn.errors import LearnError
-from learn.sources.arcgis_image import arcgis_error, export_url, no_data_sent, service_no_data
+from learn.sources.arcgis.image import arcgis_error, export_url, no_data_sent, service_no_data
 from learn.sources.catalog import Catalog, DatasetSpec
 from learn.sources.check.models import CheckResult
 from learn.sources.check.probe import Down, Probe
+from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
 from learn.sources.remote import extra, source_file
 from learn.sources.service_units import stated_units, units_fault
-from learn.sources.wcs import JITTER_M, TIFF_MAGIC
 
 #: The sample block: 64 × 64 pixels of 30 m in EPSG:5070 (the grid ``learn fetch`` asks for), in forest
 #: of Northampton, MA (99.9 % NLCD 2019 forest classes; the real clip of tests/data).

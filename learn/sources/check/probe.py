@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from learn.sources.wcs import USER_AGENT
+from learn.sources.nlcd.wcs import USER_AGENT
 
 #: Default deadline of one request (connect, and each read), seconds.
 TIMEOUT_S = 8.0

@@ -151,3 +151,14 @@ def unscaled(
     if nodata is not None:
         values[array == nodata] = UNSCALED_NODATA
     return values, UNSCALED_NODATA
+
+
+def fill_value(ds: Any, categorical: bool) -> float:
+    """Value for grid pixels the source does not cover: its nodata, else 0 for classes (no class, no
+    code, no disturbance), NaN for floats, the type's maximum for other numbers (TCC's 255)."""
+    if ds.nodata is not None:
+        return float(ds.nodata)
+    if categorical:
+        return 0
+    dtype = np.dtype(ds.dtypes[0])
+    return float("nan") if dtype.kind == "f" else float(np.iinfo(dtype).max)

@@ -22,7 +22,7 @@ def extra(spec: DatasetSpec, name: str) -> Any:
 
 @dataclass(frozen=True)
 class ImageRequest:
-    """What an ArcGIS ImageServer ``exportImage`` source asks for (learn.sources.arcgis_image), from the catalog."""
+    """What an ArcGIS ImageServer ``exportImage`` source asks for (learn.sources.arcgis.image), from the catalog."""
 
     hosts: tuple[str, ...]  # service URLs (``…/ImageServer``), tried in order when one refuses
     rendering_rule: str | None = None  # JSON text, e.g. {"rasterFunction": "Litter"}

@@ -4,11 +4,11 @@ For one state's current growth–removal–mortality (GRM) evaluation (the most 
 ``EXPGROW``, found by pyfia's ``FIA.find_evalid``), two pyfia estimates per group:
 
 * ``pyfia.growth(measure="biomass", tree_type="al", land_type="forest")`` (per plot, without pyfia's own
-  variance step: :mod:`learn.sources.fia_plots`): the average annual net
+  variance step: :mod:`learn.sources.fia.plots`): the average annual net
   growth (EVALIDator's begin/end rule: survivors' growth + ingrowth + growth of removed trees to
   their midpoint − mortality) of all live trees ≥ 1 inch d.b.h./d.r.c. on forest land, total over
   the state in dry short tons/yr, with its sampling error. The database's ``DRYBIO_AG`` holds
-  above- plus below-ground biomass (:mod:`learn.sources.fia_database`), so this is EVALIDator's
+  above- plus below-ground biomass (:mod:`learn.sources.fia.database`), so this is EVALIDator's
   attributes 311 + 317 ("average annual net growth of aboveground / belowground biomass of trees
   (at least 1 inch d.b.h./d.r.c.), in dry short tons, on forest land") estimated as one sum;
 * ``pyfia.area(land_type="forest")``: the forest land area of the group (acres) and the number of
@@ -16,9 +16,9 @@ For one state's current growth–removal–mortality (GRM) evaluation (the most 
 
 Both are estimated per plot (``grp_by`` includes ``PLT_CN``), so the rate is the ratio of means
 Ŷ / X̂ (as pyfia's own ``carbon_flux`` divides its totals by ``area()``'s forest area) and its
-standard error the ratio-of-means SE of B&P 2005 (:mod:`learn.sources.fia_variance`), as EVALIDator
+standard error the ratio-of-means SE of B&P 2005 (:mod:`learn.sources.fia.variance`), as EVALIDator
 reports per-acre values — not the total's SE over an area taken as known. Trees whose begin biomass
-neither TREE_GRM_BEGIN nor their previous TREE record gives are refused (:mod:`learn.sources.fia_begin`).
+neither TREE_GRM_BEGIN nor their previous TREE record gives are refused (:mod:`learn.sources.fia.begin`).
 Units are converted in :func:`rate_t_c_per_ha_yr` (docs/factors.md §3).
 """
 
@@ -30,15 +30,15 @@ from typing import Any, cast
 
 import pandas as pd
 
-from learn.sources.fia_begin import BeginCount, count_begin
-from learn.sources.fia_download import FiaDownloadError
-from learn.sources.fia_plots import area_per_plot, growth_per_plot
-from learn.sources.fia_variance import RatioParts, ratio_parts
+from learn.sources.fia.begin import BeginCount, count_begin
+from learn.sources.fia.download import FiaDownloadError
+from learn.sources.fia.plots import area_per_plot, growth_per_plot
+from learn.sources.fia.variance import RatioParts, ratio_parts
 
 #: Exact conversion constants (definitions): 1 short ton = 2000 lb = 907.18474 kg; 1 acre = 4046.8564224 m².
 SHORT_TON_T = 0.90718474
 ACRE_HA = 0.40468564224
-#: Grouping columns the estimation database adds to COND (learn.sources.fia_database).
+#: Grouping columns the estimation database adds to COND (learn.sources.fia.database).
 TYPE_GROUP_COLUMN = "LEARN_TYPGRPCD"
 AGE_CLASS_COLUMN = "LEARN_AGE_CLASS"
 

@@ -1,6 +1,6 @@
 """pyfia's growth and area estimates per plot, without pyfia's own variance step.
 
-The ratio-of-means SE (:mod:`learn.sources.fia_variance`) needs each plot's value, so the estimates run
+The ratio-of-means SE (:mod:`learn.sources.fia.variance`) needs each plot's value, so the estimates run
 with ``PLT_CN`` among the groups. pyfia's public ``growth()`` and ``area()`` then compute a sampling
 error for every (group, plot) — one pass over all plots per group, minutes for a large state — that
 is not used. These helpers build the same estimators with the same configuration as pyfia 1.7's

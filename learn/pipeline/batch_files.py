@@ -8,7 +8,7 @@ case, for a case-insensitive disk — both get a short hash of their exact id ap
 its own file on any file system.
 
 Resumable as the reports are: beside each file, ``per_boundary/.keys/<file>.json`` records the inputs key of
-the report it was written from (:mod:`learn.batch_reuse`), the format, the paper and the sha256 of the file.
+the report it was written from (:mod:`learn.pipeline.batch_reuse`), the format, the paper and the sha256 of the file.
 A rerun rewrites only files whose key differs (inputs changed, another paper) or that are missing or altered.
 Files of the run's periods that were not asked for this time (another format, a boundary no longer in the
 set) are removed with their keys, so the folder agrees with the reports; files of other periods are kept.
@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from learn.batch_tables import writing
 from learn.errors import LearnError
+from learn.pipeline.batch_tables import writing
 from learn.report.models import Report
 from learn.util import ascii_name, write_text_atomic
 
 if TYPE_CHECKING:
-    from learn.region import Region
+    from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import BoundarySet
 
 #: The folder (inside the batch's output folder) of the per-boundary files, and of their keys inside it.
@@ -149,7 +149,7 @@ def write_per_boundary(
             if not _is_current(target, key_path, want):
                 locator = None
                 if fmt == "pdf":  # page 1's map: the boundary over the period's forest change
-                    from learn.region_map import locator_map
+                    from learn.pipeline.region_map import locator_map
 
                     locator = locator_map(region, shapes[bid], *period)
                 with writing(target):

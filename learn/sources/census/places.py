@@ -21,7 +21,7 @@ from pathlib import Path
 import pyogrio
 
 from learn.sources.catalog import Catalog
-from learn.sources.census import NON_CONUS_FIPS, states
+from learn.sources.census.tiger import NON_CONUS_FIPS, states
 from learn.sources.http import HttpPolicy, Unreachable, open_url
 from learn.sources.remote import FetchError, dataset_for_layer, gdal_http_env, source_file, vsi_path
 from learn.util import write_text_atomic

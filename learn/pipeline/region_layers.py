@@ -1,4 +1,4 @@
-"""Layers of a region as rioxarray DataArrays, for notebooks and maps (:meth:`learn.region.Region.layer`).
+"""Layers of a region as rioxarray DataArrays, for notebooks and maps (:meth:`learn.pipeline.region.Region.layer`).
 
 A catalog layer (band 1, nodata → NaN, float32), the ``forest_change`` layer computed from two land-cover years,
 and the disturbance periods inside a period combined by per-pixel MAX, as the inventory does. The inventory
@@ -20,7 +20,7 @@ from learn.raster.grid import open_raster
 if TYPE_CHECKING:
     import xarray as xr
 
-    from learn.region import Region
+    from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import Boundary
 
 
@@ -32,7 +32,7 @@ def read_layer(
     end: int | None,
     boundary: str | Boundary | os.PathLike[str] | None,
 ) -> xr.DataArray:
-    """One layer of ``region`` as a ``DataArray``: what :meth:`learn.region.Region.layer` returns (see there)."""
+    """One layer of ``region`` as a ``DataArray``: what :meth:`learn.pipeline.region.Region.layer` returns (see there)."""
     import rioxarray  # noqa: F401  (registers the .rio accessor)
 
     bbox: tuple[float, float, float, float] | None = None

@@ -25,15 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from learn.sources.fia_begin import supply_begin_biomass
-from learn.sources.fia_download import LOCK_WAIT_S, FiaDownloadError, StateTables
+from learn.sources.fia.begin import supply_begin_biomass
+from learn.sources.fia.download import LOCK_WAIT_S, FiaDownloadError, StateTables
 from learn.sources.forest_derive import AGE_CLASS_BOUNDS
 from learn.sources.locking import exclusive
 from learn.sources.zip_check import ZipDamaged, ZipLimits, extract_members
 from learn.util import atomic_path, disk_full, output_error, sha256_file
 
 #: Changes when the derived columns change, so a cached database is rebuilt.
-DERIVATION_VERSION = 2  # 2: begin biomass from the previous TREE record (learn.sources.fia_begin)
+DERIVATION_VERSION = 2  # 2: begin biomass from the previous TREE record (learn.sources.fia.begin)
 BIOMASS_TABLES = ("TREE", "TREE_GRM_MIDPT", "TREE_GRM_BEGIN")
 
 

@@ -22,8 +22,10 @@ from learn.raster.grid import open_raster
 from learn.report.locator import MAP_HEIGHT_IN, MAP_WIDTH_IN, LocatorInputs, LocatorMap, draw_locator_map
 from learn.sources.boundaries import Boundary
 
-if TYPE_CHECKING:  # not at run time: learn.region imports learn.batch, which draws these maps
-    from learn.region import Region
+if (
+    TYPE_CHECKING
+):  # not at run time: learn.pipeline.region imports learn.pipeline.batch, which draws these maps
+    from learn.pipeline.region_view import RegionView as Region
 
 #: Longest side of the rasters drawn (pixels): enough for print at the map's size, small enough to be quick.
 MAX_PIXELS = 900

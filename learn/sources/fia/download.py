@@ -4,8 +4,8 @@ The DataMart serves one zip per state and table, ``<base>/<ST>_<TABLE>.zip`` hol
 ``<ST>_<TABLE>.csv`` (base ``https://apps.fs.usda.gov/fia/datamart/CSV/``; the same URLs pyfia's
 ``DataMartClient`` builds, ``pyfia/downloader/client.py``). pyfia's client has its base URL as a
 module constant, so this module downloads with the project's own HTTP rules (User-Agent, timeout,
-retries with backoff for 429/5xx and dropped connections, as :mod:`learn.sources.arcgis_feature`)
-and hands pyfia the files in the layout its DuckDB converter reads (:mod:`learn.sources.fia_database`).
+retries with backoff for 429/5xx and dropped connections, as :mod:`learn.sources.arcgis.feature`)
+and hands pyfia the files in the layout its DuckDB converter reads (:mod:`learn.sources.fia.database`).
 
 A partial download is kept as ``<file>.part`` and resumed with an HTTP ``Range`` request; a file is
 renamed into place only once complete and readable as a zip, so the cache never holds half a table.

@@ -3,8 +3,8 @@
 Outputs in ``DIR``:
 
 * ``START_END/<id>-<hash>.json`` — the report of each boundary (the same document as ``learn inventory``),
-  named by :func:`learn.batch_reuse.report_file_name`; ``START_END/keys/`` the inputs key of each;
-* the tables asked for (``formats``, default all six; :mod:`learn.batch_tables`):
+  named by :func:`learn.pipeline.batch_reuse.report_file_name`; ``START_END/keys/`` the inputs key of each;
+* the tables asked for (``formats``, default all six; :mod:`learn.pipeline.batch_tables`):
   ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
   ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
   ``boundaries.gpkg`` (one layer per period, ``totals_START_END``) and ``boundaries_START_END.parquet``
@@ -12,12 +12,12 @@ Outputs in ``DIR``:
   the IPCC categories' nets (and ``totals_complete`` / ``not_estimated``: whether rows were left out);
   ``boundaries.geojson`` — one feature per boundary and period with its totals;
 * ``per_boundary/<id>_<name>_<start>_<end>.<ext>`` — with ``per_boundary`` (``csv``, ``xlsx``, ``pdf``, …):
-  each report in the single-boundary formats of ``learn inventory`` (:mod:`learn.batch_files`);
+  each report in the single-boundary formats of ``learn inventory`` (:mod:`learn.pipeline.batch_files`);
 * ``manifest.json`` — what was asked, what is done, each report's file, the inputs of each period, the
   tables written, the per-boundary files, and ``files``: every file of the batch (relative paths).
 
 Resumable: reports are written atomically as they finish; a restart reuses the reports computed from the
-same inputs (:mod:`learn.batch_reuse`) and recomputes the rest — missing ones and those whose inputs changed.
+same inputs (:mod:`learn.pipeline.batch_reuse`) and recomputes the rest — missing ones and those whose inputs changed.
 The output folder is checked for writing before any raster work; a folder or disk fault is an
 :class:`learn.errors.OutputError` naming the file.
 """
@@ -38,18 +38,18 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from learn.batch_files import KEYS as PER_BOUNDARY_KEYS
-from learn.batch_files import check_per_boundary, remove_stale, write_per_boundary
-from learn.batch_reuse import KEYS_DIR, ReportFiles, inputs_keys, period_inputs, report_file_name
-from learn.batch_reuse import safe_name as safe_name  # api/ imports it from here
-from learn.batch_tables import TABLE_FORMATS, BatchFrames, check_formats, write_tables
+from learn.options import InventoryOptions
+from learn.pipeline.batch_files import KEYS as PER_BOUNDARY_KEYS
+from learn.pipeline.batch_files import check_per_boundary, remove_stale, write_per_boundary
+from learn.pipeline.batch_reuse import KEYS_DIR, ReportFiles, inputs_keys, period_inputs, report_file_name
+from learn.pipeline.batch_reuse import safe_name as safe_name  # api/ imports it from here
+from learn.pipeline.batch_tables import TABLE_FORMATS, BatchFrames, check_formats, write_tables
 
 # Re-exported: api/ and tests import them from here.
-from learn.batch_tables import geojson_text as geojson_text
-from learn.batch_tables import totals_frame as totals_frame
-from learn.batch_tables import totals_geoframe as totals_geoframe
-from learn.batch_tables import writing as _writing
-from learn.options import InventoryOptions
+from learn.pipeline.batch_tables import geojson_text as geojson_text
+from learn.pipeline.batch_tables import totals_frame as totals_frame
+from learn.pipeline.batch_tables import totals_geoframe as totals_geoframe
+from learn.pipeline.batch_tables import writing as _writing
 from learn.raster.engine import grid_windows, reduce
 from learn.raster.zones import GeometryZones, ZoneSource, build_raster_zones
 from learn.report.models import Report
@@ -57,7 +57,7 @@ from learn.sources.boundaries import Boundary, BoundarySet, load_boundary_set
 from learn.util import cache_root, check_writable_folder, gc_paused, write_text_atomic
 
 if TYPE_CHECKING:
-    from learn.region import Region
+    from learn.pipeline.region_view import RegionView as Region
 
 Progress = Callable[[str, int, int], None]
 
@@ -140,10 +140,10 @@ def run_batch(
 ) -> BatchResult:
     """Compute (or reuse) the report of every boundary for every period and write the outputs.
 
-    ``formats``: the tables to write (:data:`learn.batch_tables.TABLE_FORMATS`, a list or a
+    ``formats``: the tables to write (:data:`learn.pipeline.batch_tables.TABLE_FORMATS`, a list or a
     comma-separated string; None: all); the reports and the manifest are always written.
     ``per_boundary``: formats of one file per boundary and period
-    (:data:`learn.batch_files.PER_BOUNDARY_FORMATS`; None: none), PDFs on ``paper`` (letter | a4)."""
+    (:data:`learn.pipeline.batch_files.PER_BOUNDARY_FORMATS`; None: none), PDFs on ``paper`` (letter | a4)."""
     tables = check_formats(formats)  # a bad name fails before any work
     deliverables = check_per_boundary(per_boundary)
     if "pdf" in deliverables:
@@ -271,7 +271,7 @@ def _labelled(progress: Progress | None, label: str) -> Callable[[int, int], Non
 
 @dataclass
 class BatchRun:
-    """What :meth:`learn.region.Region.batch` returns: the reports and two frames built from them.
+    """What :meth:`learn.pipeline.region.Region.batch` returns: the reports and two frames built from them.
 
     ``frame``: one tidy row per inventory row (:func:`learn.report.frames.tidy_frame`; ha, t CO2e/yr).
     ``geoframe``: boundaries in EPSG:4326 with their totals per period (:func:`totals_geoframe`).

@@ -34,7 +34,8 @@ from learn.report.models import Report
 
 if TYPE_CHECKING:
     from learn.options import InventoryOptions
-    from learn.region import PeriodLayers, Region
+    from learn.pipeline.region_view import PeriodLayers
+    from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import BoundarySet
 
 #: Folder (inside each ``START_END`` folder) of the inputs keys, one per report file.

@@ -1,9 +1,9 @@
 """The report of one boundary put together from its accounting: the warnings, the boundary, the provenance.
 
-:func:`assemble_report` (the end of :meth:`learn.region.Region.report_from_strata`) adds to the accounting
+:func:`assemble_report` (the end of :meth:`learn.pipeline.region.Region.report_from_strata`) adds to the accounting
 stage's warnings those about the data (synthetic data, a repaired geometry, a boundary with no pixel or partly
 off the data) and builds the :class:`learn.report.models.Report`. :func:`provenance_record` (behind
-:meth:`learn.region.Region.provenance`) says what computed a report: software version, catalog, region, grid,
+:meth:`learn.pipeline.region.Region.provenance`) says what computed a report: software version, catalog, region, grid,
 every layer file used, the factor tables (label → sha256), the trees-outside-forest rows, the method and the
 options.
 """
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from learn.accounting.inventory import Accounting
     from learn.accounting.terms import AccountingInputs
     from learn.options import InventoryOptions
-    from learn.region import PeriodLayers, Region
+    from learn.pipeline.region_view import PeriodLayers
+    from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import Boundary
 
 
@@ -107,7 +108,7 @@ def disturbance_gaps(region: Region, periods: Sequence[tuple[int, int]]) -> dict
 
 def tof_selections(region: Region, boundaries: Sequence[Boundary]) -> list[TofSelection | None]:
     """The trees-outside-forest factors LEARN picks for each boundary (None: the region has no table)."""
-    from learn.accounting.factors import TofSelector
+    from learn.accounting.tof_selection import TofSelector
 
     if region.tof_factors is None:
         return [None] * len(boundaries)

@@ -40,9 +40,9 @@ from learn.sources.http import (
     Unreachable,
     get_bytes,
 )
+from learn.sources.nlcd.wcs import JITTER_M, TIFF_MAGIC
 from learn.sources.remote import FetchError, ImageRequest, SourceFile
 from learn.sources.service_units import stated_units, units_fault
-from learn.sources.wcs import JITTER_M, TIFF_MAGIC
 
 
 class _Refused(Exception):

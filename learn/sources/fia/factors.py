@@ -4,7 +4,7 @@ One row per forest code of docs/method.md §1.6 (state FIPS × 100000 + TYPGRPCD
 for every forest type group with forest land in the state's FIA sample, × the three age classes:
 
 * ``Forests Remaining Forest Removal Factor`` = −(net growth of live-tree carbon, above + below
-  ground, t C/ha/yr) of the type group × age class (:mod:`learn.sources.fia_estimates`);
+  ground, t C/ha/yr) of the type group × age class (:mod:`learn.sources.fia.estimates`);
 * ``Nonforest to Forest Removal Factor`` = the same type group's youngest class (0–20 yr) rate, the
   rule of the WRI flux model, which gives new forest (Hansen gain pixels) the young-forest rate
   (``wri/carbon-budget`` ``removals/US_removal_rates.py`` @ 89baddc).
@@ -13,7 +13,7 @@ A rate falls back, level by level, when its group has fewer than ``min_plots`` p
 land (never fewer than 2: one plot has no sampling error), or shows no net gain (net growth ≤ 0: a
 removal factor must be ≤ 0): ``type_group`` (state × type group × age class) → ``region_type_group``
 (the same type group × age class, the state pooled with the other states of its FIA region,
-:mod:`learn.sources.fia_regions`) → ``state_age_class`` (all type groups of that age class in the
+:mod:`learn.sources.fia.regions`) → ``state_age_class`` (all type groups of that age class in the
 state) → ``region_age_class`` (the age class over the region). The region's states are downloaded only
 when a row needs them. A code with no usable level is left out (its pixels are then named as "no factor
 row", never 0). Each row keeps the ratio-of-means SE, the plot count, the level used and why, the
@@ -32,15 +32,15 @@ from typing import Any
 
 import pandas as pd
 
-from learn.sources.fia_database import build_database
-from learn.sources.fia_download import (
+from learn.sources.fia.database import build_database
+from learn.sources.fia.download import (
     DATAMART_CSV_URL,
     DATAMART_POLICY,
     FiaDownloadError,
     OnProgress,
     download_state_tables,
 )
-from learn.sources.fia_estimates import (
+from learn.sources.fia.estimates import (
     MissingBeginBiomass,
     NoGrowthEvaluation,
     StateEstimates,
@@ -48,7 +48,7 @@ from learn.sources.fia_estimates import (
     carbon_fraction,
     estimate_state,
 )
-from learn.sources.fia_regions import region_of
+from learn.sources.fia.regions import region_of
 from learn.sources.forest_derive import STATE_FACTOR, TYPE_GROUP_FACTOR
 from learn.sources.http import HttpPolicy
 from learn.sources.zip_check import ZipLimits
@@ -292,7 +292,7 @@ def derive_fia_factors(
 ) -> FiaFactorResult:
     """Download (or reuse) the FIA tables of ``state``, estimate, write ``out``. The region levels pool
     ``region_states`` when given (``()``: none), else the other states of the state's FIA region
-    (``regions``, default :data:`learn.sources.fia_regions.FIA_REGIONS`), downloaded only when a row
+    (``regions``, default :data:`learn.sources.fia.regions.FIA_REGIONS`), downloaded only when a row
     does not get both rates from its own type group."""
     import pyfia
     from pyfia.constants.forest_types import FOREST_TYPE_GROUP_NAMES

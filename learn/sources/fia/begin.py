@@ -14,10 +14,10 @@ This module applies EVALIDator's rule on the **unclipped** tables, in the derive
 * :func:`supply_begin_biomass` — for every tree whose GRM component needs a begin value
   (``SURVIVOR``, ``CUT1``, ``DIVERSION1``, ``MORTALITY1`` in ``MICR_COMPONENT_AL_FOREST``, pyfia's
   list) and has no ``DRYBIO_AG`` in TREE_GRM_BEGIN, the previous TREE record's ``DRYBIO_AG``
-  (already above + below ground, :mod:`learn.sources.fia_database`) is written into TREE_GRM_BEGIN,
+  (already above + below ground, :mod:`learn.sources.fia.database`) is written into TREE_GRM_BEGIN,
   marked ``LEARN_BEGIN_SOURCE = 'PREV_TREE'`` (FIADB's own rows: ``'TREE_GRM_BEGIN'``);
 * :func:`missing_begin` — the trees of an evaluation still without a begin value (no BEGIN row and
-  no previous TREE record), which :func:`learn.sources.fia_estimates.estimate_state` refuses.
+  no previous TREE record), which :func:`learn.sources.fia.estimates.estimate_state` refuses.
 """
 
 from __future__ import annotations

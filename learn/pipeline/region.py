@@ -11,8 +11,8 @@ This is the Python API researchers use (``docs/python_api.md``)::
     lc = region.layer("land_cover", year=2019, boundary="99001")   # rioxarray DataArray
 
 Both stages run here (:meth:`Region.strata`, :meth:`Region.report_from_strata`); a report's warnings and
-provenance are put together in :mod:`learn.region_report`, the layers read for notebooks and maps in
-:mod:`learn.region_layers`.
+provenance are put together in :mod:`learn.pipeline.region_report`, the layers read for notebooks and maps in
+:mod:`learn.pipeline.region_layers`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import copy
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,11 +41,8 @@ from learn.accounting.inventory import account, account_zones
 from learn.errors import BoundaryError, PeriodError, RasterError
 from learn.layers import CARBON_LAYERS, choose_canopy_years
 from learn.options import InventoryOptions
-from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
-from learn.raster.grid import Grid, grid_of, open_raster
-from learn.raster.zones import GeometryZones, ZoneSource
-from learn.region_layers import read_layer
-from learn.region_report import (
+from learn.pipeline.region_layers import read_layer
+from learn.pipeline.region_report import (
     accounting_inputs,
     assemble_report,
     assemble_reports,
@@ -54,6 +50,10 @@ from learn.region_report import (
     provenance_record,
     tof_selections,
 )
+from learn.pipeline.region_view import PeriodLayers as PeriodLayers  # importable from here too
+from learn.raster.engine import ReductionJob, grid_windows, open_job_layers, reduce
+from learn.raster.grid import Grid, grid_of, open_raster
+from learn.raster.zones import GeometryZones, ZoneSource
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.sources.catalog import Catalog, RegionSpec, load_catalog
@@ -62,24 +62,9 @@ from learn.sources.domains import check_forest_codes
 if TYPE_CHECKING:
     import xarray as xr
 
-    from learn.batch import BatchRun
+    from learn.pipeline.batch import BatchRun
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class PeriodLayers:
-    """Which files feed one inventory period (resolved paths, for reading and for provenance)."""
-
-    start: int
-    end: int
-    land_cover: tuple[Path, Path]
-    canopy_years: tuple[int, int] | None
-    canopy: tuple[Path, Path] | None
-    disturbance_periods: list[tuple[int, int]]
-    disturbance: list[Path]
-    forest_age_type_region: Path | None
-    carbon: dict[str, Path] | None
 
 
 class Region:
@@ -297,7 +282,7 @@ class Region:
         formats: Sequence[str] | str | None = None,
         per_boundary: Sequence[str] | str | None = None,
     ) -> BatchRun:
-        """Every boundary for one or more periods, one raster pass per period (:func:`learn.batch.run_batch`).
+        """Every boundary for one or more periods, one raster pass per period (:func:`learn.pipeline.batch.run_batch`).
 
         ``years_or_periods``: ``(2011, 2019)`` or ``[(2001, 2011), (2011, 2019)]``. ``out``: where the
         batch outputs go (JSON per report, ``inventory.csv``/``.parquet``, ``boundaries.gpkg``/``.geojson``/
@@ -306,11 +291,11 @@ class Region:
         another boundary set (default: the region's). ``formats``: the tables written in ``out``, from
         ``csv``, ``parquet``, ``xlsx``, ``gpkg``, ``geojson``, ``geoparquet`` (None: all six; the reports
         and ``manifest.json`` are always written). ``per_boundary``: one file per boundary and period in
-        ``out/per_boundary/`` (``csv``, ``xlsx``, ``pdf``, …; :mod:`learn.batch_files`; needs ``out``).
-        Returns a :class:`learn.batch.BatchRun` with
+        ``out/per_boundary/`` (``csv``, ``xlsx``, ``pdf``, …; :mod:`learn.pipeline.batch_files`; needs ``out``).
+        Returns a :class:`learn.pipeline.batch.BatchRun` with
         ``.reports``, ``.frame`` (tidy rows, t CO2e/yr and ha) and ``.geoframe`` (EPSG:4326 totals).
         """
-        from learn.batch import BatchRun, run_batch
+        from learn.pipeline.batch import BatchRun, run_batch
 
         first = years_or_periods[0]
         if isinstance(first, int | np.integer):
@@ -360,7 +345,7 @@ class Region:
     ) -> Report:
         """Accounting stage + provenance for one boundary (:meth:`reports_from_strata` with one zone).
 
-        ``tof``: trees-outside-forest factors to use instead of those :func:`learn.accounting.factors.select_tof_factors` picks
+        ``tof``: trees-outside-forest factors to use instead of those :func:`learn.accounting.tof_selection.select_tof_factors` picks
         for the boundary (e.g. another place's row, :meth:`TofFactorTable.row_selection`); the report's
         provenance names the rows used either way.
         """
