@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import rasterio
 import yaml
-from conftest import run_cli
+from conftest import run_cli, tmpfs_mount
 from range_server import RangeServer, serve_directory
 from test_fetch import FETCH_ARGS, OUTLINE, _catalog_copy, build_public_sources
 
@@ -26,17 +26,8 @@ from learn.util import sha256_file
 
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mnt)], capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
-    try:
+    with tmpfs_mount(tmp_path / "disk", "300k") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import tempfile
 import time
 import zipfile
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, tmpfs_mount
 from faulty_http import FaultyServer, serve_faults
 from fia_fixture import write_datamart
 
@@ -197,17 +196,8 @@ def test_a_full_disk_during_extraction_names_the_file_and_the_space_needed(
 
 @pytest.fixture
 def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
-    try:
+    with tmpfs_mount(tmp_path / "small", "4m") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
 
 
 def test_learn_factors_fia_on_a_full_temporary_disk_says_so_before_writing(
