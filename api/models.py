@@ -183,6 +183,18 @@ class PrepareRequest(BaseModel):
         return self.county or self.place or ""
 
 
+class Failure(BaseModel):
+    """Why preparing or listing failed, in plain words (api.failures): what the map shows, with the technical detail
+    behind its "Details" toggle."""
+
+    reason: Literal["no_internet", "source_not_answering", "unreadable"] = Field(
+        description="no_internet: DNS or connection failure; source_not_answering: a timeout or HTTP 5xx of a named "
+        "source; unreadable: anything else"
+    )
+    message: str = Field(description='plain words, e.g. "The land-cover service did not answer. …"')
+    detail: str = Field(description="the technical error text (URLs, library messages)")
+
+
 class PrepareStatus(BaseModel):
     """A county or place being prepared: ``region`` once done (then open it like any other region)."""
 
@@ -204,6 +216,9 @@ class PrepareStatus(BaseModel):
     start: int
     end: int
     error: str | None = Field(default=None, description="why it failed (e.g. a public source unreachable)")
+    failure: Failure | None = Field(
+        default=None, description="once failed: why, in plain words, and the detail"
+    )
 
 
 class PrepareInfo(BaseModel):
