@@ -19,7 +19,7 @@ from starlette.requests import ClientDisconnect
 
 from api.failures import classify
 from api.fetch_process import PreparedElsewhere
-from api.models import ErrorDetail, ValidationFailure
+from api.models import ErrorDetail, SourceFailure, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 from learn.sources.census.places import SourceUnreachable
 
@@ -79,7 +79,10 @@ RESPONSE_TEXT = {
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for these error statuses, with the bodies the handlers below send."""
     return {
-        code: {"model": ValidationFailure if code == 422 else ErrorDetail, "description": RESPONSE_TEXT[code]}
+        code: {
+            "model": {422: ValidationFailure, 502: SourceFailure}.get(code, ErrorDetail),
+            "description": RESPONSE_TEXT[code],
+        }
         for code in codes
     }
 
