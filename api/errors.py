@@ -17,8 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from api.failures import classify
 from api.fetch_process import PreparedElsewhere
-from api.models import ErrorDetail, ValidationFailure
+from api.models import ErrorDetail, SourceFailure, ValidationFailure
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 from learn.sources.census.places import SourceUnreachable
 
@@ -78,7 +79,10 @@ RESPONSE_TEXT = {
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for these error statuses, with the bodies the handlers below send."""
     return {
-        code: {"model": ValidationFailure if code == 422 else ErrorDetail, "description": RESPONSE_TEXT[code]}
+        code: {
+            "model": {422: ValidationFailure, 502: SourceFailure}.get(code, ErrorDetail),
+            "description": RESPONSE_TEXT[code],
+        }
         for code in codes
     }
 
@@ -130,9 +134,16 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into ``{"detail": "..."}``."""
 
     @app.exception_handler(LearnError)
-    async def _learn_error(_: Request, err: LearnError) -> JSONResponse:
+    async def _learn_error(request: Request, err: LearnError) -> JSONResponse:
         headers = {"Retry-After": str(err.retry_after_s)} if isinstance(err, ServerBusy) else None
-        return JSONResponse(status_code=status_for(err), content={"detail": detail_of(err)}, headers=headers)
+        content: dict[str, Any] = {"detail": detail_of(err)}
+        if isinstance(err, SourceUnreachable):  # a public source: plain words for the map too (issue 26)
+            log.warning("%s %s: %s", request.method, request.url.path, content["detail"])
+            what = "the data for this place"
+            if request.url.path == "/api/places":
+                what = f"the list of cities and towns of {request.query_params.get('state', '').upper()}"
+            content["failure"] = classify(err.message, what=what).as_dict()
+        return JSONResponse(status_code=status_for(err), content=content, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, err: RequestValidationError) -> JSONResponse:

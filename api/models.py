@@ -13,10 +13,28 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from learn.report.models import Report
 
 
+class Failure(BaseModel):
+    """Why preparing or listing failed, in plain words (api.failures): what the map shows, with the technical detail
+    behind its "Details" toggle."""
+
+    reason: Literal["no_internet", "source_not_answering", "unreadable"] = Field(
+        description="no_internet: DNS or connection failure; source_not_answering: a timeout or HTTP 5xx of a named "
+        "source; unreadable: anything else"
+    )
+    message: str = Field(description='plain words, e.g. "The land-cover service did not answer. …"')
+    detail: str = Field(description="the technical error text (URLs, library messages)")
+
+
 class ErrorDetail(BaseModel):
     """Every error answer: what is wrong and how to fix it, in one sentence."""
 
     detail: str = Field(description="what is wrong and how to fix it")
+
+
+class SourceFailure(ErrorDetail):
+    """A 502: a public source the server reads cannot be reached; ``failure`` says why in plain words."""
+
+    failure: Failure = Field(description="why, in plain words, and the technical detail")
 
 
 class ValidationErrorItem(BaseModel):
@@ -204,6 +222,9 @@ class PrepareStatus(BaseModel):
     start: int
     end: int
     error: str | None = Field(default=None, description="why it failed (e.g. a public source unreachable)")
+    failure: Failure | None = Field(
+        default=None, description="once failed: why, in plain words, and the detail"
+    )
 
 
 class PrepareInfo(BaseModel):

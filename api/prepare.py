@@ -16,16 +16,17 @@ at shutdown). A region is fetched by one process at a time (``learn fetch`` hold
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.cache import SingleFlight
-from api.errors import NotFound
+from api.errors import NotFound, detail_of
 from api.fetch_process import FetchProcesses, busy_elsewhere, fetch_in_child
 from api.tasks import Job, JobManager, Progress
-from learn.errors import PeriodError
+from learn.errors import LearnError, PeriodError
 from learn.sources.census.places import StatePlaces, UnknownState, places_of_state
 from learn.sources.census.tiger import conus_counties
 from learn.sources.fetch import FetchRequest
@@ -37,6 +38,8 @@ from learn.util import cache_root
 
 if TYPE_CHECKING:
     from api.prepare_host import PrepareHost as Service  # what it needs of api.service.Service
+
+log = logging.getLogger("api")
 
 
 def county_region_name(geoid: str) -> str:
@@ -249,6 +252,11 @@ class CountyPreparer:
                 fetch_in_child(
                     req, on_rows, self.fetches
                 )  # own process: the server's GIL stays with requests
+            except (
+                LearnError
+            ) as err:  # the technical detail to the server log; the map shows it in plain words
+                log.warning("preparing %s %d-%d failed: %s", name, start, end, detail_of(err))
+                raise
             finally:
                 self._fetching = None
             progress(steps - 1, steps, "inventory")

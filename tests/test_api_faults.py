@@ -274,6 +274,7 @@ def test_openapi_documents_the_error_answers_and_the_years(client: TestClient) -
     schemas = doc["components"]["schemas"]
     assert "HTTPValidationError" not in schemas  # FastAPI's default, which the API never sends
     assert set(schemas["ValidationFailure"]["properties"]) == {"detail", "errors"}
+    assert set(schemas["SourceFailure"]["properties"]) == {"detail", "failure"}  # a 502 in plain words too
     post = doc["paths"]["/api/regions/{region}/inventory"]["post"]
     assert {"200", "202", "400", "404", "413", "422", "500", "503"} <= set(post["responses"])
     ref = post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]

@@ -104,9 +104,15 @@ def test_an_unreachable_place_source_says_which_and_that_counties_still_work(tmp
         assert "cannot read the TIGER places of MA (tiger_places)" in detail
         assert f"127.0.0.1:{port}/geo/tiger/TIGER{TIGER_YEAR}/PLACE/tl_{TIGER_YEAR}_25_place.zip" in detail
         assert "the county list (GET /api/counties) works offline" in detail
+        failure = r.json()[
+            "failure"
+        ]  # in plain words for the map (issue 26), the technical text as the detail
+        assert failure["reason"] == "no_internet" and "no internet connection" in failure["message"]
+        assert f"127.0.0.1:{port}" in failure["detail"] and "/api/" not in failure["detail"]
         assert client.get("/api/counties").status_code == 200
         r = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
         assert r.status_code == 502 and "cannot read the TIGER places of MA" in r.json()["detail"]
+        assert r.json()["failure"]["reason"] == "no_internet"
     assert not (tmp_path / "cache" / "places").exists() or not any((tmp_path / "cache" / "places").iterdir())
 
 

@@ -99,6 +99,10 @@ def test_an_unreachable_source_is_a_clear_job_error(tmp_path: Path) -> None:
         done = _wait(client, r.json()["job_id"], timeout_s=120)
     assert done["status"] == "error" and "cannot read annual_nlcd_land_cover 2011" in done["error"]
     assert "127.0.0.1:9" in done["error"]
+    # in plain words too (issue 26), the technical text kept as the detail
+    assert done["failure"]["reason"] == "no_internet", done
+    assert "no internet connection" in done["failure"]["message"]
+    assert done["failure"]["detail"] == done["error"]
 
 
 def test_a_server_started_with_no_prepare_queue_prepares_nothing(tmp_path: Path) -> None:

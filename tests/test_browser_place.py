@@ -42,14 +42,18 @@ def test_a_planner_prepares_her_city_from_the_map(place_server: str) -> None:
         expect(page.get_by_role("form", name="Prepare a city or town")).to_be_visible()
 
         state = page.get_by_label("State")
-        expect(state.locator("option[value=MA]")).to_have_count(1)  # the states of the county list
+        expect(state.locator("option[value=MA]")).to_have_text(
+            "Massachusetts (MA)"
+        )  # the states of the county list
         state.select_option("CT")  # the source has no Connecticut file: the message says so
-        expect(page.locator("#county-status")).to_contain_text("The cities and towns of CT cannot be loaded")
-        expect(page.locator("#county-status")).to_contain_text("HTTP 404")
-        expect(page.locator("#county-status")).to_contain_text("Counties still work offline")
+        failure = page.locator("#county-failure-message")  # in plain words, the detail behind "Details"
+        expect(failure).to_contain_text("The list of cities and towns of CT could not be read.")
+        expect(failure).to_contain_text("The county list still works offline")
+        expect(page.locator("#county-failure-detail")).to_contain_text("HTTP 404")
 
         state.select_option("MA")
         expect(page.locator("#county-status")).to_have_text("3 places in MA: type a name.")
+        expect(page.locator("#county-failure")).to_be_hidden()
         page.fill("#county-input", "Northamton")  # a typo: the matches are listed
         page.press("#county-input", "Enter")
         match = page.locator("#county-results button:has-text('Northampton city')")

@@ -2,24 +2,28 @@
 // works wherever the service mounts it; errors become ApiError with the server's `detail` message.
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  /** `failure`: the server's plain-words {reason, message, detail} when a public source failed (issue 26). */
+  constructor(message, status, failure = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.failure = failure;
   }
 }
 
 async function errorFrom(response) {
   let detail = `${response.status} ${response.statusText}`.trim();
+  let failure = null;
   try {
     const body = await response.json();
     if (body && body.detail !== undefined) {
       detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
     }
+    failure = body?.failure ?? null;
   } catch {
     /* not JSON: keep the status line */
   }
-  return new ApiError(detail, response.status);
+  return new ApiError(detail, response.status, failure);
 }
 
 export async function request(url, options = {}) {
@@ -139,7 +143,9 @@ export async function prepareRegion(which, start, end, { onStep, timeoutMs = 360
   let wait = retryAfterMs(response, 1000);
   const deadline = Date.now() + timeoutMs;
   while (status.status !== "done") {
-    if (status.status === "error") throw new ApiError(status.error || `${status.label} could not be prepared`, 502);
+    if (status.status === "error") {
+      throw new ApiError(status.error || `${status.label} could not be prepared`, 502, status.failure ?? null);
+    }
     onStep?.(status.progress ?? 0, status.step || status.status, status.history ?? []);
     if (Date.now() > deadline) throw new ApiError(`preparing ${status.label} did not finish in time; try again later`, 504);
     await sleep(wait);

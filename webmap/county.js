@@ -6,8 +6,10 @@
 
 import { counties, prepareRegion } from "./api.js";
 import { esc } from "./format.js";
+import { forPeople } from "./messages.js";
 import { createSearch, renderMatches } from "./search.js";
 import { watchSourcesStatus } from "./sources-status.js";
+import { stateLabel } from "./states.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -53,6 +55,29 @@ export async function setupCountyPicker({ onReady, showError }) {
     $("#county-status").textContent = text;
   };
   const input = $("#county-input");
+  let retry = null; // what the Retry button does again (the same request)
+
+  /** A failure in plain words (issue 26): the server's message, a Retry button, the technical detail behind
+   * "Details"; `note` is added to the message. */
+  function showFailure(err, again, note = "") {
+    const f = err.failure;
+    const message = f ? f.message : forPeople(err.message);
+    $("#county-failure-message").textContent = note ? `${message} ${note}` : message;
+    $("#county-failure-detail").textContent = f ? f.detail : err.message;
+    $("#county-failure-details").hidden = !f;
+    $("#county-failure-details").open = false;
+    retry = again;
+    $("#county-failure").hidden = false;
+  }
+  function clearFailure() {
+    retry = null;
+    $("#county-failure").hidden = true;
+  }
+  $("#county-retry").addEventListener("click", () => {
+    const again = retry;
+    clearFailure();
+    again?.();
+  });
 
   function useItems(items) {
     byId.clear();
@@ -70,12 +95,14 @@ export async function setupCountyPicker({ onReady, showError }) {
   async function fillStates() {
     const states = [...new Set((await ensureCounties()).map((c) => c.state))].sort();
     $("#place-state").innerHTML =
-      `<option value="">choose…</option>` + states.map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join("");
+      `<option value="">choose…</option>` +
+      states.map((s) => `<option value="${esc(s)}">${esc(stateLabel(s))}</option>`).join("");
   }
   /** The places of the chosen state, from the server (which reads Census TIGER once, then its cache). */
   async function usePlaces(state) {
     search = null;
     byId.clear();
+    clearFailure();
     if (!state) return;
     status(`Loading the cities and towns of ${state} (Census TIGER) …`);
     try {
@@ -83,10 +110,10 @@ export async function setupCountyPicker({ onReady, showError }) {
       useItems(list.map((p) => ({ id: p.geoid, name: p.name, kind: "place", c: p })));
       status(`${list.length} places in ${state}: type a name.`);
     } catch (err) {
-      status(
-        `The cities and towns of ${state} cannot be loaded (${err.message}). Counties still work offline: ` +
-          `choose "County" above.`,
-      );
+      status("");
+      const offline = "The county list still works offline: choose “County” above.";
+      const note = err.failure ? offline : `The cities and towns of ${state} cannot be loaded. ${offline}`;
+      showFailure(err, () => usePlaces(state), note);
     }
   }
   function setKind(next) {
@@ -100,6 +127,7 @@ export async function setupCountyPicker({ onReady, showError }) {
     $("#county-form").setAttribute("aria-label", KINDS[kind].form);
     $("#place-state-row").hidden = kind !== "place";
     status("");
+    clearFailure();
     if (kind === "place") {
       fillStates().catch(showError);
     }
@@ -147,11 +175,22 @@ export async function setupCountyPicker({ onReady, showError }) {
         status("Choose a start year before the end year.");
         return;
       }
-      $("#county-go").disabled = true;
-      const bar = $("#county-progress");
-      bar.hidden = false;
-      const label = `${picked.name}, ${picked.state}`;
-      const which = kind === "place" ? { place: picked.geoid } : { county: picked.geoid };
+      await prepare(picked, kind, start, end);
+    } catch (err) {
+      status("");
+      showError(err);
+    }
+  });
+  /** Prepare `item` (a county or place) for the years; a failure shows in the box with a Retry of the same. */
+  async function prepare(item, itemKind, start, end) {
+    clearFailure();
+    $("#county-go").disabled = true;
+    const bar = $("#county-progress");
+    bar.hidden = false;
+    bar.value = 0;
+    const label = `${item.name}, ${item.state}`;
+    const which = itemKind === "place" ? { place: item.geoid } : { county: item.geoid };
+    try {
       const done = await prepareRegion(which, start, end, {
         onStep: (fraction, step, history) => {
           bar.value = fraction;
@@ -160,16 +199,17 @@ export async function setupCountyPicker({ onReady, showError }) {
       });
       bar.value = 1;
       status(`${label} is ready.${stepsDone(done.history, " Done: ")}`);
-      picked.region = done.region;
+      item.region = done.region;
       await onReady(done.region, done.start, done.end);
     } catch (err) {
       status("");
-      showError(err);
+      if (err.failure) showFailure(err, () => prepare(item, itemKind, start, end), `(${label}, ${start}–${end})`);
+      else showError(err);
     } finally {
       $("#county-go").disabled = false;
-      $("#county-progress").hidden = true;
+      bar.hidden = true;
     }
-  });
+  }
   input.addEventListener("input", () => {
     picked = null;
   });

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import ServiceDep
 from api.errors import COMMON_ERRORS, NotFound, error_responses
-from api.models import CountyInfo, PlaceInfo, PrepareInfo, PrepareRequest, PrepareStatus
+from api.failures import classify
+from api.models import CountyInfo, Failure, PlaceInfo, PrepareInfo, PrepareRequest, PrepareStatus
 from api.prepare import CountyPreparer, Prepared, county_region_name, place_region_name, region_name
 from api.tasks import Job
 from learn.sources.census.places import SourceUnreachable, UnknownState
@@ -99,6 +100,7 @@ def _status(
         history=job.history,
         region=result.region if result is not None else None,
         error=job.error,
+        failure=Failure(**classify(job.error).as_dict()) if job.error else None,
         **common,
     )
 
