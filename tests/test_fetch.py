@@ -644,6 +644,14 @@ def test_boundary_fields_default_sensibly() -> None:
 FOREST_PLACE = "9900200"  # a demo place with forest loss, reforestation and disturbance in 2011-2019
 
 
+def _fetch_demo_place_args(demo_dir: Path, tmp_path: Path) -> list[str]:
+    """`learn fetch` arguments for the demo's forested place, written as a boundary file (2011-2019)."""
+    places = gpd.read_file(demo_dir / "boundaries.gpkg")
+    boundary = tmp_path / "place.gpkg"
+    places[places["GEOID"] == FOREST_PLACE].to_file(boundary, engine="pyogrio")
+    return ["fetch", "--boundary-file", str(boundary), "--years", "2011", "2019", "--region-name", "place"]
+
+
 def _demo_source_catalog(dest: Path, base_url: str) -> Path:
     def ds(href: str, kind: str, layer: str, **more: Any) -> dict[str, Any]:
         return {
@@ -690,23 +698,11 @@ def test_fetch_forest_layers_reproduces_the_source_region(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     demo_dir = demo_build[0]
-    places = gpd.read_file(demo_dir / "boundaries.gpkg")
-    boundary = tmp_path / "place.gpkg"
-    places[places["GEOID"] == FOREST_PLACE].to_file(boundary, engine="pyogrio")
     factors = demo_dir.parents[1] / "learn" / "factors" / "demo_forest_factors_SYNTHETIC.csv"
 
     with serve_directory(demo_dir) as srv:
         cat = _demo_source_catalog(tmp_path / "project", srv.url)
-        args = [
-            "fetch",
-            "--boundary-file",
-            str(boundary),
-            "--years",
-            "2011",
-            "2019",
-            "--region-name",
-            "place",
-        ]
+        args = _fetch_demo_place_args(demo_dir, tmp_path)
         args += ["--forest-factors", str(factors), "--catalog", str(cat)]
         code, _, err = run_cli(args, monkeypatch, capsys)
         assert code == 0, err
@@ -771,24 +767,12 @@ def test_a_ready_code_source_declaring_the_contract_is_checked_against_it(
     """`codes: state_type_age` on a ready forest_age_type_region source: the demo's codes (1101…1503) are not
     state x 100000 + TYPGRPCD x 10 + age class, so the fetch stops (exit 2) with the layer, values and count."""
     demo_dir = demo_build[0]
-    places = gpd.read_file(demo_dir / "boundaries.gpkg")
-    boundary = tmp_path / "place.gpkg"
-    places[places["GEOID"] == FOREST_PLACE].to_file(boundary, engine="pyogrio")
     with serve_directory(demo_dir) as srv:
         cat = _demo_source_catalog(tmp_path / "project", srv.url)
         doc = yaml.safe_load(cat.read_text())
         doc["datasets"]["demo_codes"]["codes"] = "state_type_age"
         cat.write_text(yaml.safe_dump(doc, sort_keys=False))
-        args = [
-            "fetch",
-            "--boundary-file",
-            str(boundary),
-            "--years",
-            "2011",
-            "2019",
-            "--region-name",
-            "place",
-        ]
+        args = _fetch_demo_place_args(demo_dir, tmp_path)
         code, _, err = run_cli([*args, "--catalog", str(cat)], monkeypatch, capsys)
     assert code == 2, err
     assert (
