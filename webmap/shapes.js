@@ -2,6 +2,7 @@
 // and keyboard-focusable) and your own area; fitting the view to them.
 
 import { colorFor, PARTIAL_DASH } from "./choropleth.js";
+import { COMPARE_B } from "./compare-colors.js";
 import { missingOf, NOT_ESTIMATED } from "./estimated.js";
 import { esc, fmtFlux, fmtFluxHa } from "./format.js";
 import { actions, state, ui } from "./state.js";
@@ -60,12 +61,16 @@ export const shadingOverlay = {
 /** True when the summary says this jurisdiction's totals leave out rows not estimated. */
 export const isPartial = (id) => state.summary?.byId.get(String(id))?.totals_complete === false;
 
+/** B of a comparison (another jurisdiction than A): outlined blue (issue 26 item 7, compare-map.js). */
+const isCompared = (id) => Boolean(state.compare?.id) && state.compare.id === String(id);
+
 export function styleFor(feature) {
   const selected = state.selection?.kind === "boundary" && state.selection.id === feature.properties.id;
+  const compared = !selected && isCompared(feature.properties.id);
   return {
     pane: "boundaries",
-    color: selected ? "#000" : "#333",
-    weight: selected ? 3.5 : feature.properties.kind === "county" ? 1.6 : 1,
+    color: selected ? "#000" : compared ? COMPARE_B : "#333",
+    weight: selected ? 3.5 : compared ? 4 : feature.properties.kind === "county" ? 1.6 : 1,
     // partial totals: dashed outline (not one with nothing estimated: that is grey, "not estimated")
     dashArray: isPartial(feature.properties.id) && valueOf(feature.properties.id) !== null ? PARTIAL_DASH : null,
     opacity: 1,
@@ -133,6 +138,7 @@ export function tooltipFor(p) {
 
 export function restyle() {
   boundaryLayer?.setStyle(styleFor);
+  if (state.compare?.id) layerById.get(state.compare.id)?.bringToFront();
   const sel = state.selection?.kind === "boundary" ? layerById.get(state.selection.id) : null;
   sel?.bringToFront();
   ui.legend.getContainer().hidden = !shadingOverlay.visible;
@@ -174,6 +180,11 @@ export function showCustom(geojson) {
     pmIgnore: true,
     style: { color: "#6a1b9a", weight: 3, fillOpacity: 0.15, dashArray: "6 4" },
   }).addTo(ui.map);
+}
+
+/** The centre of your own area's outline on the map (null when it has none). */
+export function customCentre() {
+  return customLayer?.getBounds().isValid() ? customLayer.getBounds().getCenter() : null;
 }
 
 /** Fit the view to your own area, if it has a shape on the map. */
