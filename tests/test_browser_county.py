@@ -66,12 +66,16 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
     with any_county_box(county_server) as page:
         expect(page.locator("#county-start")).to_have_value("2011")
         expect(page.locator("#county-end")).to_have_value("2019")
-        page.fill("#county-input", "Hampshre County, MA")  # a typo: the matches are listed
-        page.click("#county-go")
-        page.click("#county-results button:has-text('Hampshire County, MA')")
-        expect(page.locator("#county-status")).to_contain_text("Not prepared yet")
+        page.type("#county-input", "Hampshre County, MA")  # a typo: the matches are listed as it is typed
+        highlighted = page.locator("#county-results [role=option][aria-selected=true]")
+        expect(highlighted).to_contain_text("Hampshire County, MA")
+        assert page.locator("#county-input").get_attribute("aria-activedescendant") == highlighted.get_attribute("id")
         steps: list[str] = []
-        page.click("#county-go")
+        page.click("#county-go")  # the first press prepares the highlighted match (issue 26 item 3)
+        expect(page.locator("#county-input")).to_have_value("Hampshire County, MA (25015)")
+        # the whole name shows in the box (nothing cut), and in its tooltip
+        assert page.eval_on_selector("#county-input", "e => e.scrollWidth <= e.clientWidth")
+        assert page.locator("#county-input").get_attribute("title") == "Hampshire County, MA (25015)"
         deadline = time.monotonic() + 300
         while page.locator("#region-select").input_value() != "county_25015":
             text = page.locator("#county-status").text_content() or ""
