@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving, wait_report
 from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 
 
@@ -93,5 +93,15 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
         )
         expect(page.locator("#region-select option:checked")).to_have_text("Hampshire County, MA")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
+        # one name everywhere (issue 26 item 3): the search, the report's heading, the printable report
+        options = page.eval_on_selector_all("#search-list option", "os => os.map(o => o.value)")
+        assert options == ["Hampshire County, MA (25015)"]
+        page.fill("#search-input", "25015")
+        page.press("#search-input", "Enter")
+        wait_report(page, "25015")
+        expect(page.locator("#report .report-title")).to_have_text("Hampshire County, MA")
+        printable = page.locator("#report a[data-format=print]").get_attribute("href")
+        page.goto(f"/{printable}")
+        expect(page.locator(".report-title")).to_have_text("Hampshire County, MA")
     regions = {r["name"] for r in get(county_server, "/api/regions")}
     assert "county_25015" in regions
