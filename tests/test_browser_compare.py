@@ -2,12 +2,14 @@
 fails its test on any console or page error): comparing two jurisdictions outlines B on the map apart from A
 (blue vs black, an "A" / "B" tag on each, a key saying which is which), draws side-by-side bars whose numbers are
 each one's own report, keeps the comparison in the address and restores it from a link; at desktop and phone size.
+With ``LEARN_DOCS_SCREENSHOT=1`` (``make docs-screenshot``) the desktop view is also ``docs/screenshot-compare.png``.
 """
 
 # ruff: noqa: F811  (the fixtures imported from test_browser are test parameters of the same name)
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -16,6 +18,7 @@ from playwright.sync_api import expect
 from test_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     REGION,
+    REPO,
     boundaries,
     browser,
     get,
@@ -111,6 +114,10 @@ def test_compare_two_jurisdictions_on_the_map_and_in_bars(browser, server, bound
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#compare").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"browser_compare_{size}.png"), full_page=size == "phone")
+    if os.environ.get("LEARN_DOCS_SCREENSHOT") and size == "desktop":  # `make docs-screenshot`: the README's
+        page.evaluate("document.activeElement.blur()")  # no focus ring in the picture
+        page.wait_for_function("() => [...document.querySelectorAll('img.leaflet-tile')].every(i => i.complete)")
+        page.screenshot(path=str(REPO / "docs" / "screenshot-compare.png"))
     # A's period changes: B stays B (its own period), the bars follow A
     page.select_option("#start-select", str(years[0]))
     wait_report(page, place, start=years[0])

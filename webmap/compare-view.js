@@ -7,6 +7,7 @@ import { compareTable } from "./compare.js";
 import { compareBars } from "./compare-bars.js";
 import { clearCompareOnMap, showCompareOnMap } from "./compare-map.js";
 import { esc } from "./format.js";
+import { announce } from "./panel.js";
 import { boundaryLabel, customCentre, layerById, restyle } from "./shapes.js";
 import { $, clearError, showError, state } from "./state.js";
 import { writeUrl } from "./url.js";
@@ -72,6 +73,7 @@ export async function refreshCompare() {
   out.querySelector(".compare-clear").addEventListener("click", () => clearCompare({ focus: true }));
   out.dataset.state = "ready";
   out.dataset.compare = cmp.id ?? "";
+  announce(`Comparing A: ${nameA}, ${period(a)} with B: ${nameB}, ${period(b)}.`);
   showCompareOnMap(
     { id: custom ? null : sel.id, name: nameA, period: period(a), custom, latlng: custom ? customCentre() : null },
     { id: cmp.id, name: nameB, period: period(b) },

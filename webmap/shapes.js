@@ -106,12 +106,16 @@ export function drawBoundaries() {
       },
     },
   ).addTo(ui.map);
+  resetTabStop();
 }
 
+/** The jurisdictions' shapes are one stop of the Tab key (a region of 3,000 zones is not 3,000 stops before the
+ * panel: issue 26 item 5): the selected one — else the first by name — takes the focus; ↓ → / ↑ ← move it to the
+ * next / previous by name, Home / End to the first / last; Enter or Space selects. */
 export function makeFocusable(layer, p) {
   const el = layer.getElement?.();
   if (!el) return;
-  el.setAttribute("tabindex", "0");
+  el.setAttribute("tabindex", "-1");
   el.setAttribute("role", "button");
   el.setAttribute("aria-label", `${p.name} (${p.id})`);
   el.dataset.boundaryId = p.id;
@@ -119,8 +123,44 @@ export function makeFocusable(layer, p) {
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
       actions.selectBoundary(String(p.id), { focus: true });
+      return;
     }
+    const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, Home: "first", End: "last" }[e.key];
+    if (step === undefined) return;
+    e.preventDefault();
+    e.stopPropagation(); // not the map's panning
+    const order = tabOrder();
+    const i = order.indexOf(String(p.id));
+    const next = step === "first" ? 0 : step === "last" ? order.length - 1 : (i + step + order.length) % order.length;
+    focusShape(order[next]);
   });
+}
+
+/** The jurisdictions' ids by name: the order the arrow keys go through them. */
+function tabOrder() {
+  return [...layerById.values()]
+    .map((l) => l.feature.properties)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)) || String(a.id).localeCompare(String(b.id)))
+    .map((x) => String(x.id));
+}
+
+/** Make `id`'s shape the Tab stop of the map's shapes (and focus it, when `focus`). */
+export function focusShape(id, focus = true) {
+  for (const el of document.querySelectorAll('.leaflet-boundaries-pane path[tabindex="0"]')) el.setAttribute("tabindex", "-1");
+  const layer = layerById.get(String(id));
+  const el = layer?.getElement?.();
+  if (!el) return;
+  el.setAttribute("tabindex", "0");
+  if (!focus) return;
+  if (!ui.map.getBounds().contains(layer.getBounds().getCenter())) ui.map.panTo(layer.getBounds().getCenter());
+  el.focus({ preventScroll: true });
+}
+
+/** The Tab stop of the shapes: the selected jurisdiction, else the first by name. */
+export function resetTabStop() {
+  const sel = state.selection?.kind === "boundary" ? state.selection.id : null;
+  const id = sel && layerById.has(sel) ? sel : tabOrder()[0];
+  if (id !== undefined) focusShape(id, false);
 }
 
 export function tooltipFor(p) {
@@ -138,6 +178,7 @@ export function tooltipFor(p) {
 
 export function restyle() {
   boundaryLayer?.setStyle(styleFor);
+  if (!document.activeElement?.closest?.(".leaflet-boundaries-pane")) resetTabStop();
   if (state.compare?.id) layerById.get(state.compare.id)?.bringToFront();
   const sel = state.selection?.kind === "boundary" ? layerById.get(state.selection.id) : null;
   sel?.bringToFront();
