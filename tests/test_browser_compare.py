@@ -32,8 +32,9 @@ from test_browser import (  # noqa: F401  (fixtures)
 SIZES = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
 B_BLUE = "#1f5fbf"
 
-BARS = "c => { const ch = Chart.getChart(c); return { labels: ch.data.labels.map(l => [].concat(l).join(' ')), "
-BARS += "names: ch.data.datasets.map(d => d.label), a: ch.data.datasets[0].data, b: ch.data.datasets[1].data }; }"
+BARS = """c => { const ch = Chart.getChart(c);
+  return { labels: ch.data.labels.map(l => [].concat(l).join(' ')), names: ch.data.datasets.map(d => d.label),
+           a: ch.data.datasets[0].data, b: ch.data.datasets[1].data }; }"""
 
 
 def expected_bars(report: dict[str, Any], categories: list[str]) -> list[float | None]:
@@ -50,13 +51,18 @@ def expected_bars(report: dict[str, Any], categories: list[str]) -> list[float |
 def other_jurisdiction(boundaries: list[dict[str, Any]], a: str) -> dict[str, Any]:
     """B: a town other than A (towns lie on top of the counties: both outlines stay visible)."""
     return next(
-        f["properties"] for f in boundaries if f["properties"]["id"] != a and f["properties"].get("kind") == "place"
+        f["properties"]
+        for f in boundaries
+        if f["properties"]["id"] != a and f["properties"].get("kind") == "place"
     )
 
 
 def check_compare_view(page: Any, server: str, a: str, b: dict[str, Any], b_period: tuple[int, int]) -> None:
     """The map and the panel show A vs B, with each one's own numbers."""
-    start, end = int(page.locator("#start-select").input_value()), int(page.locator("#end-select").input_value())
+    start, end = (
+        int(page.locator("#start-select").input_value()),
+        int(page.locator("#end-select").input_value()),
+    )
     result = page.locator(f'#compare-result[data-state=ready][data-compare="{b["id"]}"]')
     result.wait_for()
     a_name = next(x["properties"]["name"] for x in get(server, f"/api/regions/{REGION}/boundaries")["features"]
@@ -67,7 +73,8 @@ def check_compare_view(page: Any, server: str, a: str, b: dict[str, Any], b_peri
     assert a_path.get_attribute("stroke") == "#000"
     assert b_path.get_attribute("stroke") == B_BLUE
     others = page.eval_on_selector_all(
-        ".leaflet-boundaries-pane path", f"ps => ps.filter(p => p.getAttribute('stroke') === '{B_BLUE}').length"
+        ".leaflet-boundaries-pane path",
+        f"ps => ps.filter(p => p.getAttribute('stroke') === '{B_BLUE}').length",
     )
     assert others == 1
     expect(page.locator(".leaflet-tooltip.compare-tag-a")).to_have_count(1)
@@ -79,7 +86,9 @@ def check_compare_view(page: Any, server: str, a: str, b: dict[str, Any], b_peri
     assert key.is_visible()
     # the panel: the bars hold each one's report (A as shown, B as the API answers for B)
     rep_a = get(server, f"/api/regions/{REGION}/inventory", boundary=a, start=start, end=end)
-    rep_b = get(server, f"/api/regions/{REGION}/inventory", boundary=b["id"], start=b_period[0], end=b_period[1])
+    rep_b = get(
+        server, f"/api/regions/{REGION}/inventory", boundary=b["id"], start=b_period[0], end=b_period[1]
+    )
     bars = result.locator("canvas").evaluate(BARS)
     cats = [label.removesuffix(" (net)") for label in bars["labels"][:-3]]
     assert bars["labels"][-3:] == ["Gross emissions", "Gross removals", "Net"]
@@ -116,7 +125,9 @@ def test_compare_two_jurisdictions_on_the_map_and_in_bars(browser, server, bound
     page.screenshot(path=str(ARTIFACTS / f"browser_compare_{size}.png"), full_page=size == "phone")
     if os.environ.get("LEARN_DOCS_SCREENSHOT") and size == "desktop":  # `make docs-screenshot`: the README's
         page.evaluate("document.activeElement.blur()")  # no focus ring in the picture
-        page.wait_for_function("() => [...document.querySelectorAll('img.leaflet-tile')].every(i => i.complete)")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('img.leaflet-tile')].every(i => i.complete)"
+        )
         page.screenshot(path=str(REPO / "docs" / "screenshot-compare.png"))
     # A's period changes: B stays B (its own period), the bars follow A
     page.select_option("#start-select", str(years[0]))

@@ -69,7 +69,8 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
         page.type("#county-input", "Hampshre County, MA")  # a typo: the matches are listed as it is typed
         highlighted = page.locator("#county-results [role=option][aria-selected=true]")
         expect(highlighted).to_contain_text("Hampshire County, MA")
-        assert page.locator("#county-input").get_attribute("aria-activedescendant") == highlighted.get_attribute("id")
+        active = page.locator("#county-input").get_attribute("aria-activedescendant")
+        assert active == highlighted.get_attribute("id")
         steps: list[str] = []
         page.click("#county-go")  # the first press prepares the highlighted match (issue 26 item 3)
         expect(page.locator("#county-input")).to_have_value("Hampshire County, MA (25015)")

@@ -37,7 +37,8 @@ NON_CONUS_FIPS = frozenset({"02", "15", "60", "66", "69", "72", "78"})
 class CensusBoundary:
     """A boundary with where it came from (for the manifest) and its state's postal code."""
 
-    frame: gpd.GeoDataFrame  # columns GEOID, NAME, STATEFP (+ LABEL for a county or place, geometry, EPSG:4269)
+    #: columns GEOID, NAME, STATEFP (+ LABEL for a county or place), geometry (EPSG:4269)
+    frame: gpd.GeoDataFrame
     source: str
     state: str | None
     #: The column the region's names come from unless asked otherwise: LABEL ("Hampshire County, MA") for a
