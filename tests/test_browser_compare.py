@@ -9,6 +9,7 @@ With ``LEARN_DOCS_SCREENSHOT=1`` (``make docs-screenshot``) the desktop view is 
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -175,3 +176,30 @@ def test_a_link_with_an_unknown_b_says_so(page, place):
     wait_report(page, place)
     expect(page.locator("#alert-text")).to_contain_text("comparison")
     expect(page.locator(".compare-key")).to_have_count(0)
+
+
+def test_your_own_area_against_a_jurisdiction(page, server, boundaries, place, tmp_path):
+    """A = an uploaded area (its purple outline, tagged "A"), B = a jurisdiction: B's bars are B's report."""
+    feature = next(f for f in boundaries if f["properties"]["id"] == place)
+    feature = {**feature, "properties": {"name": "My study area"}}
+    path = tmp_path / "my_area.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    open_map(page)
+    page.set_input_files("#upload-input", str(path))
+    wait_report(page, "custom", timeout=60_000)
+    b = other_jurisdiction(boundaries, place)
+    start, end = get(server, f"/api/regions/{REGION}")["default_period"]
+    page.locator("#compare summary").click()
+    page.select_option("#compare-boundary", b["id"])
+    page.click("#compare-go")
+    result = page.locator(f'#compare-result[data-state=ready][data-compare="{b["id"]}"]')
+    result.wait_for()
+    expect(page.locator(".compare-key .key-a")).to_contain_text(f"A My study area {start}–{end}")
+    expect(page.locator(".leaflet-tooltip.compare-tag-a")).to_contain_text("A: My study area")
+    expect(page.locator(".leaflet-tooltip.compare-tag-b")).to_contain_text(f"B: {b['name']}")
+    bars = result.locator("canvas").evaluate(BARS)
+    cats = [label.removesuffix(" (net)") for label in bars["labels"][:-3]]
+    rep_b = get(server, f"/api/regions/{REGION}/inventory", boundary=b["id"], start=start, end=end)
+    assert bars["b"] == pytest.approx(expected_bars(rep_b, cats), rel=1e-12)
+    area = parse_qs(urlparse(page.url).query)
+    assert area["compare"] == [b["id"]] and "area" in area  # the stored area and B: one link
