@@ -9,8 +9,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
-from conftest import RegionFactory, pixel_box
+from conftest import RegionFactory, pixel_box, run_cli
 
 import learn
 from learn.sources.census.legacy_names import legacy_county_names
@@ -53,6 +54,15 @@ def test_a_county_fetched_before_reads_with_the_same_name(make_region: RegionFac
     assert region.boundary("25015").name == "Hampshire County, MA"
     # the stored file and catalog entry are left as they were
     assert yaml.safe_load(cat.read_text())["regions"]["t"]["boundaries"]["name_field"] == "NAME"
+
+
+def test_learn_catalog_lists_a_county_fetched_before_by_its_display_name(
+    make_region: RegionFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = _old_county_region(make_region, {})
+    code, out, err = run_cli(["catalog", "--catalog", str(cat), "--json"], monkeypatch, capsys)
+    assert code == 0, err
+    assert json.loads(out)["regions"]["t"]["boundaries"] == [{"id": "25015", "name": "Hampshire County, MA"}]
 
 
 def test_other_boundary_files_keep_their_names(make_region: RegionFactory, tmp_path: Path) -> None:
