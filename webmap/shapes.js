@@ -119,6 +119,7 @@ export function makeFocusable(layer, p) {
   el.setAttribute("role", "button");
   el.setAttribute("aria-label", `${p.name} (${p.id})`);
   el.dataset.boundaryId = p.id;
+  el.addEventListener("focus", () => focusShape(p.id, false)); // focused (a click too): the Tab stop from now
   el.addEventListener("keydown", (e) => {
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
