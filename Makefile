@@ -77,4 +77,5 @@ test-browser: install webmap-deps browser-deps
 	$(BIN)/python -m pytest tests/test_browser.py
 
 docs-screenshot: install webmap-deps browser-deps
-	LEARN_DOCS_SCREENSHOT=1 $(BIN)/python -m pytest tests/test_browser.py -k keyboard
+	LEARN_DOCS_SCREENSHOT=1 $(BIN)/python -m pytest tests/test_browser.py tests/test_browser_compare.py \
+		-k "keyboard_selects or compare_two_jurisdictions_on_the_map"

@@ -110,7 +110,8 @@ class CountyPreparer:
         labels = gpkg_labels(self.service.catalog.resolve(b.path), b.id_field, b.name_field, b.layer)
         if not labels or len(labels) != 1:
             return None
-        return f"{labels[0][1]}, {spec.state}" if spec.state else labels[0][1]
+        name = labels[0][1]  # "Northampton city, MA" (fetched now) or Census' bare "Northampton" (before)
+        return f"{name}, {spec.state}" if spec.state and not name.endswith(f", {spec.state}") else name
 
     def places(self, state: str) -> StatePlaces:
         """A state's places (FIPS or postal code) from the TIGER source, cached in the server's cache folder

@@ -143,22 +143,26 @@ def test_a_planner_prepares_her_city_and_it_opens_like_any_region(
     summary = client.get(f"/api/regions/place_{NORTHAMPTON}/summary", params={"start": 2011, "end": 2019})
     assert summary.status_code == 200
     (row,) = summary.json()["boundaries"]
-    assert row["id"] == NORTHAMPTON and row["name"] == "Northampton"
+    # one name everywhere (issue 26): the boundary's as the picker and the region list name it
+    assert row["id"] == NORTHAMPTON and row["name"] == "Northampton city, MA"
     assert row["area_ha"] == pytest.approx(102_881 * 0.09, rel=1e-3)  # the outline's pixels (SOURCE.md)
     report = client.get(
         f"/api/regions/place_{NORTHAMPTON}/inventory",
         params={"boundary": NORTHAMPTON, "start": 2011, "end": 2019},
     ).json()
     assert report["totals"]["net_t_co2e_per_yr"] == pytest.approx(row["net_t_co2e_per_yr"])
+    assert report["boundary"]["name"] == "Northampton city, MA"
+    (feature,) = client.get(f"/api/regions/place_{NORTHAMPTON}/boundaries").json()["features"]
+    assert feature["properties"]["name"] == "Northampton city, MA"
     listed = {p["geoid"]: p for p in client.get("/api/places", params={"state": "MA"}).json()}
     assert listed[NORTHAMPTON]["region"] == f"place_{NORTHAMPTON}" and listed["2599901"]["region"] is None
 
     again = client.post("/api/prepare", json={"place": NORTHAMPTON, "start": 2011, "end": 2019})
     assert again.status_code == 200 and again.json()["job_id"] is None and again.json()["status"] == "done"
-    # A server started later titles the region from its boundary file (its TIGER NAME and the state).
+    # A server started later titles the region from its boundary file: the same name (its LABEL column)
     with TestClient(create_app(catalog, cache_dir=tmp_path / "cache2", webmap_dir=None)) as later:
         titles = {r["name"]: r["title"] for r in later.get("/api/regions").json()}
-    assert titles[f"place_{NORTHAMPTON}"] == "Northampton, MA"
+    assert titles[f"place_{NORTHAMPTON}"] == "Northampton city, MA"
 
 
 def test_bad_place_requests_are_refused_before_any_work(client: TestClient) -> None:

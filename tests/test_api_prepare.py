@@ -69,6 +69,15 @@ def test_a_planner_prepares_her_county_and_the_next_visitor_gets_it_at_once(clie
     assert regions["demo"]["title"] == "demo"
     summary = client.get("/api/regions/county_25015/summary", params={"start": 2011, "end": 2019})
     assert summary.status_code == 200 and len(summary.json()["boundaries"]) == 1
+    # one name everywhere (issue 26 item 3): the region list's, the boundary's, the report's and the files'
+    assert summary.json()["boundaries"][0]["name"] == "Hampshire County, MA"
+    (feature,) = client.get("/api/regions/county_25015/boundaries").json()["features"]
+    assert feature["properties"] == {**feature["properties"], "id": "25015", "name": "Hampshire County, MA"}
+    period = {"boundary": "25015", "start": 2011, "end": 2019}
+    report = client.get("/api/regions/county_25015/inventory", params=period).json()
+    assert report["boundary"]["name"] == "Hampshire County, MA"
+    csv = client.get("/api/regions/county_25015/inventory.csv", params=period)
+    assert "learn_25015_Hampshire_County_MA_2011_2019" in csv.headers["content-disposition"]
     listed = next(c for c in client.get("/api/counties").json() if c["geoid"] == "25015")
     assert listed["region"] == "county_25015"
 

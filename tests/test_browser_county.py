@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, demo_region_absolute, get, serving, wait_report
 from test_fetch import NOHO, _catalog_copy, server  # noqa: F401
 
 
@@ -66,12 +66,17 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
     with any_county_box(county_server) as page:
         expect(page.locator("#county-start")).to_have_value("2011")
         expect(page.locator("#county-end")).to_have_value("2019")
-        page.fill("#county-input", "Hampshre County, MA")  # a typo: the matches are listed
-        page.click("#county-go")
-        page.click("#county-results button:has-text('Hampshire County, MA')")
-        expect(page.locator("#county-status")).to_contain_text("Not prepared yet")
+        page.type("#county-input", "Hampshre County, MA")  # a typo: the matches are listed as it is typed
+        highlighted = page.locator("#county-results [role=option][aria-selected=true]")
+        expect(highlighted).to_contain_text("Hampshire County, MA")
+        active = page.locator("#county-input").get_attribute("aria-activedescendant")
+        assert active == highlighted.get_attribute("id")
         steps: list[str] = []
-        page.click("#county-go")
+        page.click("#county-go")  # the first press prepares the highlighted match (issue 26 item 3)
+        expect(page.locator("#county-input")).to_have_value("Hampshire County, MA (25015)")
+        # the whole name shows in the box (nothing cut), and in its tooltip
+        assert page.eval_on_selector("#county-input", "e => e.scrollWidth <= e.clientWidth")
+        assert page.locator("#county-input").get_attribute("title") == "Hampshire County, MA (25015)"
         deadline = time.monotonic() + 300
         while page.locator("#region-select").input_value() != "county_25015":
             text = page.locator("#county-status").text_content() or ""
@@ -89,5 +94,15 @@ def test_a_planner_prepares_her_county_from_the_map(county_server: str) -> None:
         )
         expect(page.locator("#region-select option:checked")).to_have_text("Hampshire County, MA")
         expect(page.locator(".leaflet-interactive").first).to_be_visible()
+        # one name everywhere (issue 26 item 3): the search, the report's heading, the printable report
+        options = page.eval_on_selector_all("#search-list option", "os => os.map(o => o.value)")
+        assert options == ["Hampshire County, MA (25015)"]
+        page.fill("#search-input", "25015")
+        page.press("#search-input", "Enter")
+        wait_report(page, "25015")
+        expect(page.locator("#report .report-title")).to_have_text("Hampshire County, MA")
+        printable = page.locator("#report a[data-format=print]").get_attribute("href")
+        page.goto(f"/{printable}")
+        expect(page.locator(".report-title")).to_have_text("Hampshire County, MA")
     regions = {r["name"] for r in get(county_server, "/api/regions")}
     assert "county_25015" in regions

@@ -466,10 +466,10 @@ def test_place_from_a_tiger_zip_over_http(
     assert code == 0, err
     region = yaml.safe_load(cat.read_text())["regions"]["noho_place"]
     assert region["state"] == "MA"
-    assert region["boundaries"]["id_field"] == "GEOID" and region["boundaries"]["name_field"] == "NAME"
+    assert region["boundaries"]["id_field"] == "GEOID" and region["boundaries"]["name_field"] == "LABEL"
     assert f"TIGER/Line {TIGER_YEAR} places" in region["description"]
     report = learn.open_region("noho_place", cat).inventory("2546330", PERIOD)
-    assert report.boundary.name == "Northampton"
+    assert report.boundary.name == "Northampton city, MA"  # as the place picker names it (issue 26)
     assert report.boundary.area_ha == pytest.approx(102_881 * 0.09, rel=1e-3)
 
 

@@ -3,9 +3,9 @@
 // shapes.js, the all-jurisdictions summary in summary.js, the selection and its report in selection.js, your own
 // area in own-area.js, the shared state in state.js, the address in url.js.
 
-import { api, postInventory } from "./api.js";
+import { api } from "./api.js";
 import { legendControl } from "./choropleth.js";
-import { compareTable } from "./compare.js";
+import { fillCompareForm, onCompare, refreshCompare, restoreCompare } from "./compare-view.js";
 import { setupCountyPicker } from "./county.js";
 import { esc } from "./format.js";
 import { createTileLayerControl, MAX_ZOOM } from "./layers.js";
@@ -77,8 +77,6 @@ async function loadRegion(name, wanted = {}) {
   fillYears($("#start-select"), years, state.start);
   fillYears($("#end-select"), years, state.end);
   syncPeriodSelects();
-  fillYears($("#compare-start"), years, state.start);
-  fillYears($("#compare-end"), years, state.end);
 
   ui.tiles?.remove();
   ui.tiles = createTileLayerControl(ui.map, name, info, state.start, state.end, {
@@ -96,11 +94,13 @@ async function loadRegion(name, wanted = {}) {
   state.boundaries = await api.boundaries(name);
   drawBoundaries();
   fillBoundaryOptions();
+  const compareNote = restoreCompare(wanted); // shown with A's report
+  refreshCompare();
   await refreshSummary();
   renderPlaceholder();
   if (wanted.boundary) await selectBoundary(wanted.boundary, { history: false });
   else if (wanted.area) await openArea(wanted.area, { history: false });
-  if (linkNote) showError(linkNote); // after the selection, which clears older messages
+  if (linkNote ?? compareNote) showError(linkNote ?? compareNote); // after the selection, which clears older messages
   writeUrl({ replace: true });
 }
 
@@ -116,35 +116,6 @@ async function onSearch(text) {
   renderMatches(list, q, found.matches, (id) => selectBoundary(id, { zoom: true, focus: true }));
   if (!found.matches.length) showError(new Error(`No jurisdiction matches “${q}”. Try part of the name or the GEOID.`));
   else clearError();
-}
-
-async function onCompare() {
-  if (!state.report || !state.selection) {
-    showError(new Error("select a jurisdiction or draw an area first (it is A of the comparison)"));
-    return;
-  }
-  const bId = $("#compare-boundary").value;
-  const bStart = Number($("#compare-start").value);
-  const bEnd = Number($("#compare-end").value);
-  if (bStart >= bEnd) {
-    showError(new Error(`B: the start year (${bStart}) must be before the end year (${bEnd})`));
-    return;
-  }
-  clearError();
-  const out = $("#compare-result");
-  out.innerHTML = '<p class="muted">Computing B…</p>';
-  try {
-    const sel = state.selection;
-    let reportB;
-    if (bId) reportB = await api.inventory(state.region, bId, bStart, bEnd);
-    else if (sel.kind === "boundary") reportB = await api.inventory(state.region, sel.id, bStart, bEnd);
-    else if (sel.areaId) reportB = await api.areaInventory(state.region, sel.areaId, bStart, bEnd);
-    else reportB = await postInventory(state.region, bStart, bEnd, sel.file ?? sel.geojson);
-    out.innerHTML = compareTable(state.report, reportB, { nameA: sel.kind === "custom" ? sel.name : undefined });
-  } catch (err) {
-    out.innerHTML = "";
-    showError(err);
-  }
 }
 
 async function onPeriodChange({ history = true, target = null } = {}) {
@@ -164,8 +135,7 @@ async function onPeriodChange({ history = true, target = null } = {}) {
   state.start = start;
   state.end = end;
   syncPeriodSelects();
-  fillYears($("#compare-start"), state.info.years, start);
-  fillYears($("#compare-end"), state.info.years, end);
+  fillCompareForm(); // B's years stay B's; without a comparison they follow A's
   ui.tiles?.setPeriod(start, end);
   if (history) writeUrl();
   await Promise.all([refreshSummary(), loadReport()]);
@@ -179,6 +149,11 @@ async function onPopState() {
     await loadRegion(wanted.region, wanted);
     return;
   }
+  const compareKey = (c) => (c ? `${c.id ?? ""}|${c.start}|${c.end}` : "");
+  const compareBefore = compareKey(state.compare);
+  restoreCompare(wanted);
+  const compareChanged = compareKey(state.compare) !== compareBefore;
+  if (compareChanged) restyle();
   const years = state.info?.years ?? [];
   if (years.includes(wanted.start) && years.includes(wanted.end) && wanted.start < wanted.end &&
       (wanted.start !== state.start || wanted.end !== state.end)) {
@@ -200,6 +175,7 @@ async function onPopState() {
     restyle();
     renderPlaceholder();
   }
+  if (compareChanged) await refreshCompare();
 }
 
 /** A "whole region" button under the zoom buttons (D20; also the way back after a far-away upload, D3). */

@@ -7,7 +7,8 @@
 import { counties, prepareRegion } from "./api.js";
 import { esc } from "./format.js";
 import { forPeople } from "./messages.js";
-import { createSearch, renderMatches } from "./search.js";
+import { createMatchList } from "./county-matches.js";
+import { createSearch } from "./search.js";
 import { watchSourcesStatus } from "./sources-status.js";
 import { stateLabel } from "./states.js";
 
@@ -49,12 +50,12 @@ export async function setupCountyPicker({ onReady, showError }) {
   let kind = "county";
   let countyList = null;
   let search = null; // over the counties, or over the places of the chosen state
-  const byId = new Map();
   let picked = null; // {geoid, name, state, region}
   const status = (text) => {
     $("#county-status").textContent = text;
   };
   const input = $("#county-input");
+  const matchList = createMatchList(input, $("#county-results"), { onPick: (item) => choose(item) });
   let retry = null; // what the Retry button does again (the same request)
 
   /** A failure in plain words (issue 26): the server's message, a Retry button, the technical detail behind
@@ -80,8 +81,6 @@ export async function setupCountyPicker({ onReady, showError }) {
   });
 
   function useItems(items) {
-    byId.clear();
-    for (const it of items) byId.set(it.id, it);
     search = createSearch(items);
   }
   async function ensureCounties() {
@@ -101,7 +100,6 @@ export async function setupCountyPicker({ onReady, showError }) {
   /** The places of the chosen state, from the server (which reads Census TIGER once, then its cache). */
   async function usePlaces(state) {
     search = null;
-    byId.clear();
     clearFailure();
     if (!state) return;
     status(`Loading the cities and towns of ${state} (Census TIGER) …`);
@@ -121,7 +119,8 @@ export async function setupCountyPicker({ onReady, showError }) {
     picked = null;
     search = null;
     input.value = "";
-    $("#county-results").hidden = true;
+    input.title = "";
+    matchList.hide();
     $("#county-input-label").textContent = KINDS[kind].label;
     input.placeholder = KINDS[kind].placeholder;
     $("#county-form").setAttribute("aria-label", KINDS[kind].form);
@@ -135,7 +134,8 @@ export async function setupCountyPicker({ onReady, showError }) {
   function choose(item) {
     picked = item.c;
     input.value = `${picked.name}, ${picked.state} (${picked.geoid})`;
-    $("#county-results").hidden = true;
+    input.title = input.value; // the whole name, even where the box is narrow
+    matchList.hide();
     $("#county-go").disabled = false;
     status(picked.region ? "Already prepared: opens at once." : "Not prepared yet: the server will fetch its public data.");
   }
@@ -146,6 +146,7 @@ export async function setupCountyPicker({ onReady, showError }) {
   $("#place-state").addEventListener("change", (e) => {
     picked = null;
     input.value = "";
+    matchList.hide();
     usePlaces(e.target.value);
   });
   $("#county-form").addEventListener("submit", async (e) => {
@@ -161,11 +162,12 @@ export async function setupCountyPicker({ onReady, showError }) {
         return;
       }
       if (!picked || !input.value.includes(picked.geoid)) {
-        const found = search.find(input.value);
+        // the match highlighted in the list is the one prepared: no second search (issue 26 item 3)
+        const found = matchList.highlighted() ? { hit: matchList.highlighted() } : search.find(input.value);
         if (found.hit) choose(found.hit);
         else {
-          renderMatches($("#county-results"), input.value, found.matches, (id) => choose(byId.get(id)));
-          if (!found.matches.length) status(`Nothing matches “${input.value}”.`);
+          matchList.show(input.value, found.matches);
+          status(found.matches.length ? "Pick one of the matches (↓ ↑ then Prepare)." : `Nothing matches “${input.value}”.`);
           return;
         }
       }
@@ -210,8 +212,21 @@ export async function setupCountyPicker({ onReady, showError }) {
       bar.hidden = true;
     }
   }
+  let typed = 0;
+  /** The matches of what is typed, listed as it is typed, the first highlighted. */
+  async function listMatches() {
+    const mine = ++typed;
+    if (kind === "county" && !search) await useCounties();
+    const q = input.value.trim();
+    if (mine !== typed || !search) return;
+    if (!q) return matchList.hide();
+    const found = search.find(q);
+    matchList.show(q, found.hit ? [found.hit] : found.matches);
+  }
   input.addEventListener("input", () => {
     picked = null;
+    input.title = input.value;
+    listMatches().catch(showError);
   });
   box.dataset.ready = "true";
 }

@@ -70,6 +70,10 @@ export function setupDrawing() {
       a.setAttribute("title", label);
     }
   }
+  // Escape ends drawing, wherever the focus is (the draw buttons are links a keyboard reaches: issue 26 item 5)
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && ui.map.pm.globalDrawModeEnabled()) ui.map.pm.disableDraw();
+  });
   ui.map.on("pm:create", (e) => {
     const geojson = e.layer.toGeoJSON();
     e.layer.remove(); // shown again (styled) by selectCustom

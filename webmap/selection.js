@@ -2,6 +2,7 @@
 // the downloads of what is shown.
 
 import { api, postArea } from "./api.js";
+import { refreshCompare } from "./compare-view.js";
 import { fmtFlux } from "./format.js";
 import { areaDownloadBase, downloadBase } from "./names.js";
 import { announce, renderFailed, renderLoading } from "./panel.js";
@@ -108,7 +109,7 @@ export function showReport(report) {
   else delete el.dataset.area;
   el.dataset.start = String(report.period?.start ?? start);
   el.dataset.end = String(report.period?.end ?? end);
-  $("#compare-result").innerHTML = "";
+  refreshCompare(); // A changed (selection, period, per hectare): the comparison follows it
   if (sel.kind === "boundary") showTrend(el, { region, boundary: sel.id, perHa: state.perHa, period: report.period });
 }
 

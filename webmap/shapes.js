@@ -2,6 +2,7 @@
 // and keyboard-focusable) and your own area; fitting the view to them.
 
 import { colorFor, PARTIAL_DASH } from "./choropleth.js";
+import { COMPARE_B } from "./compare-colors.js";
 import { missingOf, NOT_ESTIMATED } from "./estimated.js";
 import { esc, fmtFlux, fmtFluxHa } from "./format.js";
 import { actions, state, ui } from "./state.js";
@@ -60,12 +61,16 @@ export const shadingOverlay = {
 /** True when the summary says this jurisdiction's totals leave out rows not estimated. */
 export const isPartial = (id) => state.summary?.byId.get(String(id))?.totals_complete === false;
 
+/** B of a comparison (another jurisdiction than A): outlined blue (issue 26 item 7, compare-map.js). */
+const isCompared = (id) => Boolean(state.compare?.id) && state.compare.id === String(id);
+
 export function styleFor(feature) {
   const selected = state.selection?.kind === "boundary" && state.selection.id === feature.properties.id;
+  const compared = !selected && isCompared(feature.properties.id);
   return {
     pane: "boundaries",
-    color: selected ? "#000" : "#333",
-    weight: selected ? 3.5 : feature.properties.kind === "county" ? 1.6 : 1,
+    color: selected ? "#000" : compared ? COMPARE_B : "#333",
+    weight: selected ? 3.5 : compared ? 4 : feature.properties.kind === "county" ? 1.6 : 1,
     // partial totals: dashed outline (not one with nothing estimated: that is grey, "not estimated")
     dashArray: isPartial(feature.properties.id) && valueOf(feature.properties.id) !== null ? PARTIAL_DASH : null,
     opacity: 1,
@@ -101,21 +106,62 @@ export function drawBoundaries() {
       },
     },
   ).addTo(ui.map);
+  resetTabStop();
 }
 
+/** The jurisdictions' shapes are one stop of the Tab key (a region of 3,000 zones is not 3,000 stops before the
+ * panel: issue 26 item 5): the selected one — else the first by name — takes the focus; ↓ → / ↑ ← move it to the
+ * next / previous by name, Home / End to the first / last; Enter or Space selects. */
 export function makeFocusable(layer, p) {
   const el = layer.getElement?.();
   if (!el) return;
-  el.setAttribute("tabindex", "0");
+  el.setAttribute("tabindex", "-1");
   el.setAttribute("role", "button");
   el.setAttribute("aria-label", `${p.name} (${p.id})`);
   el.dataset.boundaryId = p.id;
+  el.addEventListener("focus", () => focusShape(p.id, false)); // focused (a click too): the Tab stop from now
   el.addEventListener("keydown", (e) => {
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
       actions.selectBoundary(String(p.id), { focus: true });
+      return;
     }
+    const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, Home: "first", End: "last" }[e.key];
+    if (step === undefined) return;
+    e.preventDefault();
+    e.stopPropagation(); // not the map's panning
+    const order = tabOrder();
+    const i = order.indexOf(String(p.id));
+    const next = step === "first" ? 0 : step === "last" ? order.length - 1 : (i + step + order.length) % order.length;
+    focusShape(order[next]);
   });
+}
+
+/** The jurisdictions' ids by name: the order the arrow keys go through them. */
+function tabOrder() {
+  return [...layerById.values()]
+    .map((l) => l.feature.properties)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)) || String(a.id).localeCompare(String(b.id)))
+    .map((x) => String(x.id));
+}
+
+/** Make `id`'s shape the Tab stop of the map's shapes (and focus it, when `focus`). */
+export function focusShape(id, focus = true) {
+  for (const el of document.querySelectorAll('.leaflet-boundaries-pane path[tabindex="0"]')) el.setAttribute("tabindex", "-1");
+  const layer = layerById.get(String(id));
+  const el = layer?.getElement?.();
+  if (!el) return;
+  el.setAttribute("tabindex", "0");
+  if (!focus) return;
+  if (!ui.map.getBounds().contains(layer.getBounds().getCenter())) ui.map.panTo(layer.getBounds().getCenter());
+  el.focus({ preventScroll: true });
+}
+
+/** The Tab stop of the shapes: the selected jurisdiction, else the first by name. */
+export function resetTabStop() {
+  const sel = state.selection?.kind === "boundary" ? state.selection.id : null;
+  const id = sel && layerById.has(sel) ? sel : tabOrder()[0];
+  if (id !== undefined) focusShape(id, false);
 }
 
 export function tooltipFor(p) {
@@ -133,6 +179,8 @@ export function tooltipFor(p) {
 
 export function restyle() {
   boundaryLayer?.setStyle(styleFor);
+  if (!document.activeElement?.closest?.(".leaflet-boundaries-pane")) resetTabStop();
+  if (state.compare?.id) layerById.get(state.compare.id)?.bringToFront();
   const sel = state.selection?.kind === "boundary" ? layerById.get(state.selection.id) : null;
   sel?.bringToFront();
   ui.legend.getContainer().hidden = !shadingOverlay.visible;
@@ -174,6 +222,11 @@ export function showCustom(geojson) {
     pmIgnore: true,
     style: { color: "#6a1b9a", weight: 3, fillOpacity: 0.15, dashArray: "6 4" },
   }).addTo(ui.map);
+}
+
+/** The centre of your own area's outline on the map (null when it has none). */
+export function customCentre() {
+  return customLayer?.getBounds().isValid() ? customLayer.getBounds().getCenter() : null;
 }
 
 /** Fit the view to your own area, if it has a shape on the map. */

@@ -18,6 +18,7 @@ export const state = {
   summaryLoading: false,
   selection: null, // {kind: "boundary", id} | {kind: "custom", geojson | file, name}
   report: null, // the report shown
+  compare: null, // B of "Compare side by side": {id (null: the same place as A), start, end} (compare-view.js)
   token: 0,
 };
 

@@ -1,5 +1,6 @@
 // The page's state in its address: region, jurisdiction or stored area (your own, by its server id), and period
-// (audit D22, D17), and the view settings: per hectare, the map layers shown (issue 26 item 3).
+// (audit D22, D17), the view settings: per hectare, the map layers shown (issue 26 item 3), and B of a comparison
+// (issue 26 item 7): `compare` (B's jurisdiction; empty: the same place as A), `compare_start`, `compare_end`.
 
 import { state } from "./state.js";
 
@@ -15,6 +16,9 @@ export function readUrl() {
     // view settings (issue 26 item 3): per hectare, the map layers shown (when not the defaults)
     perHa: p.get("perha") === "1",
     layers: p.has("layers") ? p.get("layers").split(",").filter(Boolean) : null,
+    compare: p.has("compare") ? p.get("compare") : null,
+    compareStart: int("compare_start"),
+    compareEnd: int("compare_end"),
   };
 }
 
@@ -29,6 +33,11 @@ export function writeUrl({ replace = false } = {}) {
   if (state.end !== null) p.set("end", state.end);
   if (state.perHa) p.set("perha", "1");
   if (state.layers) p.set("layers", state.layers.join(","));
+  if (state.compare) {
+    p.set("compare", state.compare.id ?? "");
+    p.set("compare_start", state.compare.start);
+    p.set("compare_end", state.compare.end);
+  }
   const url = `${location.pathname}?${p}`;
   if (url === `${location.pathname}${location.search}`) return;
   if (replace) history.replaceState(null, "", url);

@@ -19,6 +19,7 @@ def catalog_cmd(
 ) -> None:
     """List regions, layers, years and boundaries of the catalog."""
     from learn.sources.catalog import load_catalog
+    from learn.sources.census.legacy_names import legacy_county_names
     from learn.sources.listing import gpkg_labels
 
     cat = load_catalog(catalog)
@@ -53,6 +54,9 @@ def catalog_cmd(
             except LearnError as e:
                 entry["boundaries_error"] = e.message
         if labels is not None:
+            legacy = legacy_county_names(path, b.name_field)  # a county fetched before: its display name
+            if legacy:
+                labels = [(i, legacy.get(str(i), n)) for i, n in labels]
             entry["boundaries"] = [{"id": i, "name": n} for i, n in labels]
         doc["regions"][name] = entry
     if as_json:

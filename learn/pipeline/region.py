@@ -57,6 +57,7 @@ from learn.raster.zones import GeometryZones, ZoneSource
 from learn.report.models import Report
 from learn.sources.boundaries import Boundary, BoundarySet, boundary_from_file, load_boundary_set
 from learn.sources.catalog import Catalog, RegionSpec, load_catalog
+from learn.sources.census.legacy_names import legacy_county_names
 from learn.sources.domains import check_forest_codes
 
 if TYPE_CHECKING:
@@ -109,8 +110,9 @@ class Region:
     @cached_property
     def boundaries(self) -> BoundarySet:
         b = self.spec.boundaries
-        return load_boundary_set(
-            self.catalog.resolve(b.path),
+        path = self.catalog.resolve(b.path)
+        boundaries = load_boundary_set(
+            path,
             id_field=b.id_field,
             name_field=b.name_field,
             crs=self.grid.crs,
@@ -118,6 +120,12 @@ class Region:
             state_field=b.state_field,
             kind_field=b.kind_field,
         )
+        # a county fetched before its file had display names: "Hampshire County, MA" all the same (issue 26)
+        labels = legacy_county_names(path, b.name_field)
+        if labels:
+            names = boundaries.frame["id"].map(labels)
+            boundaries.frame["name"] = names.where(names.notna(), boundaries.frame["name"])
+        return boundaries
 
     @cached_property
     def forest_factors(self) -> ForestFactorTable | None:

@@ -171,7 +171,9 @@ def _fetch(
     census = _boundary(req, catalog)
     label = req.county or req.place or str(req.boundary_file)
     frame = prepare(census.frame, census.frame.crs, Path(label).name)
-    frame, id_field, name_field = pick_fields(frame.drop(columns="_repaired"), req.id_field, req.name_field)
+    frame, id_field, name_field = pick_fields(
+        frame.drop(columns="_repaired"), req.id_field, req.name_field or census.name_field
+    )
     union = shapely.unary_union(frame.geometry.to_numpy())
     state = census.state or check_conus(union, frame.crs, label)
     if census.state is not None:

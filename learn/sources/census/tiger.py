@@ -37,9 +37,24 @@ NON_CONUS_FIPS = frozenset({"02", "15", "60", "66", "69", "72", "78"})
 class CensusBoundary:
     """A boundary with where it came from (for the manifest) and its state's postal code."""
 
-    frame: gpd.GeoDataFrame  # columns GEOID, NAME, STATEFP (+ geometry, EPSG:4269)
+    #: columns GEOID, NAME, STATEFP (+ LABEL for a county or place), geometry (EPSG:4269)
+    frame: gpd.GeoDataFrame
     source: str
     state: str | None
+    #: The column the region's names come from unless asked otherwise: LABEL ("Hampshire County, MA") for a
+    #: Census county or place, None (the usual pick) for a file
+    name_field: str | None = None
+
+
+#: The column of a fetched Census county or place holding its display name ("Hampshire County, MA"), which
+#: the map, the reports and the API show (issue 26).
+LABEL_FIELD = "LABEL"
+
+
+def with_state(name: str, state: str | None) -> str:
+    """A display name: the Census name with its kind ("Hampshire County", "Northampton city") and the state's
+    postal code: "Hampshire County, MA"."""
+    return f"{name}, {state}" if state else name
 
 
 def plotly_geo_dir() -> Path:
@@ -142,12 +157,17 @@ def county(geoid: str) -> CensusBoundary:
             hint = f"no state has FIPS code {geoid[:2]}; {near}"
         raise FetchError(f"unknown county GEOID '{geoid}' (Census 2016 counties)", hint=hint)
     frame = hit[["GEOID", "NAME", "STATEFP", "geometry"]].reset_index(drop=True)
+    frame.insert(2, LABEL_FIELD, [county_labels().get(geoid, str(frame["NAME"].iloc[0]))])
     return CensusBoundary(
         frame=frame,
-        source="U.S. Census Bureau cb_2016_us_county_500k (offline copy shipped by plotly-geo), GEOID "
-        + geoid,
+        source=f"{COUNTY_SOURCE} (offline copy shipped by plotly-geo), GEOID {geoid}",
         state=state_postal(geoid[:2]),
+        name_field=LABEL_FIELD,
     )
+
+
+#: How a fetched county's manifest names its boundary source (the start of ``boundary.source``).
+COUNTY_SOURCE = "U.S. Census Bureau cb_2016_us_county_500k"
 
 
 #: Census LSAD codes of county-equivalents → the word a name takes ("Hampshire County").
@@ -173,6 +193,12 @@ def conus_counties() -> tuple[tuple[str, str, str], ...]:
         if fp not in NON_CONUS_FIPS
     ]
     return tuple(sorted(rows, key=lambda r: (r[2], r[1])))
+
+
+@functools.cache
+def county_labels() -> dict[str, str]:
+    """Every conterminous county's display name by GEOID: {"25015": "Hampshire County, MA", ...}."""
+    return {g: with_state(n, st) for g, n, st in conus_counties()}
 
 
 def place(geoid: str, catalog: Catalog, year: int | None = None) -> CensusBoundary:
@@ -204,9 +230,13 @@ def place(geoid: str, catalog: Catalog, year: int | None = None) -> CensusBounda
         )
     if frame.crs is None:
         frame = frame.set_crs(NAD83)
+    state = state_postal(geoid[:2])
+    kind_name = frame["NAMELSAD"] if "NAMELSAD" in frame else frame["NAME"]  # "Northampton city"
     frame = gpd.GeoDataFrame(frame[["GEOID", "NAME", "STATEFP", "geometry"]].reset_index(drop=True))
+    frame.insert(2, LABEL_FIELD, [with_state(str(n), state) for n in kind_name])
     return CensusBoundary(
         frame=frame,
         source=f"U.S. Census Bureau TIGER/Line {use_year} places, {src.url}, GEOID {geoid}",
-        state=state_postal(geoid[:2]),
+        state=state,
+        name_field=LABEL_FIELD,
     )
