@@ -24,7 +24,9 @@ def pathways_cmd(
     ] = None,
     baseline: Annotated[
         tuple[int, int] | None,
-        typer.Option("--baseline", metavar="START END", help="baseline inventory period (default: the latest)"),
+        typer.Option(
+            "--baseline", metavar="START END", help="baseline inventory period (default: the latest)"
+        ),
     ] = None,
     to: Annotated[int, typer.Option("--to", help="last projected year")] = 2050,
     scenario: Annotated[
@@ -64,9 +66,7 @@ def pathways_cmd(
     target: Any = boundary_file if boundary_file is not None else boundary
     with _progress() as prog:
         prog.add_task("baseline inventory and the region's periods", total=None)
-        result = boundary_pathways(
-            reg, target, baseline, to, scenarios, _options(exact, False), draws=draws
-        )
+        result = boundary_pathways(reg, target, baseline, to, scenarios, _options(exact, False), draws=draws)
     if out_path is None:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
@@ -82,6 +82,7 @@ def pathways_cmd(
             )
     if not result.complete:
         err.print(
-            "[bold yellow]note:[/bold yellow] partial: the baseline leaves out " + "; ".join(result.not_estimated),
+            "[bold yellow]note:[/bold yellow] partial: the baseline leaves out "
+            + "; ".join(result.not_estimated),
             soft_wrap=True,
         )

@@ -41,7 +41,9 @@ def strata_extras(
 
         def by_row(mask: np.ndarray) -> np.ndarray:
             sel = mask & (s.position >= 0)
-            return np.bincount(s.position[sel], weights=(s.pixels * s.px)[sel], minlength=n).astype(np.float64)
+            return np.bincount(s.position[sel], weights=(s.pixels * s.px)[sel], minlength=n).astype(
+                np.float64
+            )
 
         hectares = (by_row(masks["undisturbed"]), by_row(reforest))
     canopy = None

@@ -136,9 +136,12 @@ def matrix_area(report: Report, forest_start: bool, forest_end: bool) -> float:
     total = 0.0
     for i, a in enumerate(cats):
         for j, b in enumerate(cats):
-            if a is not None and b is not None and (a == lu.FORESTLAND) == forest_start and (
-                b == lu.FORESTLAND
-            ) == forest_end:
+            if (
+                a is not None
+                and b is not None
+                and (a == lu.FORESTLAND) == forest_start
+                and (b == lu.FORESTLAND) == forest_end
+            ):
                 total += m.hectares[i][j]
     return total
 
@@ -257,7 +260,9 @@ def removal_mixes(
     df = table.table
     codes = [int(c) for c in df.index]
     se_of = {
-        rate: df[FOREST_SE_COLUMNS[rate]].to_numpy(np.float64) if FOREST_SE_COLUMNS[rate] in df.columns else None
+        rate: df[FOREST_SE_COLUMNS[rate]].to_numpy(np.float64)
+        if FOREST_SE_COLUMNS[rate] in df.columns
+        else None
         for rate in (FRF_RATE, NF2F_RATE)
     }
 

@@ -94,7 +94,9 @@ def project(basis: PathwayBasis, measures: list[Measure], draws: Draws, end_year
     goals = [m for m in measures if isinstance(m, CanopyGoal)]
     notes: list[str] = []
     if goals and canopy is None:
-        notes.append("a canopy goal needs a tree canopy layer: the region has none, so the goal is not projected")
+        notes.append(
+            "a canopy goal needs a tree canopy layer: the region has none, so the goal is not projected"
+        )
     goal_start: dict[int, F64] = {}  # each goal's canopy when it starts (ha per draw)
     for i, year in enumerate(years):
         # Conversions: old forest first, then the oldest new forest.
@@ -130,11 +132,18 @@ def project(basis: PathwayBasis, measures: list[Measure], draws: Draws, end_year
             removals = removals + (old - excluded) * basis.removal_share * draws.frf_rate * C_TO_CO2
         if draws.young_rate is not None and draws.mature_rate is not None:
             young = (year - cohort_year) < YOUNG_YEARS
-            removals = removals + (
-                cohorts[:, young].sum(axis=1) * draws.young_rate + cohorts[:, ~young].sum(axis=1) * draws.mature_rate
-            ) * C_TO_CO2
+            removals = (
+                removals
+                + (
+                    cohorts[:, young].sum(axis=1) * draws.young_rate
+                    + cohorts[:, ~young].sum(axis=1) * draws.mature_rate
+                )
+                * C_TO_CO2
+            )
         if canopy is not None:
-            loss = (draws.canopy_loss if draws.canopy_loss is not None else 0.0) * _share(measures, ProtectCanopy, year)
+            loss = (draws.canopy_loss if draws.canopy_loss is not None else 0.0) * _share(
+                measures, ProtectCanopy, year
+            )
             gain = draws.canopy_gain if draws.canopy_gain is not None else 0.0
             before = canopy
             canopy = np.clip(canopy + gain - loss, 0.0, nonforest)

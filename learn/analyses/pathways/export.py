@@ -54,7 +54,9 @@ def _write_xlsx(p: Pathways, path: Path) -> None:
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         p.frame().to_excel(xw, sheet_name="Pathways", index=False)
         milestones.to_excel(xw, sheet_name="Milestones", index=False)
-        (measures if len(measures) else pd.DataFrame({"measure": []})).to_excel(xw, sheet_name="Measures", index=False)
+        (measures if len(measures) else pd.DataFrame({"measure": []})).to_excel(
+            xw, sheet_name="Measures", index=False
+        )
         rates.to_excel(xw, sheet_name="Baseline rates", index=False)
         notes.to_excel(xw, sheet_name="Notes", index=False)
 
@@ -73,5 +75,7 @@ def write_pathways(p: Pathways, path: str | Path, fmt: str) -> Path:
         else:
             _write_xlsx(p, path)
     except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}", hint="choose a path in a folder you can write to") from e
+        raise OutputError(
+            f"cannot write {path}: {e.strerror or e}", hint="choose a path in a folder you can write to"
+        ) from e
     return path

@@ -28,14 +28,17 @@ class YearRow(_Model):
     year: int
     forest_ha: float
     nonforest_ha: float
-    nonforest_tree_canopy_ha: float | None = Field(description="tree canopy on non-forest land (null: no canopy layer)")
+    nonforest_tree_canopy_ha: float | None = Field(
+        description="tree canopy on non-forest land (null: no canopy layer)"
+    )
     gross_emissions_t_co2e_per_yr: float
     gross_removals_t_co2e_per_yr: float = Field(description="negative")
     net_t_co2e_per_yr: float
     net_p05_t_co2e_per_yr: float
     net_p95_t_co2e_per_yr: float
     trees_planted: float | None = Field(
-        default=None, description="trees to plant this year for the canopy goals (canopy ha ÷ crown area); null: none"
+        default=None,
+        description="trees to plant this year for the canopy goals (canopy ha ÷ crown area); null: none",
     )
 
 
@@ -43,7 +46,9 @@ class ScenarioResult(_Model):
     name: str
     measures: list[dict[str, dict[str, Any]]]
     series: list[YearRow]
-    cumulative_net_t_co2e: dict[str, float] = Field(description="Σ net over the first projected year…that year")
+    cumulative_net_t_co2e: dict[str, float] = Field(
+        description="Σ net over the first projected year…that year"
+    )
     cumulative_net_p05_t_co2e: dict[str, float] = Field(default_factory=dict)
     cumulative_net_p95_t_co2e: dict[str, float] = Field(default_factory=dict)
     reduction_vs_bau_t_co2e: dict[str, float] = Field(
@@ -60,8 +65,12 @@ class BaselineRate(_Model):
 
     name: str
     ha_per_yr: float | None
-    sd_ha_per_yr: float | None = Field(description="standard deviation over the region's periods (null: one period)")
-    t_co2e_per_ha: float | None = Field(default=None, description="stock loss or emissions per hectare (null: none)")
+    sd_ha_per_yr: float | None = Field(
+        description="standard deviation over the region's periods (null: one period)"
+    )
+    t_co2e_per_ha: float | None = Field(
+        default=None, description="stock loss or emissions per hectare (null: none)"
+    )
 
 
 class Pathways(_Model):
@@ -69,9 +78,15 @@ class Pathways(_Model):
     baseline_period: list[int]
     end_year: int
     scenarios: list[ScenarioResult]
-    complete: bool = Field(description="false when rows of the baseline inventory were not estimated (not_estimated)")
-    not_estimated: list[str] = Field(default_factory=list, description="baseline rows the projection leaves out")
-    baseline: dict[str, Any] = Field(default_factory=dict, description="areas, rates and removal factors carried forward")
+    complete: bool = Field(
+        description="false when rows of the baseline inventory were not estimated (not_estimated)"
+    )
+    not_estimated: list[str] = Field(
+        default_factory=list, description="baseline rows the projection leaves out"
+    )
+    baseline: dict[str, Any] = Field(
+        default_factory=dict, description="areas, rates and removal factors carried forward"
+    )
     uncertainty: dict[str, Any] = Field(default_factory=dict)
     warnings: list[str]
     provenance: dict[str, Any]
@@ -80,9 +95,7 @@ class Pathways(_Model):
         """One row per scenario and year (the CSV/XLSX table)."""
         import pandas as pd
 
-        rows = [
-            {"scenario": s.name, **r.model_dump()} for s in self.scenarios for r in s.series
-        ]
+        rows = [{"scenario": s.name, **r.model_dump()} for s in self.scenarios for r in s.series]
         return pd.DataFrame(rows)
 
     def scenario(self, name: str) -> ScenarioResult:

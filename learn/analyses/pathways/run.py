@@ -144,7 +144,12 @@ def _baseline_doc(basis: PathwayBasis, sd: dict[str, float], periods: list[list[
     per_ha = {c.name: c.t_co2e_per_ha for c in (*basis.conversions, *basis.disturbances)}
     per_ha["Trees Outside Forest — Tree canopy loss"] = basis.tof_ef_t_co2e_per_ha
     rates = [
-        BaselineRate(name=k, ha_per_yr=v, sd_ha_per_yr=sd.get(k) if len(periods) > 1 else None, t_co2e_per_ha=per_ha.get(k))
+        BaselineRate(
+            name=k,
+            ha_per_yr=v,
+            sd_ha_per_yr=sd.get(k) if len(periods) > 1 else None,
+            t_co2e_per_ha=per_ha.get(k),
+        )
         for k, v in baseline_rates(basis).items()
     ]
 
@@ -200,9 +205,13 @@ def pathways_from_basis(
         )
     warnings += basis.notes
     if len(period_rates) < 2:
-        warnings.append("one inventory period only: the area rates' year-to-year variability is not in the interval")
+        warnings.append(
+            "one inventory period only: the area rates' year-to-year variability is not in the interval"
+        )
     return Pathways(
-        boundary=PathwayBoundary(id=basis.boundary_id, name=basis.boundary_name, area_ha=report.boundary.area_ha),
+        boundary=PathwayBoundary(
+            id=basis.boundary_id, name=basis.boundary_name, area_ha=report.boundary.area_ha
+        ),
         baseline_period=[basis.start, basis.end],
         end_year=end_year,
         scenarios=results,
@@ -210,7 +219,7 @@ def pathways_from_basis(
         not_estimated=list(basis.not_estimated),
         baseline=_baseline_doc(basis, sd, [list(p) for p in rate_periods]),
         uncertainty={
-            "method": "Monte Carlo (docs/pathways.md \"Uncertainty\")",
+            "method": 'Monte Carlo (docs/pathways.md "Uncertainty")',
             "interval": "90 % (5th-95th percentile)",
             "draws": draws,
             "seed": seed,
@@ -239,7 +248,7 @@ def check_end_year(baseline_end: int, end_year: int) -> None:
     if not baseline_end < end_year <= LAST_YEAR:
         raise PeriodError(
             f"the pathway must end after the baseline's end year {baseline_end} and by {LAST_YEAR} (got {end_year})",
-            hint="pass --to (API: \"to\") with a year such as 2030 or 2050",
+            hint='pass --to (API: "to") with a year such as 2030 or 2050',
         )
 
 
@@ -274,7 +283,9 @@ def boundary_pathways(
     start, end = (int(baseline[0]), int(baseline[1])) if baseline else default_baseline(region)
     region.check_period(start, end)
     check_end_year(end, to)
-    typed = [scenario_of(s, f"scenario {i + 1}") for i, s in enumerate(scenarios)]  # refuse before raster work
+    typed = [
+        scenario_of(s, f"scenario {i + 1}") for i, s in enumerate(scenarios)
+    ]  # refuse before raster work
     report, b = basis or baseline_of(region, boundary, (start, end), options)
     periods = adjacent_periods(region.land_cover_years)[-MAX_TREND_PERIODS:]
     if report_of is None:

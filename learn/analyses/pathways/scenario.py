@@ -34,11 +34,17 @@ class ScenarioError(LearnError):
 
 class _Measure(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_year: int | None = Field(default=None, alias="from", description="first year it acts (default: first projected year)")
-    to_year: int | None = Field(default=None, alias="to", description="last year it acts, included (default: the end)")
+    from_year: int | None = Field(
+        default=None, alias="from", description="first year it acts (default: first projected year)"
+    )
+    to_year: int | None = Field(
+        default=None, alias="to", description="last year it acts, included (default: the end)"
+    )
 
     def active(self, year: int) -> bool:
-        return (self.from_year is None or year >= self.from_year) and (self.to_year is None or year <= self.to_year)
+        return (self.from_year is None or year >= self.from_year) and (
+            self.to_year is None or year <= self.to_year
+        )
 
 
 class AvoidForestConversion(_Measure):
@@ -62,7 +68,9 @@ class CanopyGoal(_Measure):
     percent: float = Field(ge=0, le=100)
     by: int
     crown_area_m2: float = Field(
-        default=CROWN_AREA_M2, gt=0, description="canopy of one planted tree when grown, m² (the trees-to-plant count)"
+        default=CROWN_AREA_M2,
+        gt=0,
+        description="canopy of one planted tree when grown, m² (the trees-to-plant count)",
     )
 
 
@@ -92,17 +100,19 @@ def measure_of(entry: Any, where: str) -> Measure:
         raise ScenarioError(
             f"{where}: a measure is one of {', '.join(MEASURES)} with its fields, e.g. "
             "`- reforest: {ha_per_yr: 10, from: 2025, to: 2034}`",
-            hint="see docs/pathways.md \"Measures\"",
+            hint='see docs/pathways.md "Measures"',
         )
-    (kind, fields), = entry.items()
+    ((kind, fields),) = entry.items()
     cls = MEASURES.get(str(kind))
     if cls is None:
         raise ScenarioError(f"{where}: unknown measure '{kind}'", hint=f"measures: {', '.join(MEASURES)}")
     try:
         m = cls.model_validate(fields or {})
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or kind}: {err['msg']}" for err in e.errors())
-        raise ScenarioError(f"{where}: {kind}: {problems}", hint="see docs/pathways.md \"Measures\"") from None
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or kind}: {err['msg']}" for err in e.errors()
+        )
+        raise ScenarioError(f"{where}: {kind}: {problems}", hint='see docs/pathways.md "Measures"') from None
     if m.from_year is not None and m.to_year is not None and m.to_year < m.from_year:
         raise ScenarioError(f"{where}: {kind}: 'to' ({m.to_year}) is before 'from' ({m.from_year})")
     return m  # type: ignore[return-value]
@@ -122,7 +132,9 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _typed(self) -> Scenario:
-        self.measures = [measure_of(m, f"scenario '{self.name}' measure {i + 1}") for i, m in enumerate(self.measures)]
+        self.measures = [
+            measure_of(m, f"scenario '{self.name}' measure {i + 1}") for i, m in enumerate(self.measures)
+        ]
         return self
 
     def typed(self) -> list[Measure]:
@@ -153,7 +165,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScenarioError(f"scenario file not found: {p}", hint="pass an existing YAML file to --scenario") from None
+        raise ScenarioError(
+            f"scenario file not found: {p}", hint="pass an existing YAML file to --scenario"
+        ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ScenarioError(f"scenario file {p} cannot be read as YAML: {e}") from None
     return scenario_of(data, f"scenario file {p}")
