@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from learn.analyses.pathways.basis import DISTURBANCES, PathwayBasis, basis_from_report
+from learn.analyses.pathways.basis import PathwayBasis, basis_from_report
 from learn.analyses.pathways.engine import YOUNG_YEARS, Draws, Series, project
 from learn.analyses.pathways.model import BaselineRate, PathwayBoundary, Pathways, ScenarioResult, YearRow
 from learn.analyses.pathways.scenario import BAU_NAME, CanopyGoal, Scenario, ScenarioError, scenario_of
@@ -59,8 +59,12 @@ def make_draws(basis: PathwayBasis, sd: dict[str, float], draws: int, seed: int)
     z[0] = 0.0
     rates = baseline_rates(basis)
     drawn = {k: np.maximum(rates[k] + sd.get(k, 0.0) * z[:, i], 0.0) for i, k in enumerate(rate_names)}
-    conv = np.stack([drawn[c.name] for c in basis.conversions], axis=1)
-    dist = np.stack([drawn[d.name] for d in basis.disturbances], axis=1)
+
+    def columns(names: list[str]) -> np.ndarray:
+        return np.stack([drawn[k] for k in names], axis=1) if names else np.zeros((n, 0))
+
+    conv = columns([c.name for c in basis.conversions])
+    dist = columns([d.name for d in basis.disturbances])
     canopy_loss = drawn.get("Trees Outside Forest — Tree canopy loss")
     gain = None if basis.canopy_gain_ha_per_yr is None else np.full(n, basis.canopy_gain_ha_per_yr)
     return Draws(
