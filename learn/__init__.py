@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 from learn._version import __version__
 
 if TYPE_CHECKING:
+    from learn.analyses.region import Region, open_region
     from learn.analyses.sensitivity import factor_sensitivity, tof_place_sensitivity
     from learn.errors import LearnError
     from learn.options import InventoryOptions
     from learn.pipeline.batch import BatchRun
-    from learn.analyses.region import Region, open_region
     from learn.report.models import Report
 
 #: Public name → the module that defines it.

@@ -61,7 +61,7 @@ def basis(**over: object) -> PathwayBasis:
     return PathwayBasis(**values)  # type: ignore[arg-type]
 
 
-def run(b: PathwayBasis, measures: list, end: int = 2023, draws: int = 0, sd: dict | None = None):  # noqa: ANN201
+def run(b: PathwayBasis, measures: list, end: int = 2023, draws: int = 0, sd: dict | None = None):
     return project(b, measures, make_draws(b, sd or {}, draws, 7), end)
 
 
