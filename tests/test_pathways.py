@@ -241,3 +241,21 @@ def test_hand_computed_region(make_region) -> None:
     assert bau[1].forest_ha == pytest.approx(0.0) and bau[1].gross_removals_t_co2e_per_yr == pytest.approx(
         0.0
     )
+
+
+def test_progress_names_each_inventory_and_bad_scenarios_fail_first(demo_catalog: Path) -> None:
+    from learn.analyses.pathways import ScenarioError, boundary_pathways
+
+    region = learn.open_region("demo", demo_catalog)
+    calls: list[tuple[str, int, int]] = []
+    boundary_pathways(region, "9900300", to=2025, progress=lambda t, i, n: calls.append((t, i, n)))
+    assert calls[0] == ("baseline inventory 2019–2021", 0, 8)
+    assert [c[1] for c in calls] == list(range(9)) and calls[-1] == ("projecting", 8, 8)
+    assert calls[1][0] == "area rates of 2001–2004"
+
+    def no_raster(*args: object) -> None:
+        raise AssertionError("a raster was read")
+
+    calls.clear()
+    with pytest.raises(ScenarioError, match="unique"):
+        boundary_pathways(region, "9900300", scenarios=[NOTHING, NOTHING], progress=no_raster)  # type: ignore[arg-type]
