@@ -56,6 +56,7 @@ def pathways(body: PathwaysRequest, region: RegionDep, options: OptionsDep, serv
 
         key_id: Any = ("area", service.polygon_key(region, target, 0, 0, options))
     else:
+        assert body.boundary is not None
         target = region.boundaries.get(body.boundary).id  # unknown → 404 before any raster is read
 
         def report_of(s: int, e: int) -> Report:
