@@ -310,5 +310,5 @@ def test_done_means_on_real_nlcd(tmp_path: Path) -> None:
     refo = {r.year: r.forest_ha for r in p.scenario("Reforest").series}
     assert refo[2034] - forest[2034] == pytest.approx(100.0, abs=1e-6)
     kept = [r.forest_ha for r in p.scenario("Avoid all").series]
-    assert all(b >= a - 1e-9 for a, b in zip(kept, kept[1:], strict=False))
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(kept))
     assert forest[2040] < forest[2020]  # Northampton lost forest 2016–2019 (real NLCD)
