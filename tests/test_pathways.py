@@ -259,3 +259,56 @@ def test_progress_names_each_inventory_and_bad_scenarios_fail_first(demo_catalog
     calls.clear()
     with pytest.raises(ScenarioError, match="unique"):
         boundary_pathways(region, "9900300", scenarios=[NOTHING, NOTHING], progress=no_raster)  # type: ignore[arg-type]
+
+
+def test_done_means_on_real_nlcd(tmp_path: Path) -> None:
+    """Northampton, MA (real NLCD 2001–2019, canopy 2011/2016, LEARN's default TOF factors): the invariants hold on
+    a real place; forest rows are not estimated there (no forest codes or carbon) and the document says so."""
+    import yaml
+    from conftest import REALDATA
+
+    noho = REALDATA / "nlcd_northampton_ma"
+    (tmp_path / "tof.csv").write_text(
+        "level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,56.1,-3.88,LEARN default\n"
+    )
+    region = {
+        "description": "Northampton MA, real NLCD clips (test)",
+        "layers": {
+            "land_cover": {
+                "path": str(noho / "nlcd_{year}_land_cover.tif"),
+                "years": [2001, 2004, 2006, 2008, 2011, 2013, 2016, 2019],
+            },
+            "tree_canopy": {
+                "path": str(noho / "nlcd_{year}_tree_canopy.tif"),
+                "years": [2011, 2016],
+                "units": "percent",
+            },
+        },
+        "boundaries": {
+            "path": str(noho / "northampton_ma_outline.gpkg"),
+            "id_field": "COUSUBFP10",
+            "name_field": "TOWN2",
+        },
+        "factors": {"trees_outside_forest": "tof.csv"},
+    }
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"regions": {"noho": region}}))
+    p = learn.open_region("noho", tmp_path / "catalog.yaml").pathways(
+        "46330", to=2040, scenarios=[NOTHING, REFOREST, AVOID_ALL, PLAN]
+    )
+    assert p.baseline_period == [2016, 2019] and not p.complete
+    assert "Forest Remaining Forest — Undisturbed" in p.not_estimated
+    bau = p.scenario(BAU_NAME)
+    assert [r.model_dump() for r in p.scenario("No measures").series] == [r.model_dump() for r in bau.series]
+    land = p.baseline["land_ha"]
+    assert land == pytest.approx(92.59 * 100, rel=0.01)  # SOURCE.md: 102,881 pixels = 92.59 km²
+    for s in p.scenarios:
+        for r in s.series:
+            assert r.forest_ha + r.nonforest_ha == pytest.approx(land, rel=1e-12)
+            assert r.net_t_co2e_per_yr == r.gross_emissions_t_co2e_per_yr + r.gross_removals_t_co2e_per_yr
+            assert r.net_p05_t_co2e_per_yr <= r.net_t_co2e_per_yr <= r.net_p95_t_co2e_per_yr
+    forest = {r.year: r.forest_ha for r in bau.series}
+    refo = {r.year: r.forest_ha for r in p.scenario("Reforest").series}
+    assert refo[2034] - forest[2034] == pytest.approx(100.0, abs=1e-6)
+    kept = [r.forest_ha for r in p.scenario("Avoid all").series]
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(kept))
+    assert forest[2040] < forest[2020]  # Northampton lost forest 2016–2019 (real NLCD)
