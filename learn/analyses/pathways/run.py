@@ -25,6 +25,8 @@ DRAWS: Final = 1000
 SEED: Final = 20261206
 MILESTONES: Final = (2030, 2050)
 LAST_YEAR: Final = 2100
+#: Baselines shorter than this overstate gross transitions (docs/pathways_hindcast.md): said in the warnings.
+SHORT_BASELINE_YEARS: Final = 10
 ReportOf = Callable[[int, int], "Report"]
 
 
@@ -205,6 +207,13 @@ def pathways_from_basis(
             + "; ".join(basis.not_estimated)
         )
     warnings += basis.notes
+    if basis.years < SHORT_BASELINE_YEARS:
+        warnings.append(
+            f"a {basis.years}-year baseline: gross conversion and reforestation hectares from a short two-date span "
+            "run high (hindcast on real NLCD: forest → non-forest +19 % to +224 % from baselines under 10 years), "
+            "and the emissions and removals charged per hectare with them; a longer baseline (e.g. "
+            f"{basis.end - 10}–{basis.end}, where the region has the years) gives steadier rates (docs/pathways_hindcast.md)"
+        )
     if len(period_rates) < 2:
         warnings.append(
             "one inventory period only: the area rates' year-to-year variability is not in the interval"
