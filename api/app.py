@@ -21,7 +21,18 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, openapi
 from api.methods import MethodsMiddleware
-from api.routers import areas, inventory, jobs, prepare, regions, sources, summary_files, tiles, trend
+from api.routers import (
+    areas,
+    inventory,
+    jobs,
+    pathways,
+    prepare,
+    regions,
+    sources,
+    summary_files,
+    tiles,
+    trend,
+)
 from api.service import Service, Settings
 from api.sources_status import SourcesMonitor
 from api.tile_workers import ProcessTileRenderer
@@ -106,7 +117,7 @@ def create_app(
     app.state.service = service
     app.state.sources_monitor = SourcesMonitor(settings.catalog_path)  # GET /api/sources/status
     errors.install(app)
-    for module in (regions, summary_files, inventory, areas, trend, jobs, prepare, sources, tiles):
+    for module in (regions, summary_files, inventory, areas, trend, pathways, jobs, prepare, sources, tiles):
         app.include_router(module.router)
     openapi.install(app, service.catalog)
     _add_doc_pages(app)

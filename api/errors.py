@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 from api.failures import classify
 from api.fetch_process import PreparedElsewhere
 from api.models import ErrorDetail, SourceFailure, ValidationFailure
+from learn.analyses.pathways.scenario import ScenarioError
 from learn.errors import BoundaryError, CatalogError, FactorTableError, LearnError, PeriodError, RasterError
 from learn.sources.census.places import SourceUnreachable
 
@@ -105,7 +106,7 @@ def status_for(err: LearnError) -> int:
         return 502
     if isinstance(err, OutsideData):
         return 400
-    if isinstance(err, BadGeometry | PeriodError | BadAreaId):
+    if isinstance(err, BadGeometry | PeriodError | BadAreaId | ScenarioError):
         return 422
     if isinstance(err, BoundaryError):
         if err.message.startswith("unknown boundary"):

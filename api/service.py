@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from api.areas import AreaStore, StoredArea
 from api.cache import LruCache, SingleFlight
 from api.models import BoundaryTotals
+from api.pathway_bases import PathwayBases
 from api.prepare import CountyPreparer
 from api.render import TileRenderer
 from api.tasks import Job, JobManager, Progress
@@ -102,6 +103,7 @@ class Service:
             settings.job_workers, settings.max_jobs, settings.max_pending_jobs
         )
         self.preparer = CountyPreparer(self, max_pending=settings.max_pending_prepare)
+        self.pathway_bases = PathwayBases()
         self.areas = AreaStore(settings.cache_dir / "areas", settings.max_areas, settings.max_area_bytes)
         self._regions: dict[str, Region] = {}
         self._display: dict[str, tuple[gpd.GeoDataFrame, str]] = {}

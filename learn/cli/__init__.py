@@ -5,7 +5,7 @@
 ``serve``), ``sources`` (``sources check``) — and ``tables`` (how a report is printed).
 """
 
-from learn.cli import catalog, factors, fetch, inventory, serve, sources  # noqa: F401  (each registers its commands)
+from learn.cli import catalog, factors, fetch, inventory, pathways, serve, sources  # noqa: F401  (each registers its commands)
 from learn.cli.app import app, main
 from learn.cli.tables import print_report_table
 

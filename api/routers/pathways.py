@@ -1,0 +1,82 @@
+"""Pathways of a boundary or stored area: BAU and scenarios to 2030/2050 (thin over learn.analyses.pathways)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import OptionsDep, RegionDep, ServiceDep
+from api.errors import COMMON_ERRORS, error_responses
+from api.service import _options_key
+from learn.analyses.pathways import Pathways, boundary_pathways
+from learn.analyses.pathways.run import DRAWS
+from learn.errors import LearnError
+from learn.report.models import Report
+
+router = APIRouter(tags=["pathways"], responses=error_responses(*COMMON_ERRORS))
+
+
+class ScenarioIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120)
+    measures: list[dict[str, Any]] = Field(
+        default_factory=list,
+        max_length=20,
+        description='e.g. [{"reforest": {"ha_per_yr": 10, "from": 2025, "to": 2034}}] (docs/pathways.md "Measures")',
+    )
+
+
+class PathwaysRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    boundary: str | None = Field(default=None, description="boundary id or exact name (or give area)")
+    area: str | None = Field(default=None, description="id of a stored area (drawn or uploaded polygon)")
+    baseline: list[int] | None = Field(
+        default=None, min_length=2, max_length=2, description="[start, end] (default: the latest period)"
+    )
+    to: int = Field(default=2050, description="last projected year")
+    scenarios: list[ScenarioIn] = Field(default_factory=list, max_length=8)
+
+
+@router.post("/api/regions/{region}/pathways", response_model=Pathways)
+def pathways(body: PathwaysRequest, region: RegionDep, options: OptionsDep, service: ServiceDep) -> Pathways:
+    """Forest and tree carbon of one boundary (or stored area) projected year by year from its baseline period
+    to ``to``: business as usual first, then each scenario, with the 90 % interval — the same document as
+    ``learn pathways``. The baseline's inventory and the other periods' reports are cached."""
+    if (body.boundary is None) == (body.area is None):
+        raise LearnError('give exactly one of "boundary" or "area"')
+    period = tuple(body.baseline) if body.baseline else None
+    if body.area is not None:
+        stored = service.areas.get(region.name, body.area)
+        target: Any = stored.boundary(region.grid.crs)
+
+        def report_of(s: int, e: int) -> Report:
+            return service.polygon_report(region, target, s, e, options).report
+
+        key_id: Any = ("area", service.polygon_key(region, target, 0, 0, options))
+    else:
+        assert body.boundary is not None
+        target = region.boundaries.get(body.boundary).id  # unknown → 404 before any raster is read
+
+        def report_of(s: int, e: int) -> Report:
+            return service.report(region, target, s, e, options).report
+
+        key_id = target
+    from learn.analyses.pathways.run import default_baseline
+
+    start, end = period or default_baseline(region)
+    region.check_period(int(start), int(end))
+    key = (region.name, key_id, int(start), int(end), _options_key(options), service.data_version)
+    basis = service.pathway_bases.get(key, region, target, (int(start), int(end)), options)
+    return boundary_pathways(
+        region,
+        target,
+        (int(start), int(end)),
+        body.to,
+        [s.model_dump() for s in body.scenarios],
+        options,
+        report_of=report_of,
+        basis=basis,
+        draws=DRAWS,
+    )

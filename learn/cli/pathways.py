@@ -1,0 +1,88 @@
+"""`learn pathways`: a boundary's forest and tree carbon projected to 2030/2050, BAU and scenarios."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from learn.cli.app import CatalogOpt, RegionOpt, _options, _progress, app, err
+from learn.errors import LearnError
+
+
+@app.command("pathways", short_help="Project a boundary's carbon to 2030/2050: BAU and scenarios.")
+def pathways_cmd(
+    region: RegionOpt,
+    boundary: Annotated[
+        str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")
+    ] = None,
+    boundary_file: Annotated[
+        Path | None,
+        typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)"),
+    ] = None,
+    baseline: Annotated[
+        tuple[int, int] | None,
+        typer.Option(
+            "--baseline", metavar="START END", help="baseline inventory period (default: the latest)"
+        ),
+    ] = None,
+    to: Annotated[int, typer.Option("--to", help="last projected year")] = 2050,
+    scenario: Annotated[
+        list[Path] | None,
+        typer.Option("--scenario", help="scenario YAML file (name and measures); repeat for more"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv | xlsx")] = "json",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
+    ] = None,
+    draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws of the 90 % interval")] = 1000,
+    exact: Annotated[
+        bool, typer.Option("--exact-coverage", help="weight edge pixels by the share of them inside")
+    ] = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Project the forest and tree carbon of one boundary from a baseline inventory period to --to, business as
+    usual (the baseline's observed area rates carried forward) and with each --scenario's measures, with the 90 %
+    interval (docs/pathways.md)."""
+    from learn.analyses.pathways import boundary_pathways, load_scenario
+    from learn.analyses.pathways.export import FORMATS, write_pathways
+    from learn.pipeline.region import open_region
+
+    if fmt not in FORMATS:
+        raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
+    if (boundary is None) == (boundary_file is None):
+        raise LearnError(
+            "give exactly one of --boundary ID or --boundary-file FILE",
+            hint="`learn catalog` lists the boundary ids of each region",
+        )
+    if fmt != "json" and out_path is None:
+        raise LearnError(f"--format {fmt} needs --out FILE")
+    if not 1 <= draws <= 100_000:
+        raise LearnError(f"--draws must be 1…100000 (got {draws})")
+    scenarios = [load_scenario(p) for p in scenario or []]
+    reg = open_region(region, catalog)
+    target: Any = boundary_file if boundary_file is not None else boundary
+    with _progress() as prog:
+        prog.add_task("baseline inventory and the region's periods", total=None)
+        result = boundary_pathways(reg, target, baseline, to, scenarios, _options(exact, False), draws=draws)
+    if out_path is None:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        write_pathways(result, out_path, fmt)
+        err.print(f"wrote {out_path}")
+    for s in result.scenarios[1:]:
+        last = max(s.reduction_vs_bau_t_co2e, key=int, default=None)
+        if last is not None:
+            err.print(
+                f"{s.name}: by {last} avoids {s.reduction_vs_bau_t_co2e[last]:,.0f} t CO2e vs business as usual "
+                f"(90 %: {s.reduction_vs_bau_p05_t_co2e[last]:,.0f} to {s.reduction_vs_bau_p95_t_co2e[last]:,.0f})",
+                soft_wrap=True,
+            )
+    if not result.complete:
+        err.print(
+            "[bold yellow]note:[/bold yellow] partial: the baseline leaves out "
+            + "; ".join(result.not_estimated),
+            soft_wrap=True,
+        )
