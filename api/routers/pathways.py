@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import OptionsDep, RegionDep, ServiceDep
-from api.errors import COMMON_ERRORS, error_responses
-from api.service import _options_key
+from api.downloads import XLSX, ascii_name, attachment
+from api.errors import COMMON_ERRORS, NotFound, error_responses
+from api.service import Service, _options_key
 from learn.analyses.pathways import Pathways, boundary_pathways
+from learn.analyses.pathways.export import pathways_csv, write_pathways
 from learn.analyses.pathways.run import DRAWS
 from learn.errors import LearnError
+from learn.pipeline.batch import safe_name
+from learn.pipeline.region import InventoryOptions, Region
 from learn.report.models import Report
 
 router = APIRouter(tags=["pathways"], responses=error_responses(*COMMON_ERRORS))
@@ -44,6 +50,54 @@ def pathways(body: PathwaysRequest, region: RegionDep, options: OptionsDep, serv
     """Forest and tree carbon of one boundary (or stored area) projected year by year from its baseline period
     to ``to``: business as usual first, then each scenario, with the 90 % interval — the same document as
     ``learn pathways``. The baseline's inventory and the other periods' reports are cached."""
+    return _pathways(body, region, options, service)
+
+
+#: The pathway's downloads: the same table as ``learn pathways --format csv|xlsx`` (and the JSON document).
+PATHWAY_DOWNLOADS = ("csv", "xlsx", "json")
+PATHWAY_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, XLSX: {}, "application/json": {}},
+        "description": "csv: one row per scenario and year; xlsx: that table, the milestones, measures, "
+        "baseline rates and notes; json: the pathway document",
+    }
+}
+
+
+def download_name(p: Pathways, ext: str) -> str:
+    """``learn_<id>_<name>_pathways_<start>_<end>_to<year>.<ext>`` (the name left out when it is the id)."""
+    parts = [safe_name(p.boundary.id)]
+    name = ascii_name(p.boundary.name)
+    if name and name != parts[0]:
+        parts.append(name)
+    start, end = p.baseline_period
+    return f"learn_{'_'.join(parts)}_pathways_{start}_{end}_to{p.end_year}.{ext}"
+
+
+@router.post("/api/regions/{region}/pathways.{ext}", response_class=Response, responses=PATHWAY_CONTENT)
+def pathways_download(
+    ext: str, body: PathwaysRequest, region: RegionDep, options: OptionsDep, service: ServiceDep
+) -> Response:
+    """The pathway of the same request body as a file: ``.csv`` (one row per scenario and year, as
+    ``learn pathways --format csv``), ``.xlsx`` (that table with the milestones, measures, baseline rates
+    and notes) or ``.json``; an attachment named after the boundary, baseline and target year."""
+    if ext not in PATHWAY_DOWNLOADS:
+        raise NotFound(
+            f"unknown download format '.{ext}'",
+            hint=f"use one of {', '.join('.' + d for d in PATHWAY_DOWNLOADS)}",
+        )
+    p = _pathways(body, region, options, service)
+    headers = attachment(download_name(p, ext))
+    if ext == "csv":
+        return Response(pathways_csv(p), media_type="text/csv; charset=utf-8", headers=headers)
+    if ext == "json":
+        return Response(p.model_dump_json(indent=2), media_type="application/json", headers=headers)
+    with tempfile.TemporaryDirectory(prefix="learn-pathways-") as tmp:
+        data = write_pathways(p, Path(tmp) / "pathways.xlsx", "xlsx").read_bytes()
+    return Response(data, media_type=XLSX, headers=headers)
+
+
+def _pathways(body: PathwaysRequest, region: Region, options: InventoryOptions, service: Service) -> Pathways:
     if (body.boundary is None) == (body.area is None):
         raise LearnError('give exactly one of "boundary" or "area"')
     period = tuple(body.baseline) if body.baseline else None
@@ -56,7 +110,7 @@ def pathways(body: PathwaysRequest, region: RegionDep, options: OptionsDep, serv
 
         key_id: Any = ("area", service.polygon_key(region, target, 0, 0, options))
     else:
-        target = region.boundaries.get(body.boundary).id  # unknown → 404 before any raster is read
+        target = region.boundaries.get(str(body.boundary)).id  # unknown → 404 before any raster is read
 
         def report_of(s: int, e: int) -> Report:
             return service.report(region, target, s, e, options).report
