@@ -1,6 +1,7 @@
 // The page's state in its address: region, jurisdiction or stored area (your own, by its server id), and period
 // (audit D22, D17), and the view settings: per hectare, the map layers shown (issue 26 item 3).
 
+import { readPlanParams, writePlanParams } from "./plan-url.js";
 import { state } from "./state.js";
 
 export function readUrl() {
@@ -15,6 +16,7 @@ export function readUrl() {
     // view settings (issue 26 item 3): per hectare, the map layers shown (when not the defaults)
     perHa: p.get("perha") === "1",
     layers: p.has("layers") ? p.get("layers").split(",").filter(Boolean) : null,
+    plan: readPlanParams(p), // the Plan tab and its scenario (plan-url.js)
   };
 }
 
@@ -29,6 +31,7 @@ export function writeUrl({ replace = false } = {}) {
   if (state.end !== null) p.set("end", state.end);
   if (state.perHa) p.set("perha", "1");
   if (state.layers) p.set("layers", state.layers.join(","));
+  writePlanParams(p);
   const url = `${location.pathname}?${p}`;
   if (url === `${location.pathname}${location.search}`) return;
   if (replace) history.replaceState(null, "", url);
