@@ -404,3 +404,20 @@ def test_plan_on_a_phone_has_no_sideways_scroll(browser, server):
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_the_printable_report_includes_the_pathway(page, server):
+    plan = open_plan(page, f"?region={REGION}&boundary={COUNTY}&tab=plan&plan_to=2040&plan_canopy=30_2040")
+    link = plan.locator(".plan-downloads a[data-format=print]")
+    href = link.get_attribute("href")
+    assert href.startswith("report.html?") and "boundary=99001" in href and "plan_canopy=30_2040" in href
+    body = shown_request(plan)
+    page.goto(f"/{href}")
+    page.wait_for_selector("body[data-ready=true]")
+    box = page.locator(".plan-box[data-state=ready], .plan-box[data-state=failed]")
+    box.wait_for(timeout=PLAN_TIMEOUT_MS)
+    assert box.get_attribute("data-state") == "ready", box.text_content()
+    assert page.locator("#report .report-title").count() == 1  # after the inventory
+    text = " ".join(box.text_content().split())
+    assert "Measures: tree canopy goal 30 % of non-forest land by 2040." in text
+    check_numbers_are_the_apis(box, post(server, f"/api/regions/{REGION}/pathways", body))

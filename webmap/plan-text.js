@@ -113,3 +113,17 @@ export function yearsTable(p) {
     <thead><tr><th scope="col">Year</th><th scope="col">Business as usual</th><th scope="col">90 %</th>${more}</tr></thead>
     <tbody>${body}</tbody></table></div>`;
 }
+
+/** The measures of a scenario (the API's entries) in words, for the printed report. */
+export function measuresText(measures) {
+  const pct = (share) => `${fmt(share * 100, 0)} %`;
+  const words = measures.map((m) => {
+    const [[kind, f]] = Object.entries(m);
+    if (kind === "avoid_forest_conversion") return `avoid ${pct(f.share)} of forest loss from ${f.from ?? "the start"}`;
+    if (kind === "reforest") return `reforest ${fmt(f.ha_per_yr, 1)} ha per year from ${f.from ?? "the start"} to ${f.to ?? "the end"}`;
+    if (kind === "canopy_goal") return `tree canopy goal ${fmt(f.percent, 0)} % of non-forest land by ${f.by}`;
+    if (kind === "protect_canopy") return `protect ${pct(f.share)} of tree canopy loss from ${f.from ?? "the start"}`;
+    return kind;
+  });
+  return words.length ? `Measures: ${words.join("; ")}.` : "No measures: business as usual only.";
+}

@@ -11,7 +11,7 @@ import { forPeople } from "./messages.js";
 import { drawPlanChart } from "./plan-chart.js";
 import { fillForm, formHtml, readForm, showCanopyNow } from "./plan-form.js";
 import { milestones, sentence, treesNote, warningsList, yearsTable } from "./plan-text.js";
-import { pathwayBody, plan, restorePlan } from "./plan-url.js";
+import { pathwayBody, plan, restorePlan, writePlanParams } from "./plan-url.js";
 import { $, state } from "./state.js";
 import { writeUrl } from "./url.js";
 
@@ -60,11 +60,23 @@ function showMessage(text, kind = "empty") {
   shown = null;
 }
 
-function downloadsHtml() {
+/** The printable report of the selection with this pathway after it (report.html reads the same parameters). */
+function printHref(sel) {
+  const q = new URLSearchParams({ region: state.region });
+  if (sel.kind === "boundary") q.set("boundary", sel.id);
+  else q.set("area", sel.areaId);
+  q.set("start", state.start);
+  q.set("end", state.end);
+  writePlanParams(q);
+  return `report.html?${q}`;
+}
+
+function downloadsHtml(sel) {
   return `<nav class="downloads plan-downloads" aria-label="Download the pathway">
       <button type="button" class="button" data-format="csv">CSV</button>
       <button type="button" class="button" data-format="xlsx">XLSX</button>
       <button type="button" class="button" data-format="json">JSON</button>
+      <a class="button" data-format="print" href="${esc(printHref(sel))}" target="_blank" rel="noopener">Printable report with this plan</a>
     </nav><p class="plan-download-status status" role="status"></p>`;
 }
 
@@ -86,7 +98,7 @@ function render(p) {
       observed rates). Same factors as the inventory.</p>
     ${milestones(p)}
     ${warningsList(p)}
-    ${downloadsHtml()}
+    ${downloadsHtml(state.selection)}
     <details class="plan-numbers"><summary>Pathway numbers, year by year (table)</summary>${yearsTable(p)}</details>`;
   drawPlanChart(result().querySelector("canvas"), p);
   showCanopyNow($("#plan-form"), p);
@@ -132,6 +144,10 @@ export async function refreshPlan() {
     result().querySelector(".plan-computing")?.remove();
     result().insertAdjacentHTML("afterbegin", note);
     for (const b of result().querySelectorAll(".plan-downloads button")) b.disabled = true;
+    for (const a of result().querySelectorAll(".plan-downloads a")) {
+      a.removeAttribute("href"); // the old plan's printable report: not while the new one computes
+      a.setAttribute("aria-disabled", "true");
+    }
   } else {
     result().innerHTML = note;
   }
