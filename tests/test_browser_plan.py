@@ -90,6 +90,7 @@ def shown_request(plan: Any, boundary: str = COUNTY) -> dict[str, Any]:
     """The request body of the pathway the tab shows (its target year and measures)."""
     return {
         "boundary": boundary,
+        "baseline": [int(y) for y in plan.get_attribute("data-baseline").split("_")],
         "to": int(plan.get_attribute("data-to")),
         "scenarios": [
             {"name": "With these measures", "measures": json.loads(plan.get_attribute("data-measures"))}
@@ -219,8 +220,14 @@ def test_changing_a_measure_updates_the_sentence_trees_and_link(page, server):
 
 
 def test_the_share_link_restores_the_scenario(page, browser, server):
-    query = f"?region={REGION}&boundary={COUNTY}&tab=plan&plan_to=2040&plan_reforest=25_2026_2030&plan_protect=30_2026"
+    query = (
+        f"?region={REGION}&boundary={COUNTY}&tab=plan&plan_to=2040&plan_base=2016_2019"
+        "&plan_reforest=25_2026_2030&plan_protect=30_2026"
+    )
     plan = open_plan(page, query)
+    assert plan.get_attribute("data-baseline") == "2016_2019"
+    assert page.input_value("#plan-base") == "2016_2019"
+    assert "2016–2019" in plan.locator(".plan-note").text_content()
     assert page.get_by_role("tab", name="Plan").get_attribute("aria-selected") == "true"
     assert (
         not page.locator("#plan-avoid-on").is_checked() and not page.locator("#plan-canopy-on").is_checked()
@@ -241,7 +248,7 @@ def test_the_share_link_restores_the_scenario(page, browser, server):
         {"protect_canopy": {"share": 0.3, "from": 2026}},
     ]
     p = post(server, f"/api/regions/{REGION}/pathways", shown_request(plan))
-    assert p["end_year"] == 2040
+    assert p["end_year"] == 2040 and p["baseline_period"] == [2016, 2019]
     check_numbers_are_the_apis(plan, p)
     # round trip: the address after an edit opens the same pathway in another browser
     plan = change(page, lambda: page.check("#plan-avoid-on"))

@@ -84,8 +84,8 @@ export function fillForm(form, years) {
     .map(([s, e], i) => `<option value="${s}_${e}">${s}–${e}${i === periods.length - 1 ? " (the latest)" : ""}</option>`)
     .join("");
   const wanted = plan.baseline && periods.some(([s, e]) => s === plan.baseline[0] && e === plan.baseline[1]);
-  if (!wanted) plan.baseline = null; // a baseline this region does not have: the latest
-  select.value = (plan.baseline ?? latest ?? []).join("_");
+  if (!wanted && periods.length) plan.baseline = null; // a baseline this region does not have: the latest
+  if (periods.length) select.value = (plan.baseline ?? latest).join("_");
   const to = form.querySelector("#plan-to");
   to.min = String(((plan.baseline ?? latest)?.[1] ?? 1990) + 1);
   to.value = plan.to ?? "";

@@ -108,6 +108,7 @@ function render(p) {
   el.dataset.state = "ready";
   el.dataset.boundary = state.selection?.kind === "boundary" ? state.selection.id : "custom";
   el.dataset.to = String(p.end_year);
+  el.dataset.baseline = p.baseline_period.join("_");
   el.dataset.measures = JSON.stringify(p.scenarios[1]?.measures ?? []);
   el.dataset.renders = String(++renders);
   setStatus(`Plan for ${name} to ${p.end_year} shown.`);
@@ -195,7 +196,7 @@ async function download(button) {
 const TABS = () => [...document.querySelectorAll('#panel-tabs [role="tab"]')];
 
 /** Show the Inventory ("report") or the Plan tab. */
-export function selectTab(which, { focus = false, url = true } = {}) {
+export function selectTab(which, { focus = false, url = true, refresh = true } = {}) {
   for (const tab of TABS()) {
     const on = tab.dataset.tab === which;
     tab.setAttribute("aria-selected", String(on));
@@ -206,10 +207,8 @@ export function selectTab(which, { focus = false, url = true } = {}) {
   plan.open = which === "plan";
   if (plan.open) plan.used = true;
   if (url) writeUrl({ replace: true });
-  if (plan.open) {
-    fillForm($("#plan-form"), state.info?.years);
-    refreshPlan();
-  }
+  if (plan.open) fillForm($("#plan-form"), state.info?.years);
+  if (plan.open && refresh) refreshPlan();
 }
 
 function onTabKey(e) {
@@ -222,11 +221,10 @@ function onTabKey(e) {
   selectTab(tabs[(next + tabs.length) % tabs.length].dataset.tab, { focus: true });
 }
 
-/** Back/Forward or a link: show the plan the address holds. */
+/** Back/Forward: show the plan the address holds (computed once the report of its selection is shown). */
 export function applyPlan(wanted) {
   restorePlan(wanted);
-  if ($("#plan-form")) fillForm($("#plan-form"), state.info?.years);
-  selectTab(plan.open ? "plan" : "report", { url: false });
+  selectTab(plan.open ? "plan" : "report", { url: false, refresh: false });
 }
 
 /** Build the tab's form and wire the tabs; `wanted`: the plan of the address (url.js readUrl().plan). */
@@ -262,5 +260,7 @@ export function setupPlan(wanted) {
       refreshPlan();
     }
   }).observe($("#report"), { attributes: true, attributeFilter: ["data-state", "data-boundary", "data-area"] });
-  selectTab(plan.open ? "plan" : "report", { url: false });
+  // computed once the report panel shows the address's selection (or says there is none)
+  result().innerHTML = `<p class="placeholder">Loading…</p>`;
+  selectTab(plan.open ? "plan" : "report", { url: false, refresh: false });
 }
