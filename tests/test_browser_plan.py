@@ -428,3 +428,23 @@ def test_the_printable_report_includes_the_pathway(page, server):
     text = " ".join(box.text_content().split())
     assert "Measures: tree canopy goal 30 % of non-forest land by 2040." in text
     check_numbers_are_the_apis(box, post(server, f"/api/regions/{REGION}/pathways", body))
+
+
+def test_the_plan_follows_the_selection_and_back(page, server):
+    plan = open_plan(page, f"?region={REGION}&boundary={COUNTY}&tab=plan&plan_reforest=50_2025_2030")
+    first = plan.locator(".plan-sentence").text_content()
+    other = "99003"
+    page.fill("#search-input", other)
+    page.press("#search-input", "Enter")
+    page.wait_for_selector(f'#plan[data-state=ready][data-boundary="{other}"]', timeout=PLAN_TIMEOUT_MS)
+    assert page.locator("#plan").is_visible() and page.locator("#report").is_hidden()  # still on the Plan tab
+    check_numbers_are_the_apis(
+        plan, post(server, f"/api/regions/{REGION}/pathways", shown_request(plan, other))
+    )
+    assert f"boundary={other}" in page.url and "plan_reforest=50_2025_2030" in page.url
+    page.go_back()
+    page.wait_for_selector(f'#plan[data-state=ready][data-boundary="{COUNTY}"]', timeout=PLAN_TIMEOUT_MS)
+    assert plan.locator(".plan-sentence").text_content() == first
+    assert json.loads(plan.get_attribute("data-measures")) == [
+        {"reforest": {"ha_per_yr": 50, "from": 2025, "to": 2030}}
+    ]
