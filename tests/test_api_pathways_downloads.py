@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from api.app import create_app
 
@@ -101,6 +102,42 @@ def test_json_download_is_the_document(client, document) -> None:
     assert r.json() == document
 
 
+def test_printable_report_has_the_pathway_section(client, document) -> None:
+    """HTML and PDF: the baseline period's report, then the pathway (sentence, chart, milestones)."""
+    year = "2040"
+    scenario = document["scenarios"][1]
+    start, end = document["baseline_period"]
+    r = client.post("/api/regions/demo/pathways.html", json=BODY)
+    assert r.status_code == 200, r.text[:300]
+    assert filename(r) == f"learn_9900500_Fernhollow_pathways_{start}_{end}_to2040.html"
+    html = r.text
+    assert f"forest and tree GHG inventory {start}–{end}" in html  # the baseline period's report
+    assert 'id="pathway"' in html and "Pathway to 2040: business as usual and with measures" in html
+    v, lo, hi = (
+        scenario[k][year]
+        for k in ("reduction_vs_bau_t_co2e", "reduction_vs_bau_p05_t_co2e", "reduction_vs_bau_p95_t_co2e")
+    )
+    about = lambda x: f"{float(f'{x:.3g}'):,.0f}"  # noqa: E731
+    assert (
+        f"By 2040 these measures avoid about {about(v)} t CO2e (90 %: {about(lo)} to {about(hi)}) compared with "
+        "business as usual." in html
+    )
+    assert (
+        "Measures: avoid 50 % of forest loss from 2025; reforest 2.0 ha per year from 2025 to 2034; tree canopy goal 30 %"
+        in html
+    )
+    assert f"about {about(scenario['trees_to_plant'])} trees" in html
+    assert html.count("data:image/png;base64,") >= 2  # the inventory's chart and the pathway's
+    assert f"{scenario['reduction_vs_bau_t_co2e']['2030']:,.0f}" in html  # the milestones table
+    r = client.post("/api/regions/demo/pathways.pdf?paper=a4", json=BODY)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"] == "application/pdf"
+    assert filename(r).endswith("_to2040_a4.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages).split())
+    assert "Pathway to 2040" in text and f"about {about(v)} t CO2e" in text
+    assert "'paper'" in detail(client.post("/api/regions/demo/pathways.pdf?paper=tabloid", json=BODY), 422)
+
+
 def detail(r: Any, status: int) -> str:
     assert r.status_code == status, (r.status_code, r.text[:300])
     body = r.json()
@@ -108,7 +145,7 @@ def detail(r: Any, status: int) -> str:
     return str(body["detail"])
 
 
-@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "pdf"])
 def test_download_errors_are_json(client, ext: str) -> None:
     url = f"/api/regions/demo/pathways.{ext}"
     assert "2100" in detail(client.post(url, json={**BODY, "to": 2200}), 422)
@@ -128,6 +165,6 @@ def test_download_errors_are_json(client, ext: str) -> None:
 
 
 def test_unknown_download_format_is_404_json(client) -> None:
-    assert "unknown download format '.pdf'" in detail(
-        client.post("/api/regions/demo/pathways.pdf", json=BODY), 404
+    assert "unknown download format '.png'" in detail(
+        client.post("/api/regions/demo/pathways.png", json=BODY), 404
     )

@@ -288,6 +288,11 @@ def test_downloads_are_the_pathway_csv_and_xlsx(page, tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()), read_only=True)
     assert len(list(book["Pathways"].iter_rows(values_only=True))) - 1 == 2 * years
     assert "downloaded" in plan.locator(".plan-download-status").text_content()
+    # the printable report of the baseline period with this pathway, as the server's PDF
+    with page.expect_download(timeout=PLAN_TIMEOUT_MS) as dl:
+        plan.locator('.plan-downloads button[data-format=pdf][data-paper="a4"]').click()
+    assert dl.value.suggested_filename == "learn_99001_Alder_County_pathways_2019_2021_to2035_a4.pdf"
+    assert Path(dl.value.path()).read_bytes().startswith(b"%PDF-")
 
 
 def test_the_plan_is_keyboard_operable(page):

@@ -76,6 +76,8 @@ function downloadsHtml(sel) {
       <button type="button" class="button" data-format="csv">CSV</button>
       <button type="button" class="button" data-format="xlsx">XLSX</button>
       <button type="button" class="button" data-format="json">JSON</button>
+      <button type="button" class="button" data-format="pdf" data-paper="letter">PDF report (Letter)</button>
+      <button type="button" class="button" data-format="pdf" data-paper="a4">PDF report (A4)</button>
       <a class="button" data-format="print" href="${esc(printHref(sel))}" target="_blank" rel="noopener">Printable report with this plan</a>
     </nav><p class="plan-download-status status" role="status"></p>`;
 }
@@ -173,9 +175,10 @@ async function download(button) {
   const status = result().querySelector(".plan-download-status");
   const format = button.dataset.format;
   button.setAttribute("aria-busy", "true");
-  status.textContent = `Preparing the ${format.toUpperCase()} file…`;
+  status.textContent = `Preparing the ${format.toUpperCase()} file${format === "pdf" ? " (the report of the baseline period with this pathway)" : ""}…`;
   try {
-    const r = await post(pathwaysUrl(region, format), body);
+    const paper = button.dataset.paper ? `?paper=${enc(button.dataset.paper)}` : "";
+    const r = await post(`${pathwaysUrl(region, format)}${paper}`, body);
     const name = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") ?? "")?.[1] ?? `pathways.${format}`;
     const href = URL.createObjectURL(await r.blob());
     const a = Object.assign(document.createElement("a"), { href, download: name, hidden: true });
