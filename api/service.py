@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from api.areas import AreaStore, StoredArea
 from api.cache import LruCache, SingleFlight
-from api.pathway_bases import PathwayBases
 from api.models import BoundaryTotals
+from api.pathway_bases import PathwayBases
 from api.prepare import CountyPreparer
 from api.render import TileRenderer
 from api.tasks import Job, JobManager, Progress

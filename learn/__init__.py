@@ -11,6 +11,7 @@ ICLEI USA / WRI "LEARN" method (IPCC gain-loss approach). The Python API (``docs
     run = region.batch([(2001, 2011), (2011, 2019)])     # every boundary: run.frame, run.geoframe (EPSG:4326)
     region.layer("forest_change", start=2011, end=2019)  # rioxarray DataArray
     learn.factor_sensitivity(region, "99001", (2011, 2019))   # net flux at ±10 % on each factor
+    region.pathways("99001", to=2050, scenarios=["plan.yaml"]).frame()   # BAU and scenarios to 2050
 
 Maps in notebooks: :mod:`learn.mapping`; sensitivity: :mod:`learn.sensitivity`. The stages behind them:
 :mod:`learn.sources` (data access) → :mod:`learn.raster` (one pass over the layers) →
@@ -27,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 from learn._version import __version__
 
 if TYPE_CHECKING:
+    from learn.analyses.region import Region, open_region
     from learn.analyses.sensitivity import factor_sensitivity, tof_place_sensitivity
     from learn.errors import LearnError
     from learn.options import InventoryOptions
     from learn.pipeline.batch import BatchRun
-    from learn.pipeline.region import Region, open_region
     from learn.report.models import Report
 
 #: Public name → the module that defines it.
@@ -39,10 +40,10 @@ _EXPORTS = {
     "BatchRun": "learn.pipeline.batch",
     "InventoryOptions": "learn.options",
     "LearnError": "learn.errors",
-    "Region": "learn.pipeline.region",
+    "Region": "learn.analyses.region",
     "Report": "learn.report.models",
     "factor_sensitivity": "learn.analyses.sensitivity",
-    "open_region": "learn.pipeline.region",
+    "open_region": "learn.analyses.region",
     "tof_place_sensitivity": "learn.analyses.sensitivity",
 }
 

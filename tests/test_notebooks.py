@@ -43,7 +43,9 @@ def run(name: str, demo_catalog: Path, out: Path) -> tuple[str, float]:
     return output_text(nb), seconds
 
 
-@pytest.mark.parametrize("name", ["01_quickstart.ipynb", "02_all_boundaries.ipynb", "04_sensitivity.ipynb"])
+@pytest.mark.parametrize(
+    "name", ["01_quickstart.ipynb", "02_all_boundaries.ipynb", "04_sensitivity.ipynb", "05_pathways.ipynb"]
+)
 def test_committed_notebooks_have_no_outputs_and_say_synthetic(name: str) -> None:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     assert all(
@@ -98,3 +100,23 @@ def test_sensitivity(demo_catalog: Path, tmp_path: Path, region: Region, alder: 
     tof = region.tof_factors
     assert tof is not None and len(places) == 1 + len(tof.table)
     assert (tmp_path / "04_tornado.png").stat().st_size > 10_000
+
+
+def test_pathways(demo_catalog: Path, tmp_path: Path, region: Region) -> None:
+    text, _ = run("05_pathways.ipynb", demo_catalog, tmp_path)
+    plan = {
+        "name": "Protect and plant",
+        "measures": [
+            {"avoid_forest_conversion": {"share": 0.5, "from": 2025}},
+            {"reforest": {"ha_per_yr": 10, "from": 2025, "to": 2034}},
+            {"canopy_goal": {"percent": 40, "by": 2040}},
+            {"protect_canopy": {"share": 0.5, "from": 2025}},
+        ],
+    }
+    p = region.pathways("99001", to=2050, scenarios=[plan])
+    got = {name: float(v) for name, v in re.findall(rf"cumulative (.+?): {NUMBER}", text)}
+    assert got == {s.name: pytest.approx(s.cumulative_net_t_co2e["2050"], rel=1e-12) for s in p.scenarios}
+    avoided = float(re.search(rf"avoided by 2050: {NUMBER}", text).group(1))  # type: ignore[union-attr]
+    assert avoided == pytest.approx(p.scenarios[1].reduction_vs_bau_t_co2e["2050"], rel=1e-12) and avoided > 0
+    assert "SYNTHETIC" in text
+    assert (tmp_path / "05_pathways.png").stat().st_size > 10_000

@@ -150,7 +150,8 @@ def _compute(
 
         key_id: Any = ("area", service.polygon_key(region, target, 0, 0, options))
     else:
-        target = region.boundaries.get(str(body.boundary)).id  # unknown → 404 before any raster is read
+        assert body.boundary is not None
+        target = region.boundaries.get(body.boundary).id  # unknown → 404 before any raster is read
 
         def report_of(s: int, e: int) -> Report:
             return service.report(region, target, s, e, options).report

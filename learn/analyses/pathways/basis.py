@@ -10,6 +10,7 @@ inventory does (:mod:`learn.accounting.uncertainty`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Final
@@ -244,7 +245,7 @@ def next_age_rows(table: ForestFactorTable) -> dict[int, int]:
     out: dict[int, int] = {}
     for _, group in df.groupby(keys, dropna=False, sort=False):
         ordered = sorted(group.index, key=lambda c: _age_lower_bound(group.loc[c, "age_class"]))
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             out[int(a)] = int(b)
     return out
 

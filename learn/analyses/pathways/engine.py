@@ -68,10 +68,13 @@ class Series:
         return self.emissions + self.removals
 
 
-def _share(measures: list[Measure], kind: type, year: int) -> float:
-    """1 − Σ shares of the active measures of ``kind`` (capped at 0)."""
-    s = sum(float(m.share) for m in measures if isinstance(m, kind) and m.active(year))  # type: ignore[attr-defined]
-    return max(0.0, 1.0 - s)
+def _share(measures: list[Measure], kind: type[AvoidForestConversion | ProtectCanopy], year: int) -> float:
+    """1 − Σ shares of the active measures of ``kind`` (at least 0): what is left of the BAU flow."""
+    total = 0.0
+    for m in measures:
+        if isinstance(m, kind) and m.active(year):
+            total += float(m.share)
+    return max(0.0, 1.0 - total)
 
 
 def project(basis: PathwayBasis, measures: list[Measure], draws: Draws, end_year: int) -> Series:
@@ -97,6 +100,7 @@ def project(basis: PathwayBasis, measures: list[Measure], draws: Draws, end_year
         notes.append(
             "a canopy goal needs a tree canopy layer: the region has none, so the goal is not projected"
         )
+    nonforest0 = land - basis.forest_ha
     goal_start: dict[int, F64] = {}  # each goal's canopy when it starts (ha per draw)
     for i, year in enumerate(years):
         # Conversions: old forest first, then the oldest new forest.
@@ -153,7 +157,9 @@ def project(basis: PathwayBasis, measures: list[Measure], draws: Draws, end_year
                     goal_start.setdefault(k, before.copy())
                 if k not in goal_start:
                     continue
-                target = _goal(g, year, first, goal_start[k], nonforest, basis.plantable_nonforest_ha)
+                # Forest grown on non-forest land takes plantable land with it (and conversions add to it).
+                plantable = np.clip(basis.plantable_nonforest_ha + nonforest - nonforest0, 0.0, nonforest)
+                target = _goal(g, year, first, goal_start[k], nonforest, plantable)
                 if target is not None:
                     planted = np.maximum(target - canopy, 0.0)
                     out["trees"][i] += planted * 10_000 / g.crown_area_m2
@@ -177,7 +183,7 @@ def project(basis: PathwayBasis, measures: list[Measure], draws: Draws, end_year
     )
 
 
-def _goal(g: CanopyGoal, year: int, first: int, start: F64, nonforest: F64, plantable: float) -> F64 | None:
+def _goal(g: CanopyGoal, year: int, first: int, start: F64, nonforest: F64, plantable: F64) -> F64 | None:
     """The goal's canopy (ha) in ``year``: linear from the canopy at its first year to ``percent`` of the
     non-forest land by ``by``, then held; never more than the plantable non-forest land. None: not active."""
     begin = max(first, g.from_year or first)
@@ -187,4 +193,4 @@ def _goal(g: CanopyGoal, year: int, first: int, start: F64, nonforest: F64, plan
     if year >= g.by or g.by <= begin:
         return target
     frac = (year - begin + 1) / (g.by - begin + 1)
-    return start + (target - start) * frac
+    return np.minimum(start + (target - start) * frac, plantable)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from learn.analyses.pathways.basis import DISTURBANCES, PathwayBasis, basis_from_report
+from learn.analyses.pathways.basis import PathwayBasis, basis_from_report
 from learn.analyses.pathways.engine import YOUNG_YEARS, Draws, Series, project
 from learn.analyses.pathways.model import BaselineRate, PathwayBoundary, Pathways, ScenarioResult, YearRow
 from learn.analyses.pathways.scenario import BAU_NAME, CanopyGoal, Scenario, ScenarioError, scenario_of
@@ -25,6 +25,8 @@ DRAWS: Final = 1000
 SEED: Final = 20261206
 MILESTONES: Final = (2030, 2050)
 LAST_YEAR: Final = 2100
+#: Baselines shorter than this overstate gross transitions (docs/pathways_hindcast.md): said in the warnings.
+SHORT_BASELINE_YEARS: Final = 10
 ReportOf = Callable[[int, int], "Report"]
 
 
@@ -59,8 +61,12 @@ def make_draws(basis: PathwayBasis, sd: dict[str, float], draws: int, seed: int)
     z[0] = 0.0
     rates = baseline_rates(basis)
     drawn = {k: np.maximum(rates[k] + sd.get(k, 0.0) * z[:, i], 0.0) for i, k in enumerate(rate_names)}
-    conv = np.stack([drawn[c.name] for c in basis.conversions], axis=1)
-    dist = np.stack([drawn[d.name] for d in basis.disturbances], axis=1)
+
+    def columns(names: list[str]) -> np.ndarray:
+        return np.stack([drawn[k] for k in names], axis=1) if names else np.zeros((n, 0))
+
+    conv = columns([c.name for c in basis.conversions])
+    dist = columns([d.name for d in basis.disturbances])
     canopy_loss = drawn.get("Trees Outside Forest — Tree canopy loss")
     gain = None if basis.canopy_gain_ha_per_yr is None else np.full(n, basis.canopy_gain_ha_per_yr)
     return Draws(
@@ -187,10 +193,7 @@ def pathways_from_basis(
     """BAU and ``scenarios`` from a computed basis (``report``: its baseline report; ``period_rates``: the
     area rates of the region's periods, :func:`baseline_rates` of each, for their variability)."""
     check_end_year(basis.end, end_year)
-    typed = [scenario_of(s, f"scenario {i + 1}") for i, s in enumerate(scenarios)]
-    names = [s.name for s in typed]
-    if BAU_NAME in names or len(set(names)) != len(names):
-        raise ScenarioError(f"scenario names must be unique and not '{BAU_NAME}' (got {names})")
+    typed = typed_scenarios(scenarios)
     sd = rate_sd(list(period_rates) or [baseline_rates(basis)])
     d = make_draws(basis, sd, draws, seed)
     bau = project(basis, [], d, end_year)
@@ -204,6 +207,13 @@ def pathways_from_basis(
             + "; ".join(basis.not_estimated)
         )
     warnings += basis.notes
+    if basis.years < SHORT_BASELINE_YEARS:
+        warnings.append(
+            f"a {basis.years}-year baseline: gross conversion and reforestation hectares from a short two-date span "
+            "run high (hindcast on real NLCD: forest → non-forest +19 % to +224 % from baselines under 10 years), "
+            "and the emissions and removals charged per hectare with them; a longer baseline (e.g. "
+            f"{basis.end - 10}–{basis.end}, where the region has the years) gives steadier rates (docs/pathways_hindcast.md)"
+        )
     if len(period_rates) < 2:
         warnings.append(
             "one inventory period only: the area rates' year-to-year variability is not in the interval"
@@ -244,6 +254,15 @@ def pathways_from_basis(
     )
 
 
+def typed_scenarios(scenarios: Sequence[Scenario | dict[str, Any]]) -> list[Scenario]:
+    """The scenarios validated, with unique names other than BAU's (else :class:`ScenarioError`)."""
+    typed = [scenario_of(s, f"scenario {i + 1}") for i, s in enumerate(scenarios)]
+    names = [s.name for s in typed]
+    if BAU_NAME in names or len(set(names)) != len(names):
+        raise ScenarioError(f"scenario names must be unique and not '{BAU_NAME}' (got {names})")
+    return typed
+
+
 def check_end_year(baseline_end: int, end_year: int) -> None:
     if not baseline_end < end_year <= LAST_YEAR:
         raise PeriodError(
@@ -272,29 +291,37 @@ def boundary_pathways(
     basis: tuple[Report, PathwayBasis] | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Pathways:
     """BAU and ``scenarios`` of ``boundary`` from its ``baseline`` period (default: the latest) to ``to``.
 
     ``report_of``: (start, end) → the boundary's report (the API's cache); ``basis``: the baseline's report and
-    basis already computed (:func:`learn.analyses.pathways.baseline.baseline_of`)."""
+    basis already computed (:func:`learn.analyses.pathways.baseline.baseline_of`); ``progress(text, done, total)``
+    is told each inventory it computes."""
     from learn.analyses.pathways.baseline import baseline_of
 
     options = options or InventoryOptions()
     start, end = (int(baseline[0]), int(baseline[1])) if baseline else default_baseline(region)
     region.check_period(start, end)
     check_end_year(end, to)
-    typed = [
-        scenario_of(s, f"scenario {i + 1}") for i, s in enumerate(scenarios)
-    ]  # refuse before raster work
-    report, b = basis or baseline_of(region, boundary, (start, end), options)
+    typed = typed_scenarios(scenarios)  # refused before any raster is read
     periods = adjacent_periods(region.land_cover_years)[-MAX_TREND_PERIODS:]
+    steps = 1 + sum(p != (start, end) for p in periods)
+    tell = progress or (lambda text, i, n: None)
+    tell(f"baseline inventory {start}–{end}", 0, steps)
+    report, b = basis or baseline_of(region, boundary, (start, end), options)
     if report_of is None:
 
         def report_of(s: int, e: int) -> Report:
             return region.inventory(boundary, (s, e), options)
 
-    rates = []
+    rates, done = [], 1
     for s, e in periods:
-        r = report if (s, e) == (start, end) else report_of(s, e)
+        if (s, e) == (start, end):
+            r = report
+        else:
+            tell(f"area rates of {s}–{e}", done, steps)
+            r, done = report_of(s, e), done + 1
         rates.append(baseline_rates(basis_from_report(r, (None, None, None), None, None)))
+    tell("projecting", steps, steps)
     return pathways_from_basis(b, report, typed, to, rates, periods, draws, seed)
