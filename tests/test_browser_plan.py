@@ -351,6 +351,13 @@ def test_api_errors_are_plain_messages(page):
     page.fill("#plan-reforest-ha", "")
     page.press("#plan-reforest-ha", "Enter")
     assert "Enter a number in “Hectares reforested per year”" in plan.locator(".plan-result").text_content()
+    page.fill("#plan-reforest-ha", "10")
+    page.fill("#plan-avoid-share", "150")
+    page.press("#plan-avoid-share", "Enter")
+    assert (
+        "“Share of forest loss avoided, percent” must be between 0 and 100."
+        in plan.locator(".plan-result").text_content()
+    )
     # the browser logs the failed requests itself; those are expected
     page.errors[:] = [e for e in page.errors if "Failed to load resource" not in e]
 

@@ -117,7 +117,12 @@ export function readForm(form) {
       const input = form.querySelector(`#${fieldId(key, f)}`);
       input.disabled = !on;
       v[f] = Number.isFinite(input.valueAsNumber) ? input.valueAsNumber : null;
-      if (on && v[f] === null && !problem) problem = `Enter a number in “${input.getAttribute("aria-label")}”.`;
+      const label = input.getAttribute("aria-label");
+      if (on && v[f] === null && !problem) problem = `Enter a number in “${label}”.`;
+      // shares and percentages in the words of the form (the API's shares are fractions); years: the server says
+      const [lo, hi] = [input.min, input.max].map((x) => (x === "" ? null : Number(x)));
+      const outside = v[f] !== null && input.classList.contains("plan-amount") && ((lo !== null && v[f] < lo) || (hi !== null && v[f] > hi));
+      if (on && outside && !problem) problem = `“${label}” must be ${hi === null ? `at least ${lo}` : `between ${lo} and ${hi}`}.`;
     }
     form.querySelector(`[data-measure="${key}"]`).classList.toggle("off", !on);
     plan.measures[key] = v;
