@@ -460,3 +460,32 @@ def test_the_plan_follows_the_selection_and_back(page, server):
     assert json.loads(plan.get_attribute("data-measures")) == [
         {"reforest": {"ha_per_yr": 50, "from": 2025, "to": 2030}}
     ]
+
+
+def test_warnings_in_plain_words_and_a_longer_baseline(page, server):
+    plan = open_plan(page, f"?region={REGION}&boundary={COUNTY}&tab=plan&plan_canopy=100_2040")
+    warnings = plan.locator(".plan-warnings li").all_text_contents()
+    # a goal beyond the plantable land (the county's water cannot grow trees) is said to be out of reach
+    assert any(
+        w.startswith("Canopy goal 100 % by 2040 is out of reach: it needs ")
+        and "plantable non-forest land" in w
+        for w in warnings
+    ), warnings
+    short = [w for w in warnings if w.startswith("A 2-year baseline")]
+    assert short and "a longer baseline (e.g. 2011–2021" in short[0], warnings
+    assert not any("docs/" in w for w in warnings), (
+        warnings
+    )  # the method's documents are not the page's words
+    options = page.locator("#plan-base option").evaluate_all("os => os.map(o => o.value)")
+    assert options[:3] == ["2019_2021", "2016_2021", "2013_2021"] and "2016_2019" in options
+    assert page.locator("#plan-base option").first.text_content() == "2019–2021 (2 years, the latest period)"
+    plan = change(page, lambda: page.select_option("#plan-base", "2011_2021"))
+    assert plan.get_attribute("data-baseline") == "2011_2021" and "plan_base=2011_2021" in page.url
+    assert not any(
+        w.startswith("A ") and "-year baseline" in w
+        for w in plan.locator(".plan-warnings li").all_text_contents()
+    )
+    check_numbers_are_the_apis(plan, post(server, f"/api/regions/{REGION}/pathways", shown_request(plan)))
+    # back to the latest period: the API's default, left out of the address
+    plan = change(page, lambda: page.select_option("#plan-base", "2019_2021"))
+    assert plan.get_attribute("data-baseline") == "2019_2021" and "plan_base" not in page.url

@@ -68,24 +68,31 @@ export function formHtml() {
     </form>`;
 }
 
-/** The region's inventory periods between adjacent land-cover years: the baselines on offer. */
+/** The baselines on offer: every period ending in the region's last year (the latest period between adjacent
+ * land-cover years first: the API's default; longer ones give steadier rates, docs/pathways_hindcast.md), then the
+ * earlier periods between adjacent years. */
 export function baselines(years) {
-  const out = [];
-  for (let i = 1; i < (years?.length ?? 0); i++) out.push([years[i - 1], years[i]]);
-  return out;
+  const ys = years ?? [];
+  const last = ys[ys.length - 1];
+  const ending = ys.slice(0, -1).reverse().map((y) => [y, last]);
+  const earlier = [];
+  for (let i = ys.length - 2; i >= 1; i--) earlier.push([ys[i - 1], ys[i]]);
+  return { ending, earlier, latest: ending[0] ?? null };
 }
+
+const option = ([s, e], note = "") => `<option value="${s}_${e}">${s}–${e} (${e - s} years${note})</option>`;
 
 /** Show `plan` in the form; `years`: the region's land-cover years. */
 export function fillForm(form, years) {
-  const periods = baselines(years);
+  const { ending, earlier, latest } = baselines(years);
   const select = form.querySelector("#plan-base");
-  const latest = periods[periods.length - 1];
-  select.innerHTML = periods
-    .map(([s, e], i) => `<option value="${s}_${e}">${s}–${e}${i === periods.length - 1 ? " (the latest)" : ""}</option>`)
-    .join("");
-  const wanted = plan.baseline && periods.some(([s, e]) => s === plan.baseline[0] && e === plan.baseline[1]);
-  if (!wanted && periods.length) plan.baseline = null; // a baseline this region does not have: the latest
-  if (periods.length) select.value = (plan.baseline ?? latest).join("_");
+  select.innerHTML =
+    (ending.length ? `<optgroup label="Ending in ${latest[1]}">${ending.map((p, i) => option(p, i ? "" : ", the latest period")).join("")}</optgroup>` : "") +
+    (earlier.length ? `<optgroup label="Earlier periods">${earlier.map((p) => option(p)).join("")}</optgroup>` : "");
+  const all = [...ending, ...earlier];
+  const wanted = plan.baseline && all.some(([s, e]) => s === plan.baseline[0] && e === plan.baseline[1]);
+  if (!wanted && all.length) plan.baseline = null; // a baseline this region does not have: the latest
+  if (latest) select.value = (plan.baseline ?? latest).join("_");
   const to = form.querySelector("#plan-to");
   to.min = String(((plan.baseline ?? latest)?.[1] ?? 1990) + 1);
   to.value = plan.to ?? "";
@@ -103,10 +110,10 @@ export function fillForm(form, years) {
 
 /** Read the form back into `plan`; returns the plain-words problem of an empty or non-numeric field, or null. */
 export function readForm(form) {
-  const base = form.querySelector("#plan-base").value.split("_").map(Number);
-  const periods = [...form.querySelectorAll("#plan-base option")];
-  const isLatest = periods.length && form.querySelector("#plan-base").selectedIndex === periods.length - 1;
-  plan.baseline = base.length === 2 && !isLatest ? base : null;
+  const select = form.querySelector("#plan-base");
+  const base = select.value.split("_").map(Number);
+  // the first, the latest period, is the API's default: left out of the request and the address
+  plan.baseline = base.length === 2 && select.selectedIndex > 0 ? base : null;
   const to = form.querySelector("#plan-to").valueAsNumber;
   plan.to = Number.isFinite(to) ? to : null;
   let problem = plan.to === null ? "Enter the year to project to (e.g. 2050)." : null;

@@ -87,7 +87,8 @@ export function treesNote(p) {
 /** The pathway's and the scenarios' warnings, in plain words, each once. */
 export function warningsList(p) {
   const all = [...p.warnings, ...p.scenarios.flatMap((s) => s.warnings)];
-  const seen = [...new Set(all.map((w) => forPeople(w)))];
+  // the documents a warning cites are for the method's readers, not the page: "(docs/….md)" left out
+  const seen = [...new Set(all.map((w) => forPeople(w.replace(/\s*\((?:see )?docs\/[^()]*\)/g, ""))))];
   if (!seen.length) return "";
   return `<div class="warnings plan-warnings" role="note"><h3>Good to know</h3>
     <ul>${seen.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>`;
