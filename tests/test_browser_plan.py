@@ -489,3 +489,26 @@ def test_warnings_in_plain_words_and_a_longer_baseline(page, server):
     # back to the latest period: the API's default, left out of the address
     plan = change(page, lambda: page.select_option("#plan-base", "2019_2021"))
     assert plan.get_attribute("data-baseline") == "2019_2021" and "plan_base" not in page.url
+
+
+def test_a_progress_state_while_the_pathway_computes(page):
+    """The request held back (a Playwright route) shows the progress state, then the pathway; no timing involved."""
+    held: list[Any] = []
+    page.route("**/api/regions/*/pathways", lambda route: held.append(route))
+    open_map(page, f"?region={REGION}&boundary={COUNTY}&tab=plan&plan_to=2045")
+    page.wait_for_selector("#plan[data-state=loading]")
+    note = page.locator("#plan .plan-computing")
+    assert note.is_visible() and note.locator(".spinner").count() == 1
+    text = " ".join(note.text_content().split())
+    assert text.startswith("Computing the pathway of Alder County: business as usual and with these measures")
+    assert "a few seconds the first time" in text
+    assert page.locator("#plan .plan-status").text_content() == "Computing the plan for Alder County…"
+    for _ in range(100):  # the held request reaches the route handler while Playwright processes events
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1
+    held[0].continue_()
+    page.unroute("**/api/regions/*/pathways")
+    plan = wait_plan(page)
+    assert plan.get_attribute("data-to") == "2045" and plan.locator(".plan-computing").count() == 0
