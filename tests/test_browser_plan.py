@@ -295,31 +295,52 @@ def test_downloads_are_the_pathway_csv_and_xlsx(page, tmp_path):
     assert Path(dl.value.path()).read_bytes().startswith(b"%PDF-")
 
 
+# The focused element and whether it shows a focus ring (an outline of 2 px or more: the page's :focus-visible).
+FOCUSED = """() => { const e = document.activeElement; const s = getComputedStyle(e);
+  return { id: e.id, ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 }; }"""
+
+
+def tab_to(page: Any, element_id: str, key: str = "Tab", limit: int = 120) -> None:
+    """Press ``key`` until the element ``element_id`` has the focus; every stop on the way shows a focus ring."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        f = page.evaluate(FOCUSED)
+        stops.append(f["id"])
+        if f["id"] == element_id:
+            assert f["ring"], f"no focus ring on #{element_id}"
+            return
+    raise AssertionError(f"#{element_id} not reached by {key} in {limit} stops: {stops}")
+
+
 def test_the_plan_is_keyboard_operable(page):
+    """Only the keyboard, from the top of the page: Tab to the tabs, an arrow key to the Plan, Tab through the
+    form, Space to turn a measure on, digits and Enter to change it, Shift+Tab back and Home to the Inventory."""
     open_map(page, f"?region={REGION}&boundary={COUNTY}")
     wait_report(page, COUNTY)
-    page.focus("#tab-report")
+    tab_to(page, "tab-report")
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("document.activeElement.id") == "tab-plan"
+    assert page.evaluate(FOCUSED) == {"id": "tab-plan", "ring": True}
     assert page.locator("#tab-plan").get_attribute("aria-selected") == "true"
     plan = wait_plan(page)
     before = plan.locator(".plan-sentence").text_content()
-    for _ in range(30):  # Tab through the form to the "Protect tree canopy" checkbox
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "plan-protect-on":
-            break
-    assert page.evaluate("document.activeElement.id") == "plan-protect-on"
+    tab_to(page, "plan-protect-on", limit=30)  # through the baseline, the year and the measures' fields
     plan = change(page, lambda: page.keyboard.press("Space"))
+    assert page.locator("#plan-protect-on").is_checked()
     assert {"protect_canopy": {"share": 0.5, "from": 2025}} in json.loads(plan.get_attribute("data-measures"))
     assert plan.locator(".plan-sentence").text_content() != before
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "plan-protect-share"
+    tab_to(page, "plan-protect-share", limit=1)
     page.keyboard.press("Control+A")
     page.keyboard.type("80")
     plan = change(page, lambda: page.keyboard.press("Enter"))
     assert {"protect_canopy": {"share": 0.8, "from": 2025}} in json.loads(plan.get_attribute("data-measures"))
-    page.focus("#tab-plan")
+    tab_to(page, "plan-to", key="Shift+Tab", limit=30)
+    page.keyboard.press("ArrowDown")  # a number field's arrow keys step the year
+    plan = change(page, lambda: page.keyboard.press("Enter"))
+    assert plan.get_attribute("data-to") == "2049"
+    tab_to(page, "tab-plan", key="Shift+Tab", limit=10)
     page.keyboard.press("Home")
+    assert page.evaluate(FOCUSED) == {"id": "tab-report", "ring": True}
     assert page.locator("#tab-report").get_attribute("aria-selected") == "true"
     assert page.locator("#report").is_visible() and page.locator("#plan").is_hidden()
     assert "tab=plan" not in page.url

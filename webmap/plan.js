@@ -116,6 +116,24 @@ function render(p) {
   setStatus(`Plan for ${name} to ${p.end_year} shown.`);
 }
 
+/** The progress state: the note (HTML) over the previous pathway, dimmed, its downloads disabled (or alone). */
+function computing(text) {
+  panel().dataset.state = "loading";
+  const note = `<p class="computing-note plan-computing"><span class="spinner" aria-hidden="true"></span> ${text}</p>`;
+  if (!result().querySelector(".plan-title")) {
+    result().innerHTML = note;
+    return;
+  }
+  result().classList.add("stale");
+  result().querySelector(".plan-computing")?.remove();
+  result().insertAdjacentHTML("afterbegin", note);
+  for (const b of result().querySelectorAll(".plan-downloads button")) b.disabled = true;
+  for (const a of result().querySelectorAll(".plan-downloads a")) {
+    a.removeAttribute("href"); // the old plan's printable report: not while the new one computes
+    a.setAttribute("aria-disabled", "true");
+  }
+}
+
 /** Compute (or take from the cache) and show the pathway of the selection with the form's measures. */
 export async function refreshPlan() {
   const el = panel();
@@ -137,23 +155,9 @@ export async function refreshPlan() {
   const { key, promise } = pathwaysOf(region, body);
   if (shown?.key === key && el.dataset.state === "ready") return;
   const mine = ++token;
-  el.dataset.state = "loading";
   const label = state.report?.boundary?.name ?? (sel.kind === "boundary" ? sel.id : "your area");
-  const note = `<p class="computing-note plan-computing"><span class="spinner" aria-hidden="true"></span> Computing the
-    pathway of ${esc(label)}: business as usual and with these measures, each year to ${esc(plan.to)} (a few seconds
-    the first time)…</p>`;
-  if (result().querySelector(".plan-title")) {
-    result().classList.add("stale");
-    result().querySelector(".plan-computing")?.remove();
-    result().insertAdjacentHTML("afterbegin", note);
-    for (const b of result().querySelectorAll(".plan-downloads button")) b.disabled = true;
-    for (const a of result().querySelectorAll(".plan-downloads a")) {
-      a.removeAttribute("href"); // the old plan's printable report: not while the new one computes
-      a.setAttribute("aria-disabled", "true");
-    }
-  } else {
-    result().innerHTML = note;
-  }
+  computing(`Computing the pathway of ${esc(label)}: business as usual and with these measures, each year to
+    ${esc(plan.to)} (a few seconds the first time)…`);
   setStatus(`Computing the plan for ${label}…`);
   try {
     const p = await promise;
@@ -258,6 +262,10 @@ export function setupPlan(wanted) {
   // the Plan follows the report panel's selection
   new MutationObserver(() => {
     const st = $("#report").dataset.state;
+    if (st === "loading" && plan.open && panel().dataset.state !== "loading") {
+      token++; // a pathway still on its way is the previous selection's: not shown
+      computing("Computing the report of the selection first…");
+    }
     if (st === "ready" || st === "empty" || st === "error") {
       fillForm(form, state.info?.years);
       refreshPlan();
