@@ -533,3 +533,76 @@ def test_a_progress_state_while_the_pathway_computes(page):
     page.unroute("**/api/regions/*/pathways")
     plan = wait_plan(page)
     assert plan.get_attribute("data-to") == "2045" and plan.locator(".plan-computing").count() == 0
+
+
+def hand_pathway(reduction: float, lo: float, hi: float, complete: bool = True) -> dict[str, Any]:
+    """A hand-made pathway document (two years) for the map's own renderers."""
+    row = {
+        "year": 2022,
+        "forest_ha": 10.0,
+        "nonforest_ha": 5.0,
+        "nonforest_tree_canopy_ha": None,
+        "net_t_co2e_per_yr": -1.0,
+        "net_p05_t_co2e_per_yr": -2.0,
+        "net_p95_t_co2e_per_yr": 0.0,
+    }
+    bau = {
+        "name": BAU,
+        "measures": [],
+        "series": [row],
+        "cumulative_net_t_co2e": {"2022": -1.0},
+        "warnings": [],
+    }
+    scenario = {
+        "name": "With these measures",
+        "measures": [{"canopy_goal": {"percent": 40, "by": 2030, "crown_area_m2": 55.74}}],
+        "series": [row],
+        "cumulative_net_t_co2e": {"2022": -1.0 - reduction},
+        "reduction_vs_bau_t_co2e": {"2022": reduction},
+        "reduction_vs_bau_p05_t_co2e": {"2022": lo},
+        "reduction_vs_bau_p95_t_co2e": {"2022": hi},
+        "trees_to_plant": None,
+        "warnings": [],
+    }
+    return {
+        "boundary": {"id": "A", "name": "Alpha", "area_ha": 15.0},
+        "baseline_period": [2019, 2021],
+        "end_year": 2022,
+        "scenarios": [bau, scenario],
+        "complete": complete,
+        "not_estimated": [] if complete else ["Forest Change — To Grassland"],
+        "warnings": [],
+    }
+
+
+RENDER = """async (p) => {
+  const t = await import('./plan-text.js');
+  const box = document.createElement('div');
+  box.innerHTML = t.sentence(p) + t.treesNote(p) + t.milestones(p);
+  const cells = [...box.querySelectorAll('table.plan-milestones tbody td')].map(c => c.textContent.trim());
+  return { sentence: box.querySelector('.plan-sentence').textContent.replace(/\\s+/g, ' ').trim(),
+           kind: box.querySelector('.plan-sentence').dataset.kind, cells,
+           trees: box.querySelector('.plan-trees').textContent.replace(/\\s+/g, ' ').trim() };
+}"""
+
+
+def test_what_was_not_estimated_is_never_a_zero(page):
+    open_map(page)
+    nothing = page.evaluate(RENDER, hand_pathway(0.0, 0.0, 0.0, complete=False))
+    assert nothing["kind"] == "not-estimated"
+    assert nothing["sentence"] == (
+        "By 2022 the effect of these measures is not estimated: the baseline inventory could not estimate "
+        "Forest Change: To Grassland."
+    )
+    assert nothing["cells"] == ["-1", "-1", "not estimated"]
+    assert nothing["trees"].startswith("Trees to plant: not estimated")
+    partial = page.evaluate(RENDER, hand_pathway(-1234.0, -1500.0, -1000.0, complete=False))
+    assert partial["kind"] == "add"
+    assert partial["sentence"].startswith(
+        "By 2022 these measures add about 1,230 t CO₂e (90 %: 1,000 to 1,500) compared with business as usual. "
+        "This is a partial figure: the baseline inventory could not estimate Forest Change: To Grassland, so every "
+        "year of both pathways leaves it out."
+    )
+    assert partial["cells"] == ["-1", "1,233", "-1,234", "-1,500 to -1,000"]
+    same = page.evaluate(RENDER, hand_pathway(0.0, 0.0, 0.0))
+    assert same["kind"] == "nothing" and "the pathways are the same" in same["sentence"]

@@ -108,3 +108,9 @@ def test_measures_trees_and_milestones_in_words() -> None:
         "Avoided, 90 %",
     ]
     assert rows == [["2022–2030", "-10", "-1,244", "1,234", "1,000 to 1,500"]]
+
+
+def test_a_partial_pathway_whose_measures_change_nothing_estimated_has_no_zero() -> None:
+    nothing = doc(0.0, 0.0, 0.0, complete=False, not_estimated=["Forest Change — To Grassland"])
+    _, rows = milestone_rows(nothing)
+    assert rows == [["2022–2030", "-10", "-10", "not estimated", "not estimated"]]

@@ -22,6 +22,9 @@ function partialNote(p) {
     ${esc(leftOut(p))}, so every year of both pathways leaves ${p.not_estimated.length > 1 ? "them" : "it"} out.</span>`;
 }
 
+/** Measures that change nothing in a partial pathway: what they act on was not estimated (never shown as 0). */
+const notEstimated = (p, v, lo, hi) => !p.complete && p.scenarios[1]?.measures.length > 0 && v === 0 && !lo && !hi;
+
 /** The headline: "By 2050 these measures avoid about X t CO₂e (90 %: A to B) compared with business as usual." */
 export function sentence(p) {
   const s = p.scenarios[1];
@@ -55,11 +58,15 @@ export function milestones(p) {
   const [bau, s] = p.scenarios;
   const years = Object.keys(bau.cumulative_net_t_co2e).sort();
   const iv = (lo, hi) => (lo === undefined || lo === null ? "—" : `${esc(fmtFlux(lo))} to ${esc(fmtFlux(hi))}`);
+  const avoided = (y) => {
+    const [v, lo, hi] = [s.reduction_vs_bau_t_co2e[y], s.reduction_vs_bau_p05_t_co2e?.[y], s.reduction_vs_bau_p95_t_co2e?.[y]];
+    if (notEstimated(p, v, lo, hi)) return '<td class="num missing not-estimated" colspan="2">not estimated</td>';
+    return `${numCell(v)}<td class="num">${iv(lo, hi)}</td>`;
+  };
   const body = years
     .map(
       (y) => `<tr data-year="${esc(y)}"><th scope="row">${esc(p.baseline_period[1] + 1)}–${esc(y)}</th>
-      ${numCell(bau.cumulative_net_t_co2e[y])}${s ? numCell(s.cumulative_net_t_co2e[y]) : ""}
-      ${s ? `${numCell(s.reduction_vs_bau_t_co2e[y])}<td class="num">${iv(s.reduction_vs_bau_p05_t_co2e?.[y], s.reduction_vs_bau_p95_t_co2e?.[y])}</td>` : ""}</tr>`,
+      ${numCell(bau.cumulative_net_t_co2e[y])}${s ? numCell(s.cumulative_net_t_co2e[y]) : ""}${s ? avoided(y) : ""}</tr>`,
     )
     .join("");
   return `<div class="scroll-x"><table class="data plan-milestones">

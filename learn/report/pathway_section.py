@@ -131,11 +131,16 @@ def milestone_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 s.get("reduction_vs_bau_p05_t_co2e", {}).get(y),
                 s.get("reduction_vs_bau_p95_t_co2e", {}).get(y),
             )
-            row += [
-                f"{s['cumulative_net_t_co2e'][y]:,.0f}",
-                f"{s['reduction_vs_bau_t_co2e'][y]:,.0f}",
-                "n/a" if lo is None or hi is None else f"{lo:,.0f} to {hi:,.0f}",
-            ]
+            v = s["reduction_vs_bau_t_co2e"][y]
+            if not doc["complete"] and s["measures"] and v == 0 and not lo and not hi:
+                # what the measures act on was not estimated: never a 0
+                row += [f"{s['cumulative_net_t_co2e'][y]:,.0f}", "not estimated", "not estimated"]
+            else:
+                row += [
+                    f"{s['cumulative_net_t_co2e'][y]:,.0f}",
+                    f"{v:,.0f}",
+                    "n/a" if lo is None or hi is None else f"{lo:,.0f} to {hi:,.0f}",
+                ]
         rows.append(row)
     return headers, rows
 
