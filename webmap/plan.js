@@ -1,9 +1,10 @@
 // The Plan tab (issue 24): for the selected jurisdiction or stored area, business as usual and the scenario of the
 // measures on the form, year by year from the baseline period to the target year, from
 // POST /api/regions/{region}/pathways: the plain sentence, the chart with both 90 % intervals, the milestones, the
-// trees to plant, the warnings, the downloads (the server's CSV and XLSX) and the yearly numbers. The tabs follow
-// the ARIA tabs pattern (arrow keys, Home, End). The Plan follows the report panel: when #report shows a new
-// selection, the Plan shows its pathway (a MutationObserver, so selection.js needs no hook).
+// trees to plant, the warnings, the downloads (the server's CSV, XLSX, JSON and PDF report, a printable page) and the
+// yearly numbers. The tabs follow the ARIA tabs pattern (arrow keys, Home, End). The Plan follows the report
+// panel: when #report shows a new selection, the Plan shows its pathway (a MutationObserver, so selection.js needs
+// no hook).
 
 import { ApiError, request } from "./api.js";
 import { esc, fmt } from "./format.js";
