@@ -11,6 +11,7 @@ import { esc } from "./format.js";
 import { createTileLayerControl, MAX_ZOOM } from "./layers.js";
 import { onUpload, openArea, setupDrawing } from "./own-area.js";
 import { renderPlaceholder } from "./panel.js";
+import { applyPlan, setupPlan } from "./plan.js";
 import { createSearch, renderMatches } from "./search.js";
 import { loadReport, selectBoundary, showReport } from "./selection.js";
 import { clearCustom, drawBoundaries, fitRegion, restyle, shadingOverlay } from "./shapes.js";
@@ -144,6 +145,7 @@ async function onPeriodChange({ history = true, target = null } = {}) {
 /** Back/Forward: show what the address says (D22). */
 async function onPopState() {
   const wanted = readUrl();
+  applyPlan(wanted.plan);
   if (wanted.region && wanted.region !== state.region) {
     $("#region-select").value = wanted.region;
     await loadRegion(wanted.region, wanted);
@@ -276,6 +278,7 @@ async function main() {
     if (!regions.length) throw new Error("the server has no regions; check its catalog");
     fillRegionOptions(regions);
     const wanted = readUrl();
+    setupPlan(wanted.plan);
     state.perHa = wanted.perHa;
     $("#per-ha").checked = wanted.perHa;
     const name = regions.some((r) => r.name === wanted.region) ? wanted.region : regions[0].name;

@@ -2,6 +2,7 @@
 // area stored on the server, or ?stored=KEY for one kept only in this browser (the server could not store it).
 
 import { api } from "./api.js";
+import { showPlanSection, wantsPlan } from "./plan-print.js";
 import { renderReport } from "./report.js";
 import { loadStoredReport } from "./store.js";
 import { showTrend } from "./trend.js";
@@ -66,6 +67,11 @@ async function main() {
   window.addEventListener("beforeprint", () => charts().forEach((chart) => chart.resize(640, 360)));
   window.addEventListener("afterprint", () => charts().forEach((chart) => chart.resize()));
   if (p.get("boundary")) await showTrend(el, { region, boundary: p.get("boundary"), period: report.period }); // jurisdictions only
+  if (wantsPlan(p) && (p.get("boundary") || p.get("area"))) {
+    // the Plan tab's link: the pathway after the inventory (issue 24)
+    const selection = p.get("area") ? { kind: "custom", areaId: p.get("area") } : { kind: "boundary", id: p.get("boundary") };
+    await showPlanSection(el, p, region, selection);
+  }
 }
 
 main();

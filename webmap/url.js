@@ -2,6 +2,7 @@
 // (audit D22, D17), the view settings: per hectare, the map layers shown (issue 26 item 3), and B of a comparison
 // (issue 26 item 7): `compare` (B's jurisdiction; empty: the same place as A), `compare_start`, `compare_end`.
 
+import { readPlanParams, writePlanParams } from "./plan-url.js";
 import { state } from "./state.js";
 
 export function readUrl() {
@@ -19,6 +20,7 @@ export function readUrl() {
     compare: p.has("compare") ? p.get("compare") : null,
     compareStart: int("compare_start"),
     compareEnd: int("compare_end"),
+    plan: readPlanParams(p), // the Plan tab and its scenario (plan-url.js)
   };
 }
 
@@ -38,6 +40,7 @@ export function writeUrl({ replace = false } = {}) {
     p.set("compare_start", state.compare.start);
     p.set("compare_end", state.compare.end);
   }
+  writePlanParams(p);
   const url = `${location.pathname}?${p}`;
   if (url === `${location.pathname}${location.search}`) return;
   if (replace) history.replaceState(null, "", url);

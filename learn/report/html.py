@@ -306,8 +306,25 @@ def partial_total(report: Report) -> list[str] | None:
     return None if report.totals.complete else list(report.totals.not_estimated)
 
 
+def pathway_section(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The optional "Pathway" section (a pathway document, :mod:`learn.report.pathway_section`)."""
+    if doc is None:
+        return None
+    from learn.report.pathway_section import pathway_context
+
+    out = pathway_context(doc, _png, data_uri)
+    out["table"] = HtmlTable(
+        "Total over the years", out["headers"], out["rows"], [False] + [True] * (len(out["headers"]) - 1)
+    )
+    return out
+
+
 def context(
-    report: Report, *, locator: LocatorMap | None = None, page_size: str | None = None
+    report: Report,
+    *,
+    locator: LocatorMap | None = None,
+    page_size: str | None = None,
+    pathway: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as display strings (the template does no arithmetic).
 
@@ -344,6 +361,7 @@ def context(
         "method": labels.METHOD_CITATION,
         "method_in_provenance": prov.get("method"),
         "citations": CITATIONS,
+        "pathway": pathway_section(pathway),
     }
 
 
@@ -360,9 +378,17 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_html(report: Report, *, locator: LocatorMap | None = None, page_size: str | None = None) -> str:
-    """The report as one self-contained HTML document (with a locator map and a paper size: a PDF's source)."""
-    return environment().get_template(TEMPLATE).render(context(report, locator=locator, page_size=page_size))
+def render_html(
+    report: Report,
+    *,
+    locator: LocatorMap | None = None,
+    page_size: str | None = None,
+    pathway: dict[str, Any] | None = None,
+) -> str:
+    """The report as one self-contained HTML document (with a locator map and a paper size: a PDF's source;
+    ``pathway``: a pathway document (``Pathways.model_dump()``) shown in its own section)."""
+    ctx = context(report, locator=locator, page_size=page_size, pathway=pathway)
+    return environment().get_template(TEMPLATE).render(ctx)
 
 
 def write_html(report: Report, path: str | Path) -> None:

@@ -8,7 +8,7 @@ else, so rendering never reaches the network.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from learn.errors import LearnError
 from learn.report.models import Report
@@ -33,14 +33,21 @@ def check_paper(paper: str) -> str:
     return name
 
 
-def render_pdf(report: Report, *, paper: str = DEFAULT_PAPER, locator: LocatorMap | None = None) -> bytes:
-    """The report as PDF bytes on ``paper`` (letter | a4), with ``locator`` on page 1 when given."""
+def render_pdf(
+    report: Report,
+    *,
+    paper: str = DEFAULT_PAPER,
+    locator: LocatorMap | None = None,
+    pathway: dict[str, Any] | None = None,
+) -> bytes:
+    """The report as PDF bytes on ``paper`` (letter | a4), with ``locator`` on page 1 when given and a pathway
+    document's section (``pathway``) when given."""
     import weasyprint  # lazy: pango and friends only when a PDF is asked for
 
     from learn.report.html import render_html
 
     size = PAPERS[check_paper(paper)][0]
-    html = render_html(report, locator=locator, page_size=size)
+    html = render_html(report, locator=locator, page_size=size, pathway=pathway)
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
     pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
     return pdf
