@@ -196,12 +196,24 @@ def test_cli_formats_and_refusals(
     assert len(csv) == 9 and set(csv["scenario"]) == {BAU_NAME}
     code, _, err = run_cli([*base, "--format", "xlsx", "-o", str(tmp_path / "p.xlsx")], monkeypatch, capsys)
     assert code == 0 and "Pathways" in pd.ExcelFile(tmp_path / "p.xlsx").sheet_names
+    (tmp_path / "plan.yaml").write_text(json.dumps(PLAN))
+    plan = ["--scenario", str(tmp_path / "plan.yaml")]
+    code, _, err = run_cli(
+        [*base, *plan, "--format", "html", "-o", str(tmp_path / "p.html")], monkeypatch, capsys
+    )
+    html = (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert code == 0 and "these measures avoid about" in html and "Protect and plant" in html
+    code, _, err = run_cli(
+        [*base, *plan, "--format", "pdf", "--paper", "a4", "-o", str(tmp_path / "p.pdf")], monkeypatch, capsys
+    )
+    assert code == 0 and (tmp_path / "p.pdf").read_bytes()[:5] == b"%PDF-"
     (tmp_path / "bad.yaml").write_text("name: x\nmeasures:\n  - reforest: {ha_per_yr: -1}\n")
     for extra, text in [
         (["--scenario", str(tmp_path / "bad.yaml")], "ha_per_yr"),
         (["--scenario", str(tmp_path / "missing.yaml")], "not found"),
         (["--format", "csv"], "needs --out"),
-        (["--format", "pdf", "-o", "x"], "unknown format"),
+        (["--format", "docx", "-o", "x"], "unknown format"),
+        (["--paper", "a4"], "--paper applies to --format pdf only"),
     ]:
         code, out, err = run_cli([*base, *extra], monkeypatch, capsys)
         assert code == 2 and text in err and "Traceback" not in err and out == ""

@@ -33,7 +33,17 @@ def pathways_cmd(
         list[Path] | None,
         typer.Option("--scenario", help="scenario YAML file (name and measures); repeat for more"),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv | xlsx")] = "json",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json | csv | xlsx | html | pdf (the baseline's printable report with the pathway)",
+        ),
+    ] = "json",
+    paper: Annotated[
+        str | None, typer.Option("--paper", help="paper of --format pdf: letter (default) | a4")
+    ] = None,
     out_path: Annotated[
         Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
     ] = None,
@@ -46,12 +56,22 @@ def pathways_cmd(
     """Project the forest and tree carbon of one boundary from a baseline inventory period to --to, business as
     usual (the baseline's observed area rates carried forward) and with each --scenario's measures, with the 90 %
     interval (docs/pathways.md)."""
-    from learn.analyses.pathways import boundary_pathways, load_scenario
+    from learn.analyses.pathways import boundary_pathways, default_baseline, load_scenario
+    from learn.analyses.pathways.baseline import baseline_of
     from learn.analyses.pathways.export import FORMATS, write_pathways
     from learn.pipeline.region import open_region
 
-    if fmt not in FORMATS:
-        raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
+    printable = ("html", "pdf")
+    if fmt not in (*FORMATS, *printable):
+        raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join((*FORMATS, *printable))}")
+    if paper is not None and fmt != "pdf":
+        raise LearnError(
+            "--paper applies to --format pdf only", hint="add --format pdf, or leave --paper out"
+        )
+    if fmt == "pdf":
+        from learn.report.pdf import DEFAULT_PAPER, check_paper
+
+        paper = check_paper(paper or DEFAULT_PAPER)
     if (boundary is None) == (boundary_file is None):
         raise LearnError(
             "give exactly one of --boundary ID or --boundary-file FILE",
@@ -64,11 +84,24 @@ def pathways_cmd(
     scenarios = [load_scenario(p) for p in scenario or []]
     reg = open_region(region, catalog)
     target: Any = boundary_file if boundary_file is not None else boundary
+    options = _options(exact, False)
+    period = (int(baseline[0]), int(baseline[1])) if baseline else default_baseline(reg)
     with _progress() as prog:
-        prog.add_task("baseline inventory and the region's periods", total=None)
-        result = boundary_pathways(reg, target, baseline, to, scenarios, _options(exact, False), draws=draws)
+        task = prog.add_task("baseline inventory", total=None)
+
+        def tell(text: str, done: int, total: int) -> None:
+            prog.update(task, description=text, completed=done, total=total)
+
+        # The baseline's report too when it is printed with the pathway (one raster pass either way).
+        basis = baseline_of(reg, target, period, options) if fmt in printable else None
+        result = boundary_pathways(
+            reg, target, period, to, scenarios, options, basis=basis, draws=draws, progress=tell
+        )
     if out_path is None:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif basis is not None:
+        _write_printable(reg, target, basis[0], result, out_path, fmt, paper or "letter")
+        err.print(f"wrote {out_path}")
     else:
         write_pathways(result, out_path, fmt)
         err.print(f"wrote {out_path}")
@@ -86,3 +119,30 @@ def pathways_cmd(
             + "; ".join(result.not_estimated),
             soft_wrap=True,
         )
+
+
+def _write_printable(
+    reg: Any, target: Any, report: Any, result: Any, path: Path, fmt: str, paper: str
+) -> None:
+    """The baseline period's printable report with the pathway's section (as the API's ``pathways.html|pdf``)."""
+    from learn.report.html import render_html
+    from learn.util import atomic_path, write_text_atomic
+
+    doc = result.model_dump(mode="json")
+    try:
+        if fmt == "html":
+            write_text_atomic(path, render_html(report, pathway=doc))
+            return
+        from learn.pipeline.region_map import locator_map
+        from learn.report.pdf import render_pdf
+
+        start, end = result.baseline_period
+        data = render_pdf(
+            report, paper=paper, locator=locator_map(reg, reg.boundary(target), start, end), pathway=doc
+        )
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+    except OSError as e:
+        raise LearnError(
+            f"cannot write {path}: {e.strerror or e}", hint="choose a path in a folder you can write to"
+        ) from e
