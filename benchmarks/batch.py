@@ -78,8 +78,9 @@ from rasterstats import zonal_stats
 combined, zones_file, out = sys.argv[1:4]
 polygons = gpd.read_file(zones_file, engine="pyogrio")
 with rasterio.open(combined) as ds:
-    array, transform, nodata = ds.read(1), ds.transform, ds.nodata
-stats = zonal_stats(list(polygons.geometry), array, affine=transform, nodata=nodata, categorical=True)
+    array, transform = ds.read(1), ds.transform
+# nodata must be given for uint16 (rasterstats' default -999 overflows); no lc1*256+lc2 code is 65535
+stats = zonal_stats(list(polygons.geometry), array, affine=transform, nodata=65535, categorical=True)
 with open(out, "w", newline="") as f:
     writer = csv.writer(f)
     writer.writerow(["zone", "code", "pixels"])

@@ -58,6 +58,7 @@ from learn.util import cache_root, check_writable_folder, gc_paused, write_text_
 
 if TYPE_CHECKING:
     from learn.pipeline.region_view import RegionView as Region
+    from learn.raster.worker import RasterProcess
 
 Progress = Callable[[str, int, int], None]
 
@@ -137,13 +138,16 @@ def run_batch(
     formats: Iterable[str] | str | None = TABLE_FORMATS,
     per_boundary: Iterable[str] | str | None = None,
     paper: str = "letter",
+    raster: RasterProcess | None = None,
 ) -> BatchResult:
     """Compute (or reuse) the report of every boundary for every period and write the outputs.
 
     ``formats``: the tables to write (:data:`learn.pipeline.batch_tables.TABLE_FORMATS`, a list or a
     comma-separated string; None: all); the reports and the manifest are always written.
     ``per_boundary``: formats of one file per boundary and period
-    (:data:`learn.pipeline.batch_files.PER_BOUNDARY_FORMATS`; None: none), PDFs on ``paper`` (letter | a4)."""
+    (:data:`learn.pipeline.batch_files.PER_BOUNDARY_FORMATS`; None: none), PDFs on ``paper`` (letter | a4).
+    ``raster``: a :class:`learn.raster.worker.RasterProcess` to run the raster passes in (the same tables; not
+    with a dask ``client``)."""
     tables = check_formats(formats)  # a bad name fails before any work
     deliverables = check_per_boundary(per_boundary)
     if "pdf" in deliverables:
@@ -187,13 +191,13 @@ def run_batch(
             window = region.grid.window_for_bounds(tuple(shapely.total_bounds(sub.geometry.to_numpy())))
             windows = grid_windows(region.grid, window, options.block_size) if window is not None else []
             with result.timing("raster_pass"):
-                strata = reduce(
-                    job,
-                    windows,
-                    workers=options.workers,
-                    client=client,
-                    progress=_labelled(progress, f"{start}–{end} raster pass"),
-                )
+                pass_progress = _labelled(progress, f"{start}–{end} raster pass")
+                if raster is not None and client is None:
+                    strata = raster.reduce(job, windows, workers=options.workers, progress=pass_progress)
+                else:
+                    strata = reduce(
+                        job, windows, workers=options.workers, client=client, progress=pass_progress
+                    )
             index = {bid: k for k, bid in enumerate(zones.ids)}
             with result.timing("accounting"), gc_paused():
                 todo_boundaries: list[Boundary] = bset.get_many(todo)
