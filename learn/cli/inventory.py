@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 from learn.cli.app import CatalogOpt, RegionOpt, YearsOpt, _options, _progress, app, err
 from learn.cli.tables import partial_note
 from learn.errors import LearnError
+from learn.util import gc_paused
 
 
 @app.command("inventory")
@@ -170,10 +172,14 @@ def batch_cmd(
     # First, before the imports below: a child process loads the raster stage on another core meanwhile.
     raster = worker.start() if scheduler is None and workers is None else None
     with raster if raster is not None else contextlib.nullcontext():
-        from learn.pipeline.batch import load_boundaries_file, run_batch
-        from learn.pipeline.batch_files import check_per_boundary
-        from learn.pipeline.batch_tables import TABLE_FILES, check_formats
-        from learn.pipeline.region import InventoryOptions, open_region
+        # The imports make ~10⁶ long-lived objects: collecting meanwhile finds nothing (it cost ~0.3 s of a
+        # 3-s batch), and frozen, later collections skip them.
+        with gc_paused():
+            from learn.pipeline.batch import load_boundaries_file, run_batch
+            from learn.pipeline.batch_files import check_per_boundary
+            from learn.pipeline.batch_tables import TABLE_FILES, check_formats
+            from learn.pipeline.region import InventoryOptions, open_region
+        gc.freeze()
 
         tables = check_formats(formats)  # before opening the region: a typo fails at once
         deliverables = check_per_boundary(per_boundary)

@@ -17,6 +17,7 @@ run the pass in process instead, so errors are raised there with their own types
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -25,6 +26,8 @@ import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
+
+from learn.util import gc_paused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,8 +73,12 @@ def _warm_up() -> None:
 
 def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the child (covered through the parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends this process
-    with contextlib.suppress(Exception):
+    # No BLAS here: OpenBLAS would start a thread per core (numpy's and SciPy's, which numba imports) to spin idle.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # A failure shows again in the pass below, which the parent then runs itself.
+    with gc_paused(), contextlib.suppress(Exception):
         _warm_up()
+    gc.freeze()  # the imports' objects: later collections skip them
     from learn.raster.engine import reduce
 
     while True:
@@ -132,14 +139,10 @@ class RasterProcess:
         return reduce(job, windows, workers=workers, progress=progress)
 
     def close(self) -> None:
-        """End the child (it holds no results of its own: nothing is lost)."""
+        """End the child at once, even half-way through loading (it holds nothing that could be lost)."""
         if self._process.is_alive():
-            with contextlib.suppress(OSError, ValueError):
-                self._conn.send(None)
-            self._process.join(timeout=1.0)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
+            self._process.terminate()
+        self._process.join()
         self._conn.close()
 
     def __enter__(self) -> RasterProcess:
