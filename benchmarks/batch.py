@@ -125,15 +125,18 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     return seconds
 
 
-def stage_breakdown(root: Path, catalog: Path, out: Path, cache: Path, env: dict[str, str]) -> dict[str, Any]:
-    """One in-process ``run_batch`` of the checkout ``root`` (zone cache fresh) with its stages' seconds."""
+def stage_breakdown(
+    root: Path, catalog: Path, out: Path, cache: Path, env: dict[str, str], formats: str | None = None
+) -> dict[str, Any]:
+    """One in-process ``run_batch`` of the checkout ``root`` (zone cache fresh) with its stages' seconds;
+    ``formats``: the tables (None: all six)."""
     code = (
         "import json, os, sys, time\n"
         "t0 = time.perf_counter()\n"
         "from learn.pipeline.batch import run_batch\n"
         "from learn.pipeline.region import open_region\n"
         f"region = open_region('bench', {str(catalog)!r})\n"
-        f"result = run_batch(region, [{YEARS!r}], {str(out)!r})\n"
+        f"result = run_batch(region, [{YEARS!r}], {str(out)!r}, formats={formats!r})\n"
         "stages = dict(getattr(result, 'stage_seconds', {}))\n"
         "stages['total_in_process'] = time.perf_counter() - t0\n"
         "print(json.dumps(stages))\n"
@@ -241,8 +244,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()), flush=True)
         if not args.no_stages:
             for prefix, root in roots.items():
+                # Only CSV when no contender writes all six tables (--contenders learn_batch_csv,...).
+                only_csv = not {"learn_batch", "learn_batch_cached_zones"} & set(chosen)
                 stages[prefix.rstrip("_") or "learn"] = stage_breakdown(
-                    root, catalog, tmp / f"{prefix}stages", tmp / f"{prefix}stage_cache", env
+                    root,
+                    catalog,
+                    tmp / f"{prefix}stages",
+                    tmp / f"{prefix}stage_cache",
+                    env,
+                    "csv" if only_csv else None,
                 )
         loads.append(round(os.getloadavg()[0], 2))
 

@@ -30,6 +30,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,16 +205,10 @@ def run_batch(
                 computed = region.reports_from_strata(
                     todo_boundaries, layers, strata, options, [index[bid] for bid in todo]
                 )
-            with gc_paused():  # thousands of JSON documents and paths
+            # Thousands of JSON documents and paths: the files are written on a thread meanwhile.
+            with gc_paused(), result.timing("report_json"), ReportWriter(files) as writer:
                 for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
-                    with result.timing("report_json"):
-                        text = report.to_json()
-                        # The report first, then the key vouching for it (by its sha256): a kill in between
-                        # leaves a report without a key, which the next run recomputes.
-                        with _writing(files.report(bid)):
-                            write_text_atomic(files.report(bid), text)
-                        with _writing(files.key(bid)):
-                            write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
+                    writer.write(bid, keys[bid], report.to_json())
                     reports[bid] = report
                     result.computed += 1
                     if progress:
@@ -251,6 +246,44 @@ def run_batch(
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
+
+
+class ReportWriter:
+    """Writes each report and then the key vouching for it (by its sha256) on one thread, in the order given,
+    while the caller serialises the next ones: the same files in the same order as writing them in turn (a kill
+    in between leaves a report without a key, which the next run recomputes), but the file system's time
+    (~0.1–0.3 ms a file) overlaps the JSON's. The first failure stops the writing; it is raised by the next
+    :meth:`write` or on leaving the ``with`` block, which waits for every file."""
+
+    def __init__(self, files: ReportFiles) -> None:
+        self._files = files
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learn-reports")
+        self._error: BaseException | None = None
+
+    def write(self, boundary_id: str, inputs_key: str, text: str) -> None:
+        if self._error is not None:
+            raise self._error
+        self._pool.submit(self._write, boundary_id, inputs_key, text)
+
+    def _write(self, boundary_id: str, inputs_key: str, text: str) -> None:
+        if self._error is not None:
+            return
+        try:
+            with _writing(self._files.report(boundary_id)):
+                write_text_atomic(self._files.report(boundary_id), text)
+            with _writing(self._files.key(boundary_id)):
+                key_text = self._files.key_text(boundary_id, inputs_key, text)
+                write_text_atomic(self._files.key(boundary_id), key_text)
+        except BaseException as err:
+            self._error = err
+
+    def __enter__(self) -> ReportWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+        if exc_type is None and self._error is not None:
+            raise self._error
 
 
 def _every_file(manifest: dict[str, Any]) -> list[str]:

@@ -62,13 +62,25 @@ def start() -> RasterProcess | None:
 
 
 def _warm_up() -> None:
-    """Import the raster stage and load the compiled kernel (a one-pixel window of the usual types)."""
+    """Import the raster stage and load the compiled kernel (a one-pixel window of the usual types).
+
+    Without ``scipy.linalg``: numba, when it loads any compiled function, imports it only to learn whether BLAS is
+    there for ``np.dot`` & co. (~0.2 s with its own OpenBLAS threads); the kernel uses none, and nothing else runs
+    in this process. A ``None`` in :data:`sys.modules` makes that import fail at once (numba then leaves linear
+    algebra out); it is removed again afterwards."""
     import numpy as np
 
     import learn.raster.engine  # noqa: F401  (rasterio, GDAL)
     from learn.raster.kernel import StratumAccumulator
 
-    StratumAccumulator().add(np.zeros(1, np.uint16), np.zeros(1, np.uint8), np.zeros(1, np.uint8))
+    blocked = "scipy.linalg" not in sys.modules
+    if blocked:
+        sys.modules["scipy.linalg"] = None  # type: ignore[assignment]
+    try:
+        StratumAccumulator().add(np.zeros(1, np.uint16), np.zeros(1, np.uint8), np.zeros(1, np.uint8))
+    finally:
+        if blocked:
+            del sys.modules["scipy.linalg"]
 
 
 def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the child (covered through the parent)
