@@ -140,7 +140,7 @@ class RasterProcess:
                         progress(*rest)
                     continue
                 if kind == "done":
-                    return rest[0]  # type: ignore[no-any-return]
+                    return rest[0]
                 self.fell_back = str(rest[0])
                 break
         except Exception as err:
