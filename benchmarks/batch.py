@@ -1,6 +1,6 @@
-"""Benchmark: the whole ``learn batch`` process against exactextract on the same question and data.
+"""Benchmark: the whole ``learn batch`` process against exactextract and rasterstats on the same question and data.
 
-    python -m benchmarks.batch [--size 8000] [--zones 1000] [--repeat 3] [--json OUT]
+    python -m benchmarks.batch [--size 8000] [--zones 1000] [--repeat 3] [--contenders A,B] [--json OUT]
 
 The question: the land-cover change matrix of every zone (K polygons tiling a synthetic region,
 :mod:`benchmarks.synthetic`). Both contenders run as a user runs them, one fresh process per run, wall
@@ -14,11 +14,17 @@ time measured from outside, imports, reading the polygons and writing the answer
 * ``learn_batch_cached_zones`` — the same with the zone raster already cached (a second batch on the same
   boundaries and grid: the usual case once a boundary set has been used).
 * ``learn_batch_csv`` — ``learn batch --formats csv`` with the zone raster cached: the JSON reports, the
-  manifest and ``inventory.csv`` only — the same kind of output as exactextract's CSV (this checkout only: a
-  ``--baseline`` older than ``--formats`` has no such run).
+  manifest and ``inventory.csv`` only — the same kind of output as exactextract's CSV (a ``--baseline``
+  must be recent enough to have ``--formats``).
 * ``exactextract`` — a Python process reading the polygons (geopandas), ``exact_extract(combined,
   polygons, ["count", "unique", "frac"], output="pandas")`` on the precomputed ``lc1*256+lc2`` raster
   and writing the per-zone (code, fraction) table to CSV.
+* ``rasterstats`` — a Python process reading the polygons (geopandas) and the ``lc1*256+lc2`` raster into an
+  array (rasterio), ``zonal_stats(polygons, array, affine=…, categorical=True)`` and writing the per-zone
+  (code, pixels) table to CSV.
+
+``--contenders`` chooses a subset (default: all of the above); ``--no-stages`` skips the in-process stage
+timing.
 
 ``--baseline DIR`` also times the ``learn`` of another checkout of this repository (e.g. a ``git worktree``
 of an older commit) in the same runs, as ``baseline_*``: before/after figures measured side by side.
@@ -63,6 +69,26 @@ frame = exact_extract(combined, polygons, ["count", "unique", "frac"], include_c
 frame.to_csv(out, index=False)
 """
 
+RASTERSTATS_SCRIPT = """
+import csv
+import sys
+import geopandas as gpd
+import rasterio
+from rasterstats import zonal_stats
+combined, zones_file, out = sys.argv[1:4]
+polygons = gpd.read_file(zones_file, engine="pyogrio")
+with rasterio.open(combined) as ds:
+    array, transform = ds.read(1), ds.transform
+# nodata must be given for uint16 (rasterstats' default -999 overflows); no lc1*256+lc2 code is 65535
+stats = zonal_stats(list(polygons.geometry), array, affine=transform, nodata=65535, categorical=True)
+with open(out, "w", newline="") as f:
+    writer = csv.writer(f)
+    writer.writerow(["zone", "code", "pixels"])
+    for zone, row in zip(polygons["zone"].tolist(), stats, strict=True):
+        writer.writerows([zone, code, n] for code, n in row.items())
+"""
+CONTENDERS = ("learn_batch", "learn_batch_cached_zones", "learn_batch_csv", "exactextract", "rasterstats")
+
 
 def write_catalog(region: Region, folder: Path) -> Path:
     """A catalog with one region ``bench``: the synthetic land cover as years 2001 and 2011, the zones."""
@@ -99,15 +125,18 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     return seconds
 
 
-def stage_breakdown(root: Path, catalog: Path, out: Path, cache: Path, env: dict[str, str]) -> dict[str, Any]:
-    """One in-process ``run_batch`` of the checkout ``root`` (zone cache fresh) with its stages' seconds."""
+def stage_breakdown(
+    root: Path, catalog: Path, out: Path, cache: Path, env: dict[str, str], formats: str | None = None
+) -> dict[str, Any]:
+    """One in-process ``run_batch`` of the checkout ``root`` (zone cache fresh) with its stages' seconds;
+    ``formats``: the tables (None: all six)."""
     code = (
         "import json, os, sys, time\n"
         "t0 = time.perf_counter()\n"
         "from learn.pipeline.batch import run_batch\n"
         "from learn.pipeline.region import open_region\n"
         f"region = open_region('bench', {str(catalog)!r})\n"
-        f"result = run_batch(region, [{YEARS!r}], {str(out)!r})\n"
+        f"result = run_batch(region, [{YEARS!r}], {str(out)!r}, formats={formats!r})\n"
         "stages = dict(getattr(result, 'stage_seconds', {}))\n"
         "stages['total_in_process'] = time.perf_counter() - t0\n"
         "print(json.dumps(stages))\n"
@@ -128,6 +157,20 @@ def summary(runs: list[float]) -> dict[str, Any]:
     }
 
 
+def ratios_of(results: dict[str, Any], roots: dict[str, Path]) -> dict[str, float]:
+    """peer ÷ learn (best and median) for every peer and learn contender that ran: > 1 = learn faster."""
+    ratios = {}
+    learns = [f"{prefix}{kind}" for prefix in roots for kind in CONTENDERS if kind.startswith("learn")]
+    for peer in ("exactextract", "rasterstats"):
+        for name in learns:
+            if peer in results and name in results:
+                ratios[f"{peer}_over_{name}"] = round(results[peer]["best_s"] / results[name]["best_s"], 3)
+                ratios[f"{peer}_over_{name}_median"] = round(
+                    results[peer]["median_s"] / results[name]["median_s"], 3
+                )
+    return ratios
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.batch", description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=8000, help="region side in pixels (default 8,000)")
@@ -136,84 +179,84 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3, help="runs per contender (default 3)")
     p.add_argument("--data", type=Path, default=DATA_DIR, help="cache folder for generated regions")
     p.add_argument("--baseline", type=Path, help="another checkout of this repository to time alongside")
+    p.add_argument("--contenders", default=",".join(CONTENDERS), help="comma-separated subset (default: all)")
+    p.add_argument("--no-stages", action="store_true", help="skip the in-process stage timing")
     p.add_argument("--json", type=Path, help="write the report here")
     args = p.parse_args(argv)
+    chosen = [c.strip() for c in args.contenders.split(",") if c.strip()]
+    unknown = sorted(set(chosen) - set(CONTENDERS))
+    if unknown:
+        p.error(f"unknown contenders {unknown}; choose from {', '.join(CONTENDERS)}")
 
     region = ensure_region(args.size, args.zones, args.seed, args.data)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(args.data / "pycache")
     roots = {"": ROOT, **({"baseline_": args.baseline.resolve()} if args.baseline else {})}
     loads = [round(os.getloadavg()[0], 2)]
-    runs: dict[str, list[float]] = {"exactextract": []}
     stages: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="learn-bench-batch-") as tmpdir:
         tmp = Path(tmpdir)
         catalog = write_catalog(region, tmp / "catalog")
-        ee_cmd = [
+        inputs = [str(region.path("combined")), str(region.zones_file)]
+        peers = {
+            "exactextract": [sys.executable, "-c", EXACTEXTRACT_SCRIPT, *inputs],
+            "rasterstats": [sys.executable, "-c", RASTERSTATS_SCRIPT, *inputs],
+        }
+        learn_cmd = [
             sys.executable,
-            "-c",
-            EXACTEXTRACT_SCRIPT,
-            str(region.path("combined")),
-            str(region.zones_file),
-        ]
-        learn_args = [
+            "-m",
+            "learn.cli",
             "batch",
             "--catalog",
             str(catalog),
             "--region",
             "bench",
-            "--years",
-            str(YEARS[0]),
-            str(YEARS[1]),
         ]
-        learn_cmd = [sys.executable, "-m", "learn.cli", *learn_args]
+        learn_cmd += ["--years", str(YEARS[0]), str(YEARS[1])]
+        learn_kinds = {
+            "learn_batch": ([], "cold"),
+            "learn_batch_cached_zones": ([], "warm"),
+            "learn_batch_csv": (["--formats", "csv"], "warm"),
+        }
+
+        def learn_run(prefix: str, root: Path, kind: str, i: int | str) -> float:
+            extra, cache = learn_kinds[kind]
+            cache_dir = tmp / (f"{prefix}cold_cache_{i}" if cache == "cold" else f"{prefix}warm_cache")
+            child = dict(env, PYTHONPATH=str(root), LEARN_CACHE_DIR=str(cache_dir))
+            return timed([*learn_cmd, *extra, "--out", str(tmp / f"{prefix}{kind}_{i}")], child, root)
+
         # Untimed warm-up: the OS file cache, the bytecode and numba caches, each checkout's warm zone cache.
-        timed([*ee_cmd, str(tmp / "ee_warmup.csv")], env)
+        for name, cmd in peers.items():
+            if name in chosen:
+                timed([*cmd, str(tmp / f"{name}_warmup.csv")], env)
         for prefix, root in roots.items():
-            warm_env = dict(env, PYTHONPATH=str(root), LEARN_CACHE_DIR=str(tmp / f"{prefix}warm_cache"))
-            timed([*learn_cmd, "--out", str(tmp / f"{prefix}warmup")], warm_env, root)
-            runs[f"{prefix}learn_batch"], runs[f"{prefix}learn_batch_cached_zones"] = [], []
-        runs["learn_batch_csv"] = []
+            learn_run(prefix, root, "learn_batch_cached_zones", "warmup")
+        runs: dict[str, list[float]] = {}
         for i in range(args.repeat):
-            for prefix, root in roots.items():
-                child = dict(env, PYTHONPATH=str(root))
-                cold = dict(child, LEARN_CACHE_DIR=str(tmp / f"{prefix}cold_cache_{i}"))
-                runs[f"{prefix}learn_batch"].append(
-                    timed([*learn_cmd, "--out", str(tmp / f"{prefix}cold_{i}")], cold, root)
-                )
-                runs["exactextract"].append(timed([*ee_cmd, str(tmp / f"ee_{i}.csv")], env))
-                warm = dict(child, LEARN_CACHE_DIR=str(tmp / f"{prefix}warm_cache"))
-                runs[f"{prefix}learn_batch_cached_zones"].append(
-                    timed([*learn_cmd, "--out", str(tmp / f"{prefix}warm_{i}")], warm, root)
-                )
-                if not prefix:
-                    runs["learn_batch_csv"].append(
-                        timed([*learn_cmd, "--formats", "csv", "--out", str(tmp / f"csv_{i}")], warm, root)
-                    )
+            # Alternating: learn (each checkout) and the peers, so that the machine's load falls on all of them.
+            for name in chosen:
+                if name in peers:
+                    runs.setdefault(name, []).append(timed([*peers[name], str(tmp / f"{name}_{i}.csv")], env))
+                    continue
+                for prefix, root in roots.items():
+                    runs.setdefault(f"{prefix}{name}", []).append(learn_run(prefix, root, name, i))
             loads.append(round(os.getloadavg()[0], 2))
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()), flush=True)
-        for prefix, root in roots.items():
-            stages[prefix.rstrip("_") or "learn"] = stage_breakdown(
-                root, catalog, tmp / f"{prefix}stages", tmp / f"{prefix}stage_cache", env
-            )
+        if not args.no_stages:
+            for prefix, root in roots.items():
+                # Only CSV when no contender writes all six tables (--contenders learn_batch_csv,...).
+                only_csv = not {"learn_batch", "learn_batch_cached_zones"} & set(chosen)
+                stages[prefix.rstrip("_") or "learn"] = stage_breakdown(
+                    root,
+                    catalog,
+                    tmp / f"{prefix}stages",
+                    tmp / f"{prefix}stage_cache",
+                    env,
+                    "csv" if only_csv else None,
+                )
         loads.append(round(os.getloadavg()[0], 2))
 
     results = {k: summary(v) for k, v in runs.items()}
-    ee = results["exactextract"]
-    ratios = {
-        "exactextract_over_learn_batch_csv": round(ee["best_s"] / results["learn_batch_csv"]["best_s"], 3),
-        "exactextract_over_learn_batch_csv_median": round(
-            ee["median_s"] / results["learn_batch_csv"]["median_s"], 3
-        ),
-    }
-    for prefix in roots:
-        for kind in ("learn_batch", "learn_batch_cached_zones"):
-            ratios[f"exactextract_over_{prefix}{kind}"] = round(
-                ee["best_s"] / results[f"{prefix}{kind}"]["best_s"], 3
-            )
-            ratios[f"exactextract_over_{prefix}{kind}_median"] = round(
-                ee["median_s"] / results[f"{prefix}{kind}"]["median_s"], 3
-            )
     shares = {}
     for name, st in stages.items():
         accounting_outputs = sum(v for k, v in st.items() if k in ("accounting", "report_json", "tables"))
@@ -227,8 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         "zones": args.zones,
         "repeat": args.repeat,
         "baseline": str(args.baseline) if args.baseline else None,
+        "contenders": chosen,
         "results": results,
-        "ratios": ratios,
+        "ratios": ratios_of(results, roots),
         "stages_s": stages,
         "accounting_and_outputs": shares,
         "loadavg_1min": loads,

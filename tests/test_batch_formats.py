@@ -112,22 +112,36 @@ def test_the_python_api_refuses_an_unknown_format_before_any_work(catalog, tmp_p
 
 
 def test_the_garbage_collector_is_paused_for_the_reports_and_back_on_after(catalog, tmp_path, monkeypatch):
+    """The reports are serialised with the collector paused; their files are written on one thread, each report
+    before its key and boundary after boundary (the order a kill must find), the manifest last by the caller."""
     import gc
+    import threading
 
+    from learn.report.models import Report
     from learn.util import gc_paused
 
     region = learn.open_region("t", catalog)
-    seen = []
-    real_write = batch_mod.write_text_atomic
+    serialised, seen = [], []
+    real_write, real_to_json = batch_mod.write_text_atomic, Report.to_json
 
     def watching_write(path, text):
-        seen.append(gc.isenabled())
+        seen.append((threading.current_thread().name, path.parent.name, path.name))
         real_write(path, text)
 
+    def watching_to_json(self, *args, **kwargs):
+        serialised.append(gc.isenabled())
+        return real_to_json(self, *args, **kwargs)
+
     monkeypatch.setattr(batch_mod, "write_text_atomic", watching_write)
+    monkeypatch.setattr(Report, "to_json", watching_to_json)
     assert gc.isenabled()
     run_batch(region, [(2011, 2019)], tmp_path / "b", formats=[])
-    assert len(seen) == 3 * 2 + 1 and not any(seen[:-1]) and seen[-1]  # reports and keys; the manifest
+    assert serialised == [False] * 3
+    threads = [name for name, _, _ in seen]
+    assert len(seen) == 3 * 2 + 1 and all(t.startswith("learn-reports") for t in threads[:-1])
+    assert seen[-1] == (threading.current_thread().name, "b", "manifest.json")
+    assert [folder for _, folder, _ in seen[:-1]] == ["2011_2019", "keys"] * 3  # each report, then its key
+    assert [name for _, _, name in seen[:-1:2]] == [name for _, _, name in seen[1:-1:2]]
     assert gc.isenabled()
     gc.disable()
     try:

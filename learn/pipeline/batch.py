@@ -30,6 +30,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,7 @@ from learn.util import cache_root, check_writable_folder, gc_paused, write_text_
 
 if TYPE_CHECKING:
     from learn.pipeline.region_view import RegionView as Region
+    from learn.raster.worker import RasterProcess
 
 Progress = Callable[[str, int, int], None]
 
@@ -137,13 +139,16 @@ def run_batch(
     formats: Iterable[str] | str | None = TABLE_FORMATS,
     per_boundary: Iterable[str] | str | None = None,
     paper: str = "letter",
+    raster: RasterProcess | None = None,
 ) -> BatchResult:
     """Compute (or reuse) the report of every boundary for every period and write the outputs.
 
     ``formats``: the tables to write (:data:`learn.pipeline.batch_tables.TABLE_FORMATS`, a list or a
     comma-separated string; None: all); the reports and the manifest are always written.
     ``per_boundary``: formats of one file per boundary and period
-    (:data:`learn.pipeline.batch_files.PER_BOUNDARY_FORMATS`; None: none), PDFs on ``paper`` (letter | a4)."""
+    (:data:`learn.pipeline.batch_files.PER_BOUNDARY_FORMATS`; None: none), PDFs on ``paper`` (letter | a4).
+    ``raster``: a :class:`learn.raster.worker.RasterProcess` to run the raster passes in (the same tables; not
+    with a dask ``client``)."""
     tables = check_formats(formats)  # a bad name fails before any work
     deliverables = check_per_boundary(per_boundary)
     if "pdf" in deliverables:
@@ -159,94 +164,139 @@ def run_batch(
     for start, end in periods:  # before the raster passes, not after them
         check_writable_folder(out / f"{start}_{end}")
     result = BatchResult()
-    manifest: dict[str, Any] = {
-        "region": region.name,
-        "catalog": str(region.catalog.path),
-        "boundaries": str(bset.path),
-        "options": options.as_dict(),
-        "periods": {},
-    }
-    for start, end in periods:
-        files = ReportFiles(out / f"{start}_{end}")
-        layers = region.period_layers(start, end)
-        inputs = period_inputs(region, layers, options)
-        keys = inputs_keys(inputs, bset)
-        reports: dict[str, Report | None] = {}
-        with gc_paused():  # reading back up to every report of the period
-            for bid in ids:
-                status, reports[bid] = files.reusable(bid, keys[bid])
-                result.reused += status == "reused"
-                result.inputs_changed += status == "inputs_changed"
-        todo = [bid for bid, r in reports.items() if r is None]
-        if todo:
-            sub = bset.frame[bset.frame["id"].isin(todo)]
-            with result.timing("zones"):
-                zones = zone_source(region, bset, options)
-            job = region.reduction_job(layers, zones)
-            region.check_layers(job)
-            window = region.grid.window_for_bounds(tuple(shapely.total_bounds(sub.geometry.to_numpy())))
-            windows = grid_windows(region.grid, window, options.block_size) if window is not None else []
-            with result.timing("raster_pass"):
-                strata = reduce(
-                    job,
-                    windows,
-                    workers=options.workers,
-                    client=client,
-                    progress=_labelled(progress, f"{start}–{end} raster pass"),
-                )
-            index = {bid: k for k, bid in enumerate(zones.ids)}
-            with result.timing("accounting"), gc_paused():
-                todo_boundaries: list[Boundary] = bset.get_many(todo)
-                computed = region.reports_from_strata(
-                    todo_boundaries, layers, strata, options, [index[bid] for bid in todo]
-                )
-            with gc_paused():  # thousands of JSON documents and paths
-                for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
-                    with result.timing("report_json"):
-                        text = report.to_json()
-                        # The report first, then the key vouching for it (by its sha256): a kill in between
-                        # leaves a report without a key, which the next run recomputes.
-                        with _writing(files.report(bid)):
-                            write_text_atomic(files.report(bid), text)
-                        with _writing(files.key(bid)):
-                            write_text_atomic(files.key(bid), files.key_text(bid, keys[bid], text))
-                    reports[bid] = report
-                    result.computed += 1
-                    if progress:
-                        progress(f"{start}–{end} reports", k, len(todo))
-        result.reports.extend(r for r in reports.values() if r is not None)
-        manifest["periods"][f"{start}_{end}"] = {
-            "done": ids,
-            "reports": {bid: report_file_name(bid) for bid in ids},
-            "inputs": inputs,
+    # Report files are written on a thread from the first report until the manifest (overlapping the tables).
+    with ReportWriter() as writer:
+        manifest: dict[str, Any] = {
+            "region": region.name,
+            "catalog": str(region.catalog.path),
+            "boundaries": str(bset.path),
+            "options": options.as_dict(),
+            "periods": {},
         }
+        for start, end in periods:
+            files = ReportFiles(out / f"{start}_{end}")
+            layers = region.period_layers(start, end)
+            inputs = period_inputs(region, layers, options)
+            keys = inputs_keys(inputs, bset)
+            reports: dict[str, Report | None] = {}
+            with gc_paused():  # reading back up to every report of the period
+                for bid in ids:
+                    status, reports[bid] = files.reusable(bid, keys[bid])
+                    result.reused += status == "reused"
+                    result.inputs_changed += status == "inputs_changed"
+            todo = [bid for bid, r in reports.items() if r is None]
+            if todo:
+                sub = bset.frame[bset.frame["id"].isin(todo)]
+                with result.timing("zones"):
+                    zones = zone_source(region, bset, options)
+                job = region.reduction_job(layers, zones)
+                region.check_layers(job)
+                window = region.grid.window_for_bounds(tuple(shapely.total_bounds(sub.geometry.to_numpy())))
+                windows = grid_windows(region.grid, window, options.block_size) if window is not None else []
+                with result.timing("raster_pass"):
+                    pass_progress = _labelled(progress, f"{start}–{end} raster pass")
+                    if raster is not None and client is None:
+                        strata = raster.reduce(job, windows, workers=options.workers, progress=pass_progress)
+                    else:
+                        strata = reduce(
+                            job, windows, workers=options.workers, client=client, progress=pass_progress
+                        )
+                index = {bid: k for k, bid in enumerate(zones.ids)}
+                with result.timing("accounting"), gc_paused():
+                    todo_boundaries: list[Boundary] = bset.get_many(todo)
+                    computed = region.reports_from_strata(
+                        todo_boundaries, layers, strata, options, [index[bid] for bid in todo]
+                    )
+                with gc_paused(), result.timing("report_json"):  # thousands of JSON documents and paths
+                    for k, (bid, report) in enumerate(zip(todo, computed, strict=True), start=1):
+                        writer.write(files, bid, keys[bid], report.to_json())
+                        reports[bid] = report
+                        result.computed += 1
+                        if progress:
+                            progress(f"{start}–{end} reports", k, len(todo))
+            result.reports.extend(r for r in reports.values() if r is not None)
+            manifest["periods"][f"{start}_{end}"] = {
+                "done": ids,
+                "reports": {bid: report_file_name(bid) for bid in ids},
+                "inputs": inputs,
+            }
+            if deliverables:
+                with result.timing("per_boundary"):
+                    done = {bid: r for bid, r in reports.items() if r is not None}
+                    listed, written = write_per_boundary(
+                        region,
+                        bset,
+                        done,
+                        keys,
+                        (start, end),
+                        out,
+                        deliverables,
+                        paper=paper,
+                        progress=progress,
+                    )
+                result.per_boundary_written += written
+                manifest["periods"][f"{start}_{end}"]["per_boundary"] = listed
+        per_boundary_files = {
+            path
+            for p in manifest["periods"].values()
+            for files in p.get("per_boundary", {}).values()
+            for path in files.values()
+        }
+        remove_stale(out, periods, per_boundary_files)
         if deliverables:
-            with result.timing("per_boundary"):
-                done = {bid: r for bid, r in reports.items() if r is not None}
-                listed, written = write_per_boundary(
-                    region, bset, done, keys, (start, end), out, deliverables, paper=paper, progress=progress
-                )
-            result.per_boundary_written += written
-            manifest["periods"][f"{start}_{end}"]["per_boundary"] = listed
-    per_boundary_files = {
-        path
-        for p in manifest["periods"].values()
-        for files in p.get("per_boundary", {}).values()
-        for path in files.values()
-    }
-    remove_stale(out, periods, per_boundary_files)
-    if deliverables:
-        manifest["per_boundary"] = {
-            "formats": list(deliverables),
-            "paper": paper if "pdf" in deliverables else None,
-        }
-    with result.timing("tables"), gc_paused():
-        result.frames = BatchFrames(result.reports, bset)
-        manifest["tables"] = write_tables(result.reports, bset, out, tables, frames=result.frames)
+            manifest["per_boundary"] = {
+                "formats": list(deliverables),
+                "paper": paper if "pdf" in deliverables else None,
+            }
+        with result.timing("tables"), gc_paused():
+            result.frames = BatchFrames(result.reports, bset)
+            manifest["tables"] = write_tables(result.reports, bset, out, tables, frames=result.frames)
+        with result.timing("report_json"):  # the last report files
+            writer.finish()
     manifest["files"] = _every_file(manifest)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
     return result
+
+
+class ReportWriter:
+    """Writes each report and then the key vouching for it (by its sha256) on one thread, in the order given,
+    while the caller goes on (serialising the next reports, writing the tables): the same files in the same
+    order as writing them in turn (a kill in between leaves a report without a key, which the next run
+    recomputes), but the file system's time (~0.1–0.3 ms a file) overlaps the rest. The first failure stops the
+    writing; it is raised by the next :meth:`write` or by :meth:`finish`, which waits for every file."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learn-reports")
+        self._error: BaseException | None = None
+
+    def write(self, files: ReportFiles, boundary_id: str, inputs_key: str, text: str) -> None:
+        if self._error is not None:
+            raise self._error
+        self._pool.submit(self._write, files, boundary_id, inputs_key, text)
+
+    def _write(self, files: ReportFiles, boundary_id: str, inputs_key: str, text: str) -> None:
+        if self._error is not None:
+            return
+        try:
+            with _writing(files.report(boundary_id)):
+                write_text_atomic(files.report(boundary_id), text)
+            with _writing(files.key(boundary_id)):
+                write_text_atomic(files.key(boundary_id), files.key_text(boundary_id, inputs_key, text))
+        except BaseException as err:  # handed to the caller's thread
+            self._error = err
+
+    def finish(self) -> None:
+        """Wait for every file; raise the first failure."""
+        self._pool.shutdown(wait=True)
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> ReportWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)  # on a failure elsewhere too: no thread is left writing
 
 
 def _every_file(manifest: dict[str, Any]) -> list[str]:

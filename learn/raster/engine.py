@@ -23,8 +23,8 @@ from rasterio.windows import Window
 
 from learn.layers import CARBON_LAYERS
 from learn.raster.grid import Grid, RasterStack, iter_windows
-from learn.raster.kernel import Stored, StratumAccumulator
 from learn.raster.strata import combine, combine_disturbance
+from learn.raster.stratum_sums import Stored
 from learn.raster.zones import ZoneSource
 
 Progress = Callable[[int, int], None]
@@ -112,6 +112,8 @@ def reduce_windows(job: ReductionJob, windows: Sequence[Window]) -> list[pd.Data
     One table per window, so that adding them up in window order gives the same floating-point
     sums however the windows were spread over threads or workers.
     """
+    from learn.raster.kernel import StratumAccumulator  # numba: loaded only where windows are reduced
+
     tables = []
     # A small GDAL block cache: each block is read once, so caching more only costs memory.
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_job_layers(job) as stack:

@@ -11,7 +11,6 @@ threads or dask workers add up (they hold decoded codes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
 import numba
@@ -19,18 +18,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-SUMS: Final = (
-    "pixels",
-    "carbon_live_sum",
-    "carbon_dead_litter_sum",
-    "carbon_soil_sum",
-    "carbon_missing_pixels",
-    "canopy1_sum",
-    "canopy2_sum",
-    "canopy_loss_sum",
-    "canopy_pixels",
-)
-NSUM: Final = len(SUMS)
+from learn.raster.stratum_sums import NSUM, SUMS, Stored
+
+__all__ = ["NSUM", "SUMS", "Stored", "StratumAccumulator"]
+
 EMPTY: Final = -1
 MAX_ZONE: Final = (1 << 23) - 1
 #: "No zone" in a uint16 zone array (the zone raster's nodata).
@@ -217,14 +208,6 @@ _NONE_U8 = np.empty(0, np.uint8)
 _NONE_U16 = np.empty(0, np.uint16)
 _NONE_F32 = np.empty(0, np.float32)
 _NONE_I64 = np.empty(0, np.int64)
-
-
-@dataclass(frozen=True)
-class Stored:
-    """How a continuous layer is stored: value = stored × ``scale``; ``nodata`` = the stored no-data value."""
-
-    scale: float = 1.0
-    nodata: float | None = None
 
 
 _AS_IS: Final = Stored()

@@ -27,13 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from learn.layers import FIRE_NOT_MAPPED
-from learn.raster.kernel import SUMS, StratumAccumulator
+from learn.raster.stratum_sums import SUMS
+
+if TYPE_CHECKING:
+    from learn.raster.kernel import StratumAccumulator
 
 KEY_COLUMNS = ("zone", "lc1", "lc2", "forest_age_type_region", "disturbance")
 SUM_COLUMNS = SUMS  # defined next to the kernel that fills them
@@ -71,6 +75,8 @@ def reduce_window(a: WindowArrays, acc: StratumAccumulator | None = None) -> pd.
 
     With ``acc`` the window is added to that accumulator (and its running table is returned).
     """
+    from learn.raster.kernel import StratumAccumulator  # numba: loaded where a window is reduced
+
     acc = acc if acc is not None else StratumAccumulator()
     carbon = None
     if a.carbon is not None:

@@ -8,13 +8,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from learn.report.frames import (
     canopy_frame,
@@ -36,6 +33,11 @@ from learn.report.labels import (
 )
 from learn.report.models import Report
 from learn.util import atomic_path
+
+if TYPE_CHECKING:  # xlsxwriter itself is imported where a workbook is written (not by every batch)
+    import xlsxwriter
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
 
 # Excel's sheet limit (rows, including the header row).
 EXCEL_MAX_ROWS = 1_048_576
@@ -107,6 +109,8 @@ def write_tables_xlsx(path: str | Path, about: list[tuple[str, str]], sheets: di
     """
     about = [*about, ("Sheets", ", ".join(sheets))]
     with atomic_path(path) as tmp:
+        import xlsxwriter
+
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
         try:
             styles = _Styles(book)
