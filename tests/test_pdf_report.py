@@ -20,7 +20,7 @@ from learn.pipeline.region_map import locator_map
 from learn.report.labels import plain_sentence
 from learn.report.models import Report
 from learn.report.palettes import FOREST_CHANGE
-from tests.conftest import RegionFactory, pixel_box, run_cli
+from conftest import RegionFactory, pixel_box, run_cli
 
 PERIOD = "start=2011&end=2019"
 PDF_URL = "/api/regions/demo/inventory.pdf"
