@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import RegionFactory, pixel_box, run_cli
 from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PageObject, PdfReader
@@ -20,7 +21,6 @@ from learn.pipeline.region_map import locator_map
 from learn.report.labels import plain_sentence
 from learn.report.models import Report
 from learn.report.palettes import FOREST_CHANGE
-from conftest import RegionFactory, pixel_box, run_cli
 
 PERIOD = "start=2011&end=2019"
 PDF_URL = "/api/regions/demo/inventory.pdf"
