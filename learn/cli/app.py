@@ -41,6 +41,44 @@ YearsOpt = Annotated[
 ]
 
 
+BoundaryOpt = Annotated[
+    str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")
+]
+BoundaryFileOpt = Annotated[
+    Path | None,
+    typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)"),
+]
+PaperOpt = Annotated[str | None, typer.Option("--paper", help="paper of --format pdf: letter (default) | a4")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
+]
+
+
+def one_boundary(boundary: str | None, boundary_file: Path | None) -> Any:
+    """The boundary a command computes: ``--boundary`` or ``--boundary-file``, exactly one."""
+    if (boundary is None) == (boundary_file is None):
+        raise LearnError(
+            "give exactly one of --boundary ID or --boundary-file FILE",
+            hint="`learn catalog` lists the boundary ids of each region",
+        )
+    return boundary_file if boundary_file is not None else boundary
+
+
+def output_checked(fmt: str, paper: str | None, out_path: Path | None) -> str | None:
+    """``--paper`` only with PDF (checked, default letter), and a file for every format but JSON."""
+    if paper is not None and fmt != "pdf":
+        raise LearnError(
+            "--paper applies to --format pdf only", hint="add --format pdf, or leave --paper out"
+        )
+    if fmt != "json" and out_path is None:
+        raise LearnError(f"--format {fmt} needs --out FILE")
+    if fmt != "pdf":
+        return None
+    from learn.report.pdf import DEFAULT_PAPER, check_paper
+
+    return check_paper(paper or DEFAULT_PAPER)
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),

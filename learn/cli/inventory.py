@@ -11,7 +11,21 @@ from typing import Annotated, Any
 
 import typer
 
-from learn.cli.app import CatalogOpt, RegionOpt, YearsOpt, _options, _progress, app, err
+from learn.cli.app import (
+    BoundaryFileOpt,
+    BoundaryOpt,
+    CatalogOpt,
+    OutOpt,
+    PaperOpt,
+    RegionOpt,
+    YearsOpt,
+    _options,
+    _progress,
+    app,
+    err,
+    one_boundary,
+    output_checked,
+)
 from learn.cli.tables import partial_note
 from learn.errors import LearnError
 from learn.util import gc_paused
@@ -21,13 +35,8 @@ from learn.util import gc_paused
 def inventory_cmd(
     region: RegionOpt,
     years: YearsOpt,
-    boundary: Annotated[
-        str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")
-    ] = None,
-    boundary_file: Annotated[
-        Path | None,
-        typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)"),
-    ] = None,
+    boundary: BoundaryOpt = None,
+    boundary_file: BoundaryFileOpt = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -36,12 +45,8 @@ def inventory_cmd(
             help="json | csv (LEARN 4 tables) | tidy-csv | xlsx | html (printable report) | pdf (with a map)",
         ),
     ] = "json",
-    paper: Annotated[
-        str | None, typer.Option("--paper", help="paper of --format pdf: letter (default) | a4")
-    ] = None,
-    out_path: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
-    ] = None,
+    paper: PaperOpt = None,
+    out_path: OutOpt = None,
     exact: Annotated[
         bool,
         typer.Option(
@@ -63,23 +68,9 @@ def inventory_cmd(
 
     if fmt not in FORMATS:
         raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join(FORMATS)}")
-    if (boundary is None) == (boundary_file is None):
-        raise LearnError(
-            "give exactly one of --boundary ID or --boundary-file FILE",
-            hint="`learn catalog` lists the boundary ids of each region",
-        )
-    if fmt != "json" and out_path is None:
-        raise LearnError(f"--format {fmt} needs --out FILE")
-    if paper is not None and fmt != "pdf":
-        raise LearnError(
-            "--paper applies to --format pdf only", hint="add --format pdf, or leave --paper out"
-        )
-    if fmt == "pdf":
-        from learn.report.pdf import DEFAULT_PAPER, check_paper
-
-        paper = check_paper(paper or DEFAULT_PAPER)
+    target = one_boundary(boundary, boundary_file)
+    paper = output_checked(fmt, paper, out_path)
     reg = open_region(region, catalog)
-    target: Any = boundary_file if boundary_file is not None else boundary
     with _progress() as prog:
         task = prog.add_task("reading rasters", total=None)
         report = reg.inventory(

@@ -8,20 +8,28 @@ from typing import Annotated, Any
 
 import typer
 
-from learn.cli.app import CatalogOpt, RegionOpt, _options, _progress, app, err
+from learn.cli.app import (
+    BoundaryFileOpt,
+    BoundaryOpt,
+    CatalogOpt,
+    OutOpt,
+    PaperOpt,
+    RegionOpt,
+    _options,
+    _progress,
+    app,
+    err,
+    one_boundary,
+    output_checked,
+)
 from learn.errors import LearnError
 
 
 @app.command("pathways", short_help="Project a boundary's carbon to 2030/2050: BAU and scenarios.")
 def pathways_cmd(
     region: RegionOpt,
-    boundary: Annotated[
-        str | None, typer.Option("--boundary", "-b", help="boundary id (e.g. a GEOID) or exact name")
-    ] = None,
-    boundary_file: Annotated[
-        Path | None,
-        typer.Option("--boundary-file", help="polygon file (GeoPackage, GeoJSON, zipped shapefile)"),
-    ] = None,
+    boundary: BoundaryOpt = None,
+    boundary_file: BoundaryFileOpt = None,
     baseline: Annotated[
         tuple[int, int] | None,
         typer.Option(
@@ -41,12 +49,8 @@ def pathways_cmd(
             help="json | csv | xlsx | html | pdf (the baseline's printable report with the pathway)",
         ),
     ] = "json",
-    paper: Annotated[
-        str | None, typer.Option("--paper", help="paper of --format pdf: letter (default) | a4")
-    ] = None,
-    out_path: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output file (JSON goes to stdout when omitted)")
-    ] = None,
+    paper: PaperOpt = None,
+    out_path: OutOpt = None,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws of the 90 % interval")] = 1000,
     exact: Annotated[
         bool, typer.Option("--exact-coverage", help="weight edge pixels by the share of them inside")
@@ -64,26 +68,12 @@ def pathways_cmd(
     printable = ("html", "pdf")
     if fmt not in (*FORMATS, *printable):
         raise LearnError(f"unknown format '{fmt}'", hint=f"use one of {', '.join((*FORMATS, *printable))}")
-    if paper is not None and fmt != "pdf":
-        raise LearnError(
-            "--paper applies to --format pdf only", hint="add --format pdf, or leave --paper out"
-        )
-    if fmt == "pdf":
-        from learn.report.pdf import DEFAULT_PAPER, check_paper
-
-        paper = check_paper(paper or DEFAULT_PAPER)
-    if (boundary is None) == (boundary_file is None):
-        raise LearnError(
-            "give exactly one of --boundary ID or --boundary-file FILE",
-            hint="`learn catalog` lists the boundary ids of each region",
-        )
-    if fmt != "json" and out_path is None:
-        raise LearnError(f"--format {fmt} needs --out FILE")
+    target = one_boundary(boundary, boundary_file)
+    paper = output_checked(fmt, paper, out_path)
     if not 1 <= draws <= 100_000:
         raise LearnError(f"--draws must be 1…100000 (got {draws})")
     scenarios = [load_scenario(p) for p in scenario or []]
     reg = open_region(region, catalog)
-    target: Any = boundary_file if boundary_file is not None else boundary
     options = _options(exact, False)
     period = (int(baseline[0]), int(baseline[1])) if baseline else default_baseline(reg)
     with _progress() as prog:
