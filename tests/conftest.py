@@ -243,3 +243,33 @@ def tmpfs_mount(folder: Path, size: str) -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", str(folder)], check=False)
+
+
+def northampton_catalog(folder: Path, tof_csv: str | Path) -> Path:
+    """A catalog of the real NLCD clips of Northampton, MA (``tests/data/nlcd_northampton_ma``: land cover
+    2001–2019, canopy 2011/2016, the outline) as region ``noho``, with ``tof_csv`` as its TOF factor table."""
+    noho = REALDATA / "nlcd_northampton_ma"
+    spec = {
+        "description": "Northampton MA, real NLCD clips (test)",
+        "state": "MA",
+        "layers": {
+            "land_cover": {
+                "path": str(noho / "nlcd_{year}_land_cover.tif"),
+                "years": [2001, 2004, 2006, 2008, 2011, 2013, 2016, 2019],
+            },
+            "tree_canopy": {
+                "path": str(noho / "nlcd_{year}_tree_canopy.tif"),
+                "years": [2011, 2016],
+                "units": "percent",
+            },
+        },
+        "boundaries": {
+            "path": str(noho / "northampton_ma_outline.gpkg"),
+            "id_field": "COUSUBFP10",
+            "name_field": "TOWN2",
+        },
+        "factors": {"trees_outside_forest": str(tof_csv)},
+    }
+    catalog = folder / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({"regions": {"noho": spec}}))
+    return catalog

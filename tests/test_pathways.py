@@ -276,35 +276,11 @@ def test_progress_names_each_inventory_and_bad_scenarios_fail_first(demo_catalog
 def test_done_means_on_real_nlcd(tmp_path: Path) -> None:
     """Northampton, MA (real NLCD 2001–2019, canopy 2011/2016, LEARN's default TOF factors): the invariants hold on
     a real place; forest rows are not estimated there (no forest codes or carbon) and the document says so."""
-    import yaml
-    from conftest import REALDATA
+    from conftest import northampton_catalog
 
-    noho = REALDATA / "nlcd_northampton_ma"
-    (tmp_path / "tof.csv").write_text(
-        "level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,56.1,-3.88,LEARN default\n"
-    )
-    region = {
-        "description": "Northampton MA, real NLCD clips (test)",
-        "layers": {
-            "land_cover": {
-                "path": str(noho / "nlcd_{year}_land_cover.tif"),
-                "years": [2001, 2004, 2006, 2008, 2011, 2013, 2016, 2019],
-            },
-            "tree_canopy": {
-                "path": str(noho / "nlcd_{year}_tree_canopy.tif"),
-                "years": [2011, 2016],
-                "units": "percent",
-            },
-        },
-        "boundaries": {
-            "path": str(noho / "northampton_ma_outline.gpkg"),
-            "id_field": "COUSUBFP10",
-            "name_field": "TOWN2",
-        },
-        "factors": {"trees_outside_forest": "tof.csv"},
-    }
-    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"regions": {"noho": region}}))
-    p = learn.open_region("noho", tmp_path / "catalog.yaml").pathways(
+    tof = tmp_path / "tof.csv"
+    tof.write_text("level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,56.1,-3.88,LEARN default\n")
+    p = learn.open_region("noho", northampton_catalog(tmp_path, tof)).pathways(
         "46330", to=2040, scenarios=[NOTHING, REFOREST, AVOID_ALL, PLAN]
     )
     assert p.baseline_period == [2016, 2019] and not p.complete

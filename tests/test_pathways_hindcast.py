@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from conftest import REALDATA
+from conftest import northampton_catalog
 
 import learn
 from learn.analyses.pathways.baseline import baseline_of
@@ -35,7 +34,6 @@ from learn.analyses.pathways.run import baseline_rates, pathways_from_basis
 from learn.errors import PeriodError
 from learn.pipeline.region import Region
 
-NOHO = REALDATA / "nlcd_northampton_ma"
 TOF = Path(__file__).resolve().parents[1] / "learn" / "factors" / "tof_factors_learn_defaults.csv"
 BOUNDARY = "46330"
 TARGET = 2019
@@ -54,29 +52,7 @@ CASES = {
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
     d = tmp_path_factory.mktemp("noho_hindcast")
-    spec = {
-        "description": "Northampton MA, real NLCD clips (test)",
-        "state": "MA",
-        "layers": {
-            "land_cover": {
-                "path": str(NOHO / "nlcd_{year}_land_cover.tif"),
-                "years": [2001, 2004, 2006, 2008, 2011, 2013, 2016, 2019],
-            },
-            "tree_canopy": {
-                "path": str(NOHO / "nlcd_{year}_tree_canopy.tif"),
-                "years": [2011, 2016],
-                "units": "percent",
-            },
-        },
-        "boundaries": {
-            "path": str(NOHO / "northampton_ma_outline.gpkg"),
-            "id_field": "COUSUBFP10",
-            "name_field": "TOWN2",
-        },
-        "factors": {"trees_outside_forest": str(TOF)},
-    }
-    (d / "catalog.yaml").write_text(yaml.safe_dump({"regions": {"noho": spec}}))
-    return learn.open_region("noho", d / "catalog.yaml")
+    return learn.open_region("noho", northampton_catalog(d, TOF))
 
 
 @pytest.fixture(scope="module")
