@@ -138,10 +138,16 @@ def test_the_garbage_collector_is_paused_for_the_reports_and_back_on_after(catal
     run_batch(region, [(2011, 2019)], tmp_path / "b", formats=[])
     assert serialised == [False] * 3
     threads = [name for name, _, _ in seen]
-    assert len(seen) == 3 * 2 + 1 and all(t.startswith("learn-reports") for t in threads[:-1])
+    assert len(seen) == 3 + 1 and all(t.startswith("learn-reports") for t in threads[:-1])
     assert seen[-1] == (threading.current_thread().name, "b", "manifest.json")
-    assert [folder for _, folder, _ in seen[:-1]] == ["2011_2019", "keys"] * 3  # each report, then its key
-    assert [name for _, _, name in seen[:-1:2]] == [name for _, _, name in seen[1:-1:2]]
+    assert [folder for _, folder, _ in seen[:-1]] == [
+        "2011_2019"
+    ] * 3  # the reports; their keys are log lines
+    log = (tmp_path / "b" / "2011_2019" / "keys.jsonl").read_text().splitlines()
+    assert len(log) == 3 and [json.loads(line)["boundary_id"] for line in log] == [
+        json.loads((tmp_path / "b" / "2011_2019" / name).read_text())["boundary"]["id"]
+        for _, _, name in seen[:-1]
+    ]  # each report, then its line, in the same order
     assert gc.isenabled()
     gc.disable()
     try:

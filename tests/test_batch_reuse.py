@@ -80,19 +80,26 @@ def test_a_report_file_of_another_id_is_not_reused(region, tmp_path, monkeypatch
     out = tmp_path / "b"
     _batch(region, out, monkeypatch, capsys)
     period = out / "2011_2019"
-    for sub in ("", "keys"):  # the report of "A 1" and its key, put in the place of "A_1"'s
-        shutil.copy(period / sub / report_file_name("A 1"), period / sub / report_file_name("A_1"))
+    # the report of "A 1" and its key line, put in the place of "A_1"'s
+    shutil.copy(period / report_file_name("A 1"), period / report_file_name("A_1"))
+    lines = [json.loads(x) for x in (period / "keys.jsonl").read_text().splitlines()]
+    a1 = next(x for x in lines if x["boundary_id"] == "A 1")
+    with (period / "keys.jsonl").open("a") as log:
+        log.write(json.dumps({**a1, "boundary_id": "A_1"}) + "\n")
     err = _batch(region, out, monkeypatch, capsys)
     assert "1 reports computed (1 of them because their inputs changed since the last run), 2 reused" in err
     assert _stored(out)["A_1"].boundary.name == "Underscore"
 
 
 def test_a_report_without_its_key_is_recomputed(region, tmp_path, monkeypatch, capsys):
-    """As after a kill between writing a report and writing its key."""
+    """As after a kill between writing a report and writing its key (or in the middle of its line)."""
     out = tmp_path / "b"
     _batch(region, out, monkeypatch, capsys)
-    (out / "2011_2019" / "keys" / report_file_name("A/1")).unlink()
+    log = out / "2011_2019" / "keys.jsonl"
+    kept = [x for x in log.read_text().splitlines() if json.loads(x)["boundary_id"] != "A/1"]
+    log.write_text("\n".join(kept) + '\n{"boundary_id":"A/1","inputs_k')  # a line cut by a kill
     assert "1 reports computed, 2 reused" in _batch(region, out, monkeypatch, capsys)
+    assert len(log.read_text().splitlines()) == 3  # the cut line gone, one line per boundary again
     (out / "2011_2019" / report_file_name("A/1")).write_text("{}")  # a foreign file under the name
     assert "1 reports computed, 2 reused" in _batch(region, out, monkeypatch, capsys)
 

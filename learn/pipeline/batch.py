@@ -3,7 +3,8 @@
 Outputs in ``DIR``:
 
 * ``START_END/<id>-<hash>.json`` — the report of each boundary (the same document as ``learn inventory``),
-  named by :func:`learn.pipeline.batch_reuse.report_file_name`; ``START_END/keys/`` the inputs key of each;
+  named by :func:`learn.pipeline.batch_reuse.report_file_name`; ``START_END/keys.jsonl`` the inputs key of each
+  (one line per report, :mod:`learn.pipeline.batch_reuse`);
 * the tables asked for (``formats``, default all six; :mod:`learn.pipeline.batch_tables`):
   ``inventory.csv`` and ``inventory.parquet`` — one tidy table of every report row;
   ``inventory.xlsx`` — that table and the totals per boundary, formatted for Excel (units in headers);
@@ -42,7 +43,7 @@ import shapely
 from learn.options import InventoryOptions
 from learn.pipeline.batch_files import KEYS as PER_BOUNDARY_KEYS
 from learn.pipeline.batch_files import check_per_boundary, remove_stale, write_per_boundary
-from learn.pipeline.batch_reuse import KEYS_DIR, ReportFiles, inputs_keys, period_inputs, report_file_name
+from learn.pipeline.batch_reuse import KEYS_LOG, ReportFiles, inputs_keys, period_inputs, report_file_name
 from learn.pipeline.batch_reuse import safe_name as safe_name  # api/ imports it from here
 from learn.pipeline.batch_tables import TABLE_FORMATS, BatchFrames, check_formats, write_tables
 
@@ -180,8 +181,9 @@ def run_batch(
             keys = inputs_keys(inputs, bset)
             reports: dict[str, Report | None] = {}
             with gc_paused():  # reading back up to every report of the period
+                stored = files.stored_keys()
                 for bid in ids:
-                    status, reports[bid] = files.reusable(bid, keys[bid])
+                    status, reports[bid] = files.reusable(bid, keys[bid], stored)
                     result.reused += status == "reused"
                     result.inputs_changed += status == "inputs_changed"
             todo = [bid for bid, r in reports.items() if r is None]
@@ -253,6 +255,8 @@ def run_batch(
             manifest["tables"] = write_tables(result.reports, bset, out, tables, frames=result.frames)
         with result.timing("report_json"):  # the last report files
             writer.finish()
+        for start, end in periods:
+            compact_keys(ReportFiles(out / f"{start}_{end}"))
     manifest["files"] = _every_file(manifest)
     with _writing(out / "manifest.json"):
         write_text_atomic(out / "manifest.json", json.dumps(manifest, indent=2))
@@ -260,15 +264,17 @@ def run_batch(
 
 
 class ReportWriter:
-    """Writes each report and then the key vouching for it (by its sha256) on one thread, in the order given,
-    while the caller goes on (serialising the next reports, writing the tables): the same files in the same
-    order as writing them in turn (a kill in between leaves a report without a key, which the next run
-    recomputes), but the file system's time (~0.1–0.3 ms a file) overlaps the rest. The first failure stops the
-    writing; it is raised by the next :meth:`write` or by :meth:`finish`, which waits for every file."""
+    """Writes each report and then its line in the period's key log (vouching for it by its sha256) on one
+    thread, in the order given, while the caller goes on (serialising the next reports, writing the tables): a
+    kill in between leaves a report without a line, which the next run recomputes, but the file system's time
+    overlaps the rest. One new file per report (the report), not two: creating files is the largest cost of a
+    batch on a busy disk. The first failure stops the writing; it is raised by the next :meth:`write` or by
+    :meth:`finish`, which waits for every file."""
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learn-reports")
         self._error: BaseException | None = None
+        self._logs: dict[Path, int] = {}  # key log → its file descriptor (append-only)
 
     def write(self, files: ReportFiles, boundary_id: str, inputs_key: str, text: str) -> None:
         if self._error is not None:
@@ -281,14 +287,29 @@ class ReportWriter:
         try:
             with _writing(files.report(boundary_id)):
                 write_text_atomic(files.report(boundary_id), text)
-            with _writing(files.key(boundary_id)):
-                write_text_atomic(files.key(boundary_id), files.key_text(boundary_id, inputs_key, text))
+            log = files.keys_log
+            with _writing(log):
+                fd = self._logs.get(log)
+                if fd is None:
+                    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+                    fd = self._logs[log] = os.open(log, flags, 0o666)
+                    if _ends_mid_line(log):  # a line cut by a kill: the next one starts on a line of its own
+                        os.write(fd, b"\n")
+                os.write(
+                    fd, files.key_line(boundary_id, inputs_key, text).encode("utf-8")
+                )  # one line, one write
         except BaseException as err:  # handed to the caller's thread
             self._error = err
 
+    def _close(self) -> None:
+        self._pool.shutdown(wait=True)
+        for fd in self._logs.values():
+            os.close(fd)
+        self._logs.clear()
+
     def finish(self) -> None:
         """Wait for every file; raise the first failure."""
-        self._pool.shutdown(wait=True)
+        self._close()
         if self._error is not None:
             raise self._error
 
@@ -296,7 +317,29 @@ class ReportWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._pool.shutdown(wait=True)  # on a failure elsewhere too: no thread is left writing
+        self._close()  # on a failure elsewhere too: no thread is left writing
+
+
+def _ends_mid_line(path: Path) -> bool:
+    with path.open("rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
+
+
+def compact_keys(files: ReportFiles) -> None:
+    """Rewrite a period's key log with one line per boundary (its last) when reruns appended more."""
+    try:
+        lines = files.keys_log.read_text(encoding="utf-8").count("\n")
+    except (OSError, UnicodeDecodeError):
+        return
+    stored = files.stored_keys()
+    if lines == len(stored):
+        return
+    text = "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in stored.values())
+    with _writing(files.keys_log):
+        write_text_atomic(files.keys_log, text)
 
 
 def _every_file(manifest: dict[str, Any]) -> list[str]:
@@ -304,8 +347,8 @@ def _every_file(manifest: dict[str, Any]) -> list[str]:
     tables and ``manifest.json`` itself."""
     files = ["manifest.json"]
     for period, entry in manifest["periods"].items():
-        for name in entry["reports"].values():
-            files += [f"{period}/{name}", f"{period}/{KEYS_DIR}/{name}"]
+        files += [f"{period}/{name}" for name in entry["reports"].values()]
+        files.append(f"{period}/{KEYS_LOG}")
         for by_format in entry.get("per_boundary", {}).values():
             for path in by_format.values():
                 folder, name = path.rsplit("/", 1)

@@ -2,8 +2,10 @@
 
 A report's file is named after its exact boundary id: a readable slug plus a short hash of the id
 (``A_1-5d41402abc4b.json``), so ids that differ only in punctuation (``A 1``, ``A_1``, ``A/1``) never share a
-file. Beside each report, ``keys/<same name>`` holds the *inputs key* it was computed from and the sha256 of the
-report file. The key is a digest of everything that determines the report's numbers and labels: the software
+file. The period's ``keys.jsonl`` holds, one line per report, the *inputs key* it was computed from and the sha256
+of the report file (an append-only log: a line is added after its report is written, so a run killed half-way
+leaves at worst a report without a line, recomputed next time, or a partial last line, ignored; the last line of a
+boundary counts; at the end of the period the log is rewritten with one line per boundary). The key is a digest of everything that determines the report's numbers and labels: the software
 version, the catalog file and the region's entry, the period, the options, each layer file of the period
 (resolved path, size and modification time), the factor tables (sha256) and the boundary (id, name, state,
 repair flag and geometry). A report is reused only when its key equals the key of the current inputs and the
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
     from learn.pipeline.region_view import RegionView as Region
     from learn.sources.boundaries import BoundarySet
 
-#: Folder (inside each ``START_END`` folder) of the inputs keys, one per report file.
-KEYS_DIR = "keys"
+#: The log (inside each ``START_END`` folder) of the reports' inputs keys, one JSON line per report written.
+KEYS_LOG = "keys.jsonl"
 #: Bumped whenever the report gains or changes content within one software version (2: harvest_by_severity),
 #: so a rerun never reuses a report written in an older layout.
 REPORT_LAYOUT = 2
@@ -124,33 +126,50 @@ class ReportFiles:
     def report(self, boundary_id: str) -> Path:
         return self.folder / report_file_name(boundary_id)
 
-    def key(self, boundary_id: str) -> Path:
-        return self.folder / KEYS_DIR / report_file_name(boundary_id)
+    @property
+    def keys_log(self) -> Path:
+        return self.folder / KEYS_LOG
 
-    def key_text(self, boundary_id: str, inputs_key: str, report_text: str) -> str:
-        """The key file of a report just computed: its boundary, its inputs key, the sha256 of its file."""
-        return json.dumps(
-            {
-                "boundary_id": boundary_id,
-                "inputs_key": inputs_key,
-                "report_sha256": hashlib.sha256(report_text.encode("utf-8")).hexdigest(),
-            },
-            indent=2,
-        )
+    def key_line(self, boundary_id: str, inputs_key: str, report_text: str) -> str:
+        """The log line of a report just computed: its boundary, its inputs key, the sha256 of its file."""
+        digest = hashlib.sha256(report_text.encode("utf-8")).hexdigest()
+        line = {"boundary_id": boundary_id, "inputs_key": inputs_key, "report_sha256": digest}
+        return json.dumps(line, separators=(",", ":")) + "\n"
 
-    def reusable(self, boundary_id: str, inputs_key: str) -> tuple[ReuseStatus, Report | None]:
-        """The stored report of ``boundary_id`` when it was computed from ``inputs_key``.
+    def stored_keys(self) -> dict[str, dict[str, Any]]:
+        """Boundary id → its last whole line in the log (none when there is no log)."""
+        try:
+            text = self.keys_log.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line cut by a kill
+            if isinstance(entry, dict) and isinstance(entry.get("boundary_id"), str):
+                out[entry["boundary_id"]] = entry
+        return out
+
+    def reusable(
+        self, boundary_id: str, inputs_key: str, stored: dict[str, dict[str, Any]]
+    ) -> tuple[ReuseStatus, Report | None]:
+        """The stored report of ``boundary_id`` when it was computed from ``inputs_key`` (``stored``:
+        :meth:`stored_keys`).
 
         ``missing``: no usable report (none, unreadable, or no key saying what computed it);
         ``inputs_changed``: a report computed from other inputs; ``reused``: the report.
         """
         try:
+            key = stored.get(boundary_id)
+            if key is None:
+                return "missing", None  # no line saying what computed it
             data = self.report(boundary_id).read_bytes()
-            key = json.loads(self.key(boundary_id).read_text(encoding="utf-8"))
             report = Report.model_validate_json(data)
         except (OSError, ValueError, ValidationError):
             return "missing", None  # absent, killed half-way or unreadable leftovers: recomputed
-        if not isinstance(key, dict) or key.get("report_sha256") != hashlib.sha256(data).hexdigest():
+        if key.get("report_sha256") != hashlib.sha256(data).hexdigest():
             return "missing", None  # the key was written for another version of this file
         if (
             key.get("inputs_key") != inputs_key
