@@ -278,8 +278,7 @@ def test_done_means_on_real_nlcd(tmp_path: Path) -> None:
     a real place; forest rows are not estimated there (no forest codes or carbon) and the document says so."""
     from conftest import northampton_catalog
 
-    tof = tmp_path / "tof.csv"
-    tof.write_text("level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,56.1,-3.88,LEARN default\n")
+    tof = Path(learn.__file__).parent / "factors" / "tof_factors_learn_defaults.csv"  # LEARN's defaults
     p = learn.open_region("noho", northampton_catalog(tmp_path, tof)).pathways(
         "46330", to=2040, scenarios=[NOTHING, REFOREST, AVOID_ALL, PLAN]
     )

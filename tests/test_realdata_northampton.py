@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 import rasterio
 import rasterio.features
-import yaml
-from conftest import REALDATA
+from conftest import REALDATA, northampton_catalog
 
 import learn
 from learn.landuse import transition_of
@@ -27,30 +26,7 @@ TOF = "level,name,ef_t_c_per_ha,rf_t_c_per_ha_yr,source\ndefault,,56.1,-3.88,LEA
 def noho(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("noho")
     (d / "tof.csv").write_text(TOF)
-    region = {
-        "description": "Northampton MA, real NLCD clips (test)",
-        "state": "MA",
-        "layers": {
-            "land_cover": {
-                "path": str(NOHO / "nlcd_{year}_land_cover.tif"),
-                "years": [2001, 2004, 2006, 2008, 2011, 2013, 2016, 2019],
-            },
-            "tree_canopy": {
-                "path": str(NOHO / "nlcd_{year}_tree_canopy.tif"),
-                "years": [2011, 2016],
-                "units": "percent",
-            },
-        },
-        "boundaries": {
-            "path": str(NOHO / "northampton_ma_outline.gpkg"),
-            "id_field": "COUSUBFP10",
-            "name_field": "TOWN2",
-        },
-        "factors": {"trees_outside_forest": "tof.csv"},
-    }
-    cat = d / "catalog.yaml"
-    cat.write_text(yaml.safe_dump({"regions": {"noho": region}}))
-    return cat
+    return northampton_catalog(d, d / "tof.csv")
 
 
 def _inside_mask() -> np.ndarray:
